@@ -1,0 +1,33 @@
+# The two commands: `make demo` and `make test`. Both create .venv and install the pinned set.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat constraints.txt pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: install demo test lint lock openapi
+
+$(STAMP): constraints.txt pyproject.toml
+	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || (echo "Python 3.11+ is needed" && exit 1)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/hub demo
+
+test: install
+	$(BIN)/ruff check hub tests bench
+	$(BIN)/ruff format --check hub tests bench
+	$(BIN)/pytest -n 2 --dist loadgroup
+
+openapi: install
+	$(BIN)/hub openapi --role node --out openapi/node.json
+
+# Regenerate the pins from a fresh resolution (developers only).
+lock:
+	rm -rf /tmp/hub-lock && $(PYTHON) -m venv /tmp/hub-lock
+	/tmp/hub-lock/bin/pip install --quiet -e '.[dev]'
+	/tmp/hub-lock/bin/pip freeze --exclude-editable | grep -v '^-e' > constraints.txt

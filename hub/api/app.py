@@ -1,0 +1,82 @@
+"""The application factory: one FastAPI app per settings object."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.utils import get_openapi
+
+from hub import __version__
+from hub.api import events, feeds, people, places, problems, vocabulary
+from hub.db import make_engine
+from hub.horizon import roll_if_due
+from hub.settings import Settings
+
+log = logging.getLogger(__name__)
+HORIZON_CHECK_SECONDS = 3600
+
+DESCRIPTION = """Open API of a tiers-lieux node (and, on a hub, of the whole network it harvests).
+
+Reads are open to all. Writes need a bearer token issued by `hub tokens create`.
+Every error is an RFC 9457 problem document naming the offending field.
+"""
+
+
+async def _keep_horizon(app: FastAPI) -> None:
+    while True:
+        try:
+            await asyncio.to_thread(roll_if_due, app.state.engine, app.state.settings)
+        except Exception:
+            log.exception("rolling the occurrence horizon failed; will retry")
+        await asyncio.sleep(HORIZON_CHECK_SECONDS)
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    task = asyncio.create_task(_keep_horizon(app))
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+def create_app(settings: Settings, *, engine=None) -> FastAPI:
+    """Build the app for these settings (tests pass their own engine to share a database)."""
+    app = FastAPI(
+        title=f"Tiers-lieux {settings.role} API",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=_lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine or make_engine(settings.database_url, settings.database_schema)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "HEAD", "OPTIONS"],
+        allow_headers=["If-None-Match", "Accept", "Accept-Language"],
+        expose_headers=["ETag", "Location"],
+        max_age=86400,
+    )
+    problems.install(app)
+    for module in (places, events, people, vocabulary, feeds):
+        app.include_router(module.router)
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title, version=app.version, description=app.description, routes=app.routes
+            )
+            app.openapi_schema = problems.problems_in_openapi(schema)
+        return app.openapi_schema
+
+    app.openapi = openapi
+    return app

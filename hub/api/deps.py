@@ -1,0 +1,154 @@
+"""Dependencies of the routers, declared once as short `Annotated` names."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlmodel import Session
+
+from hub import geo
+from hub.auth.tokens import require, scopes_of
+from hub.calendar.dates import parse_bound
+from hub.errors import InvalidInput
+from hub.events.queries import EventFilters
+from hub.events.schemas import AttendanceMode, EventStatus
+from hub.people.visibility import Audience
+from hub.settings import Settings
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    with Session(request.app.state.engine, expire_on_commit=False) as session:
+        yield session
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+SessionDep = Annotated[Session, Depends(get_session)]
+
+bearer = HTTPBearer(auto_error=False, description="Token issued by `hub tokens create`")
+
+
+def get_scopes(
+    session: SessionDep,
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> set[str]:
+    return scopes_of(session, credentials.credentials if credentials else None, settings.admin_token)
+
+
+ScopesDep = Annotated[set[str], Depends(get_scopes)]
+
+
+def _writer(scopes: ScopesDep) -> set[str]:
+    require(scopes, "write")
+    return scopes
+
+
+def _admin(scopes: ScopesDep) -> set[str]:
+    require(scopes, "admin")
+    return scopes
+
+
+Writer = Annotated[set[str], Depends(_writer)]
+Admin = Annotated[set[str], Depends(_admin)]
+
+
+def get_audience(scopes: ScopesDep) -> Audience:
+    """A hub holding a token this node issued reads network fields; everyone else, public ones."""
+    return "network" if scopes & {"harvest", "admin"} else "public"
+
+
+AudienceDep = Annotated[Audience, Depends(get_audience)]
+
+
+@dataclass(frozen=True)
+class PageParams:
+    limit: int
+    cursor: str | None
+
+
+def get_page(
+    settings: SettingsDep,
+    limit: Annotated[int | None, Query(ge=1, le=5000, description="Items per page")] = None,
+    cursor: Annotated[
+        str | None, Query(max_length=500, description="`next_cursor` of the previous page")
+    ] = None,
+) -> PageParams:
+    if limit is not None and limit > settings.page_size_max:
+        raise InvalidInput("limit", f"at most {settings.page_size_max}", location="query")
+    return PageParams(limit or settings.page_size_default, cursor)
+
+
+PageDep = Annotated[PageParams, Depends(get_page)]
+
+DATE_HELP = "ISO 8601 date-time with offset, or a date alone (read in the instance's zone)"
+
+
+def _bound(raw: str | None, field: str, settings: Settings, *, end: bool = False):
+    if raw is None:
+        return None
+    try:
+        return parse_bound(raw, settings.zone, end=end)
+    except (ValueError, OverflowError) as exc:
+        raise InvalidInput(field, f"not an ISO 8601 date or date-time: {exc}", location="query") from exc
+
+
+def geo_code(raw: str | None, field: str, known: set[str] | dict) -> str | None:
+    if raw is None:
+        return None
+    value = geo.normalize_department(raw) if field == "department" else raw.strip()
+    if value is None or value not in known:
+        raise InvalidInput(field, f"unknown {field} code {raw!r} (INSEE)", location="query")
+    return value
+
+
+def get_event_filters(
+    settings: SettingsDep,
+    start: Annotated[str | None, Query(max_length=40, description=DATE_HELP)] = None,
+    end: Annotated[
+        str | None, Query(max_length=40, description=DATE_HELP + "; a date alone includes that day")
+    ] = None,
+    place: Annotated[str | None, Query(max_length=500, description="Local id or IRI of a place")] = None,
+    region: Annotated[str | None, Query(max_length=3, description="INSEE region code, e.g. `75`")] = None,
+    department: Annotated[
+        str | None, Query(max_length=3, description="INSEE department code, e.g. `23`")
+    ] = None,
+    theme: Annotated[
+        str | None,
+        Query(max_length=200, description="Theme IRI, slug or label; narrower themes match too"),
+    ] = None,
+    audience: Annotated[str | None, Query(max_length=200, description="Audience IRI, slug or label")] = None,
+    attendance_mode: AttendanceMode | None = None,
+    status: EventStatus | None = None,
+    language: Annotated[str | None, Query(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")] = None,
+    q: Annotated[
+        str | None,
+        Query(min_length=1, max_length=200, description="Words to find (accents and case ignored)"),
+    ] = None,
+) -> EventFilters:
+    filters = EventFilters(
+        start=_bound(start, "start", settings),
+        end=_bound(end, "end", settings, end=True),
+        place=place,
+        region=geo_code(region, "region", geo.REGIONS),
+        department=geo_code(department, "department", geo.DEPARTMENTS),
+        theme=theme,
+        audience=audience,
+        attendance_mode=attendance_mode,
+        status=status,
+        language=language,
+        q=q,
+    )
+    if filters.start and filters.end and filters.end <= filters.start:
+        raise InvalidInput("end", "must be after start", location="query")
+    return filters
+
+
+EventFiltersDep = Annotated[EventFilters, Depends(get_event_filters)]

@@ -1,0 +1,80 @@
+"""`/api/v1/events` (series) and `/api/v1/occurrences` (expanded, sorted by start)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from hub.api.deps import EventFiltersDep, PageDep, SessionDep, SettingsDep, Writer
+from hub.api.problems import problem_responses
+from hub.api.responses import created, list_body, ok, read_response
+from hub.events import queries, service
+from hub.events.schemas import EventIn, EventList, EventOut, OccurrenceList
+
+router = APIRouter(tags=["events"], responses=problem_responses(422))
+
+
+@router.get("/api/v1/events", response_model=EventList, summary="List events (series)")
+def list_events(request: Request, session: SessionDep, page: PageDep, filters: EventFiltersDep) -> Response:
+    result = queries.list_events(session, filters, limit=page.limit, cursor=page.cursor)
+    return read_response(request, list_body((e.doc for e in result.items), result.next_cursor))
+
+
+@router.get(
+    "/api/v1/occurrences",
+    response_model=OccurrenceList,
+    summary="List occurrences, recurring events expanded, sorted by start",
+)
+def list_occurrences(
+    request: Request, session: SessionDep, page: PageDep, filters: EventFiltersDep
+) -> Response:
+    result = queries.list_occurrences(session, filters, limit=page.limit, cursor=page.cursor)
+    return read_response(request, list_body((o.to_json() for o in result.items), result.next_cursor))
+
+
+@router.get(
+    "/api/v1/events/{event_id}",
+    response_model=EventOut,
+    responses=problem_responses(404),
+    summary="One event",
+)
+def get_event(request: Request, session: SessionDep, event_id: str) -> Response:
+    return read_response(request, service.get_event(session, event_id).doc.encode())
+
+
+@router.post(
+    "/api/v1/events",
+    status_code=201,
+    response_model=EventOut,
+    responses=problem_responses(401, 403),
+    summary="Create an event",
+)
+def create_event(session: SessionDep, settings: SettingsDep, _: Writer, data: EventIn) -> Response:
+    event = service.save_event(session, settings, data)
+    session.commit()
+    return created(event.doc, f"/api/v1/events/{event.id}")
+
+
+@router.put(
+    "/api/v1/events/{event_id}",
+    response_model=EventOut,
+    responses=problem_responses(401, 403, 404),
+    summary="Replace an event",
+)
+def replace_event(
+    session: SessionDep, settings: SettingsDep, _: Writer, event_id: str, data: EventIn
+) -> Response:
+    event = service.save_event(session, settings, data, event=service.get_event(session, event_id))
+    session.commit()
+    return ok(event.doc)
+
+
+@router.delete(
+    "/api/v1/events/{event_id}",
+    status_code=204,
+    responses=problem_responses(401, 403, 404),
+    summary="Delete an event",
+)
+def delete_event(session: SessionDep, _: Writer, event_id: str) -> Response:
+    service.delete_event(session, event_id)
+    session.commit()
+    return Response(status_code=204)

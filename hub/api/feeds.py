@@ -1,0 +1,80 @@
+"""`/feeds/events.ics` and `/feeds/events.rss`: subscriptions taking the occurrence filters."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request, Response
+
+from hub.api.deps import EventFiltersDep, SessionDep, SettingsDep
+from hub.api.problems import problem_responses
+from hub.api.responses import read_response
+from hub.calendar.ics import build_calendar
+from hub.calendar.rss import build_rss
+from hub.events.feeds import feed_events, feed_items
+from hub.records import utcnow
+
+router = APIRouter(prefix="/feeds", tags=["feeds"], responses=problem_responses(422))
+
+ICS_TYPE = "text/calendar; charset=utf-8"
+RSS_TYPE = "application/rss+xml; charset=utf-8"
+FEED_CACHE = "public, max-age=300"
+
+
+@router.get(
+    "/events.ics",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {"text/calendar": {"schema": {"type": "string"}}},
+            "description": "RFC 5545 calendar",
+        }
+    },
+    summary="iCalendar feed of the events matching the filters",
+)
+def events_ics(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    filters: EventFiltersDep,
+    limit: Annotated[int, Query(ge=1, le=5000, description="Most series in the feed")] = 1000,
+) -> Response:
+    items = feed_events(session, filters, limit=limit)
+    body = build_calendar(items, name=settings.name, zone=settings.zone, now=utcnow())
+    return read_response(
+        request,
+        body,
+        media_type=ICS_TYPE,
+        cache=FEED_CACHE,
+        headers={"Content-Disposition": 'inline; filename="events.ics"'},
+    )
+
+
+@router.get(
+    "/events.rss",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {"application/rss+xml": {"schema": {"type": "string"}}},
+            "description": "RSS 2.0",
+        }
+    },
+    summary="RSS feed of the occurrences matching the filters",
+)
+def events_rss(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    filters: EventFiltersDep,
+    lang: Literal["fr", "en"] = "fr",
+    limit: Annotated[int, Query(ge=1, le=500, description="Most items in the feed")] = 100,
+) -> Response:
+    items = feed_items(session, filters, limit=limit, fallback_link=f"{settings.base_url}/events")
+    body = build_rss(
+        items,
+        title=settings.name,
+        link=settings.base_url,
+        self_link=str(request.url),
+        language=lang,
+    )
+    return read_response(request, body, media_type=RSS_TYPE, cache=FEED_CACHE)

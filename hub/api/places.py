@@ -1,0 +1,80 @@
+"""`/api/v1/places`: the places this instance knows."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from hub import geo
+from hub.api.deps import PageDep, SessionDep, SettingsDep, Writer, geo_code
+from hub.api.problems import problem_responses
+from hub.api.responses import created, list_body, ok, read_response
+from hub.places import service
+from hub.places.schemas import PlaceIn, PlaceKind, PlaceList, PlaceOut
+
+router = APIRouter(prefix="/api/v1/places", tags=["places"], responses=problem_responses(422))
+
+
+@router.get("", response_model=PlaceList, summary="List places")
+def list_places(
+    request: Request,
+    session: SessionDep,
+    page: PageDep,
+    q: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    kind: PlaceKind | None = None,
+    department: Annotated[str | None, Query(max_length=3)] = None,
+    region: Annotated[str | None, Query(max_length=3)] = None,
+) -> Response:
+    result = service.list_places(
+        session,
+        limit=page.limit,
+        cursor=page.cursor,
+        q=q,
+        kind=kind,
+        department=geo_code(department, "department", geo.DEPARTMENTS),
+        region=geo_code(region, "region", geo.REGIONS),
+    )
+    return read_response(request, list_body((p.doc for p in result.items), result.next_cursor))
+
+
+@router.get("/{place_id}", response_model=PlaceOut, responses=problem_responses(404), summary="One place")
+def get_place(request: Request, session: SessionDep, place_id: str) -> Response:
+    return read_response(request, service.get_place(session, place_id).doc.encode())
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=PlaceOut,
+    responses=problem_responses(401, 403),
+    summary="Create a place",
+)
+def create_place(session: SessionDep, settings: SettingsDep, _: Writer, data: PlaceIn) -> Response:
+    place = service.create_place(session, settings.base_url, data)
+    session.commit()
+    return created(place.doc, f"/api/v1/places/{place.id}")
+
+
+@router.put(
+    "/{place_id}",
+    response_model=PlaceOut,
+    responses=problem_responses(401, 403, 404),
+    summary="Replace a place",
+)
+def replace_place(session: SessionDep, _: Writer, place_id: str, data: PlaceIn) -> Response:
+    place = service.replace_place(session, place_id, data)
+    session.commit()
+    return ok(place.doc)
+
+
+@router.delete(
+    "/{place_id}",
+    status_code=204,
+    responses=problem_responses(401, 403, 404, 409),
+    summary="Delete a place",
+)
+def delete_place(session: SessionDep, _: Writer, place_id: str) -> Response:
+    service.delete_place(session, place_id)
+    session.commit()
+    return Response(status_code=204)

@@ -1,0 +1,61 @@
+"""Responses built from stored JSON without re-encoding, with ETags for conditional requests."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+
+import orjson
+from fastapi import Request
+from starlette.responses import Response
+
+JSON_TYPE = "application/json"
+READ_CACHE = "public, max-age=60"
+
+
+def list_body(items: Iterable[bytes | str], next_cursor: str | None) -> bytes:
+    """`{"items": [...], "next_cursor": ...}` from already-serialized items."""
+    parts = [i.encode() if isinstance(i, str) else i for i in items]
+    return b'{"items":[' + b",".join(parts) + b'],"next_cursor":' + orjson.dumps(next_cursor) + b"}"
+
+
+def etag_of(body: bytes) -> str:
+    return '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
+
+
+def not_modified(request: Request, etag: str) -> bool:
+    header = request.headers.get("if-none-match")
+    if not header:
+        return False
+    candidates = {tag.strip().removeprefix("W/") for tag in header.split(",")}
+    return etag in candidates or "*" in candidates
+
+
+def read_response(
+    request: Request,
+    body: bytes,
+    media_type: str = JSON_TYPE,
+    cache: str = READ_CACHE,
+    headers: dict | None = None,
+) -> Response:
+    """A cacheable read: ETag from the body, `304` when the client already holds it."""
+    etag = etag_of(body)
+    common = {
+        "ETag": etag,
+        "Cache-Control": cache,
+        "Vary": "Accept, Authorization",
+        **(headers or {}),
+    }
+    if not_modified(request, etag):
+        return Response(status_code=304, headers=common)
+    return Response(body, media_type=media_type, headers=common)
+
+
+def created(body: bytes | str, location: str) -> Response:
+    payload = body.encode() if isinstance(body, str) else body
+    return Response(payload, status_code=201, media_type=JSON_TYPE, headers={"Location": location})
+
+
+def ok(body: bytes | str) -> Response:
+    payload = body.encode() if isinstance(body, str) else body
+    return Response(payload, media_type=JSON_TYPE)

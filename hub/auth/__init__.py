@@ -1,0 +1,1 @@
+"""Bearer tokens: issued by `hub tokens create`, kept only as hashes."""

@@ -1,0 +1,65 @@
+"""Issue, check and revoke bearer tokens. Only a SHA-256 of each token is stored."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from typing import Literal
+
+from sqlmodel import Session, col, select
+
+from hub.auth.models import ApiToken
+from hub.errors import Forbidden, InvalidInput, NotFound, Unauthorized
+from hub.records import utcnow
+
+Scope = Literal["write", "harvest", "admin"]
+SCOPES: tuple[str, ...] = Scope.__args__
+TOKEN_PREFIX = "tlh_"
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(session: Session, name: str, scopes: list[str]) -> tuple[ApiToken, str]:
+    """A new token; the clear value is returned once and never stored."""
+    unknown = [s for s in scopes if s not in SCOPES]
+    if unknown or not scopes:
+        raise InvalidInput("scope", f"choose among {', '.join(SCOPES)}")
+    clear = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(name=name, token_hash=_hash(clear), scopes=sorted(set(scopes)))
+    session.add(token)
+    session.flush()
+    return token, clear
+
+
+def list_tokens(session: Session) -> list[ApiToken]:
+    return list(session.exec(select(ApiToken).order_by(col(ApiToken.id))).all())
+
+
+def revoke_token(session: Session, token_id: int) -> None:
+    token = session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound(f"no token with id {token_id}")
+    token.revoked_at = token.revoked_at or utcnow()
+    session.add(token)
+
+
+def scopes_of(session: Session, clear: str | None, admin_token: str | None = None) -> set[str]:
+    """The scopes a presented token grants (empty when none was presented)."""
+    if not clear:
+        return set()
+    if admin_token and hmac.compare_digest(clear.encode(), admin_token.encode()):
+        return set(SCOPES)
+    token = session.exec(select(ApiToken).where(ApiToken.token_hash == _hash(clear))).first()
+    if token is None or token.revoked_at is not None:
+        raise Unauthorized("unknown or revoked token")
+    return set(token.scopes)
+
+
+def require(scopes: set[str], needed: str) -> None:
+    if not scopes:
+        raise Unauthorized(f"this operation needs a bearer token with the {needed!r} scope")
+    if needed not in scopes and "admin" not in scopes:
+        raise Forbidden(f"this token lacks the {needed!r} scope")

@@ -1,0 +1,1 @@
+"""Calendar code: dates and zones, recurrence expansion, iCalendar and RSS feeds."""

@@ -1,0 +1,50 @@
+"""The change log behind the change feed: one row per record, moved to the end on every change."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import text
+from sqlmodel import Field, Session, SQLModel, delete, select
+
+from hub.records import utcnow
+
+
+class Change(SQLModel, table=True):
+    seq: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)
+    iri: str = Field(max_length=500, unique=True)
+    deleted: bool = False
+    changed_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class FeedState(SQLModel, table=True):
+    """Key-value state of the feed, e.g. the oldest cursor still honoured."""
+
+    key: str = Field(primary_key=True, max_length=64)
+    value: int = 0
+
+
+def record_change(session: Session, kind: str, iri: str, *, deleted: bool = False) -> None:
+    """Log that a record changed (or was deleted), so the change feed serves it after the cursor."""
+    if session.get_bind().dialect.name == "postgresql":
+        # Serialize change logging so sequence numbers become visible in commit order:
+        # a reader never sees seq N+1 committed while N is still in flight.
+        session.execute(text("SELECT pg_advisory_xact_lock(7281003)"))
+    session.exec(delete(Change).where(Change.iri == iri))
+    session.add(Change(kind=kind, iri=iri, deleted=deleted))
+    session.flush()
+
+
+def prune_tombstones(session: Session, older_than: datetime) -> int:
+    """Drop tombstones past retention; cursors before the newest dropped one become invalid."""
+    expired = session.exec(
+        select(Change.seq).where(Change.deleted, Change.changed_at < older_than).order_by(Change.seq.desc())
+    ).first()
+    if expired is None:
+        return 0
+    state = session.get(FeedState, "min_cursor") or FeedState(key="min_cursor")
+    state.value = max(state.value, expired)
+    session.add(state)
+    result = session.exec(delete(Change).where(Change.deleted, Change.seq <= expired))
+    return result.rowcount

@@ -1,0 +1,79 @@
+"""Errors as types. Each one becomes an RFC 9457 problem document at the HTTP edge.
+
+HubError                    500 (never raised for bad input)
++-- InvalidInput            422 a field of the request is wrong (names the field)
++-- NotFound                404
++-- Conflict                409
++-- Unauthorized            401 no or unknown bearer token
++-- Forbidden               403 token lacks the scope
++-- Gone                    410 change-feed cursor older than the tombstone retention
++-- QueryTooCostly          422 a query would scan too much (narrow it)
+"""
+
+from __future__ import annotations
+
+PROBLEM_BASE = "https://w3id.org/tiers-lieux/problems/"
+
+
+class HubError(Exception):
+    status = 500
+    type_slug = "internal-error"
+    title = "Internal error"
+
+    def __init__(self, detail: str, *, errors: list[dict] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors or []
+
+    @property
+    def type_uri(self) -> str:
+        return PROBLEM_BASE + self.type_slug
+
+
+class InvalidInput(HubError):
+    status = 422
+    type_slug = "invalid-input"
+    title = "Invalid input"
+
+    def __init__(self, field: str, message: str, *, location: str = "body") -> None:
+        super().__init__(
+            f"{field}: {message}",
+            errors=[{"field": field, "location": location, "message": message}],
+        )
+        self.field = field
+
+
+class NotFound(HubError):
+    status = 404
+    type_slug = "not-found"
+    title = "Not found"
+
+
+class Conflict(HubError):
+    status = 409
+    type_slug = "conflict"
+    title = "Conflict"
+
+
+class Unauthorized(HubError):
+    status = 401
+    type_slug = "unauthorized"
+    title = "Authentication required"
+
+
+class Forbidden(HubError):
+    status = 403
+    type_slug = "forbidden"
+    title = "Not allowed"
+
+
+class Gone(HubError):
+    status = 410
+    type_slug = "cursor-expired"
+    title = "Cursor expired"
+
+
+class QueryTooCostly(HubError):
+    status = 422
+    type_slug = "query-too-costly"
+    title = "Query too costly"

@@ -1,0 +1,103 @@
+"""Event, override, organizer, concept-link and occurrence tables."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Column, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from hub.records import Record
+
+
+def _event_fk() -> Column:
+    return Column(String(64), ForeignKey("event.id", ondelete="CASCADE"), nullable=False, index=True)
+
+
+class Event(Record, table=True):
+    title: str = Field(max_length=300)
+    description: str | None = Field(default=None, sa_type=Text)
+    start_utc: datetime = Field(index=True)
+    end_utc: datetime | None = None
+    timezone: str = Field(default="Europe/Paris", max_length=64)
+    all_day: bool = False
+    rrule: str | None = Field(default=None, max_length=500)
+    recurring: bool = Field(default=False, index=True)
+    exdates: list[str] = Field(default_factory=list, sa_type=JSON)
+    rdates: list[str] = Field(default_factory=list, sa_type=JSON)
+    place_id: str | None = Field(
+        default=None,
+        sa_column=Column(String(64), ForeignKey("place.id", ondelete="SET NULL"), index=True),
+    )
+    place_iri: str | None = Field(default=None, max_length=500, index=True)
+    location: dict | None = Field(default=None, sa_type=JSON)
+    attendance_mode: str = Field(default="offline", max_length=10)
+    status: str = Field(default="scheduled", max_length=16, index=True)
+    is_free: bool | None = None
+    price: float | None = None
+    currency: str | None = Field(default=None, max_length=3)
+    registration_url: str | None = Field(default=None, max_length=500)
+    capacity: int | None = None
+    language: str | None = Field(default=None, max_length=8)
+    image_url: str | None = Field(default=None, max_length=500)
+    url: str | None = Field(default=None, max_length=500)
+    sequence: int = 0
+    # The compact summary embedded in each occurrence of this event.
+    summary: str = Field(default="{}", sa_type=Text)
+
+
+class EventOverride(SQLModel, table=True):
+    """One occurrence of a recurring event changed or cancelled (RFC 5545 RECURRENCE-ID)."""
+
+    __table_args__ = (UniqueConstraint("event_id", "recurrence_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: str = Field(sa_column=_event_fk())
+    recurrence_id: datetime
+    start_utc: datetime | None = None
+    end_utc: datetime | None = None
+    title: str | None = Field(default=None, max_length=300)
+    description: str | None = Field(default=None, sa_type=Text)
+    status: str | None = Field(default=None, max_length=16)
+
+
+class EventOrganizer(SQLModel, table=True):
+    """A place co-organizing an event, by IRI (it may live on another node)."""
+
+    __table_args__ = (UniqueConstraint("event_id", "place_iri"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: str = Field(sa_column=_event_fk())
+    place_iri: str = Field(max_length=500, index=True)
+
+
+class EventConcept(SQLModel, table=True):
+    """A theme or an audience of an event: a thesaurus concept, or free text kept as typed."""
+
+    __table_args__ = (Index("ix_eventconcept_scheme_concept", "scheme", "concept_iri"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: str = Field(sa_column=_event_fk())
+    scheme: str = Field(max_length=16)
+    concept_iri: str | None = Field(default=None, max_length=500)
+    label: str = Field(max_length=200)
+
+
+class Occurrence(SQLModel, table=True):
+    """One expanded occurrence, for fast date-range queries."""
+
+    __table_args__ = (
+        Index("ix_occurrence_start", "start_utc", "id"),
+        Index("ix_occurrence_place_start", "place_id", "start_utc"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: str = Field(sa_column=_event_fk())
+    place_id: str | None = Field(
+        default=None, sa_column=Column(String(64), ForeignKey("place.id", ondelete="SET NULL"))
+    )
+    start_utc: datetime
+    end_utc: datetime
+    recurrence_id: datetime | None = None
+    status: str = Field(default="scheduled", max_length=16)
+    title: str = Field(max_length=300)

@@ -1,0 +1,150 @@
+"""Listing events and occurrences with the filters every instance understands."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, exists
+from sqlmodel import Session, col, select
+
+from hub.events.documents import occurrence_json
+from hub.events.models import Event, EventConcept, Occurrence
+from hub.pagination import decode_cursor
+from hub.places.models import Place
+from hub.query import Page, after, page_of, text_condition
+from hub.vocabulary.thesaurus import resolve, with_narrower
+
+
+@dataclass
+class EventFilters:
+    start: datetime | None = None  # aware UTC
+    end: datetime | None = None
+    place: str | None = None  # local id or IRI
+    region: str | None = None
+    department: str | None = None
+    theme: str | None = None
+    audience: str | None = None
+    attendance_mode: str | None = None
+    status: str | None = None
+    language: str | None = None
+    q: str | None = None
+
+
+def _concept_condition(session: Session, scheme: str, value: str) -> ColumnElement[bool]:
+    ref = resolve(session, scheme, [value])[0]
+    if ref.iri is not None:
+        wanted = with_narrower(session, {ref.iri})
+        match = col(EventConcept.concept_iri).in_(wanted)
+    else:
+        match = col(EventConcept.concept_iri).is_(None) & (col(EventConcept.label) == ref.label)
+    return exists().where(EventConcept.event_id == Event.id, EventConcept.scheme == scheme, match)
+
+
+def event_conditions(session: Session, f: EventFilters) -> list[ColumnElement[bool]]:
+    """Conditions on `Event` (and `Place` when geography is asked), dates and status aside."""
+    conditions: list[ColumnElement[bool]] = []
+    if f.place:
+        conditions.append((Event.place_id == f.place) | (Event.place_iri == f.place))
+    if f.region:
+        conditions.append(Place.region == f.region)
+    if f.department:
+        conditions.append(Place.department == f.department)
+    if f.theme:
+        conditions.append(_concept_condition(session, "theme", f.theme))
+    if f.audience:
+        conditions.append(_concept_condition(session, "audience", f.audience))
+    if f.attendance_mode:
+        conditions.append(Event.attendance_mode == f.attendance_mode)
+    if f.language:
+        conditions.append(Event.language == f.language)
+    if f.q:
+        conditions.append(text_condition(Event.search_text, f.q))
+    return conditions
+
+
+def _needs_place(f: EventFilters) -> bool:
+    return bool(f.region or f.department)
+
+
+def list_events(session: Session, f: EventFilters, *, limit: int, cursor: str | None) -> Page[Event]:
+    """Events (series, not occurrences) by first start, filtered."""
+    query = select(Event)
+    if _needs_place(f):
+        query = query.join(Place, col(Place.id) == col(Event.place_id))
+    query = query.where(*event_conditions(session, f))
+    if f.status:
+        query = query.where(Event.status == f.status)
+    if f.start:
+        query = query.where(col(Event.start_utc) >= f.start)
+    if f.end:
+        query = query.where(col(Event.start_utc) < f.end)
+    if cursor:
+        query = query.where(after([Event.start_utc, Event.id], decode_cursor(cursor, (datetime, str))))
+    rows = session.exec(query.order_by(Event.start_utc, Event.id).limit(limit + 1)).all()
+    return page_of(list(rows), limit, lambda e: (e.start_utc, e.id))
+
+
+@dataclass(frozen=True, slots=True)
+class OccurrenceRow:
+    id: int
+    start_utc: datetime
+    end_utc: datetime
+    recurrence_id: datetime | None
+    status: str
+    title: str
+    event_id: str
+    event_iri: str
+    timezone: str
+    all_day: bool
+    summary: str
+
+    def to_json(self) -> bytes:
+        return occurrence_json(
+            event_iri=self.event_iri,
+            summary=self.summary,
+            zone=ZoneInfo(self.timezone),
+            all_day=self.all_day,
+            title=self.title,
+            status=self.status,
+            start_utc=self.start_utc,
+            end_utc=self.end_utc,
+            recurrence_id=self.recurrence_id,
+        )
+
+
+def list_occurrences(
+    session: Session, f: EventFilters, *, limit: int, cursor: str | None
+) -> Page[OccurrenceRow]:
+    """Occurrences sorted by start, filtered; an occurrence is in range if it starts in it."""
+    query = select(
+        Occurrence.id,
+        Occurrence.start_utc,
+        Occurrence.end_utc,
+        Occurrence.recurrence_id,
+        Occurrence.status,
+        Occurrence.title,
+        Event.id,
+        Event.iri,
+        Event.timezone,
+        Event.all_day,
+        Event.summary,
+    ).join(Event, col(Event.id) == col(Occurrence.event_id))
+    if _needs_place(f):
+        query = query.join(Place, col(Place.id) == col(Occurrence.place_id))
+    query = query.where(*event_conditions(session, f))
+    if f.status:
+        # An occurrence's own status (one cancelled date) wins over the series'.
+        query = query.where(Occurrence.status == f.status)
+    if f.start:
+        query = query.where(col(Occurrence.start_utc) >= f.start)
+    if f.end:
+        query = query.where(col(Occurrence.start_utc) < f.end)
+    if cursor:
+        query = query.where(
+            after([Occurrence.start_utc, Occurrence.id], decode_cursor(cursor, (datetime, int)))
+        )
+    rows = session.exec(query.order_by(Occurrence.start_utc, Occurrence.id).limit(limit + 1)).all()
+    items = [OccurrenceRow(*row) for row in rows]
+    return page_of(items, limit, lambda o: (o.start_utc, o.id))

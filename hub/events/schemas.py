@@ -1,0 +1,189 @@
+"""What a client sends to create or replace an event, and what it gets back."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, Field, HttpUrl
+
+from hub.places.schemas import Address, Geo, Strict
+
+EventStatus = Literal["scheduled", "cancelled", "postponed", "moved_online"]
+AttendanceMode = Literal["offline", "online", "mixed"]
+
+
+def _date_alone(value: object) -> object:
+    if isinstance(value, str) and len(value.strip()) == 10:
+        return date.fromisoformat(value.strip())
+    return value
+
+
+DateOrDateTime = Annotated[
+    datetime | date,
+    BeforeValidator(_date_alone),
+    Field(description="ISO 8601 date-time (with or without offset) or a date alone for all-day events"),
+]
+
+
+class RecurrenceIn(Strict):
+    rrule: str | None = Field(
+        None, max_length=500, examples=["FREQ=WEEKLY;BYDAY=FR"], description="One RFC 5545 RRULE"
+    )
+    rdates: list[DateOrDateTime] = Field(default_factory=list, max_length=500)
+    exdates: list[DateOrDateTime] = Field(default_factory=list, max_length=1000)
+
+
+class OverrideIn(Strict):
+    """A change to one occurrence, named by its original start (RFC 5545 RECURRENCE-ID)."""
+
+    recurrence_id: DateOrDateTime
+    start: DateOrDateTime | None = None
+    end: DateOrDateTime | None = None
+    title: str | None = Field(None, min_length=1, max_length=300)
+    description: str | None = Field(None, max_length=20000)
+    status: EventStatus | None = None
+
+
+class LocationIn(Strict):
+    """Where an event takes place when it is outside any place ("hors les murs")."""
+
+    name: str = Field(min_length=1, max_length=200)
+    address: Address | None = None
+    geo: Geo | None = None
+
+
+class EventIn(Strict):
+    title: str = Field(min_length=1, max_length=300)
+    description: str | None = Field(None, max_length=20000, description="HTML; sanitized on the way in")
+    start: DateOrDateTime
+    end: DateOrDateTime | None = None
+    timezone: str | None = Field(
+        None, max_length=64, description="IANA zone; the instance's zone when absent"
+    )
+    recurrence: RecurrenceIn | None = None
+    overrides: list[OverrideIn] = Field(default_factory=list, max_length=500)
+    place: str | None = Field(None, max_length=500, description="Local id or IRI of the place")
+    organizers: list[str] = Field(
+        default_factory=list, max_length=50, description="Local ids or IRIs of co-organizing places"
+    )
+    location: LocationIn | None = None
+    themes: list[str] = Field(
+        default_factory=list, max_length=30, description="Concept IRIs, slugs or labels"
+    )
+    audience: list[str] = Field(default_factory=list, max_length=30)
+    attendance_mode: AttendanceMode = "offline"
+    status: EventStatus = "scheduled"
+    is_free: bool | None = None
+    price: float | None = Field(None, ge=0, le=100000)
+    currency: str | None = Field(None, pattern=r"^[A-Z]{3}$")
+    registration_url: HttpUrl | None = None
+    capacity: int | None = Field(None, ge=0, le=1000000)
+    language: str | None = Field(None, pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")
+    image: HttpUrl | None = None
+    url: HttpUrl | None = None
+
+
+class ConceptOut(BaseModel):
+    id: str | None = None
+    label: dict[str, str] = Field(description="Labels by language; `und` for free text")
+
+
+class PlaceSummary(BaseModel):
+    id: str
+    uid: str | None = None
+    name: str | None = None
+    city: str | None = None
+    department: str | None = None
+    geo: Geo | None = None
+
+
+class LocationOut(BaseModel):
+    name: str
+    address: Address | None = None
+    geo: Geo | None = None
+
+
+class RecurrenceOut(BaseModel):
+    rrule: str | None = None
+    rdates: list[str] = []
+    exdates: list[str] = []
+
+
+class OverrideOut(BaseModel):
+    recurrence_id: str
+    start: str | None = None
+    end: str | None = None
+    title: str | None = None
+    description: str | None = None
+    status: EventStatus | None = None
+
+
+class EventOut(BaseModel):
+    id: str
+    type: Literal["Event"]
+    uid: str
+    title: str
+    description: str | None = None
+    start: str
+    end: str
+    timezone: str
+    all_day: bool
+    recurrence: RecurrenceOut | None = None
+    overrides: list[OverrideOut] = []
+    place: PlaceSummary | None = None
+    organizers: list[str] = []
+    location: LocationOut | None = None
+    themes: list[ConceptOut] = []
+    audience: list[ConceptOut] = []
+    attendance_mode: AttendanceMode
+    status: EventStatus
+    is_free: bool | None = None
+    price: float | None = None
+    currency: str | None = None
+    registration_url: str | None = None
+    capacity: int | None = None
+    language: str | None = None
+    image: str | None = None
+    url: str | None = None
+    sequence: int
+    updated: str
+
+
+class EventSummary(BaseModel):
+    id: str
+    uid: str
+    title: str
+    place: PlaceSummary | None = None
+    location: LocationOut | None = None
+    themes: list[ConceptOut] = []
+    audience: list[ConceptOut] = []
+    attendance_mode: AttendanceMode
+    status: EventStatus
+    is_free: bool | None = None
+    registration_url: str | None = None
+    image: str | None = None
+    url: str | None = None
+    recurring: bool
+
+
+class OccurrenceOut(BaseModel):
+    id: str
+    type: Literal["Occurrence"]
+    title: str
+    start: str
+    end: str
+    all_day: bool
+    status: EventStatus
+    recurrence_id: str | None = None
+    event: EventSummary
+
+
+class EventList(BaseModel):
+    items: list[EventOut]
+    next_cursor: str | None
+
+
+class OccurrenceList(BaseModel):
+    items: list[OccurrenceOut]
+    next_cursor: str | None

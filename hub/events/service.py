@@ -1,0 +1,251 @@
+"""Domain functions for events: validate, store, expand, publish, list."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import orjson
+from sqlmodel import Session, col, delete, select
+
+from hub.calendar.dates import start_of_day, to_utc
+from hub.calendar.recurrence import RecurrenceError
+from hub.changes import record_change
+from hub.errors import InvalidInput, NotFound
+from hub.events.documents import event_document, event_summary
+from hub.events.models import Event, EventConcept, EventOrganizer, EventOverride
+from hub.events.occurrences import expand_event
+from hub.events.schemas import EventIn
+from hub.places.models import Place
+from hub.places.service import find_place
+from hub.records import new_id, utcnow
+from hub.sanitize import clean_html, plain_text
+from hub.settings import Settings
+from hub.text import fold
+from hub.vocabulary.thesaurus import ConceptRef, concept_document, labels_of, resolve
+
+IRI_PREFIXES = ("http://", "https://")
+
+
+def event_iri(base_url: str, local_id: str) -> str:
+    return f"{base_url}/events/{local_id}"
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InvalidInput("timezone", f"unknown time zone {name!r}") from exc
+
+
+def _is_date(value: date | datetime) -> bool:
+    return not isinstance(value, datetime)
+
+
+class _Clock:
+    """Turns the moments of one event's input into stored UTC instants."""
+
+    def __init__(self, zone: ZoneInfo, all_day: bool, start_time: time) -> None:
+        self.zone, self.all_day, self.start_time = zone, all_day, start_time
+
+    def instant(self, value: date | datetime, field: str) -> datetime:
+        if self.all_day:
+            if not _is_date(value):
+                raise InvalidInput(field, "an all-day event takes dates, not date-times")
+            return to_utc(start_of_day(value, self.zone), self.zone)
+        if _is_date(value):
+            # A day alone names that day's occurrence, at the event's start time.
+            return to_utc(datetime.combine(value, self.start_time), self.zone)
+        return to_utc(value, self.zone)
+
+    def end_instant(self, value: date | datetime, field: str) -> datetime:
+        if self.all_day:
+            if not _is_date(value):
+                raise InvalidInput(field, "an all-day event ends on a date")
+            return to_utc(start_of_day(value + timedelta(days=1), self.zone), self.zone)
+        if _is_date(value):
+            raise InvalidInput(field, "a timed event ends at a date-time")
+        return to_utc(value, self.zone)
+
+
+def _place_refs(session: Session, data: EventIn) -> tuple[Place | None, str | None, list[str]]:
+    place, place_ref_iri = None, None
+    if data.place:
+        place = find_place(session, data.place)
+        if place is None and not data.place.startswith(IRI_PREFIXES):
+            raise InvalidInput("place", f"no place with id {data.place!r}")
+        place_ref_iri = place.iri if place else data.place
+    organizers = [place_ref_iri] if place_ref_iri else []
+    for i, ref in enumerate(data.organizers):
+        found = find_place(session, ref)
+        if found is None and not ref.startswith(IRI_PREFIXES):
+            raise InvalidInput(f"organizers[{i}]", f"no place with id {ref!r}")
+        iri = found.iri if found else ref
+        if iri not in organizers:
+            organizers.append(iri)
+    return place, place_ref_iri, organizers
+
+
+def save_event(
+    session: Session,
+    settings: Settings,
+    data: EventIn,
+    *,
+    event: Event | None = None,
+    iri: str | None = None,
+) -> Event:
+    """Create (no `event`) or replace an event from validated input, expand it and log the change."""
+    zone = _zone(data.timezone or settings.timezone)
+    all_day = _is_date(data.start)
+    start_time = time(0) if all_day else to_utc(data.start, zone).astimezone(zone).time()
+    clock = _Clock(zone, all_day, start_time)
+    start_utc = clock.instant(data.start, "start")
+    end_utc = (
+        clock.end_instant(data.end, "end")
+        if data.end is not None
+        else (start_utc + timedelta(days=1) if all_day else start_utc)
+    )
+    if end_utc < start_utc:
+        raise InvalidInput("end", "must not be before start")
+    rule = data.recurrence.rrule if data.recurrence else None
+    rdates = (
+        [clock.instant(v, f"recurrence.rdates[{i}]") for i, v in enumerate(data.recurrence.rdates)]
+        if data.recurrence
+        else []
+    )
+    exdates = (
+        [clock.instant(v, f"recurrence.exdates[{i}]") for i, v in enumerate(data.recurrence.exdates)]
+        if data.recurrence
+        else []
+    )
+    place, place_ref_iri, organizers = _place_refs(session, data)
+    themes = resolve(session, "theme", data.themes)
+    audience = resolve(session, "audience", data.audience)
+
+    if event is None:
+        local_id = new_id()
+        event = Event(
+            id=local_id,
+            iri=iri or event_iri(settings.base_url, local_id),
+            title=data.title,
+            start_utc=start_utc,
+        )
+    else:
+        event.sequence += 1
+    event.title = data.title
+    event.description = clean_html(data.description)
+    event.start_utc, event.end_utc = start_utc, end_utc
+    event.timezone, event.all_day = zone.key, all_day
+    event.rrule = rule.strip() if rule else None
+    event.recurring = bool(rule or rdates)
+    event.rdates = [v.isoformat() for v in rdates]
+    event.exdates = [v.isoformat() for v in exdates]
+    event.place_id = place.id if place else None
+    event.place_iri = place_ref_iri
+    event.location = data.location.model_dump(exclude_none=True) if data.location else None
+    event.attendance_mode, event.status = data.attendance_mode, data.status
+    event.is_free, event.price, event.currency = data.is_free, data.price, data.currency
+    event.registration_url = str(data.registration_url) if data.registration_url else None
+    event.capacity, event.language = data.capacity, data.language
+    event.image_url = str(data.image) if data.image else None
+    event.url = str(data.url) if data.url else None
+    event.updated_at = utcnow()
+    session.add(event)
+    session.flush()
+
+    overrides = [
+        EventOverride(
+            event_id=event.id,
+            recurrence_id=clock.instant(o.recurrence_id, f"overrides[{i}].recurrence_id"),
+            start_utc=clock.instant(o.start, f"overrides[{i}].start") if o.start else None,
+            end_utc=clock.end_instant(o.end, f"overrides[{i}].end") if o.end else None,
+            title=o.title,
+            description=clean_html(o.description),
+            status=o.status,
+        )
+        for i, o in enumerate(data.overrides)
+    ]
+    _replace_children(session, event, overrides, organizers, themes, audience)
+    labels = labels_of(session, {r.iri for r in themes + audience if r.iri})
+    theme_docs = [concept_document(r, labels) for r in themes]
+    audience_docs = [concept_document(r, labels) for r in audience]
+    doc = event_document(
+        event,
+        overrides=overrides,
+        organizers=organizers,
+        themes=theme_docs,
+        audience=audience_docs,
+        place=place,
+    )
+    event.doc = orjson.dumps(doc).decode()
+    event.summary = orjson.dumps(event_summary(doc)).decode()
+    event.search_text = fold(
+        " ".join(
+            filter(
+                None,
+                [
+                    data.title,
+                    plain_text(event.description),
+                    place.name if place else None,
+                    place.city if place else None,
+                    data.location.name if data.location else None,
+                    *(label for d in theme_docs + audience_docs for label in d["label"].values()),
+                ],
+            )
+        )
+    )
+    try:
+        expand_event(session, settings, event, overrides, now=utcnow())
+    except RecurrenceError as exc:
+        field = "recurrence.rrule" if rule else "recurrence"
+        raise InvalidInput(field, str(exc)) from exc
+    record_change(session, "event", event.iri)
+    return event
+
+
+def _replace_children(
+    session: Session,
+    event: Event,
+    overrides: list[EventOverride],
+    organizers: list[str],
+    themes: list[ConceptRef],
+    audience: list[ConceptRef],
+) -> None:
+    for table in (EventOverride, EventOrganizer, EventConcept):
+        session.exec(delete(table).where(table.event_id == event.id))
+    seen = set()
+    for i, override in enumerate(overrides):
+        if override.recurrence_id in seen:
+            raise InvalidInput(f"overrides[{i}].recurrence_id", "two overrides name the same occurrence")
+        seen.add(override.recurrence_id)
+    session.add_all(overrides)
+    session.add_all(EventOrganizer(event_id=event.id, place_iri=iri) for iri in organizers)
+    session.add_all(
+        EventConcept(event_id=event.id, scheme=scheme, concept_iri=ref.iri, label=ref.label[:200])
+        for scheme, refs in (("theme", themes), ("audience", audience))
+        for ref in refs
+    )
+    session.flush()
+
+
+def get_event(session: Session, event_id: str) -> Event:
+    event = session.get(Event, event_id)
+    if event is None:
+        raise NotFound(f"no event with id {event_id!r}")
+    return event
+
+
+def delete_event(session: Session, event_id: str) -> None:
+    event = get_event(session, event_id)
+    session.delete(event)
+    record_change(session, "event", event.iri, deleted=True)
+
+
+def overrides_of(session: Session, event: Event) -> list[EventOverride]:
+    return list(
+        session.exec(
+            select(EventOverride)
+            .where(EventOverride.event_id == event.id)
+            .order_by(col(EventOverride.recurrence_id))
+        ).all()
+    )

@@ -1,0 +1,40 @@
+"""Keeping the rolling horizon of occurrences moving with the calendar."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from hub.changes import FeedState
+from hub.db import session_scope
+from hub.events.occurrences import roll_horizon
+from hub.records import utcnow
+from hub.settings import Settings
+
+ROLL_EVERY = timedelta(hours=12)
+
+
+def roll_if_due(engine: Engine, settings: Settings) -> int | None:
+    """Re-expand recurring events if the last roll is older than ROLL_EVERY; one process at a time."""
+    with session_scope(engine) as session:
+        if not _claim(session):
+            return None
+        return roll_horizon(session, settings, now=utcnow())
+
+
+def _claim(session: Session) -> bool:
+    if session.get_bind().dialect.name == "postgresql":
+        locked = session.execute(text("SELECT pg_try_advisory_xact_lock(7281004)")).scalar()
+        if not locked:
+            return False
+    state = session.get(FeedState, "horizon_rolled_at") or FeedState(key="horizon_rolled_at")
+    now = int(utcnow().timestamp())
+    if now - state.value < ROLL_EVERY.total_seconds():
+        return False
+    state.value = now
+    session.add(state)
+    session.flush()
+    return True

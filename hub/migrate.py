@@ -1,0 +1,46 @@
+"""Schema migrations (alembic, shipped inside the package) and the thesauri load after them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Engine
+
+from hub.db import session_scope
+from hub.vocabulary.thesaurus import load_thesauri
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def alembic_config(connection=None, schema: str | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    config.attributes["schema"] = schema
+    return config
+
+
+def upgrade(engine: Engine, schema: str | None = None) -> int:
+    """Bring the database to the head revision, then (re)load the bundled thesauri if changed."""
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection, schema), "head")
+    with session_scope(engine) as session:
+        return load_thesauri(session)
+
+
+def revision(engine: Engine, message: str, schema: str | None = None) -> None:
+    """Autogenerate a new migration from the models (developers only)."""
+    with engine.begin() as connection:
+        command.revision(alembic_config(connection, schema), message=message, autogenerate=True)
+
+
+def at_head(engine: Engine) -> bool:
+    """Whether the database is at the head revision (readiness)."""
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_heads()
+    head = ScriptDirectory.from_config(alembic_config()).get_heads()
+    return set(current) == set(head)

@@ -1,0 +1,1 @@
+"""People: member profiles published only with consent, field by field visibility."""

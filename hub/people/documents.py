@@ -1,0 +1,33 @@
+"""The published documents of a person, one per audience."""
+
+from __future__ import annotations
+
+from hub.calendar.dates import iso_utc
+from hub.people.models import Person
+from hub.people.visibility import Audience, visible_fields
+
+
+def person_document(person: Person, audience: Audience, skills: list[dict], places: list[str]) -> dict | None:
+    """The profile as `audience` may see it, or None when it may not see it at all."""
+    fields = visible_fields(person, audience)
+    if "display_name" not in fields:
+        return None
+    doc: dict = {
+        "id": person.iri,
+        "type": "Person",
+        "uid": person.id,
+        "display_name": person.display_name,
+    }
+    values = {
+        "bio": person.bio,
+        "skills": skills,
+        "badges": person.badges,
+        "places": places,
+        "links": person.links,
+        "contact": {k: v for k, v in (("email", person.email), ("phone", person.phone)) if v},
+    }
+    for field, value in values.items():
+        if field in fields and value:
+            doc[field] = value
+    doc["updated"] = iso_utc(person.updated_at)
+    return doc

@@ -1,0 +1,208 @@
+"""Domain functions for member profiles: store, consent, publish per audience, list."""
+
+from __future__ import annotations
+
+import orjson
+from sqlalchemy import exists
+from sqlmodel import Session, col, delete, select
+
+from hub.changes import record_change
+from hub.errors import InvalidInput, NotFound
+from hub.pagination import decode_cursor
+from hub.people.documents import person_document
+from hub.people.models import Person, PersonPlace, PersonSkill
+from hub.people.schemas import PERSON_FIELDS, ConsentIn, PersonIn
+from hub.people.visibility import (
+    Audience,
+    audiences_reading,
+    has_consent,
+    visible_fields,
+    widest_audience,
+)
+from hub.places.service import find_place
+from hub.query import Page, after, page_of, text_condition
+from hub.records import new_id, utcnow
+from hub.text import fold
+from hub.vocabulary.thesaurus import ConceptRef, concept_document, labels_of, resolve, with_narrower
+
+IRI_PREFIXES = ("http://", "https://")
+
+
+def person_iri(base_url: str, local_id: str) -> str:
+    return f"{base_url}/people/{local_id}"
+
+
+def get_person(session: Session, person_id: str) -> Person:
+    person = session.get(Person, person_id)
+    if person is None:
+        raise NotFound(f"no person with id {person_id!r}")
+    return person
+
+
+def _place_iris(session: Session, refs: list[str]) -> list[str]:
+    iris: list[str] = []
+    for i, ref in enumerate(refs):
+        place = find_place(session, ref)
+        if place is None and not ref.startswith(IRI_PREFIXES):
+            raise InvalidInput(f"places[{i}]", f"no place with id {ref!r}")
+        iri = place.iri if place else ref
+        if iri not in iris:
+            iris.append(iri)
+    return iris
+
+
+def publish(session: Session, person: Person) -> None:
+    """Recompute what each audience sees of `person` and log the change."""
+    skill_rows = session.exec(
+        select(PersonSkill).where(PersonSkill.person_id == person.id).order_by(col(PersonSkill.id))
+    ).all()
+    labels = labels_of(session, {s.concept_iri for s in skill_rows if s.concept_iri})
+    skills = [concept_document(_ref(s), labels) for s in skill_rows]
+    places = list(
+        session.exec(
+            select(PersonPlace.place_iri)
+            .where(PersonPlace.person_id == person.id)
+            .order_by(col(PersonPlace.id))
+        ).all()
+    )
+    public = person_document(person, "public", skills, places)
+    network = person_document(person, "network", skills, places)
+    person.doc_public = orjson.dumps(public).decode() if public else None
+    person.doc_network = orjson.dumps(network).decode() if network else None
+    person.doc = person.doc_network or "{}"
+    person.profile_audience = "public" if public else "network" if network else "none"
+    person.skills_audience = widest_audience(person, "skills")
+    person.places_audience = widest_audience(person, "places")
+    person.search_text = _search_text(person, "public", skills)
+    person.search_network = _search_text(person, "network", skills)
+    person.updated_at = utcnow()
+    session.add(person)
+    session.flush()
+    # A profile nobody may see is, for the network, deleted: hubs drop it.
+    record_change(session, "person", person.iri, deleted=network is None)
+
+
+def _ref(skill: PersonSkill) -> ConceptRef:
+    return ConceptRef(skill.concept_iri, skill.label)
+
+
+def _search_text(person: Person, audience: Audience, skills: list[dict]) -> str:
+    fields = visible_fields(person, audience)
+    if "display_name" not in fields:
+        return ""
+    parts = [person.display_name]
+    if "bio" in fields and person.bio:
+        parts.append(person.bio)
+    if "skills" in fields:
+        parts.extend(label for s in skills for label in s["label"].values())
+    if "badges" in fields:
+        parts.extend(person.badges)
+    return fold(" ".join(parts))
+
+
+def save_person(
+    session: Session,
+    base_url: str,
+    data: PersonIn,
+    *,
+    person: Person | None = None,
+    iri: str | None = None,
+) -> Person:
+    """Create or replace a member profile; consent given in `data` is recorded now."""
+    places = _place_iris(session, data.places)
+    skills = resolve(session, "skill", data.skills)
+    if person is None:
+        local_id = new_id()
+        person = Person(
+            id=local_id, iri=iri or person_iri(base_url, local_id), display_name=data.display_name
+        )
+    person.display_name = data.display_name
+    person.bio = data.bio
+    person.badges = list(dict.fromkeys(b.strip() for b in data.badges if b.strip()))
+    person.links = [str(link) for link in data.links]
+    person.email = data.contact.email if data.contact else None
+    person.phone = data.contact.phone if data.contact else None
+    person.visibility = dict(data.visibility)
+    if data.consent is not None:
+        _give_consent(person, data.consent)
+    session.add(person)
+    session.flush()
+    session.exec(delete(PersonSkill).where(PersonSkill.person_id == person.id))
+    session.exec(delete(PersonPlace).where(PersonPlace.person_id == person.id))
+    session.add_all(PersonSkill(person_id=person.id, concept_iri=r.iri, label=r.label[:200]) for r in skills)
+    session.add_all(PersonPlace(person_id=person.id, place_iri=iri) for iri in places)
+    session.flush()
+    publish(session, person)
+    return person
+
+
+def _give_consent(person: Person, consent: ConsentIn) -> None:
+    person.consent_given_at = utcnow()
+    person.consent_withdrawn_at = None
+    person.consent_fields = [f for f in PERSON_FIELDS if f in consent.fields]
+
+
+def give_consent(session: Session, person_id: str, consent: ConsentIn) -> Person:
+    person = get_person(session, person_id)
+    _give_consent(person, consent)
+    publish(session, person)
+    return person
+
+
+def withdraw_consent(session: Session, person_id: str) -> Person:
+    """The member takes their profile back: it leaves every output and hubs get a tombstone."""
+    person = get_person(session, person_id)
+    if has_consent(person):
+        person.consent_withdrawn_at = utcnow()
+    publish(session, person)
+    return person
+
+
+def delete_person(session: Session, person_id: str) -> None:
+    person = get_person(session, person_id)
+    session.delete(person)
+    record_change(session, "person", person.iri, deleted=True)
+
+
+def list_people(
+    session: Session,
+    audience: Audience,
+    *,
+    limit: int,
+    cursor: str | None = None,
+    skill: str | None = None,
+    place: str | None = None,
+    q: str | None = None,
+) -> Page[Person]:
+    """Profiles `audience` may see, filtered only on what it may see."""
+    readable = audiences_reading(audience)
+    query = select(Person).where(col(Person.profile_audience).in_(readable))
+    if skill:
+        ref = resolve(session, "skill", [skill])[0]
+        if ref.iri is not None:
+            match = col(PersonSkill.concept_iri).in_(with_narrower(session, {ref.iri}))
+        else:
+            match = col(PersonSkill.concept_iri).is_(None) & (col(PersonSkill.label) == ref.label)
+        query = query.where(
+            col(Person.skills_audience).in_(readable),
+            exists().where(PersonSkill.person_id == Person.id, match),
+        )
+    if place:
+        found = find_place(session, place)
+        iri = found.iri if found else place
+        query = query.where(
+            col(Person.places_audience).in_(readable),
+            exists().where(PersonPlace.person_id == Person.id, PersonPlace.place_iri == iri),
+        )
+    if q:
+        column = Person.search_text if audience == "public" else Person.search_network
+        query = query.where(text_condition(column, q))
+    if cursor:
+        query = query.where(after([Person.display_name, Person.id], decode_cursor(cursor, (str, str))))
+    rows = session.exec(query.order_by(Person.display_name, Person.id).limit(limit + 1)).all()
+    return page_of(list(rows), limit, lambda p: (p.display_name, p.id))
+
+
+def person_json(person: Person, audience: Audience) -> str | None:
+    """The stored document for `audience`, or None if it may not see this profile."""
+    return person.doc_public if audience == "public" else person.doc_network

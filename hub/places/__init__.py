@@ -1,0 +1,1 @@
+"""Places: the tiers-lieux themselves, with address, geography, opening hours and equipment."""

@@ -1,0 +1,106 @@
+"""What a client sends to create or replace a place, and what it gets back."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, HttpUrl, field_validator
+
+PlaceKind = Literal[
+    "coworking",
+    "fablab",
+    "makerspace",
+    "repair-cafe",
+    "third-place",
+    "living-lab",
+    "digital-space",
+    "shared-workshop",
+    "incubator",
+    "cultural-space",
+    "farm",
+    "other",
+]
+Weekday = Literal["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"]
+HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Address(Strict):
+    street: str | None = Field(None, max_length=300)
+    postal_code: str | None = Field(None, pattern=r"^\d{5}$")
+    city: str | None = Field(None, max_length=120)
+    department: str | None = Field(
+        None, max_length=3, description="INSEE department code, e.g. `23`, `2A`, `974`"
+    )
+    region: str | None = Field(
+        None,
+        max_length=2,
+        description="INSEE region code, e.g. `75`; derived from the department when absent",
+    )
+    country: str = Field("FR", pattern=r"^[A-Z]{2}$")
+
+
+class Geo(Strict):
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+
+
+class OpeningHours(Strict):
+    days: list[Weekday] = Field(min_length=1, max_length=7)
+    opens: str = Field(examples=["09:00"])
+    closes: str = Field(examples=["18:00"])
+
+    @field_validator("opens", "closes")
+    @classmethod
+    def _hhmm(cls, value: str) -> str:
+        if not HHMM.match(value):
+            raise ValueError("expected HH:MM, 24-hour clock")
+        return value
+
+
+class Contact(Strict):
+    email: EmailStr | None = None
+    phone: str | None = Field(None, max_length=40, pattern=r"^[0-9+ ().-]{4,40}$")
+
+
+class EquipmentIn(Strict):
+    name: str = Field(min_length=1, max_length=200, examples=["découpeuse laser"])
+    category: str | None = Field(None, max_length=100, examples=["fabrication numérique"])
+    quantity: int = Field(1, ge=0, le=10000)
+
+
+class PlaceIn(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    description: str | None = Field(None, max_length=20000, description="HTML; sanitized on the way in")
+    kinds: list[PlaceKind] = Field(default_factory=list, max_length=12)
+    address: Address | None = None
+    geo: Geo | None = None
+    opening_hours: list[OpeningHours] = Field(default_factory=list, max_length=30)
+    contact: Contact | None = None
+    website: HttpUrl | None = None
+    equipment: list[EquipmentIn] = Field(default_factory=list, max_length=500)
+
+
+class PlaceOut(BaseModel):
+    id: str = Field(description="Global IRI of the place")
+    type: Literal["Place"]
+    uid: str = Field(description="Local id on this instance")
+    name: str
+    description: str | None = None
+    kinds: list[str] = []
+    address: Address | None = None
+    geo: Geo | None = None
+    opening_hours: list[OpeningHours] = []
+    contact: Contact | None = None
+    website: str | None = None
+    equipment: list[EquipmentIn] = []
+    updated: str
+
+
+class PlaceList(BaseModel):
+    items: list[PlaceOut]
+    next_cursor: str | None

@@ -1,0 +1,132 @@
+"""Domain functions for places: validate, store, publish, list."""
+
+from __future__ import annotations
+
+import orjson
+from sqlmodel import Session, col, delete, func, select
+
+from hub import geo
+from hub.changes import record_change
+from hub.errors import Conflict, InvalidInput, NotFound
+from hub.events.models import Event
+from hub.pagination import decode_cursor
+from hub.places.documents import place_document
+from hub.places.models import Equipment, Place
+from hub.places.schemas import PlaceIn
+from hub.query import Page, after, page_of, text_condition
+from hub.records import new_id, utcnow
+from hub.sanitize import clean_html
+from hub.text import fold
+
+
+def place_iri(base_url: str, local_id: str) -> str:
+    return f"{base_url}/places/{local_id}"
+
+
+def _address_codes(data: PlaceIn) -> tuple[str | None, str | None]:
+    address = data.address
+    if address is None:
+        return None, None
+    department = address.department
+    if department is not None:
+        department = geo.normalize_department(department)
+        if department is None:
+            raise InvalidInput("address.department", "not a French department code")
+    elif address.postal_code:
+        department = geo.department_of_postal_code(address.postal_code)
+    region = address.region
+    if region is not None and region not in geo.REGIONS:
+        raise InvalidInput("address.region", "not a French region code (INSEE)")
+    if department is not None:
+        expected = geo.region_of(department)
+        if region is not None and region != expected:
+            raise InvalidInput("address.region", f"department {department} is in region {expected}")
+        region = expected
+    return department, region
+
+
+def _apply(session: Session, place: Place, data: PlaceIn) -> Place:
+    department, region = _address_codes(data)
+    address = data.address
+    place.name = data.name
+    place.description = clean_html(data.description)
+    place.kinds = list(dict.fromkeys(data.kinds))
+    place.street = address.street if address else None
+    place.postal_code = address.postal_code if address else None
+    place.city = address.city if address else None
+    place.country = address.country if address else "FR"
+    place.department, place.region = department, region
+    place.lat = data.geo.lat if data.geo else None
+    place.lon = data.geo.lon if data.geo else None
+    place.opening_hours = [h.model_dump() for h in data.opening_hours]
+    place.email = data.contact.email if data.contact else None
+    place.phone = data.contact.phone if data.contact else None
+    place.website = str(data.website) if data.website else None
+    place.updated_at = utcnow()
+    place.search_text = fold(" ".join(filter(None, [data.name, place.city, *data.kinds])))
+    session.add(place)
+    session.flush()
+    session.exec(delete(Equipment).where(Equipment.place_id == place.id))
+    equipment = [
+        Equipment(place_id=place.id, name=e.name, category=e.category, quantity=e.quantity)
+        for e in data.equipment
+    ]
+    session.add_all(equipment)
+    place.doc = orjson.dumps(place_document(place, equipment)).decode()
+    record_change(session, "place", place.iri)
+    return place
+
+
+def create_place(session: Session, base_url: str, data: PlaceIn) -> Place:
+    local_id = new_id()
+    return _apply(session, Place(id=local_id, iri=place_iri(base_url, local_id), name=data.name), data)
+
+
+def get_place(session: Session, place_id: str) -> Place:
+    place = session.get(Place, place_id)
+    if place is None:
+        raise NotFound(f"no place with id {place_id!r}")
+    return place
+
+
+def find_place(session: Session, ref: str) -> Place | None:
+    """A place by local id or by IRI."""
+    return session.get(Place, ref) or session.exec(select(Place).where(Place.iri == ref)).first()
+
+
+def replace_place(session: Session, place_id: str, data: PlaceIn) -> Place:
+    return _apply(session, get_place(session, place_id), data)
+
+
+def delete_place(session: Session, place_id: str) -> None:
+    place = get_place(session, place_id)
+    events = session.exec(select(func.count()).where(Event.place_id == place.id)).one()
+    if events:
+        raise Conflict(f"place {place_id!r} still has {events} events; move or delete them first")
+    session.delete(place)
+    record_change(session, "place", place.iri, deleted=True)
+
+
+def list_places(
+    session: Session,
+    *,
+    limit: int,
+    cursor: str | None = None,
+    q: str | None = None,
+    kind: str | None = None,
+    department: str | None = None,
+    region: str | None = None,
+) -> Page[Place]:
+    query = select(Place)
+    if q:
+        query = query.where(text_condition(Place.search_text, q))
+    if kind:
+        query = query.where(col(Place.kinds).contains(f'"{kind}"'))
+    if department:
+        query = query.where(Place.department == department)
+    if region:
+        query = query.where(Place.region == region)
+    if cursor:
+        query = query.where(after([Place.name, Place.id], decode_cursor(cursor, (str, str))))
+    rows = session.exec(query.order_by(Place.name, Place.id).limit(limit + 1)).all()
+    return page_of(list(rows), limit, lambda p: (p.name, p.id))

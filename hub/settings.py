@@ -1,0 +1,115 @@
+"""The one settings object: every knob of a node or a hub, read from `HUB_*` variables."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import cached_property
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "admin"}
+
+
+class Settings(BaseSettings):
+    """Settings of one instance. Build one and pass it to `create_app` or the CLI."""
+
+    model_config = SettingsConfigDict(env_prefix="HUB_", env_file=".env", extra="ignore")
+
+    role: Literal["node", "hub"] = Field(
+        "node", description="`node` serves its own data; `hub` also harvests sources."
+    )
+    environment: Literal["development", "production"] = Field(
+        "development",
+        description="`production` refuses unsafe values such as a placeholder admin token.",
+    )
+    database_url: str = Field(
+        "sqlite:///hub.db",
+        description="SQLAlchemy URL: `sqlite:///path.db` (default) or `postgresql+psycopg://user@host/db`.",
+    )
+    database_schema: str | None = Field(
+        None, description="PostgreSQL schema to use (tests give each run its own)."
+    )
+    base_url: str = Field(
+        "http://127.0.0.1:8000",
+        description="Public base URL of this instance; every record IRI is minted under it.",
+    )
+    name: str = Field("Tiers-lieux node", description="Human name of this node or hub.")
+    admin_token: str | None = Field(
+        None,
+        description="Bootstrap admin bearer token (write and admin scopes). Prefer `hub tokens create`.",
+    )
+    timezone: str = Field("Europe/Paris", description="Default time zone for dates given without one.")
+    horizon_days_ahead: int = Field(
+        365, ge=1, le=3650, description="Recurring events are expanded this many days ahead."
+    )
+    horizon_days_back: int = Field(92, ge=0, le=3650, description="...and this many days back.")
+    page_size_default: int = Field(50, ge=1, le=1000, description="Items per page when `limit` is absent.")
+    page_size_max: int = Field(500, ge=1, le=5000, description="Largest `limit` a client may ask for.")
+    tombstone_retention_days: int = Field(
+        90,
+        ge=1,
+        description="Tombstones are kept this long; an older change-feed cursor gets 410 Gone.",
+    )
+    allow_private_sources: bool = Field(
+        False,
+        description="Allow harvesting sources on private, loopback or link-local addresses (tests, demo).",
+    )
+    cors_origins: list[str] = Field(
+        ["*"], description="Origins allowed to read the API from a browser (writes are never open)."
+    )
+
+    @field_validator("base_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        value = value.rstrip("/")
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("base_url must be an http(s) URL")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("database_schema")
+    @classmethod
+    def _safe_schema(cls, value: str | None) -> str | None:
+        if value is not None and not value.replace("_", "").isalnum():
+            raise ValueError("database_schema must be letters, digits and underscores")
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Settings:
+        if self.environment == "production":
+            if self.admin_token is not None and (
+                self.admin_token.lower() in PLACEHOLDER_SECRETS or len(self.admin_token) < 24
+            ):
+                raise ValueError("admin_token is a placeholder or shorter than 24 characters")
+            if self.allow_private_sources:
+                raise ValueError("allow_private_sources must stay off in production")
+        if self.page_size_default > self.page_size_max:
+            raise ValueError("page_size_default is larger than page_size_max")
+        return self
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def horizon_ahead(self) -> timedelta:
+        return timedelta(days=self.horizon_days_ahead)
+
+    @property
+    def horizon_back(self) -> timedelta:
+        return timedelta(days=self.horizon_days_back)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")

@@ -1,0 +1,28 @@
+"""Every table, imported once so `SQLModel.metadata` is complete (migrations, tests)."""
+
+from hub.auth.models import ApiToken
+from hub.changes import Change, FeedState
+from hub.db import metadata
+from hub.events.models import Event, EventConcept, EventOrganizer, EventOverride, Occurrence
+from hub.people.models import Person, PersonPlace, PersonSkill
+from hub.places.models import Equipment, Place
+from hub.vocabulary.models import Concept, ConceptLabel
+
+__all__ = [
+    "ApiToken",
+    "Change",
+    "Concept",
+    "ConceptLabel",
+    "Equipment",
+    "Event",
+    "EventConcept",
+    "EventOrganizer",
+    "EventOverride",
+    "FeedState",
+    "Occurrence",
+    "Person",
+    "PersonPlace",
+    "PersonSkill",
+    "Place",
+    "metadata",
+]

@@ -1,0 +1,1 @@
+"""The shared vocabulary: thesauri of skills, themes and audiences, JSON-LD context."""

@@ -1,0 +1,172 @@
+"""Thesauri in the store: load them from the bundled SKOS files, resolve what people type."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF, SKOS
+from sqlmodel import Session, col, delete, select
+
+from hub.changes import FeedState
+from hub.text import fold
+from hub.vocabulary.models import Concept, ConceptLabel
+
+SCHEMAS_DIR = Path(__file__).resolve().parent.parent / "schemas"
+VOCAB_BASE = "https://w3id.org/tiers-lieux/"
+SCHEMES = {"skill": "skills", "theme": "themes", "audience": "audiences"}
+
+
+@dataclass(frozen=True, slots=True)
+class ConceptRef:
+    """A resolved value: a concept of the thesaurus, or free text kept as typed."""
+
+    iri: str | None
+    label: str
+
+
+def scheme_base(scheme: str) -> str:
+    return f"{VOCAB_BASE}{SCHEMES[scheme]}/"
+
+
+def _thesaurus_files() -> dict[str, Path]:
+    return {scheme: SCHEMAS_DIR / f"{name}.ttl" for scheme, name in SCHEMES.items()}
+
+
+def _files_digest(files: dict[str, Path]) -> int:
+    digest = hashlib.sha256()
+    for path in files.values():
+        if path.exists():
+            digest.update(path.read_bytes())
+    return int.from_bytes(digest.digest()[:7], "big")
+
+
+def _lang_literal(graph: Graph, subject: URIRef, predicate: URIRef, lang: str) -> str | None:
+    for value in graph.objects(subject, predicate):
+        if isinstance(value, Literal) and value.language == lang:
+            return str(value)
+    return None
+
+
+def load_thesauri(session: Session, *, force: bool = False) -> int:
+    """Replace the thesaurus tables with the bundled SKOS files, if they changed. Returns concepts loaded."""
+    files = _thesaurus_files()
+    digest = _files_digest(files)
+    state = session.get(FeedState, "thesauri_digest") or FeedState(key="thesauri_digest")
+    if state.value == digest and not force:
+        return 0
+    session.exec(delete(ConceptLabel))
+    session.exec(delete(Concept))
+    session.flush()
+    loaded = 0
+    for scheme, path in files.items():
+        if not path.exists():
+            continue
+        graph = Graph()
+        graph.parse(path, format="turtle")
+        concepts = []
+        labels = []
+        for subject in sorted(graph.subjects(RDF.type, SKOS.Concept)):
+            iri = str(subject)
+            broader = next(iter(graph.objects(subject, SKOS.broader)), None)
+            concepts.append(
+                Concept(
+                    iri=iri,
+                    scheme=scheme,
+                    pref_label_fr=_lang_literal(graph, subject, SKOS.prefLabel, "fr") or iri,
+                    pref_label_en=_lang_literal(graph, subject, SKOS.prefLabel, "en") or iri,
+                    broader_iri=str(broader) if broader is not None else None,
+                    definition_fr=_lang_literal(graph, subject, SKOS.definition, "fr"),
+                    definition_en=_lang_literal(graph, subject, SKOS.definition, "en"),
+                )
+            )
+            seen = set()
+            for predicate, preferred in ((SKOS.prefLabel, True), (SKOS.altLabel, False)):
+                for value in graph.objects(subject, predicate):
+                    key = (str(value), value.language or "und")
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    labels.append(
+                        ConceptLabel(
+                            concept_iri=iri,
+                            label=str(value),
+                            lang=key[1],
+                            preferred=preferred,
+                            normalized=fold(str(value)),
+                        )
+                    )
+            # The slug is a label too: "3d-printing" resolves as typed in an API call.
+            labels.append(
+                ConceptLabel(
+                    concept_iri=iri,
+                    label=iri.rsplit("/", 1)[-1],
+                    lang="zxx",
+                    normalized=fold(iri.rsplit("/", 1)[-1]),
+                )
+            )
+        session.add_all(concepts)
+        session.flush()
+        session.add_all(labels)
+        loaded += len(concepts)
+    state.value = digest
+    session.add(state)
+    session.flush()
+    return loaded
+
+
+def resolve(session: Session, scheme: str, values: list[str]) -> list[ConceptRef]:
+    """Map what people typed (IRI, slug, or any label in any case or accent) to concepts.
+
+    Unknown values are kept as free text. Duplicates (two spellings of one concept) collapse.
+    """
+    wanted = {fold(v) for v in values if not v.startswith(("http://", "https://"))}
+    by_label: dict[str, str] = {}
+    if wanted:
+        rows = session.exec(
+            select(ConceptLabel.normalized, ConceptLabel.concept_iri)
+            .join(Concept, col(Concept.iri) == col(ConceptLabel.concept_iri))
+            .where(Concept.scheme == scheme, col(ConceptLabel.normalized).in_(wanted))
+        ).all()
+        by_label = dict(rows)
+    iris = [v for v in values if v.startswith(("http://", "https://"))]
+    known = set(
+        session.exec(select(Concept.iri).where(Concept.scheme == scheme, col(Concept.iri).in_(iris))).all()
+    )
+    refs: dict[str, ConceptRef] = {}
+    for value in values:
+        if value.startswith(("http://", "https://")):
+            ref = ConceptRef(value, value) if value in known else ConceptRef(None, value)
+        else:
+            iri = by_label.get(fold(value))
+            ref = ConceptRef(iri, value)
+        refs.setdefault(ref.iri or f"text:{fold(value)}", ref)
+    return list(refs.values())
+
+
+def labels_of(session: Session, iris: set[str]) -> dict[str, dict[str, str]]:
+    """Preferred labels ({"fr": ..., "en": ...}) of the given concepts."""
+    if not iris:
+        return {}
+    rows = session.exec(select(Concept).where(col(Concept.iri).in_(iris))).all()
+    return {c.iri: {"fr": c.pref_label_fr, "en": c.pref_label_en} for c in rows}
+
+
+def concept_document(ref: ConceptRef, labels: dict[str, dict[str, str]]) -> dict:
+    """How a concept reference appears inside a record: IRI and labels, or free text."""
+    if ref.iri is not None and ref.iri in labels:
+        return {"id": ref.iri, "label": labels[ref.iri]}
+    return {"label": {"und": ref.label}}
+
+
+def with_narrower(session: Session, iris: set[str]) -> set[str]:
+    """The given concepts and all concepts below them."""
+    found = set(iris)
+    frontier = set(iris)
+    while frontier:
+        children = set(session.exec(select(Concept.iri).where(col(Concept.broader_iri).in_(frontier))).all())
+        frontier = children - found
+        found |= frontier
+    return found
