@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import text
+from sqlalchemy import BigInteger, text
 from sqlmodel import Field, Session, SQLModel, delete, select
 
 from hub.records import utcnow
@@ -22,7 +22,7 @@ class FeedState(SQLModel, table=True):
     """Key-value state of the feed, e.g. the oldest cursor still honoured."""
 
     key: str = Field(primary_key=True, max_length=64)
-    value: int = 0
+    value: int = Field(default=0, sa_type=BigInteger)
 
 
 def record_change(session: Session, kind: str, iri: str, *, deleted: bool = False) -> None:

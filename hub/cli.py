@@ -47,7 +47,9 @@ def cmd_db_upgrade(args: argparse.Namespace) -> None:
 
     settings = _settings(args)
     loaded = upgrade(_engine(settings), settings.database_schema)
-    console.print(f"Database at head. Thesauri: {loaded or 'unchanged'}{' concepts loaded' if loaded else ''}.")
+    console.print(
+        f"Database at head. Thesauri: {loaded or 'unchanged'}{' concepts loaded' if loaded else ''}."
+    )
 
 
 def cmd_tokens_create(args: argparse.Namespace) -> None:
@@ -68,7 +70,9 @@ def cmd_tokens_list(args: argparse.Namespace) -> None:
         tokens = list_tokens(session)
     table = Table("id", "name", "scopes", "created", "revoked")
     for t in tokens:
-        table.add_row(str(t.id), t.name, ", ".join(t.scopes), f"{t.created_at:%Y-%m-%d %H:%M}", f"{t.revoked_at or ''}")
+        table.add_row(
+            str(t.id), t.name, ", ".join(t.scopes), f"{t.created_at:%Y-%m-%d %H:%M}", f"{t.revoked_at or ''}"
+        )
     console.print(table)
 
 
@@ -101,7 +105,9 @@ def cmd_demo(args: argparse.Namespace) -> None:
 def build_parser() -> argparse.ArgumentParser:
     from hub.auth.tokens import SCOPES
 
-    parser = argparse.ArgumentParser(prog="hub", description="Tiers-lieux node and hub. Settings come from HUB_* variables.")
+    parser = argparse.ArgumentParser(
+        prog="hub", description="Tiers-lieux node and hub. Settings come from HUB_* variables."
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="serve the API")
@@ -113,7 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", help="apply migrations, load the thesauri").set_defaults(func=cmd_db_upgrade)
 
-    tokens = commands.add_parser("tokens", help="bearer tokens").add_subparsers(dest="tokens_command", required=True)
+    tokens = commands.add_parser("tokens", help="bearer tokens").add_subparsers(
+        dest="tokens_command", required=True
+    )
     create = tokens.add_parser("create", help="issue a token (printed once)")
     create.add_argument("--name", default="token")
     create.add_argument("--scope", action="append", choices=SCOPES, required=True)

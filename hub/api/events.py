@@ -63,7 +63,9 @@ def create_event(session: SessionDep, settings: SettingsDep, _: Writer, data: Ev
 def replace_event(
     session: SessionDep, settings: SettingsDep, _: Writer, event_id: str, data: EventIn
 ) -> Response:
-    event = service.save_event(session, settings, data, event=service.get_event(session, event_id))
+    event = service.save_event(
+        session, settings, data, event=service.get_event(session, event_id, for_update=True)
+    )
     session.commit()
     return ok(event.doc)
 

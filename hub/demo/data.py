@@ -129,7 +129,11 @@ def seed_fabrique(session: Session, settings: Settings, today: date) -> dict[str
             place=place.id,
             location={
                 "name": "Place du marché",
-                "address": {"street": "Place du marché", "postal_code": "23400", "city": "Saint-Aurèle-du-Bocage"},
+                "address": {
+                    "street": "Place du marché",
+                    "postal_code": "23400",
+                    "city": "Saint-Aurèle-du-Bocage",
+                },
                 "geo": {"lat": 45.9566, "lon": 1.7631},
             },
             themes=["réparation"],

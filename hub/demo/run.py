@@ -50,7 +50,14 @@ def run_demo(*, host: str, base_port: int, data_dir: Path) -> None:
         uvicorn.Server(uvicorn.Config(create_app(node), host=host, port=base_port + 1, log_level="warning"))
     ]
     console.print(f"[bold]Demo node[/bold] {node.name}: {node.base_url}")
-    for path in ("/api/v1/places", "/api/v1/occurrences", "/api/v1/people", "/feeds/events.ics", "/feeds/events.rss", "/docs"):
+    for path in (
+        "/api/v1/places",
+        "/api/v1/occurrences",
+        "/api/v1/people",
+        "/feeds/events.ics",
+        "/feeds/events.rss",
+        "/docs",
+    ):
         console.print(f"  {node.base_url}{path}")
     console.print(f"  write token: {token}")
     console.print("Ctrl-C to stop.")

@@ -54,7 +54,8 @@ def expand_event(
 def roll_horizon(session: Session, settings: Settings, *, now: datetime) -> int:
     """Re-expand every recurring event so the horizon follows the calendar. Returns occurrences kept."""
     total = 0
-    recurring = session.exec(select(Event).where(col(Event.recurring))).all()
+    # Row locks (PostgreSQL) keep a concurrent edit from interleaving with the re-expansion.
+    recurring = session.exec(select(Event).where(col(Event.recurring)).with_for_update()).all()
     for event in recurring:
         overrides = session.exec(select(EventOverride).where(EventOverride.event_id == event.id)).all()
         total += expand_event(session, settings, event, list(overrides), now=now)

@@ -228,8 +228,8 @@ def _replace_children(
     session.flush()
 
 
-def get_event(session: Session, event_id: str) -> Event:
-    event = session.get(Event, event_id)
+def get_event(session: Session, event_id: str, *, for_update: bool = False) -> Event:
+    event = session.get(Event, event_id, with_for_update=for_update)
     if event is None:
         raise NotFound(f"no event with id {event_id!r}")
     return event

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import orjson
-from sqlmodel import Session, col, delete, func, select
+from sqlalchemy import String, cast
+from sqlmodel import Session, delete, func, select
 
 from hub import geo
 from hub.changes import record_change
@@ -121,7 +122,7 @@ def list_places(
     if q:
         query = query.where(text_condition(Place.search_text, q))
     if kind:
-        query = query.where(col(Place.kinds).contains(f'"{kind}"'))
+        query = query.where(cast(Place.kinds, String).contains(f'"{kind}"'))
     if department:
         query = query.where(Place.department == department)
     if region:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 11:30:25.966990
+Create Date: 2026-11-23 11:34:00.571442
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def upgrade() -> None:
     op.create_table(
         "feedstate",
         sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("value", sa.Integer(), nullable=False),
+        sa.Column("value", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_feedstate")),
     )
     op.create_table(
@@ -216,10 +216,7 @@ def upgrade() -> None:
         sa.Column("person_id", sa.String(length=64), nullable=False),
         sa.Column("place_iri", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
         sa.ForeignKeyConstraint(
-            ["person_id"],
-            ["person.id"],
-            name=op.f("fk_personplace_person_id_person"),
-            ondelete="CASCADE",
+            ["person_id"], ["person.id"], name=op.f("fk_personplace_person_id_person"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_personplace")),
         sa.UniqueConstraint("person_id", "place_iri", name=op.f("uq_personplace_person_id")),
@@ -235,10 +232,7 @@ def upgrade() -> None:
         sa.Column("concept_iri", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
         sa.Column("label", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
         sa.ForeignKeyConstraint(
-            ["person_id"],
-            ["person.id"],
-            name=op.f("fk_personskill_person_id_person"),
-            ondelete="CASCADE",
+            ["person_id"], ["person.id"], name=op.f("fk_personskill_person_id_person"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_personskill")),
         sa.UniqueConstraint("person_id", "label", name=op.f("uq_personskill_person_id")),
@@ -255,10 +249,7 @@ def upgrade() -> None:
         sa.Column("concept_iri", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
         sa.Column("label", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
         sa.ForeignKeyConstraint(
-            ["event_id"],
-            ["event.id"],
-            name=op.f("fk_eventconcept_event_id_event"),
-            ondelete="CASCADE",
+            ["event_id"], ["event.id"], name=op.f("fk_eventconcept_event_id_event"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_eventconcept")),
     )
@@ -272,10 +263,7 @@ def upgrade() -> None:
         sa.Column("event_id", sa.String(length=64), nullable=False),
         sa.Column("place_iri", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
         sa.ForeignKeyConstraint(
-            ["event_id"],
-            ["event.id"],
-            name=op.f("fk_eventorganizer_event_id_event"),
-            ondelete="CASCADE",
+            ["event_id"], ["event.id"], name=op.f("fk_eventorganizer_event_id_event"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_eventorganizer")),
         sa.UniqueConstraint("event_id", "place_iri", name=op.f("uq_eventorganizer_event_id")),
@@ -295,10 +283,7 @@ def upgrade() -> None:
         sa.Column("description", sa.Text(), nullable=True),
         sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
         sa.ForeignKeyConstraint(
-            ["event_id"],
-            ["event.id"],
-            name=op.f("fk_eventoverride_event_id_event"),
-            ondelete="CASCADE",
+            ["event_id"], ["event.id"], name=op.f("fk_eventoverride_event_id_event"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_eventoverride")),
         sa.UniqueConstraint("event_id", "recurrence_id", name=op.f("uq_eventoverride_event_id")),
@@ -317,16 +302,10 @@ def upgrade() -> None:
         sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
         sa.ForeignKeyConstraint(
-            ["event_id"],
-            ["event.id"],
-            name=op.f("fk_occurrence_event_id_event"),
-            ondelete="CASCADE",
+            ["event_id"], ["event.id"], name=op.f("fk_occurrence_event_id_event"), ondelete="CASCADE"
         ),
         sa.ForeignKeyConstraint(
-            ["place_id"],
-            ["place.id"],
-            name=op.f("fk_occurrence_place_id_place"),
-            ondelete="SET NULL",
+            ["place_id"], ["place.id"], name=op.f("fk_occurrence_place_id_place"), ondelete="SET NULL"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_occurrence")),
     )

@@ -1,0 +1,130 @@
+"""Fixtures: real, migrated databases (SQLite and PostgreSQL), apps built from test settings."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from hub.api.app import create_app
+from hub.db import make_engine
+from hub.migrate import upgrade
+from hub.settings import Settings
+from hub.tables import metadata
+
+POSTGRES_URL = os.environ.get("HUB_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+ADMIN_TOKEN = "test-admin-token-0123456789abcdef"
+BASE_URL = "http://testserver"
+# Loaded once per database by `hub db upgrade`; every other table is emptied after each test.
+KEPT_TABLES = {"concept", "conceptlabel", "alembic_version"}
+
+
+def postgres_reachable() -> str | None:
+    """None when PostgreSQL answers, else why not."""
+    try:
+        with psycopg.connect(POSTGRES_URL.replace("+psycopg", ""), connect_timeout=3):
+            return None
+    except psycopg.Error as exc:
+        return str(exc).strip()
+
+
+@dataclass
+class Store:
+    kind: str
+    url: str
+    schema: str | None
+    engine: Engine
+
+    def settings(self, **overrides) -> Settings:
+        values = {
+            "database_url": self.url,
+            "database_schema": self.schema,
+            "base_url": BASE_URL,
+            "admin_token": ADMIN_TOKEN,
+            "name": "Test node",
+            "horizon_days_ahead": 3650,
+            **overrides,
+        }
+        return Settings(_env_file=None, **values)
+
+    def empty(self) -> None:
+        tables = [t for t in reversed(metadata.sorted_tables) if t.name not in KEPT_TABLES]
+        with self.engine.begin() as connection:
+            if self.kind == "postgresql":
+                names = ", ".join(f'"{t.name}"' for t in tables)
+                connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+                connection.execute(text("DELETE FROM feedstate WHERE key <> 'thesauri_digest'"))
+            else:
+                for table in tables:
+                    if table.name == "feedstate":
+                        connection.execute(text("DELETE FROM feedstate WHERE key <> 'thesauri_digest'"))
+                    else:
+                        connection.execute(table.delete())
+
+
+def open_store(kind: str, tmp_dir) -> Iterator[Store]:
+    if kind == "sqlite":
+        url = f"sqlite:///{tmp_dir / 'hub.db'}"
+        engine = make_engine(url)
+        upgrade(engine)
+        yield Store(kind, url, None, engine)
+        engine.dispose()
+        return
+    problem = postgres_reachable()
+    if problem is not None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"PostgreSQL is unreachable at {POSTGRES_URL} and CI=true: {problem}")
+        pytest.skip(f"PostgreSQL unreachable: {problem}")
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    engine = make_engine(POSTGRES_URL, schema)
+    upgrade(engine, schema)
+    try:
+        yield Store(kind, POSTGRES_URL, schema, engine)
+    finally:
+        engine.dispose()
+        admin = make_engine(POSTGRES_URL)
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def store(request, tmp_path_factory) -> Iterator[Store]:
+    """A migrated database of each kind, shared by the tests of one worker."""
+    yield from open_store(request.param, tmp_path_factory.mktemp(request.param))
+
+
+@pytest.fixture
+def db(store: Store) -> Iterator[Store]:
+    """The store, emptied after the test (thesauri kept)."""
+    yield store
+    store.empty()
+
+
+@pytest.fixture
+def settings(db: Store) -> Settings:
+    return db.settings()
+
+
+@pytest.fixture
+def app(settings: Settings, db: Store):
+    return create_app(settings, engine=db.engine)
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def writer() -> dict[str, str]:
+    """Headers of a client allowed to write."""
+    return {"Authorization": f"Bearer {ADMIN_TOKEN}"}

@@ -1,0 +1,91 @@
+"""Recurrence expansion: wall-clock rules across daylight saving time, overrides, exceptions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from hub.calendar.recurrence import Override, RecurrenceError, expand
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def _expand(start, end, rule=None, **kwargs):
+    return expand(
+        start_utc=start.astimezone(UTC),
+        end_utc=end.astimezone(UTC),
+        zone=PARIS,
+        title="Co-lunch",
+        status="scheduled",
+        rule=rule,
+        rdates=kwargs.get("rdates", []),
+        exdates=kwargs.get("exdates", []),
+        overrides=kwargs.get("overrides", []),
+        window_start=kwargs.get("window_start", datetime(2026, 1, 1, tzinfo=UTC)),
+        window_end=kwargs.get("window_end", datetime(2027, 1, 1, tzinfo=UTC)),
+    )
+
+
+def test_weekly_lunch_stays_at_one_pm_across_both_dst_changes():
+    start = datetime(2026, 3, 20, 13, tzinfo=PARIS)
+    instances = _expand(start, datetime(2026, 3, 20, 14, tzinfo=PARIS), "FREQ=WEEKLY;BYDAY=FR;COUNT=35")
+    local_hours = {(i.start_utc.astimezone(PARIS).hour, i.end_utc.astimezone(PARIS).hour) for i in instances}
+    assert local_hours == {(13, 14)}
+    offsets = [i.start_utc.astimezone(PARIS).utcoffset().total_seconds() / 3600 for i in instances]
+    assert offsets[:3] == [1, 1, 2]  # 20 and 27 March CET, 3 April CEST (switch on 29 March)
+    assert offsets[-1] == 1  # back to CET after 25 October
+
+
+def test_exdate_removes_and_rdate_adds_an_occurrence():
+    start = datetime(2026, 5, 1, 13, tzinfo=PARIS)
+    instances = _expand(
+        start,
+        datetime(2026, 5, 1, 14, tzinfo=PARIS),
+        "FREQ=WEEKLY;COUNT=3",
+        exdates=[datetime(2026, 5, 8, 11, tzinfo=UTC)],
+        rdates=[datetime(2026, 5, 20, 11, tzinfo=UTC)],
+    )
+    assert [i.start_utc.astimezone(PARIS).day for i in instances] == [1, 15, 20]
+
+
+def test_override_cancels_one_occurrence_and_moves_another():
+    start = datetime(2026, 5, 1, 13, tzinfo=PARIS)
+    instances = _expand(
+        start,
+        datetime(2026, 5, 1, 14, tzinfo=PARIS),
+        "FREQ=WEEKLY;COUNT=3",
+        overrides=[
+            Override(datetime(2026, 5, 8, 11, tzinfo=UTC), status="cancelled"),
+            Override(
+                datetime(2026, 5, 15, 11, tzinfo=UTC),
+                start_utc=datetime(2026, 5, 16, 9, tzinfo=UTC),
+                title="Brunch",
+            ),
+        ],
+    )
+    assert [(i.start_utc.day, i.status, i.title) for i in instances] == [
+        (1, "scheduled", "Co-lunch"),
+        (8, "cancelled", "Co-lunch"),
+        (16, "scheduled", "Brunch"),
+    ]
+    assert instances[2].end_utc - instances[2].start_utc == instances[0].end_utc - instances[0].start_utc
+
+
+def test_floating_until_is_read_in_the_event_zone():
+    start = datetime(2026, 5, 1, 13, tzinfo=PARIS)
+    instances = _expand(start, start, "FREQ=DAILY;UNTIL=20260503T130000")
+    assert len(instances) == 3
+
+
+def test_runaway_rule_is_refused():
+    start = datetime(2026, 5, 1, 13, tzinfo=PARIS)
+    with pytest.raises(RecurrenceError):
+        _expand(start, start, "FREQ=MINUTELY")
+
+
+def test_garbage_rule_is_refused():
+    start = datetime(2026, 5, 1, 13, tzinfo=PARIS)
+    with pytest.raises(RecurrenceError):
+        _expand(start, start, "FREQ=SOMETIMES")
