@@ -106,7 +106,7 @@ def seed_fabrique(session: Session, settings: Settings, today: date) -> dict[str
         settings,
         EventIn(
             title="Atelier CV et numérique pour les demandeurs d'emploi",
-            description="<p>Refaire son CV, créer son espace en ligne, <strong>avec un accompagnement</strong>.</p>",
+            description="<p>Refaire son CV, créer son espace en ligne, <strong>accompagné</strong>.</p>",
             start=_at(workshop_day, 14),
             end=_at(workshop_day, 17),
             place=place.id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
 from datetime import datetime
 from pathlib import Path
@@ -61,7 +62,5 @@ def run_demo(*, host: str, base_port: int, data_dir: Path) -> None:
         console.print(f"  {node.base_url}{path}")
     console.print(f"  write token: {token}")
     console.print("Ctrl-C to stop.")
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve(servers))
-    except KeyboardInterrupt:
-        pass
