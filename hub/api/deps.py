@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Literal
 
 from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -78,7 +79,8 @@ def get_page(
     settings: SettingsDep,
     limit: Annotated[int | None, Query(ge=1, le=5000, description="Items per page")] = None,
     cursor: Annotated[
-        str | None, Query(max_length=500, description="`next_cursor` of the previous page")
+        str | None,
+        Query(max_length=500, pattern=r"^[A-Za-z0-9_-]+$", description="`next_cursor` of the previous page"),
     ] = None,
 ) -> PageParams:
     if limit is not None and limit > settings.page_size_max:
@@ -89,6 +91,12 @@ def get_page(
 PageDep = Annotated[PageParams, Depends(get_page)]
 
 DATE_HELP = "ISO 8601 date-time with offset, or a date alone (read in the instance's zone)"
+DATE_PATTERN = (
+    r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
+    r"([T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?(Z|z|[+-]([01]\d|2[0-3]):?[0-5]\d)?)?$"
+)
+RegionCode = Literal[tuple(sorted(geo.REGIONS))]  # type: ignore[valid-type]
+DepartmentCode = Literal[tuple(sorted(geo.DEPARTMENTS))]  # type: ignore[valid-type]
 
 
 def _bound(raw: str | None, field: str, settings: Settings, *, end: bool = False):
@@ -100,26 +108,16 @@ def _bound(raw: str | None, field: str, settings: Settings, *, end: bool = False
         raise InvalidInput(field, f"not an ISO 8601 date or date-time: {exc}", location="query") from exc
 
 
-def geo_code(raw: str | None, field: str, known: set[str] | dict) -> str | None:
-    if raw is None:
-        return None
-    value = geo.normalize_department(raw) if field == "department" else raw.strip()
-    if value is None or value not in known:
-        raise InvalidInput(field, f"unknown {field} code {raw!r} (INSEE)", location="query")
-    return value
-
-
 def get_event_filters(
     settings: SettingsDep,
-    start: Annotated[str | None, Query(max_length=40, description=DATE_HELP)] = None,
+    start: Annotated[str | None, Query(max_length=40, pattern=DATE_PATTERN, description=DATE_HELP)] = None,
     end: Annotated[
-        str | None, Query(max_length=40, description=DATE_HELP + "; a date alone includes that day")
+        str | None,
+        Query(max_length=40, pattern=DATE_PATTERN, description=DATE_HELP + "; a day alone includes it"),
     ] = None,
     place: Annotated[str | None, Query(max_length=500, description="Local id or IRI of a place")] = None,
-    region: Annotated[str | None, Query(max_length=3, description="INSEE region code, e.g. `75`")] = None,
-    department: Annotated[
-        str | None, Query(max_length=3, description="INSEE department code, e.g. `23`")
-    ] = None,
+    region: Annotated[RegionCode | None, Query(description="INSEE region code, e.g. `75`")] = None,
+    department: Annotated[DepartmentCode | None, Query(description="INSEE department, e.g. `23`")] = None,
     theme: Annotated[
         str | None,
         Query(max_length=200, description="Theme IRI, slug or label; narrower themes match too"),
@@ -137,8 +135,8 @@ def get_event_filters(
         start=_bound(start, "start", settings),
         end=_bound(end, "end", settings, end=True),
         place=place,
-        region=geo_code(region, "region", geo.REGIONS),
-        department=geo_code(department, "department", geo.DEPARTMENTS),
+        region=region,
+        department=department,
         theme=theme,
         audience=audience,
         attendance_mode=attendance_mode,
@@ -152,3 +150,13 @@ def get_event_filters(
 
 
 EventFiltersDep = Annotated[EventFilters, Depends(get_event_filters)]
+
+
+def get_upcoming_filters(settings: SettingsDep, filters: EventFiltersDep) -> EventFilters:
+    """The same filters, with `start` defaulting to the beginning of today (in the instance's zone)."""
+    if filters.start is None:
+        filters.start = parse_bound(datetime.now(settings.zone).date().isoformat(), settings.zone)
+    return filters
+
+
+UpcomingFiltersDep = Annotated[EventFilters, Depends(get_upcoming_filters)]

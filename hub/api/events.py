@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from hub.api.deps import EventFiltersDep, PageDep, SessionDep, SettingsDep, Writer
+from hub.api.deps import EventFiltersDep, PageDep, SessionDep, SettingsDep, UpcomingFiltersDep, Writer
 from hub.api.problems import problem_responses
 from hub.api.responses import created, list_body, ok, read_response
 from hub.events import queries, service
@@ -22,10 +22,10 @@ def list_events(request: Request, session: SessionDep, page: PageDep, filters: E
 @router.get(
     "/api/v1/occurrences",
     response_model=OccurrenceList,
-    summary="List occurrences, recurring events expanded, sorted by start",
+    summary="List occurrences, recurring events expanded, sorted by start (from today by default)",
 )
 def list_occurrences(
-    request: Request, session: SessionDep, page: PageDep, filters: EventFiltersDep
+    request: Request, session: SessionDep, page: PageDep, filters: UpcomingFiltersDep
 ) -> Response:
     result = queries.list_occurrences(session, filters, limit=page.limit, cursor=page.cursor)
     return read_response(request, list_body((o.to_json() for o in result.items), result.next_cursor))

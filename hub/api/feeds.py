@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
-from hub.api.deps import EventFiltersDep, SessionDep, SettingsDep
+from hub.api.deps import EventFiltersDep, SessionDep, SettingsDep, UpcomingFiltersDep
 from hub.api.problems import problem_responses
 from hub.api.responses import read_response
 from hub.calendar.ics import build_calendar
@@ -65,7 +65,7 @@ def events_rss(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    filters: EventFiltersDep,
+    filters: UpcomingFiltersDep,
     lang: Literal["fr", "en"] = "fr",
     limit: Annotated[int, Query(ge=1, le=500, description="Most items in the feed")] = 100,
 ) -> Response:

@@ -6,8 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from hub import geo
-from hub.api.deps import PageDep, SessionDep, SettingsDep, Writer, geo_code
+from hub.api.deps import DepartmentCode, PageDep, RegionCode, SessionDep, SettingsDep, Writer
 from hub.api.problems import problem_responses
 from hub.api.responses import created, list_body, ok, read_response
 from hub.places import service
@@ -23,8 +22,8 @@ def list_places(
     page: PageDep,
     q: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
     kind: PlaceKind | None = None,
-    department: Annotated[str | None, Query(max_length=3)] = None,
-    region: Annotated[str | None, Query(max_length=3)] = None,
+    department: DepartmentCode | None = None,
+    region: RegionCode | None = None,
 ) -> Response:
     result = service.list_places(
         session,
@@ -32,8 +31,8 @@ def list_places(
         cursor=page.cursor,
         q=q,
         kind=kind,
-        department=geo_code(department, "department", geo.DEPARTMENTS),
-        region=geo_code(region, "region", geo.REGIONS),
+        department=department,
+        region=region,
     )
     return read_response(request, list_body((p.doc for p in result.items), result.next_cursor))
 

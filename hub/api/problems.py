@@ -53,29 +53,70 @@ def problem_response(
     return Response(orjson.dumps(body), status_code=status, media_type=PROBLEM_TYPE)
 
 
+# Parts of a pydantic error location that name a union member or validator, not a field.
+TYPE_TAGS = {"datetime", "date", "str", "int", "float", "bool", "list", "dict", "none", "json-or-python"}
+
+
 def _field_path(loc: tuple) -> tuple[str, str]:
     location = str(loc[0]) if loc else "body"
-    parts = [
-        p
-        for p in loc[1:]
-        if not (isinstance(p, str) and ("[" in p or p in {"function-after", "function-before"}))
-    ]
     path = ""
-    for part in parts:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    for part in loc[1:]:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif part in TYPE_TAGS or "[" in part or part.startswith("function-"):
+            continue
+        else:
+            path += f".{part}" if path else part
     return location, path or location
 
 
 def _validation_errors(exc: RequestValidationError) -> list[dict]:
-    errors = []
+    """One entry per offending field (alternatives of a union merged)."""
+    merged: dict[tuple[str, str], list[str]] = {}
     for error in exc.errors():
-        location, field = _field_path(tuple(error.get("loc", ())))
-        errors.append({"field": field, "location": location, "message": error.get("msg", "invalid")})
-    return errors
+        key = _field_path(tuple(error.get("loc", ())))
+        message = error.get("msg", "invalid")
+        if message not in merged.setdefault(key, []):
+            merged[key].append(message)
+    return [
+        {"field": field, "location": location, "message": "; or ".join(messages)}
+        for (location, field), messages in merged.items()
+    ]
+
+
+class RefuseNul:
+    """ASGI middleware: a NUL character in the path or the query is refused before any route runs."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http":
+            query = scope.get("query_string", b"").lower()
+            where = (
+                "path"
+                if "\x00" in scope.get("path", "")
+                else "query"
+                if b"%00" in query or b"\x00" in query
+                else None
+            )
+            if where is not None:
+                response = problem_response(
+                    422,
+                    PROBLEM_BASE + "invalid-input",
+                    "Invalid input",
+                    f"{where}: NUL characters are refused",
+                    scope.get("path", "").replace("\x00", ""),
+                    [{"field": where, "location": where, "message": "NUL character"}],
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 def install(app: FastAPI) -> None:
     """Register the handlers that turn every failure into a problem document."""
+    app.add_middleware(RefuseNul)
 
     @app.exception_handler(HubError)
     async def _hub_error(request: Request, exc: HubError) -> Response:
@@ -117,11 +158,17 @@ def problem_responses(*statuses: int) -> dict:
 
 
 def problems_in_openapi(schema: dict) -> dict:
-    """Declare every error response as `application/problem+json` with the Problem schema."""
+    """Declare every error response as `application/problem+json` with the Problem schema.
+
+    Reads take a token optionally (a hub's token reveals network fields), so their security
+    requirement also lists the empty alternative.
+    """
     schema.setdefault("components", {}).setdefault("schemas", {}).pop("HTTPValidationError", None)
     schema["components"]["schemas"].pop("ValidationError", None)
     for operations in schema.get("paths", {}).values():
-        for operation in operations.values():
+        for method, operation in operations.items():
+            if method == "get" and operation.get("security"):
+                operation["security"] = [{}, *operation["security"]]
             for status, response in operation.get("responses", {}).items():
                 if status.isdigit() and int(status) >= 400:
                     response["content"] = {PROBLEM_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}

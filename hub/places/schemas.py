@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, HttpUrl, field_validator
@@ -22,11 +21,33 @@ PlaceKind = Literal[
     "other",
 ]
 Weekday = Literal["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"]
-HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
+
+
+def _refuse_nul(value: object) -> object:
+    """NUL characters are refused everywhere: no store keeps them and no reader wants them."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("must not contain NUL characters")
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _refuse_nul(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_nul(key)
+            _refuse_nul(item)
+    return value
 
 
 class Strict(BaseModel):
+    """Base of every input model: unknown fields and NUL characters are refused."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value: object) -> object:
+        return _refuse_nul(value)
 
 
 class Address(Strict):
@@ -51,15 +72,8 @@ class Geo(Strict):
 
 class OpeningHours(Strict):
     days: list[Weekday] = Field(min_length=1, max_length=7)
-    opens: str = Field(examples=["09:00"])
-    closes: str = Field(examples=["18:00"])
-
-    @field_validator("opens", "closes")
-    @classmethod
-    def _hhmm(cls, value: str) -> str:
-        if not HHMM.match(value):
-            raise ValueError("expected HH:MM, 24-hour clock")
-        return value
+    opens: str = Field(pattern=HHMM, examples=["09:00"], description="HH:MM, 24-hour clock")
+    closes: str = Field(pattern=HHMM, examples=["18:00"], description="HH:MM, 24-hour clock")
 
 
 class Contact(Strict):

@@ -1,0 +1,74 @@
+"""Every error is an RFC 9457 problem document with the same shape, naming the field at fault."""
+
+from __future__ import annotations
+
+import pytest
+
+PROBLEM_KEYS = {"type", "title", "status", "detail", "instance"}
+
+
+def _assert_problem(response, status: int) -> dict:
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert set(body) >= PROBLEM_KEYS
+    assert body["status"] == status
+    assert body["type"].startswith("https://w3id.org/tiers-lieux/problems/")
+    return body
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("get", "/nowhere", 404),
+        ("get", "/api/v1/events/unknown", 404),
+        ("patch", "/api/v1/events", 405),
+        ("post", "/api/v1/events", 401),
+    ],
+)
+def test_errors_are_problem_documents(client, method, path, status):
+    _assert_problem(getattr(client, method)(path), status)
+
+
+def test_query_error_names_the_parameter(client):
+    body = _assert_problem(client.get("/api/v1/occurrences", params={"limit": 0}), 422)
+    assert body["errors"] == [
+        {"field": "limit", "location": "query", "message": body["errors"][0]["message"]}
+    ]
+
+
+def test_body_error_names_the_nested_field(client, writer):
+    data = {"title": "x", "start": "2031-01-01T10:00", "recurrence": {"exdates": ["pas une date"]}}
+    body = _assert_problem(client.post("/api/v1/events", json=data, headers=writer), 422)
+    assert [e["field"] for e in body["errors"]] == ["recurrence.exdates[0]"]
+
+
+def test_unknown_body_field_is_refused(client, writer):
+    body = _assert_problem(
+        client.post(
+            "/api/v1/events", json={"title": "x", "start": "2031-01-01", "colour": "red"}, headers=writer
+        ),
+        422,
+    )
+    assert [e["field"] for e in body["errors"]] == ["colour"]
+
+
+def test_malformed_json_body_is_a_problem_not_a_crash(client, writer):
+    response = client.post(
+        "/api/v1/events", content=b"{not json", headers=writer | {"Content-Type": "application/json"}
+    )
+    _assert_problem(response, 422)
+
+
+def test_too_large_page_is_refused(client, settings):
+    body = _assert_problem(client.get("/api/v1/events", params={"limit": settings.page_size_max + 1}), 422)
+    assert body["errors"][0]["field"] == "limit"
+
+
+def test_nul_characters_are_refused_everywhere(client, writer):
+    assert client.get("/api/v1/places/%00").status_code == 422
+    assert client.get("/api/v1/occurrences", params={"place": "\x00"}).status_code == 422
+    body = _assert_problem(
+        client.post("/api/v1/events", json={"title": "\x00", "start": "2031-01-01"}, headers=writer), 422
+    )
+    assert body["errors"][0]["field"] == "title"
