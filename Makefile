@@ -19,8 +19,8 @@ demo: install
 	$(BIN)/hub demo
 
 test: install
-	$(BIN)/ruff check hub tests bench
-	$(BIN)/ruff format --check hub tests bench
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 openapi: install
