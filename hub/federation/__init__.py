@@ -1,0 +1,1 @@
+"""Federation: the change feed, the source registry, the harvester, its adapters, and applying records."""

@@ -1,0 +1,1 @@
+"""Source adapters, one module per kind of source, registered by name."""
