@@ -161,7 +161,7 @@ def problems_in_openapi(schema: dict) -> dict:
     """Declare every error response as `application/problem+json` with the Problem schema.
 
     Reads take a token optionally (a hub's token reveals network fields), so their security
-    requirement also lists the empty alternative.
+    requirement also lists the empty alternative; and they answer JSON-LD when asked.
     """
     schema.setdefault("components", {}).setdefault("schemas", {}).pop("HTTPValidationError", None)
     schema["components"]["schemas"].pop("ValidationError", None)
@@ -169,6 +169,9 @@ def problems_in_openapi(schema: dict) -> dict:
         for method, operation in operations.items():
             if method == "get" and operation.get("security"):
                 operation["security"] = [{}, *operation["security"]]
+            ok = operation.get("responses", {}).get("200", {}).get("content", {})
+            if method == "get" and "application/json" in ok:
+                ok["application/ld+json"] = ok["application/json"]
             for status, response in operation.get("responses", {}).items():
                 if status.isdigit() and int(status) >= 400:
                     response["content"] = {PROBLEM_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}

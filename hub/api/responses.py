@@ -9,8 +9,12 @@ import orjson
 from fastapi import Request
 from starlette.responses import Response
 
+from hub.vocabulary.jsonld import CONTEXT_IRI, JSONLD_TYPE, as_jsonld
+
 JSON_TYPE = "application/json"
 READ_CACHE = "public, max-age=60"
+# Plain JSON clients may read our JSON as JSON-LD through this link (JSON-LD 1.1, section 6.1).
+CONTEXT_LINK = f'<{CONTEXT_IRI}>; rel="http://www.w3.org/ns/json-ld#context"; type="{JSONLD_TYPE}"'
 
 
 def list_body(items: Iterable[bytes | str], next_cursor: str | None) -> bytes:
@@ -31,6 +35,10 @@ def not_modified(request: Request, etag: str) -> bool:
     return etag in candidates or "*" in candidates
 
 
+def wants_jsonld(request: Request) -> bool:
+    return JSONLD_TYPE in request.headers.get("accept", "")
+
+
 def read_response(
     request: Request,
     body: bytes,
@@ -38,14 +46,15 @@ def read_response(
     cache: str = READ_CACHE,
     headers: dict | None = None,
 ) -> Response:
-    """A cacheable read: ETag from the body, `304` when the client already holds it."""
+    """A cacheable read: JSON or JSON-LD as asked, ETag from the body, `304` when the client holds it."""
+    extra = dict(headers or {})
+    if media_type == JSON_TYPE:
+        if wants_jsonld(request):
+            body, media_type = as_jsonld(body), JSONLD_TYPE
+        else:
+            extra["Link"] = CONTEXT_LINK
     etag = etag_of(body)
-    common = {
-        "ETag": etag,
-        "Cache-Control": cache,
-        "Vary": "Accept, Authorization",
-        **(headers or {}),
-    }
+    common = {"ETag": etag, "Cache-Control": cache, "Vary": "Accept, Authorization", **extra}
     if not_modified(request, etag):
         return Response(status_code=304, headers=common)
     return Response(body, media_type=media_type, headers=common)
