@@ -21,8 +21,14 @@ SQLModel.metadata.naming_convention = {
 metadata: MetaData = SQLModel.metadata
 
 
-def make_engine(database_url: str, schema: str | None = None) -> Engine:
-    """Build the engine; SQLite gets foreign keys and WAL, PostgreSQL a search_path."""
+def make_engine(database_url: str, schema: str | None = None, *, writer: bool = True) -> Engine:
+    """Build the engine; SQLite gets foreign keys and WAL, PostgreSQL a search_path.
+
+    On SQLite, a writer engine opens every transaction with BEGIN IMMEDIATE: writers queue for
+    the lock up front instead of failing when a read turns into a write, and SAVEPOINTs work
+    (pysqlite's own transaction handling breaks them). Readers keep SQLite's default, so they
+    never wait for a writer.
+    """
     if database_url.startswith("sqlite"):
         engine = create_engine(database_url, connect_args={"check_same_thread": False, "timeout": 30})
 
@@ -33,6 +39,14 @@ def make_engine(database_url: str, schema: str | None = None) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
+            if writer:
+                dbapi_conn.isolation_level = None
+
+        if writer:
+
+            @event.listens_for(engine, "begin")
+            def _begin_immediate(connection) -> None:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     connect_args = {"options": f"-csearch_path={schema}"} if schema else {}

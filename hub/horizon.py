@@ -1,4 +1,4 @@
-"""Keeping the rolling horizon of occurrences moving with the calendar."""
+"""Upkeep that follows the calendar: the rolling horizon of occurrences, expired tombstones."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from hub.changes import FeedState
+from hub.changes import FeedState, prune_tombstones
 from hub.db import session_scope
 from hub.events.occurrences import roll_horizon
 from hub.records import utcnow
@@ -18,11 +18,14 @@ ROLL_EVERY = timedelta(hours=12)
 
 
 def roll_if_due(engine: Engine, settings: Settings) -> int | None:
-    """Re-expand recurring events if the last roll is older than ROLL_EVERY; one process at a time."""
+    """Re-expand recurring events and drop expired tombstones, if the last run is older than
+    ROLL_EVERY; one process at a time. Returns the occurrences kept, or None when not due."""
     with session_scope(engine) as session:
         if not _claim(session):
             return None
-        return roll_horizon(session, settings, now=utcnow())
+        now = utcnow()
+        prune_tombstones(session, now - timedelta(days=settings.tombstone_retention_days))
+        return roll_horizon(session, settings, now=now)
 
 
 def _claim(session: Session) -> bool:

@@ -11,6 +11,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
 from hub.db import session_scope
+from hub.federation.feed import ensure_feed_epoch
 from hub.vocabulary.thesaurus import load_thesauri
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -29,6 +30,7 @@ def upgrade(engine: Engine, schema: str | None = None) -> int:
     with engine.begin() as connection:
         command.upgrade(alembic_config(connection, schema), "head")
     with session_scope(engine) as session:
+        ensure_feed_epoch(session)
         return load_thesauri(session)
 
 

@@ -20,7 +20,11 @@ def new_id() -> str:
 
 
 class Record(SQLModel):
-    """Columns shared by places, events and people. `doc` is the published JSON document."""
+    """Columns shared by places, events and people. `doc` is the published JSON document.
+
+    Harvested records also keep where they came from: the source, when, and a hash of what the
+    source sent, so an unchanged record costs no write.
+    """
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     iri: str = Field(max_length=500, unique=True)
@@ -29,3 +33,6 @@ class Record(SQLModel):
     search_text: str = Field(default="", sa_type=Text)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow, index=True)
+    source_id: int | None = Field(default=None, foreign_key="source.id", index=True, ondelete="SET NULL")
+    content_hash: str | None = Field(default=None, max_length=80)
+    harvested_at: datetime | None = None

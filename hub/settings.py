@@ -57,6 +57,25 @@ class Settings(BaseSettings):
         False,
         description="Allow harvesting sources on private, loopback or link-local addresses (tests, demo).",
     )
+    harvest_concurrency: int = Field(50, ge=1, le=1000, description="Sources fetched at once.")
+    harvest_per_host: int = Field(6, ge=1, le=100, description="Requests at once to one host.")
+    harvest_connect_timeout: float = Field(10, gt=0, description="Seconds to connect to a source.")
+    harvest_read_timeout: float = Field(30, gt=0, description="Seconds of silence tolerated while reading.")
+    harvest_total_timeout: float = Field(120, gt=0, description="Seconds one request may take in all.")
+    harvest_max_bytes: int = Field(
+        20_000_000, ge=1000, description="Largest body accepted (after decompression)."
+    )
+    harvest_max_redirects: int = Field(5, ge=0, le=20, description="Redirects followed, each re-checked.")
+    harvest_retries: int = Field(2, ge=0, le=10, description="Retries of a failed request, with backoff.")
+    harvest_max_retry_after: float = Field(
+        60,
+        ge=0,
+        description="Longest Retry-After waited inside a harvest; longer ones reschedule the source.",
+    )
+    harvest_interval_seconds: int = Field(
+        3600, ge=60, description="Default interval between harvests of a source."
+    )
+    harvest_page_size: int = Field(200, ge=1, le=1000, description="Records asked per change-feed page.")
     cors_origins: list[str] = Field(
         ["*"], description="Origins allowed to read the API from a browser (writes are never open)."
     )

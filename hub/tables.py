@@ -4,6 +4,7 @@ from hub.auth.models import ApiToken
 from hub.changes import Change, FeedState
 from hub.db import metadata
 from hub.events.models import Event, EventConcept, EventOrganizer, EventOverride, Occurrence
+from hub.federation.models import Quarantine, Source
 from hub.people.models import Person, PersonPlace, PersonSkill
 from hub.places.models import Equipment, Place
 from hub.vocabulary.models import Concept, ConceptLabel
@@ -24,5 +25,7 @@ __all__ = [
     "PersonPlace",
     "PersonSkill",
     "Place",
+    "Quarantine",
+    "Source",
     "metadata",
 ]

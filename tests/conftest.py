@@ -24,6 +24,7 @@ ADMIN_TOKEN = "test-admin-token-0123456789abcdef"
 BASE_URL = "http://testserver"
 # Loaded once per database by `hub db upgrade`; every other table is emptied after each test.
 KEPT_TABLES = {"concept", "conceptlabel", "alembic_version"}
+KEPT_STATE = "('thesauri_digest', 'epoch')"
 
 
 def postgres_reachable() -> str | None:
@@ -58,15 +59,13 @@ class Store:
         tables = [t for t in reversed(metadata.sorted_tables) if t.name not in KEPT_TABLES]
         with self.engine.begin() as connection:
             if self.kind == "postgresql":
-                names = ", ".join(f'"{t.name}"' for t in tables)
+                names = ", ".join(f'"{t.name}"' for t in tables if t.name != "feedstate")
                 connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-                connection.execute(text("DELETE FROM feedstate WHERE key <> 'thesauri_digest'"))
             else:
                 for table in tables:
-                    if table.name == "feedstate":
-                        connection.execute(text("DELETE FROM feedstate WHERE key <> 'thesauri_digest'"))
-                    else:
+                    if table.name != "feedstate":
                         connection.execute(table.delete())
+            connection.execute(text(f"DELETE FROM feedstate WHERE key NOT IN {KEPT_STATE}"))
 
 
 def open_store(kind: str, tmp_dir) -> Iterator[Store]:

@@ -13,7 +13,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 
 from hub import __version__
-from hub.api import events, feeds, people, places, problems, vocabulary
+from hub.api import events, federation, feeds, people, places, problems, vocabulary
 from hub.db import make_engine
 from hub.horizon import roll_if_due
 from hub.settings import Settings
@@ -58,6 +58,9 @@ def create_app(settings: Settings, *, engine=None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.database_url, settings.database_schema)
+    app.state.read_engine = (
+        make_engine(settings.database_url, writer=False) if settings.is_sqlite else app.state.engine
+    )
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
@@ -67,7 +70,7 @@ def create_app(settings: Settings, *, engine=None) -> FastAPI:
         max_age=86400,
     )
     problems.install(app)
-    for module in (places, events, people, vocabulary, feeds):
+    for module in (places, events, people, vocabulary, feeds, federation):
         app.include_router(module.router)
 
     def openapi() -> dict:

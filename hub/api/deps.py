@@ -26,12 +26,20 @@ def get_settings(request: Request) -> Settings:
 
 
 def get_session(request: Request) -> Iterator[Session]:
+    """A session for reading."""
+    with Session(request.app.state.read_engine, expire_on_commit=False) as session:
+        yield session
+
+
+def get_write_session(request: Request) -> Iterator[Session]:
+    """A session for writing; the route commits."""
     with Session(request.app.state.engine, expire_on_commit=False) as session:
         yield session
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
+WriteSessionDep = Annotated[Session, Depends(get_write_session)]
 
 bearer = HTTPBearer(auto_error=False, description="Token issued by `hub tokens create`")
 

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from hub.api.deps import EventFiltersDep, PageDep, SessionDep, SettingsDep, UpcomingFiltersDep, Writer
+from hub.api.deps import (
+    EventFiltersDep,
+    PageDep,
+    SessionDep,
+    SettingsDep,
+    UpcomingFiltersDep,
+    Writer,
+    WriteSessionDep,
+)
 from hub.api.problems import problem_responses
 from hub.api.responses import created, list_body, ok, read_response
 from hub.events import queries, service
@@ -48,7 +56,7 @@ def get_event(request: Request, session: SessionDep, event_id: str) -> Response:
     responses=problem_responses(401, 403),
     summary="Create an event",
 )
-def create_event(session: SessionDep, settings: SettingsDep, _: Writer, data: EventIn) -> Response:
+def create_event(session: WriteSessionDep, settings: SettingsDep, _: Writer, data: EventIn) -> Response:
     event = service.save_event(session, settings, data)
     session.commit()
     return created(event.doc, f"/api/v1/events/{event.id}")
@@ -61,7 +69,7 @@ def create_event(session: SessionDep, settings: SettingsDep, _: Writer, data: Ev
     summary="Replace an event",
 )
 def replace_event(
-    session: SessionDep, settings: SettingsDep, _: Writer, event_id: str, data: EventIn
+    session: WriteSessionDep, settings: SettingsDep, _: Writer, event_id: str, data: EventIn
 ) -> Response:
     event = service.save_event(
         session, settings, data, event=service.get_event(session, event_id, for_update=True)
@@ -76,7 +84,7 @@ def replace_event(
     responses=problem_responses(401, 403, 404),
     summary="Delete an event",
 )
-def delete_event(session: SessionDep, _: Writer, event_id: str) -> Response:
+def delete_event(session: WriteSessionDep, _: Writer, event_id: str) -> Response:
     service.delete_event(session, event_id)
     session.commit()
     return Response(status_code=204)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from hub.api.deps import AudienceDep, PageDep, SessionDep, SettingsDep, Writer
+from hub.api.deps import AudienceDep, PageDep, SessionDep, SettingsDep, Writer, WriteSessionDep
 from hub.api.problems import problem_responses
 from hub.api.responses import created, list_body, ok, read_response
 from hub.calendar.dates import iso_utc
@@ -66,7 +66,7 @@ def get_person(request: Request, session: SessionDep, audience: AudienceDep, per
     responses=problem_responses(401, 403),
     summary="Create a profile",
 )
-def create_person(session: SessionDep, settings: SettingsDep, _: Writer, data: PersonIn) -> Response:
+def create_person(session: WriteSessionDep, settings: SettingsDep, _: Writer, data: PersonIn) -> Response:
     person = service.save_person(session, settings.base_url, data)
     session.commit()
     return created(_consent_out(person).model_dump_json(), f"/api/v1/people/{person.id}")
@@ -79,7 +79,7 @@ def create_person(session: SessionDep, settings: SettingsDep, _: Writer, data: P
     summary="Replace a profile",
 )
 def replace_person(
-    session: SessionDep, settings: SettingsDep, _: Writer, person_id: str, data: PersonIn
+    session: WriteSessionDep, settings: SettingsDep, _: Writer, person_id: str, data: PersonIn
 ) -> Response:
     person = service.save_person(
         session, settings.base_url, data, person=service.get_person(session, person_id)
@@ -94,7 +94,7 @@ def replace_person(
     responses=problem_responses(401, 403, 404),
     summary="Delete a profile",
 )
-def delete_person(session: SessionDep, _: Writer, person_id: str) -> Response:
+def delete_person(session: WriteSessionDep, _: Writer, person_id: str) -> Response:
     service.delete_person(session, person_id)
     session.commit()
     return Response(status_code=204)
@@ -117,7 +117,7 @@ def _consent_out(person: service.Person) -> ConsentOut:
     responses=problem_responses(401, 403, 404),
     summary="Consent record",
 )
-def get_consent(session: SessionDep, _: Writer, person_id: str) -> Response:
+def get_consent(session: WriteSessionDep, _: Writer, person_id: str) -> Response:
     return ok(_consent_out(service.get_person(session, person_id)).model_dump_json())
 
 
@@ -127,7 +127,7 @@ def get_consent(session: SessionDep, _: Writer, person_id: str) -> Response:
     responses=problem_responses(401, 403, 404),
     summary="Give consent",
 )
-def give_consent(session: SessionDep, _: Writer, person_id: str, data: ConsentIn) -> Response:
+def give_consent(session: WriteSessionDep, _: Writer, person_id: str, data: ConsentIn) -> Response:
     person = service.give_consent(session, person_id, data)
     session.commit()
     return ok(_consent_out(person).model_dump_json())
@@ -139,7 +139,7 @@ def give_consent(session: SessionDep, _: Writer, person_id: str, data: ConsentIn
     responses=problem_responses(401, 403, 404),
     summary="Withdraw consent: the profile leaves every output, hubs get a tombstone",
 )
-def withdraw_consent(session: SessionDep, _: Writer, person_id: str) -> Response:
+def withdraw_consent(session: WriteSessionDep, _: Writer, person_id: str) -> Response:
     person = service.withdraw_consent(session, person_id)
     session.commit()
     return ok(_consent_out(person).model_dump_json())

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from hub.api.deps import DepartmentCode, PageDep, RegionCode, SessionDep, SettingsDep, Writer
+from hub.api.deps import DepartmentCode, PageDep, RegionCode, SessionDep, SettingsDep, Writer, WriteSessionDep
 from hub.api.problems import problem_responses
 from hub.api.responses import created, list_body, ok, read_response
 from hub.places import service
@@ -49,7 +49,7 @@ def get_place(request: Request, session: SessionDep, place_id: str) -> Response:
     responses=problem_responses(401, 403),
     summary="Create a place",
 )
-def create_place(session: SessionDep, settings: SettingsDep, _: Writer, data: PlaceIn) -> Response:
+def create_place(session: WriteSessionDep, settings: SettingsDep, _: Writer, data: PlaceIn) -> Response:
     place = service.create_place(session, settings.base_url, data)
     session.commit()
     return created(place.doc, f"/api/v1/places/{place.id}")
@@ -61,7 +61,7 @@ def create_place(session: SessionDep, settings: SettingsDep, _: Writer, data: Pl
     responses=problem_responses(401, 403, 404),
     summary="Replace a place",
 )
-def replace_place(session: SessionDep, _: Writer, place_id: str, data: PlaceIn) -> Response:
+def replace_place(session: WriteSessionDep, _: Writer, place_id: str, data: PlaceIn) -> Response:
     place = service.replace_place(session, place_id, data)
     session.commit()
     return ok(place.doc)
@@ -73,7 +73,7 @@ def replace_place(session: SessionDep, _: Writer, place_id: str, data: PlaceIn) 
     responses=problem_responses(401, 403, 404, 409),
     summary="Delete a place",
 )
-def delete_place(session: SessionDep, _: Writer, place_id: str) -> Response:
+def delete_place(session: WriteSessionDep, _: Writer, place_id: str) -> Response:
     service.delete_place(session, place_id)
     session.commit()
     return Response(status_code=204)

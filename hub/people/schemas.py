@@ -50,6 +50,11 @@ class PersonIn(Strict):
     )
 
 
+class FieldVisibility(BaseModel):
+    field: PersonField
+    level: Visibility
+
+
 class PersonOut(BaseModel):
     id: str
     type: Literal["Person"]
@@ -61,6 +66,9 @@ class PersonOut(BaseModel):
     places: list[str] = []
     links: list[str] = []
     contact: Contact | None = None
+    visibility: list[FieldVisibility] = Field(
+        default_factory=list, description="Who may see each field (only in the copy served to hubs)"
+    )
     updated: str
 
 

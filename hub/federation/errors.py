@@ -1,0 +1,96 @@
+"""What can go wrong with a source, in words a coordinator understands.
+
+    HarvestError                      kind
+    +-- FetchError
+    |   +-- SourceTimeout             timeout           too slow to answer (connect, read or total)
+    |   +-- ConnectionFailed          connection        refused, reset, DNS failure, TLS error
+    |   +-- RefusedAddress            refused-address   private, loopback or link-local address
+    |   +-- TooManyRedirects          redirects         a redirect loop or too long a chain
+    |   +-- TooLarge                  too-large         the body exceeds the size limit
+    |   +-- HttpStatus                http-status       an error status (4xx, 5xx)
+    |   +-- RateLimited               rate-limited      429/503 with a Retry-After beyond our patience
+    +-- ContentError
+        +-- WrongContentType          content-type      HTML where a feed was expected, ...
+        +-- InvalidJson               invalid-json      the body is not JSON
+        +-- InvalidFeed               invalid-feed      JSON, but not a change page or descriptor
+        +-- NotACalendar              not-a-calendar    not an iCalendar file
+        +-- UnknownContext            unknown-context   JSON-LD naming a context we do not bundle
+
+Every foreign exception is wrapped with `raise ... from exc`, so the cause stays in the logs.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+
+class HarvestError(Exception):
+    kind = "error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class FetchError(HarvestError):
+    kind = "fetch"
+
+
+class SourceTimeout(FetchError):
+    kind = "timeout"
+
+
+class ConnectionFailed(FetchError):
+    kind = "connection"
+
+
+class RefusedAddress(FetchError):
+    kind = "refused-address"
+
+
+class TooManyRedirects(FetchError):
+    kind = "redirects"
+
+
+class TooLarge(FetchError):
+    kind = "too-large"
+
+
+class HttpStatus(FetchError):
+    kind = "http-status"
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class RateLimited(FetchError):
+    kind = "rate-limited"
+
+    def __init__(self, message: str, retry_at: datetime) -> None:
+        super().__init__(message)
+        self.retry_at = retry_at
+
+
+class ContentError(HarvestError):
+    kind = "content"
+
+
+class WrongContentType(ContentError):
+    kind = "content-type"
+
+
+class InvalidJson(ContentError):
+    kind = "invalid-json"
+
+
+class InvalidFeed(ContentError):
+    kind = "invalid-feed"
+
+
+class NotACalendar(ContentError):
+    kind = "not-a-calendar"
+
+
+class UnknownContextError(ContentError):
+    kind = "unknown-context"

@@ -1,0 +1,279 @@
+"""Fetching sources safely over HTTP, on aiohttp (chosen by measurement: see bench/RESULTS.md).
+
+Every address a request would reach is checked when the name is resolved, so what is checked
+is what is connected to; redirects are followed by hand, each hop checked again; bodies are
+read as a stream and cut at the size limit after decompression; timeouts bound connecting,
+each read and the whole request; transient failures are retried with backoff and jitter, and
+`Retry-After` is honoured.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import random
+import socket
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from urllib.parse import urljoin, urlsplit
+
+import aiohttp
+from aiohttp.abc import AbstractResolver, ResolveResult
+
+from hub import __version__
+from hub.federation.errors import (
+    ConnectionFailed,
+    FetchError,
+    HttpStatus,
+    RateLimited,
+    RefusedAddress,
+    SourceTimeout,
+    TooLarge,
+    TooManyRedirects,
+)
+from hub.settings import Settings
+
+USER_AGENT = f"tiers-lieux-hub/{__version__} (+https://w3id.org/tiers-lieux)"
+RETRY_STATUSES = {429, 500, 502, 503, 504}
+REDIRECT_STATUSES = {301, 302, 303, 307, 308}
+
+
+def address_allowed(address: str, *, allow_private: bool) -> bool:
+    """Whether a source at this IP address may be fetched."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if ip.is_unspecified or ip.is_multicast:
+        return False
+    if ip.is_global:
+        return True
+    return allow_private
+
+
+class GuardedResolver(AbstractResolver):
+    """Resolves names with `inner`, and refuses the whole answer if one address is not allowed."""
+
+    def __init__(self, inner: AbstractResolver, *, allow_private: bool) -> None:
+        self.inner = inner
+        self.allow_private = allow_private
+
+    async def resolve(self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET):
+        try:
+            answers: list[ResolveResult] = await self.inner.resolve(host, port, family)
+        except OSError as exc:
+            raise ConnectionFailed(f"the name {host!r} does not resolve: {exc}") from exc
+        for answer in answers:
+            if not address_allowed(answer["host"], allow_private=self.allow_private):
+                raise RefusedAddress(
+                    f"{host} resolves to {answer['host']}, a private, loopback or link-local address"
+                )
+        return answers
+
+    async def close(self) -> None:
+        await self.inner.close()
+
+
+@dataclass
+class FetchResult:
+    url: str
+    status: int
+    body: bytes = b""
+    content_type: str = ""
+    etag: str | None = None
+    last_modified: str | None = None
+    requests: int = 1
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+
+@dataclass
+class Fetcher:
+    """One shared HTTP client for a harvest run, with the limits of the settings."""
+
+    settings: Settings
+    resolver: AbstractResolver | None = None
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    _session: aiohttp.ClientSession | None = None
+    _hosts: dict[str, asyncio.Semaphore] = field(default_factory=dict)
+    _all: asyncio.Semaphore | None = None
+
+    async def __aenter__(self) -> Fetcher:
+        resolver = GuardedResolver(
+            self.resolver or aiohttp.ThreadedResolver(), allow_private=self.settings.allow_private_sources
+        )
+        connector = aiohttp.TCPConnector(
+            resolver=resolver, limit=self.settings.harvest_concurrency, ttl_dns_cache=300
+        )
+        timeout = aiohttp.ClientTimeout(
+            total=self.settings.harvest_total_timeout,
+            sock_connect=self.settings.harvest_connect_timeout,
+            sock_read=self.settings.harvest_read_timeout,
+        )
+        self._session = aiohttp.ClientSession(
+            connector=connector, timeout=timeout, headers={"User-Agent": USER_AGENT}, auto_decompress=True
+        )
+        self._all = asyncio.Semaphore(self.settings.harvest_concurrency)
+        return self
+
+    async def __aexit__(self, *exc_info) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    def _check_url(self, url: str) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise RefusedAddress(f"{url!r} is not an http(s) URL")
+        try:
+            literal = ipaddress.ip_address(parts.hostname)
+        except ValueError:
+            return  # a name: checked when resolved
+        if not address_allowed(str(literal), allow_private=self.settings.allow_private_sources):
+            raise RefusedAddress(f"{parts.hostname} is a private, loopback or link-local address")
+
+    async def get(
+        self,
+        url: str,
+        *,
+        accept: str,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        token: str | None = None,
+    ) -> FetchResult:
+        """GET with conditional headers, retries and every safety rule. Raises FetchError."""
+        headers = {"Accept": accept, "Accept-Encoding": "gzip, deflate"}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        attempts = 0
+        while True:
+            attempts += 1
+            try:
+                result = await self._follow(url, headers)
+            except (SourceTimeout, ConnectionFailed):
+                if attempts > self.settings.harvest_retries:
+                    raise
+                await self.sleep(self._backoff(attempts))
+                continue
+            except _Retryable as retry:
+                if attempts > self.settings.harvest_retries:
+                    if retry.retry_after is not None:
+                        raise RateLimited(
+                            retry.message, datetime.now(UTC) + timedelta(seconds=retry.retry_after)
+                        ) from None
+                    raise HttpStatus(retry.message, retry.status) from None
+                if (
+                    retry.retry_after is not None
+                    and retry.retry_after > self.settings.harvest_max_retry_after
+                ):
+                    raise RateLimited(
+                        f"{retry.message}; asked to come back in {retry.retry_after:.0f} s",
+                        datetime.now(UTC) + timedelta(seconds=retry.retry_after),
+                    ) from None
+                await self.sleep(
+                    retry.retry_after if retry.retry_after is not None else self._backoff(attempts)
+                )
+                continue
+            result.requests = attempts
+            return result
+
+    def _backoff(self, attempt: int) -> float:
+        return min(30.0, 0.5 * 2 ** (attempt - 1)) * (0.5 + random.random())
+
+    async def _follow(self, url: str, headers: dict[str, str]) -> FetchResult:
+        for _ in range(self.settings.harvest_max_redirects + 1):
+            self._check_url(url)
+            host = urlsplit(url).hostname or ""
+            gate = self._hosts.setdefault(host, asyncio.Semaphore(self.settings.harvest_per_host))
+            async with self._all, gate:
+                result = await self._once(url, headers)
+            if isinstance(result, str):
+                if urlsplit(result).netloc != urlsplit(url).netloc:
+                    headers = {k: v for k, v in headers.items() if k != "Authorization"}
+                url = result
+                continue
+            return result
+        raise TooManyRedirects(f"more than {self.settings.harvest_max_redirects} redirects from {url}")
+
+    async def _once(self, url: str, headers: dict[str, str]) -> FetchResult | str:
+        """One request: a result, or the URL a redirect points to."""
+        assert self._session is not None, "use the Fetcher as an async context manager"
+        try:
+            async with self._session.get(url, headers=headers, allow_redirects=False) as response:
+                if response.status in REDIRECT_STATUSES:
+                    location = response.headers.get("Location")
+                    if not location:
+                        raise HttpStatus(f"redirect without Location from {url}", response.status)
+                    return urljoin(url, location)
+                if response.status in RETRY_STATUSES:
+                    raise _Retryable(
+                        f"{url} answered {response.status}", response.status, _retry_after(response.headers)
+                    )
+                if response.status >= 400:
+                    raise HttpStatus(
+                        f"{url} answered {response.status} {response.reason or ''}".strip(), response.status
+                    )
+                body = b"" if response.status == 304 else await self._read(response, url)
+                return FetchResult(
+                    url=url,
+                    status=response.status,
+                    body=body,
+                    content_type=response.headers.get("Content-Type", ""),
+                    etag=response.headers.get("ETag"),
+                    last_modified=response.headers.get("Last-Modified"),
+                )
+        except FetchError:
+            raise
+        except _Retryable:
+            raise
+        except TimeoutError as exc:
+            raise SourceTimeout(f"{url} took too long to answer") from exc
+        except aiohttp.ClientResponseError as exc:
+            raise ConnectionFailed(f"{url}: malformed HTTP response ({exc.message})") from exc
+        except aiohttp.ClientPayloadError as exc:
+            raise ConnectionFailed(f"{url}: the body was cut or corrupt ({exc})") from exc
+        except (aiohttp.ClientError, OSError) as exc:
+            cause = exc.__cause__ if isinstance(exc.__cause__, FetchError) else None
+            if cause is not None:
+                raise cause from exc
+            raise ConnectionFailed(f"{url}: {exc}") from exc
+
+    async def _read(self, response: aiohttp.ClientResponse, url: str) -> bytes:
+        limit = self.settings.harvest_max_bytes
+        declared = response.content_length
+        if (
+            declared is not None
+            and declared > limit
+            and "gzip" not in response.headers.get("Content-Encoding", "")
+        ):
+            raise TooLarge(f"{url} announces {declared} bytes, more than the limit of {limit}")
+        chunks, size = [], 0
+        async for chunk in response.content.iter_chunked(65536):
+            size += len(chunk)
+            if size > limit:
+                raise TooLarge(f"{url} sent more than {limit} bytes")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+class _Retryable(Exception):
+    def __init__(self, message: str, status: int, retry_after: float | None) -> None:
+        super().__init__(message)
+        self.message, self.status, self.retry_after = message, status, retry_after
+
+
+def _retry_after(headers) -> float | None:
+    value = headers.get("Retry-After")
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return float(value.strip())
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())

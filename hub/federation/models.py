@@ -1,0 +1,52 @@
+"""The source registry and the quarantine of records that could not be applied."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, ForeignKey, Integer, Text
+from sqlmodel import Field, SQLModel
+
+from hub.records import utcnow
+
+
+class Source(SQLModel, table=True):
+    """A source a hub harvests: a node's change feed, an iCalendar URL, or a page with JSON-LD."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    url: str = Field(max_length=1000, unique=True)
+    kind: str = Field(max_length=8)  # node | ics | jsonld
+    name: str | None = Field(default=None, max_length=200)
+    # For a node: its base URL (records must be minted under it). For other kinds: the URL itself.
+    base_url: str = Field(max_length=1000)
+    feed_url: str | None = Field(default=None, max_length=1000)
+    is_hub: bool = False
+    place_iri: str | None = Field(default=None, max_length=500)
+    token: str | None = Field(default=None, max_length=200)
+    interval_seconds: int = 3600
+    cursor: str | None = Field(default=None, max_length=500)
+    etag: str | None = Field(default=None, max_length=500)
+    last_modified: str | None = Field(default=None, max_length=100)
+    next_harvest_at: datetime = Field(default_factory=utcnow, index=True)
+    last_attempt_at: datetime | None = None
+    last_success_at: datetime | None = None
+    last_error: str | None = Field(default=None, sa_type=Text)
+    last_error_kind: str | None = Field(default=None, max_length=40)
+    last_error_at: datetime | None = None
+    failing_since: datetime | None = None
+    consecutive_failures: int = 0
+    flagged: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Quarantine(SQLModel, table=True):
+    """A record a source sent that was not applied, with why; shown in the source's health."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("source.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    iri: str | None = Field(default=None, max_length=500)
+    reason: str = Field(sa_type=Text)
+    raw: str = Field(default="", sa_type=Text)
+    created_at: datetime = Field(default_factory=utcnow)
