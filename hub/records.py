@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Text
+from sqlalchemy import JSON, Text
 from sqlmodel import Field, SQLModel
 
 
@@ -36,3 +37,28 @@ class Record(SQLModel):
     source_id: int | None = Field(default=None, foreign_key="source.id", index=True, ondelete="SET NULL")
     content_hash: str | None = Field(default=None, max_length=80)
     harvested_at: datetime | None = None
+    provenance: dict | None = Field(default=None, sa_type=JSON)
+
+    def mark_origin(self, origin: Origin | None) -> None:
+        """Record where a harvested record came from (nothing for records this instance owns)."""
+        if origin is None:
+            return
+        self.source_id = origin.source_id
+        self.content_hash = origin.content_hash
+        self.harvested_at = origin.harvested_at
+        self.provenance = origin.provenance
+
+    def with_provenance(self, document: dict) -> dict:
+        """The published document, with where it came from when it was harvested."""
+        return {**document, "provenance": self.provenance} if self.provenance else document
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a harvested record comes from, and the document as its origin published it."""
+
+    source_id: int
+    document: dict
+    provenance: dict
+    content_hash: str
+    harvested_at: datetime

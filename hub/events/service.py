@@ -18,7 +18,7 @@ from hub.events.occurrences import expand_event
 from hub.events.schemas import EventIn
 from hub.places.models import Place
 from hub.places.service import find_place
-from hub.records import new_id, utcnow
+from hub.records import Origin, new_id, utcnow
 from hub.sanitize import clean_html, plain_text
 from hub.settings import Settings
 from hub.text import fold
@@ -93,8 +93,12 @@ def save_event(
     *,
     event: Event | None = None,
     iri: str | None = None,
+    origin: Origin | None = None,
 ) -> Event:
-    """Create (no `event`) or replace an event from validated input, expand it and log the change."""
+    """Create (no `event`) or replace an event from validated input, expand it and log the change.
+
+    A harvested event (`origin`) keeps the document its origin published, and its sequence.
+    """
     zone = _zone(data.timezone or settings.timezone)
     all_day = _is_date(data.start)
     start_time = time(0) if all_day else to_utc(data.start, zone).astimezone(zone).time()
@@ -130,8 +134,11 @@ def save_event(
             title=data.title,
             start_utc=start_utc,
         )
-    else:
+    elif origin is None:
         event.sequence += 1
+    if origin is not None:
+        event.sequence = int(origin.document.get("sequence", 0))
+        event.mark_origin(origin)
     event.title = data.title
     event.description = clean_html(data.description)
     event.start_utc, event.end_utc = start_utc, end_utc
@@ -169,15 +176,18 @@ def save_event(
     labels = labels_of(session, {r.iri for r in themes + audience if r.iri})
     theme_docs = [concept_document(r, labels) for r in themes]
     audience_docs = [concept_document(r, labels) for r in audience]
-    doc = event_document(
-        event,
-        overrides=overrides,
-        organizers=organizers,
-        themes=theme_docs,
-        audience=audience_docs,
-        place=place,
-    )
-    event.doc = orjson.dumps(doc).decode()
+    if origin is not None:
+        doc = origin.document
+    else:
+        doc = event_document(
+            event,
+            overrides=overrides,
+            organizers=organizers,
+            themes=theme_docs,
+            audience=audience_docs,
+            place=place,
+        )
+    event.doc = orjson.dumps(event.with_provenance(doc)).decode()
     event.summary = orjson.dumps(event_summary(doc)).decode()
     event.search_text = fold(
         " ".join(

@@ -21,7 +21,7 @@ from hub.people.visibility import (
 )
 from hub.places.service import find_place
 from hub.query import Page, after, page_of, text_condition
-from hub.records import new_id, utcnow
+from hub.records import Origin, new_id, utcnow
 from hub.text import fold
 from hub.vocabulary.thesaurus import ConceptRef, concept_document, labels_of, resolve, with_narrower
 
@@ -67,8 +67,8 @@ def publish(session: Session, person: Person) -> None:
     )
     public = person_document(person, "public", skills, places)
     network = person_document(person, "network", skills, places)
-    person.doc_public = orjson.dumps(public).decode() if public else None
-    person.doc_network = orjson.dumps(network).decode() if network else None
+    person.doc_public = orjson.dumps(person.with_provenance(public)).decode() if public else None
+    person.doc_network = orjson.dumps(person.with_provenance(network)).decode() if network else None
     person.doc = person.doc_network or "{}"
     person.profile_audience = "public" if public else "network" if network else "none"
     person.skills_audience = widest_audience(person, "skills")
@@ -107,8 +107,13 @@ def save_person(
     *,
     person: Person | None = None,
     iri: str | None = None,
+    origin: Origin | None = None,
 ) -> Person:
-    """Create or replace a member profile; consent given in `data` is recorded now."""
+    """Create or replace a member profile; consent given in `data` is recorded now.
+
+    A harvested profile (`origin`) is re-published here under the same rules: each field only
+    to the audience its member chose at the origin.
+    """
     places = _place_iris(session, data.places)
     skills = resolve(session, "skill", data.skills)
     if person is None:
@@ -125,6 +130,7 @@ def save_person(
     person.visibility = dict(data.visibility)
     if data.consent is not None:
         _give_consent(person, data.consent)
+    person.mark_origin(origin)
     session.add(person)
     session.flush()
     session.exec(delete(PersonSkill).where(PersonSkill.person_id == person.id))

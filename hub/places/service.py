@@ -15,7 +15,7 @@ from hub.places.documents import place_document
 from hub.places.models import Equipment, Place
 from hub.places.schemas import PlaceIn
 from hub.query import Page, after, page_of, text_condition
-from hub.records import new_id, utcnow
+from hub.records import Origin, new_id, utcnow
 from hub.sanitize import clean_html
 from hub.text import fold
 
@@ -46,7 +46,8 @@ def _address_codes(data: PlaceIn) -> tuple[str | None, str | None]:
     return department, region
 
 
-def _apply(session: Session, place: Place, data: PlaceIn) -> Place:
+def save_place(session: Session, place: Place, data: PlaceIn, origin: Origin | None = None) -> Place:
+    """Store a place and log the change; a harvested place keeps its origin's document."""
     department, region = _address_codes(data)
     address = data.address
     place.name = data.name
@@ -73,14 +74,16 @@ def _apply(session: Session, place: Place, data: PlaceIn) -> Place:
         for e in data.equipment
     ]
     session.add_all(equipment)
-    place.doc = orjson.dumps(place_document(place, equipment)).decode()
+    place.mark_origin(origin)
+    document = origin.document if origin else place_document(place, equipment)
+    place.doc = orjson.dumps(place.with_provenance(document)).decode()
     record_change(session, "place", place.iri)
     return place
 
 
 def create_place(session: Session, base_url: str, data: PlaceIn) -> Place:
     local_id = new_id()
-    return _apply(session, Place(id=local_id, iri=place_iri(base_url, local_id), name=data.name), data)
+    return save_place(session, Place(id=local_id, iri=place_iri(base_url, local_id), name=data.name), data)
 
 
 def get_place(session: Session, place_id: str) -> Place:
@@ -96,7 +99,7 @@ def find_place(session: Session, ref: str) -> Place | None:
 
 
 def replace_place(session: Session, place_id: str, data: PlaceIn) -> Place:
-    return _apply(session, get_place(session, place_id), data)
+    return save_place(session, get_place(session, place_id), data)
 
 
 def delete_place(session: Session, place_id: str) -> None:

@@ -20,8 +20,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 import x_wr_timezone
 from annotated_types import MaxLen
-from icalendar import Calendar, Event, vBroken, vRecur
-from icalendar.error import BrokenCalendarProperty
+from icalendar import Calendar, Component, Event, vBroken, vRecur
 from icalendar.parser import Contentline, unescape_backslash
 from icalendar.timezone import tzids_from_tzinfo
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
@@ -85,7 +84,7 @@ def parse_calendar(body: bytes, *, source_url: str, content_type: str | None = N
     batch = Batch(complete=complete)
     for calendar in components:
         if calendar.name == "VCALENDAR":
-            _Reader.of(calendar, source_url).read(calendar, batch)
+            _read_calendar(calendar, source_url, batch)
     return batch
 
 
@@ -161,10 +160,357 @@ def _iana(tzid: str) -> str | None:
     cleaned = tzid.strip().strip('"').strip("/")
     parts = cleaned.split("/")
     # Vendor-prefixed ids (/mozilla.org/20050126_1/Europe/Paris) end with the IANA name.
-    candidates = [cleaned, WINDOWS_TO_OLSON.get(cleaned), *("/".join(parts[i:]) for i in range(1, len(parts)))]
+    candidates = [
+        cleaned,
+        WINDOWS_TO_OLSON.get(cleaned),
+        *("/".join(parts[i:]) for i in range(1, len(parts))),
+    ]
     for candidate in candidates:
         if candidate in _known_zones():
             return "UTC" if candidate in UTC_NAMES else candidate
     return None
 
 
+def _props(component: Component, name: str) -> list:
+    """Every occurrence of a property (EXDATE, CATEGORIES... may be repeated)."""
+    value = component.get(name, [])
+    return value if isinstance(value, list) else [value]
+
+
+def _first(component: Component, name: str) -> object:
+    return next(iter(_props(component, name)), None)
+
+
+def _value(component: Event, name: str) -> object:
+    """The parsed value of a property, None when absent. A broken value makes the event unreadable."""
+    prop = _first(component, name)
+    if isinstance(prop, vBroken):
+        raise _Unreadable(f"{name} cannot be read: {prop.to_ical().decode()!r}")
+    return None if prop is None else prop.dt
+
+
+def _text(component: Component, name: str) -> str:
+    prop = _first(component, name)
+    return "" if prop is None or isinstance(prop, vBroken) else str(prop)
+
+
+def _line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _cut_markup(markup: str, limit: int) -> str:
+    # A cut must not leave half a tag or half an entity behind.
+    return markup if len(markup) <= limit else CUT_MARKUP.sub("", markup[: limit - 1]) + "…"
+
+
+def _iso(moment: Moment) -> str:
+    return moment.isoformat()
+
+
+def _iri(source_url: str, uid: str) -> str:
+    return f"{source_url}#{quote(uid, safe='')}"
+
+
+def _uid(component: Event) -> str:
+    uid = _text(component, "UID").strip()
+    if uid:
+        return uid
+    start = _first(component, "DTSTART")
+    seed = (start.to_ical().decode() if start is not None else "") + "|" + _text(component, "SUMMARY")
+    return hashlib.sha256(seed.encode()).hexdigest()[:32]
+
+
+def _hidden(component: Event) -> bool:
+    return _text(component, "CLASS").strip().upper() in HIDDEN_CLASSES
+
+
+def _sequence(component: Event) -> int:
+    value = component.get("SEQUENCE")
+    return value if isinstance(value, int) else 0
+
+
+def _latest(components: list[Event]) -> dict[bytes | None, Event]:
+    """One component per RECURRENCE-ID (None: the series): the highest SEQUENCE, then the last written."""
+    chosen: dict[bytes | None, Event] = {}
+    for component in components:
+        rid = _first(component, "RECURRENCE-ID")
+        key = None if rid is None else rid.to_ical()
+        if key not in chosen or _sequence(component) >= _sequence(chosen[key]):
+            chosen[key] = component
+    return chosen
+
+
+def _title(component: Event) -> str | None:
+    return _cut(_line(_text(component, "SUMMARY")), TITLE_MAX) or None
+
+
+def _description(component: Event) -> str | None:
+    """HTML: the producer's own (X-ALT-DESC) when given, else the plain text in paragraphs."""
+    for alt in _props(component, "X-ALT-DESC"):
+        if str(alt.params.get("FMTTYPE", "")).lower() == "text/html":
+            # Unknown to icalendar, so still escaped as TEXT; sanitizing is the applier's job.
+            markup = unescape_backslash(str(alt)).strip()
+            if markup:
+                return _cut_markup(markup, DESCRIPTION_MAX)
+    text = _text(component, "DESCRIPTION").replace("\r\n", "\n").replace("\r", "\n")
+    paragraphs = [
+        "<p>" + "<br>".join(html.escape(line.strip()) for line in block.strip().split("\n")) + "</p>"
+        for block in PARAGRAPH_BREAK.split(text)
+        if block.strip()
+    ]
+    return _cut_markup("".join(paragraphs), DESCRIPTION_MAX) if paragraphs else None
+
+
+def _status(component: Event) -> str:
+    return STATUSES.get(_text(component, "STATUS").strip().upper(), "scheduled")
+
+
+def _location(component: Event) -> dict | None:
+    name = _cut(_line(_text(component, "LOCATION")), LOCATION_MAX)
+    if not name:
+        return None
+    geo = _first(component, "GEO")
+    if geo is None or isinstance(geo, vBroken):
+        return {"name": name}
+    if not (-90 <= geo.latitude <= 90 and -180 <= geo.longitude <= 180):
+        return {"name": name}
+    return {"name": name, "geo": {"lat": geo.latitude, "lon": geo.longitude}}
+
+
+def _themes(component: Event) -> list[str]:
+    themes: dict[str, str] = {}
+    for prop in _props(component, "CATEGORIES"):
+        for category in [] if isinstance(prop, vBroken) else prop.cats:
+            label = _line(str(category))
+            if label:
+                themes.setdefault(label.casefold(), label)
+    return list(themes.values())[:THEMES_MAX]
+
+
+def _url(component: Event) -> str | None:
+    url = _text(component, "URL").strip()
+    try:
+        HTTP_URL.validate_python(url)
+    except ValidationError:
+        return None
+    return url
+
+
+def _fields(component: Event, span: _Span) -> dict:
+    """What an event says about itself, in the `EventIn` shape (empty values left out)."""
+    return {
+        "title": _title(component) or UNTITLED,
+        "description": _description(component),
+        "start": _iso(span.start),
+        "end": None if span.end is None else _iso(span.end),
+        "timezone": span.zone,
+        "location": _location(component),
+        "themes": _themes(component),
+        "status": _status(component),
+        "url": _url(component),
+    }
+
+
+def _compact(data: dict) -> dict:
+    return {key: value for key, value in data.items() if value not in (None, [], {})}
+
+
+def _unique(moments: list[Moment]) -> list[str]:
+    return list(dict.fromkeys(_iso(moment) for moment in moments))
+
+
+def _raw(component: Event) -> str:
+    """The component as text for the quarantine, without the people it names."""
+    shown = component.copy()
+    for name in PERSONAL:
+        shown.pop(name, None)
+    return shown.to_ical().decode()[:RAW_LIMIT]
+
+
+def _reason(exc: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(part) for part in error['loc']) or 'event'}: {error['msg']}" for error in exc.errors()
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Span:
+    """When an event happens: aware start and end in `zone`, or days (then `end` is the last day)."""
+
+    start: Moment
+    end: Moment | None
+    zone: str
+
+    @property
+    def duration(self) -> timedelta:
+        return (self.end or self.start) - self.start
+
+
+@dataclass(frozen=True, slots=True)
+class _Reader:
+    """Reads the events of one calendar, whose floating times and all-day events happen in `zone`."""
+
+    zone: str
+
+    def record(self, iri: str, component: Event, overrides: list[Event]) -> Harvested | Rejected:
+        """One event with its overridden occurrences, or why it cannot be harvested."""
+        try:
+            data = self._series(component, overrides)
+            EventIn.model_validate(data)
+        except _Unreadable as exc:
+            return Rejected(str(exc), iri, _raw(component))
+        except ValidationError as exc:
+            return Rejected(_reason(exc), iri, _raw(component))
+        return Harvested(kind="event", iri=iri, data=data)
+
+    def _series(self, master: Event, overrides: list[Event]) -> dict:
+        span = self._span(master)
+        data = _fields(master, span)
+        data["recurrence"] = self._recurrence(master, span)
+        data["overrides"] = [self._override(override, span, data) for override in overrides]
+        return _compact(data)
+
+    def _moment(self, value: Moment) -> tuple[Moment, str]:
+        """A day alone, or an aware date-time in the IANA zone it names, with that zone's name."""
+        if not isinstance(value, datetime):
+            return value, self.zone
+        if value.tzinfo is None:
+            return value.replace(tzinfo=ZoneInfo(self.zone)), self.zone
+        name = next(filter(None, map(_iana, tzids_from_tzinfo(value.tzinfo))), None)
+        if name is None:
+            # A zone only its own VTIMEZONE knows: keep the instant, shown in the calendar's zone.
+            return value.astimezone(ZoneInfo(self.zone)), self.zone
+        # Keep the wall-clock time: a Windows-named VTIMEZONE is at best a copy of the IANA rules.
+        return value.replace(tzinfo=ZoneInfo(name)), name
+
+    def _align(self, value: Moment, start: Moment, zone: str) -> Moment:
+        """A moment of an event (end, EXDATE, RDATE, RECURRENCE-ID) in the kind and zone of its start."""
+        moment, _ = self._moment(value)
+        if not isinstance(start, datetime):
+            return moment.astimezone(ZoneInfo(zone)).date() if isinstance(moment, datetime) else moment
+        if not isinstance(moment, datetime):
+            # A day alone names that day's occurrence, at the start's time of day.
+            moment = datetime.combine(moment, start.time(), start.tzinfo)
+        return moment.astimezone(ZoneInfo(zone))
+
+    def _span(self, component: Event) -> _Span:
+        raw_start = _value(component, "DTSTART")
+        if not isinstance(raw_start, date):
+            raise _Unreadable("the event has no DTSTART" if raw_start is None else "DTSTART is not a date")
+        start, zone = self._moment(raw_start)
+        raw_end, duration = _value(component, "DTEND"), _value(component, "DURATION")
+        if raw_end is not None:
+            if not isinstance(raw_end, date) or isinstance(raw_end, datetime) != isinstance(start, datetime):
+                raise _Unreadable("DTSTART and DTEND must both be dates or both be date-times")
+            end = self._align(raw_end, start, zone)
+            if end < start:
+                raise _Unreadable(f"DTEND ({_iso(end)}) is before DTSTART ({_iso(start)})")
+        elif isinstance(duration, timedelta):
+            if duration < timedelta(0):
+                raise _Unreadable("DURATION is negative")
+            end = start + duration
+        else:
+            return _Span(start, None, zone)
+        if not isinstance(start, datetime):
+            # An ICS all-day event ends on the following day; ours on its last day.
+            end = max(start, end - timedelta(days=1))
+        return _Span(start, end, zone)
+
+    def _recurrence(self, component: Event, span: _Span) -> dict | None:
+        rule = _first(component, "RRULE")
+        moments: dict[str, list[Moment]] = {"EXDATE": [], "RDATE": []}
+        for name, found in moments.items():
+            for prop in _props(component, name):
+                if isinstance(prop, vBroken):
+                    raise _Unreadable(f"{name} cannot be read: {prop.to_ical().decode()!r}")
+                # A PERIOD (a tuple) would give the occurrence its own length, which we cannot keep.
+                found.extend(
+                    self._align(ddd.dt, span.start, span.zone) for ddd in prop.dts if isinstance(ddd.dt, date)
+                )
+        if rule is None and not moments["RDATE"]:
+            return None
+        return _compact(
+            {
+                "rrule": None if rule is None else self._rule(rule, span),
+                "rdates": _unique(moments["RDATE"]),
+                "exdates": _unique(moments["EXDATE"]),
+            }
+        )
+
+    def _rule(self, rule: vRecur | vBroken, span: _Span) -> str:
+        """The RRULE as text, its UNTIL in the form `parse_rule` and every reader agree on."""
+        if isinstance(rule, vBroken):
+            raise _Unreadable(f"RRULE cannot be read: {rule.to_ical().decode()!r}")
+        if rule.get("UNTIL"):
+            rule = vRecur({**rule, "UNTIL": [_until(rule["UNTIL"][0], span.start)]})
+        text = rule.to_ical().decode()
+        anchor = span.start
+        if not isinstance(anchor, datetime):
+            anchor = datetime.combine(anchor, time(), ZoneInfo(span.zone))
+        try:
+            parse_rule(text, anchor)
+        except RecurrenceError as exc:
+            raise _Unreadable(f"RRULE {text!r}: {exc}") from exc
+        return text
+
+    def _override(self, component: Event, series: _Span, master: dict) -> dict:
+        """One occurrence changed by a RECURRENCE-ID component: only what differs from the series."""
+        rid = self._align(_value(component, "RECURRENCE-ID"), series.start, series.zone)
+        start, end = rid, rid + series.duration
+        if "DTSTART" in component:
+            own = self._span(component)
+            start = self._align(own.start, series.start, series.zone)
+            end = start if own.end is None else self._align(own.end, series.start, series.zone)
+        entry = {"recurrence_id": _iso(rid)}
+        if (start, end) != (rid, rid + series.duration):
+            entry |= {"start": _iso(start), "end": _iso(end)}
+        changed = {
+            "title": _title(component),
+            "description": _description(component),
+            "status": _status(component),
+        }
+        return entry | {key: value for key, value in changed.items() if value and value != master.get(key)}
+
+
+def _until(value: Moment, start: Moment) -> Moment:
+    """UNTIL of the kind RFC 5545 asks for: a day for all-day series, else a UTC date-time."""
+    if not isinstance(start, datetime):
+        return value.date() if isinstance(value, datetime) else value
+    if not isinstance(value, datetime):
+        # A day alone bounds the series inclusively: the occurrence on that day still happens.
+        value = datetime.combine(value, time(23, 59, 59))
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=start.tzinfo)
+    return value.astimezone(UTC)
+
+
+def _read_calendar(calendar: Calendar, source_url: str, batch: Batch) -> None:
+    """Add the public events of one VCALENDAR to `batch`, overrides folded into their series."""
+    declared = _iana(_text(calendar, "X-WR-TIMEZONE"))
+    if declared:
+        # Google's X-WR-TIMEZONE: the calendar's UTC and floating times are meant in that zone.
+        calendar = x_wr_timezone.to_standard(calendar, timezone=ZoneInfo(declared))
+    reader = _Reader(declared or DEFAULT_ZONE)
+    hidden = {_uid(c) for c in calendar.events if _hidden(c) and "RECURRENCE-ID" not in c}
+    series: dict[str, list[Event]] = {}
+    for component in calendar.events:
+        uid = _uid(component)
+        if uid not in hidden and not _hidden(component):
+            series.setdefault(uid, []).append(component)
+    for uid, components in series.items():
+        chosen = _latest(components)
+        master = chosen.pop(None, None)
+        if master is not None:
+            records = [reader.record(_iri(source_url, uid), master, list(chosen.values()))]
+        else:
+            # Occurrences whose series is not in the file (a shared event's export) stand alone.
+            records = [
+                reader.record(f"{_iri(source_url, uid)}@{quote(rid.decode(), safe='')}", orphan, [])
+                for rid, orphan in chosen.items()
+            ]
+        for record in records:
+            (batch.records if isinstance(record, Harvested) else batch.rejected).append(record)

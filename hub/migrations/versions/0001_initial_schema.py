@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 11:34:00.571442
+Create Date: 2026-11-23 11:55:52.653518
 """
 
 from __future__ import annotations
@@ -65,68 +65,35 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("key", name=op.f("pk_feedstate")),
     )
     op.create_table(
-        "person",
-        sa.Column("id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("iri", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
-        sa.Column("doc", sa.Text(), nullable=False),
-        sa.Column("search_text", sa.Text(), nullable=False),
+        "source",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("url", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
+        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+        sa.Column("base_url", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
+        sa.Column("feed_url", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
+        sa.Column("is_hub", sa.Boolean(), nullable=False),
+        sa.Column("place_iri", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+        sa.Column("token", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+        sa.Column("interval_seconds", sa.Integer(), nullable=False),
+        sa.Column("cursor", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+        sa.Column("etag", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+        sa.Column("last_modified", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
+        sa.Column("next_harvest_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("last_attempt_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("last_success_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("last_error_kind", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
+        sa.Column("last_error_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("failing_since", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("consecutive_failures", sa.Integer(), nullable=False),
+        sa.Column("flagged", sa.Text(), nullable=True),
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.Column("display_name", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
-        sa.Column("bio", sa.Text(), nullable=True),
-        sa.Column("badges", sa.JSON(), nullable=False),
-        sa.Column("links", sa.JSON(), nullable=False),
-        sa.Column("email", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
-        sa.Column("phone", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
-        sa.Column("visibility", sa.JSON(), nullable=False),
-        sa.Column("consent_given_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
-        sa.Column("consent_fields", sa.JSON(), nullable=False),
-        sa.Column("consent_withdrawn_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
-        sa.Column("doc_public", sa.Text(), nullable=True),
-        sa.Column("doc_network", sa.Text(), nullable=True),
-        sa.Column("profile_audience", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
-        sa.Column("skills_audience", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
-        sa.Column("places_audience", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
-        sa.Column("search_network", sa.Text(), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_person")),
-        sa.UniqueConstraint("iri", name=op.f("uq_person_iri")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_source")),
+        sa.UniqueConstraint("url", name=op.f("uq_source_url")),
     )
-    with op.batch_alter_table("person", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_person_profile_audience"), ["profile_audience"], unique=False)
-        batch_op.create_index(batch_op.f("ix_person_updated_at"), ["updated_at"], unique=False)
-
-    op.create_table(
-        "place",
-        sa.Column("id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("iri", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
-        sa.Column("doc", sa.Text(), nullable=False),
-        sa.Column("search_text", sa.Text(), nullable=False),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("description", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-        sa.Column("kinds", sa.JSON(), nullable=False),
-        sa.Column("street", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
-        sa.Column("postal_code", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=True),
-        sa.Column("city", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True),
-        sa.Column("department", sqlmodel.sql.sqltypes.AutoString(length=3), nullable=True),
-        sa.Column("region", sqlmodel.sql.sqltypes.AutoString(length=3), nullable=True),
-        sa.Column("country", sqlmodel.sql.sqltypes.AutoString(length=2), nullable=False),
-        sa.Column("lat", sa.Float(), nullable=True),
-        sa.Column("lon", sa.Float(), nullable=True),
-        sa.Column("website", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
-        sa.Column("email", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
-        sa.Column("phone", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
-        sa.Column("opening_hours", sa.JSON(), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_place")),
-        sa.UniqueConstraint("iri", name=op.f("uq_place_iri")),
-    )
-    with op.batch_alter_table("place", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_place_department"), ["department"], unique=False)
-        batch_op.create_index(batch_op.f("ix_place_lat"), ["lat"], unique=False)
-        batch_op.create_index(batch_op.f("ix_place_name"), ["name"], unique=False)
-        batch_op.create_index(batch_op.f("ix_place_region"), ["region"], unique=False)
-        batch_op.create_index(batch_op.f("ix_place_updated_at"), ["updated_at"], unique=False)
+    with op.batch_alter_table("source", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_source_next_harvest_at"), ["next_harvest_at"], unique=False)
 
     op.create_table(
         "conceptlabel",
@@ -147,6 +114,102 @@ def upgrade() -> None:
     with op.batch_alter_table("conceptlabel", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_conceptlabel_concept_iri"), ["concept_iri"], unique=False)
         batch_op.create_index(batch_op.f("ix_conceptlabel_normalized"), ["normalized"], unique=False)
+
+    op.create_table(
+        "person",
+        sa.Column("id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("iri", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+        sa.Column("doc", sa.Text(), nullable=False),
+        sa.Column("search_text", sa.Text(), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("source_id", sa.Integer(), nullable=True),
+        sa.Column("content_hash", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=True),
+        sa.Column("harvested_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("provenance", sa.JSON(), nullable=True),
+        sa.Column("display_name", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+        sa.Column("bio", sa.Text(), nullable=True),
+        sa.Column("badges", sa.JSON(), nullable=False),
+        sa.Column("links", sa.JSON(), nullable=False),
+        sa.Column("email", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+        sa.Column("phone", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
+        sa.Column("visibility", sa.JSON(), nullable=False),
+        sa.Column("consent_given_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("consent_fields", sa.JSON(), nullable=False),
+        sa.Column("consent_withdrawn_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("doc_public", sa.Text(), nullable=True),
+        sa.Column("doc_network", sa.Text(), nullable=True),
+        sa.Column("profile_audience", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+        sa.Column("skills_audience", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+        sa.Column("places_audience", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+        sa.Column("search_network", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["source_id"], ["source.id"], name=op.f("fk_person_source_id_source"), ondelete="SET NULL"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_person")),
+        sa.UniqueConstraint("iri", name=op.f("uq_person_iri")),
+    )
+    with op.batch_alter_table("person", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_person_profile_audience"), ["profile_audience"], unique=False)
+        batch_op.create_index(batch_op.f("ix_person_source_id"), ["source_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_person_updated_at"), ["updated_at"], unique=False)
+
+    op.create_table(
+        "place",
+        sa.Column("id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("iri", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+        sa.Column("doc", sa.Text(), nullable=False),
+        sa.Column("search_text", sa.Text(), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("source_id", sa.Integer(), nullable=True),
+        sa.Column("content_hash", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=True),
+        sa.Column("harvested_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("provenance", sa.JSON(), nullable=True),
+        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("description", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("kinds", sa.JSON(), nullable=False),
+        sa.Column("street", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
+        sa.Column("postal_code", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=True),
+        sa.Column("city", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True),
+        sa.Column("department", sqlmodel.sql.sqltypes.AutoString(length=3), nullable=True),
+        sa.Column("region", sqlmodel.sql.sqltypes.AutoString(length=3), nullable=True),
+        sa.Column("country", sqlmodel.sql.sqltypes.AutoString(length=2), nullable=False),
+        sa.Column("lat", sa.Float(), nullable=True),
+        sa.Column("lon", sa.Float(), nullable=True),
+        sa.Column("website", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+        sa.Column("email", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+        sa.Column("phone", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
+        sa.Column("opening_hours", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["source_id"], ["source.id"], name=op.f("fk_place_source_id_source"), ondelete="SET NULL"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_place")),
+        sa.UniqueConstraint("iri", name=op.f("uq_place_iri")),
+    )
+    with op.batch_alter_table("place", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_place_department"), ["department"], unique=False)
+        batch_op.create_index(batch_op.f("ix_place_lat"), ["lat"], unique=False)
+        batch_op.create_index(batch_op.f("ix_place_name"), ["name"], unique=False)
+        batch_op.create_index(batch_op.f("ix_place_region"), ["region"], unique=False)
+        batch_op.create_index(batch_op.f("ix_place_source_id"), ["source_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_place_updated_at"), ["updated_at"], unique=False)
+
+    op.create_table(
+        "quarantine",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("source_id", sa.Integer(), nullable=False),
+        sa.Column("iri", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("raw", sa.Text(), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["source_id"], ["source.id"], name=op.f("fk_quarantine_source_id_source"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_quarantine")),
+    )
+    with op.batch_alter_table("quarantine", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_quarantine_source_id"), ["source_id"], unique=False)
 
     op.create_table(
         "equipment",
@@ -171,6 +234,10 @@ def upgrade() -> None:
         sa.Column("search_text", sa.Text(), nullable=False),
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("source_id", sa.Integer(), nullable=True),
+        sa.Column("content_hash", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=True),
+        sa.Column("harvested_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("provenance", sa.JSON(), nullable=True),
         sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
         sa.Column("description", sa.Text(), nullable=True),
         sa.Column("start_utc", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
@@ -199,6 +266,9 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["place_id"], ["place.id"], name=op.f("fk_event_place_id_place"), ondelete="SET NULL"
         ),
+        sa.ForeignKeyConstraint(
+            ["source_id"], ["source.id"], name=op.f("fk_event_source_id_source"), ondelete="SET NULL"
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_event")),
         sa.UniqueConstraint("iri", name=op.f("uq_event_iri")),
     )
@@ -206,6 +276,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_event_place_id"), ["place_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_event_place_iri"), ["place_iri"], unique=False)
         batch_op.create_index(batch_op.f("ix_event_recurring"), ["recurring"], unique=False)
+        batch_op.create_index(batch_op.f("ix_event_source_id"), ["source_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_event_start_utc"), ["start_utc"], unique=False)
         batch_op.create_index(batch_op.f("ix_event_status"), ["status"], unique=False)
         batch_op.create_index(batch_op.f("ix_event_updated_at"), ["updated_at"], unique=False)
@@ -353,6 +424,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_event_updated_at"))
         batch_op.drop_index(batch_op.f("ix_event_status"))
         batch_op.drop_index(batch_op.f("ix_event_start_utc"))
+        batch_op.drop_index(batch_op.f("ix_event_source_id"))
         batch_op.drop_index(batch_op.f("ix_event_recurring"))
         batch_op.drop_index(batch_op.f("ix_event_place_iri"))
         batch_op.drop_index(batch_op.f("ix_event_place_id"))
@@ -362,13 +434,13 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_equipment_place_id"))
 
     op.drop_table("equipment")
-    with op.batch_alter_table("conceptlabel", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_conceptlabel_normalized"))
-        batch_op.drop_index(batch_op.f("ix_conceptlabel_concept_iri"))
+    with op.batch_alter_table("quarantine", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_quarantine_source_id"))
 
-    op.drop_table("conceptlabel")
+    op.drop_table("quarantine")
     with op.batch_alter_table("place", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_place_updated_at"))
+        batch_op.drop_index(batch_op.f("ix_place_source_id"))
         batch_op.drop_index(batch_op.f("ix_place_region"))
         batch_op.drop_index(batch_op.f("ix_place_name"))
         batch_op.drop_index(batch_op.f("ix_place_lat"))
@@ -377,9 +449,19 @@ def downgrade() -> None:
     op.drop_table("place")
     with op.batch_alter_table("person", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_person_updated_at"))
+        batch_op.drop_index(batch_op.f("ix_person_source_id"))
         batch_op.drop_index(batch_op.f("ix_person_profile_audience"))
 
     op.drop_table("person")
+    with op.batch_alter_table("conceptlabel", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_conceptlabel_normalized"))
+        batch_op.drop_index(batch_op.f("ix_conceptlabel_concept_iri"))
+
+    op.drop_table("conceptlabel")
+    with op.batch_alter_table("source", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_source_next_harvest_at"))
+
+    op.drop_table("source")
     op.drop_table("feedstate")
     with op.batch_alter_table("concept", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_concept_scheme"))
