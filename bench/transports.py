@@ -48,9 +48,12 @@ async def _run(fetch_one, urls: list[str], concurrency: int) -> None:
     await asyncio.gather(*(one(u) for u in urls))
 
 
-async def with_httpx(urls: list[str], concurrency: int, transport: httpx.AsyncBaseTransport | None = None) -> None:
+async def with_httpx(
+    urls: list[str], concurrency: int, transport: httpx.AsyncBaseTransport | None = None
+) -> None:
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(limits=limits, transport=transport) as client:
+
         async def fetch(url: str) -> int:
             return (await client.get(url, headers={"If-None-Match": ETAG})).status_code
 
@@ -66,6 +69,7 @@ async def with_httpx_aiohttp(urls: list[str], concurrency: int) -> None:
 
 async def with_aiohttp(urls: list[str], concurrency: int) -> None:
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as session:
+
         async def fetch(url: str) -> int:
             async with session.get(url, headers={"If-None-Match": ETAG}) as response:
                 await response.read()
@@ -93,7 +97,9 @@ def main() -> None:
             cpu, wall = time.process_time(), time.perf_counter()
             asyncio.run(client(urls, args.concurrency))
             cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-            print(f"  {name:<26} client CPU {cpu:6.2f} s   wall {wall:6.2f} s   {args.requests / wall:8.0f} req/s")
+            print(
+                f"  {name:<26} client CPU {cpu:6.2f} s   wall {wall:6.2f} s   {args.requests / wall:8.0f} req/s"
+            )
     finally:
         server.terminate()
 

@@ -96,6 +96,158 @@ def cmd_openapi(args: argparse.Namespace) -> None:
         sys.stdout.write(document)
 
 
+def cmd_sources_add(args: argparse.Namespace) -> None:
+    from hub.db import session_scope
+    from hub.federation.registry import SourceIn, add_source
+
+    settings = _settings(args)
+    data = SourceIn(
+        url=args.url,
+        kind=args.kind,
+        name=args.name,
+        place=args.place,
+        token=args.token,
+        interval_seconds=args.interval,
+    )
+    with session_scope(_engine(settings)) as session:
+        source = add_source(session, data, default_interval=settings.harvest_interval_seconds)
+    console.print(f"Source {source.id} added: {source.url} ({source.kind}).")
+
+
+def _sources_table(items, title: str) -> Table:
+    table = Table("id", "url", "kind", "records", "quarantined", "last success", "error", title=title)
+    for s in items:
+        error = f"[red]{s.last_error_kind}[/red]: {s.last_error}" if s.consecutive_failures else ""
+        if s.flagged:
+            error = (error + " " if error else "") + f"[yellow]flagged[/yellow]: {s.flagged}"
+        table.add_row(
+            str(s.id),
+            s.url,
+            s.kind,
+            str(s.records_held),
+            str(s.records_quarantined),
+            s.last_success_at or "never",
+            error,
+        )
+    return table
+
+
+def cmd_sources_list(args: argparse.Namespace) -> None:
+    from hub.db import session_scope
+    from hub.federation.registry import describe, list_sources
+
+    with session_scope(_engine(_settings(args))) as session:
+        items = describe(session, list_sources(session))
+    console.print(_sources_table(items, "Sources"))
+
+
+def cmd_sources_health(args: argparse.Namespace) -> None:
+    from hub.db import session_scope
+    from hub.federation.registry import describe, list_sources
+
+    with session_scope(_engine(_settings(args))) as session:
+        items = describe(session, list_sources(session, failing_only=True))
+    table = Table("id", "url", "what is wrong", "since", "failures", title="Failing or flagged sources")
+    for s in items:
+        reason = f"{s.last_error_kind}: {s.last_error}" if s.consecutive_failures else f"flagged: {s.flagged}"
+        table.add_row(str(s.id), s.url, reason, s.failing_since or "", str(s.consecutive_failures))
+    console.print(table if items else "Every source is healthy.")
+
+
+def cmd_sources_remove(args: argparse.Namespace) -> None:
+    from hub.db import session_scope
+    from hub.federation.registry import remove_source
+
+    with session_scope(_engine(_settings(args))) as session:
+        removed = remove_source(session, args.source)
+    console.print(f"Source {args.source} removed, with the {removed} records it brought.")
+
+
+def cmd_harvest(args: argparse.Namespace) -> None:
+    import asyncio
+    import time
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from hub.federation.harvester import all_sources, harvest_many
+
+    settings = _settings(args)
+    engine = _engine(settings)
+    ids = [int(i) for i in args.source] if args.source else all_sources(engine)
+    started = time.perf_counter()
+    with Progress(
+        TextColumn("Harvesting"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("harvest", total=len(ids))
+        reports = asyncio.run(harvest_many(engine, settings, ids, on_done=lambda _: progress.advance(task)))
+    elapsed = time.perf_counter() - started
+    table = Table(
+        "source",
+        "new",
+        "updated",
+        "unchanged",
+        "deleted",
+        "quarantined",
+        "requests",
+        "outcome",
+        title=f"Harvest of {len(reports)} sources in {elapsed:.2f} s",
+    )
+    for r in sorted(reports, key=lambda r: r.source_id):
+        outcome = (
+            f"[red]{r.error_kind}[/red]: {r.error}" if r.error else "not modified" if r.not_modified else "ok"
+        )
+        if r.flagged:
+            outcome += f" [yellow](flagged: {r.flagged})[/yellow]"
+        s = r.stats
+        table.add_row(
+            r.url,
+            str(s.new),
+            str(s.updated),
+            str(s.unchanged),
+            str(s.deleted),
+            str(s.quarantined),
+            str(r.requests),
+            outcome,
+        )
+    console.print(table)
+    totals = [sum(getattr(r.stats, k) for r in reports) for k in ("new", "updated", "deleted", "quarantined")]
+    failed = sum(1 for r in reports if r.error)
+    console.print(
+        f"new {totals[0]}, updated {totals[1]}, deleted {totals[2]}, quarantined {totals[3]}, "
+        f"requests {sum(r.requests for r in reports)}, failed sources {failed}"
+    )
+    if failed and args.strict:
+        raise SystemExit(1)
+
+
+def cmd_worker(args: argparse.Namespace) -> None:
+    import asyncio
+
+    from hub.federation.jobs import procrastinate_app
+
+    settings = _settings(args)
+    engine = _engine(settings)
+    if engine.dialect.name != "postgresql":
+        console.print(
+            "[red]`hub worker` needs PostgreSQL;[/red] on SQLite, `hub serve --role hub` harvests itself."
+        )
+        raise SystemExit(2)
+    app = procrastinate_app(engine, settings)
+
+    async def work() -> None:
+        async with app.open_async():
+            await app.run_worker_async(
+                queues=["harvest", "schedule"], concurrency=args.concurrency, name=args.name
+            )
+
+    asyncio.run(work())
+
+
 def cmd_demo(args: argparse.Namespace) -> None:
     from hub.demo.run import run_demo
 
@@ -130,6 +282,35 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = tokens.add_parser("revoke", help="revoke a token")
     revoke.add_argument("id", type=int)
     revoke.set_defaults(func=cmd_tokens_revoke)
+
+    sources = commands.add_parser("sources", help="the sources a hub harvests").add_subparsers(
+        dest="sources_command", required=True
+    )
+    add = sources.add_parser("add", help="register a source")
+    add.add_argument("url")
+    add.add_argument("--kind", choices=["auto", "node", "ics", "jsonld"], default="auto")
+    add.add_argument("--place", help="place (id or IRI) the events of a calendar or page belong to")
+    add.add_argument("--token", help="harvest token the node issued to this hub")
+    add.add_argument("--name")
+    add.add_argument("--interval", type=int, help="seconds between harvests")
+    add.set_defaults(func=cmd_sources_add)
+    sources.add_parser("list", help="list sources with their health").set_defaults(func=cmd_sources_list)
+    sources.add_parser("health", help="failing sources, why, and since when").set_defaults(
+        func=cmd_sources_health
+    )
+    remove = sources.add_parser("remove", help="remove a source and its records")
+    remove.add_argument("source", help="id or URL")
+    remove.set_defaults(func=cmd_sources_remove)
+
+    harvest = commands.add_parser("harvest", help="harvest every source once (or those given)")
+    harvest.add_argument("source", nargs="*", help="source ids (default: all)")
+    harvest.add_argument("--strict", action="store_true", help="exit 1 when a source fails")
+    harvest.set_defaults(func=cmd_harvest)
+
+    worker = commands.add_parser("worker", help="run harvest jobs from the PostgreSQL queue")
+    worker.add_argument("--concurrency", type=int, default=10)
+    worker.add_argument("--name", default=None)
+    worker.set_defaults(func=cmd_worker)
 
     openapi = commands.add_parser("openapi", help="print the OpenAPI document")
     openapi.add_argument("--role", choices=["node", "hub"], default="node")

@@ -12,9 +12,15 @@ from sqlalchemy.engine import Engine
 
 from hub.db import session_scope
 from hub.federation.feed import ensure_feed_epoch
+from hub.federation.jobs import apply_queue_schema
 from hub.vocabulary.thesaurus import load_thesauri
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def include_name(name, type_, parent_names) -> bool:
+    """Procrastinate owns its tables (installed by `hub db upgrade`); alembic leaves them alone."""
+    return not (type_ == "table" and name.startswith("procrastinate_"))
 
 
 def alembic_config(connection=None, schema: str | None = None) -> Config:
@@ -26,9 +32,11 @@ def alembic_config(connection=None, schema: str | None = None) -> Config:
 
 
 def upgrade(engine: Engine, schema: str | None = None) -> int:
-    """Bring the database to the head revision, then (re)load the bundled thesauri if changed."""
+    """Bring the database to the head revision (and procrastinate's queue on PostgreSQL), then
+    (re)load the bundled thesauri if they changed."""
     with engine.begin() as connection:
         command.upgrade(alembic_config(connection, schema), "head")
+    apply_queue_schema(engine, schema)
     with session_scope(engine) as session:
         ensure_feed_epoch(session)
         return load_thesauri(session)

@@ -76,6 +76,9 @@ class Settings(BaseSettings):
         3600, ge=60, description="Default interval between harvests of a source."
     )
     harvest_page_size: int = Field(200, ge=1, le=1000, description="Records asked per change-feed page.")
+    harvest_in_process: bool = Field(
+        True, description="On SQLite, `hub serve --role hub` harvests due sources itself."
+    )
     cors_origins: list[str] = Field(
         ["*"], description="Origins allowed to read the API from a browser (writes are never open)."
     )

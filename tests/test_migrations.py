@@ -6,13 +6,13 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
-from hub.migrate import at_head
+from hub.migrate import at_head, include_name
 from hub.tables import metadata
 
 
 def test_migrated_database_matches_the_models(db):
     with db.engine.connect() as connection:
-        options = {"compare_type": True}
+        options = {"compare_type": True, "include_name": include_name}
         if db.schema:
             connection.exec_driver_sql(f'SET search_path TO "{db.schema}"')
         context = MigrationContext.configure(connection, opts=options)

@@ -13,8 +13,9 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 
 from hub import __version__
-from hub.api import events, federation, feeds, people, places, problems, vocabulary
+from hub.api import events, federation, feeds, people, places, problems, sources, vocabulary
 from hub.db import make_engine
+from hub.federation.jobs import run_in_process
 from hub.horizon import roll_if_due
 from hub.settings import Settings
 
@@ -39,13 +40,19 @@ async def _keep_horizon(app: FastAPI) -> None:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    task = asyncio.create_task(_keep_horizon(app))
+    settings: Settings = app.state.settings
+    tasks = [asyncio.create_task(_keep_horizon(app))]
+    if settings.role == "hub" and settings.is_sqlite and settings.harvest_in_process:
+        # On SQLite the hub harvests in-process; on PostgreSQL, `hub worker` processes do.
+        tasks.append(asyncio.create_task(run_in_process(app.state.engine, settings)))
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 def create_app(settings: Settings, *, engine=None) -> FastAPI:
@@ -72,6 +79,8 @@ def create_app(settings: Settings, *, engine=None) -> FastAPI:
     problems.install(app)
     for module in (places, events, people, vocabulary, feeds, federation):
         app.include_router(module.router)
+    if settings.role == "hub":
+        app.include_router(sources.router)
 
     def openapi() -> dict:
         if app.openapi_schema is None:

@@ -36,10 +36,11 @@ def _when(value: datetime, zone: ZoneInfo, all_day: bool) -> date | datetime:
     return local.date() if all_day else local
 
 
-def _common(component: VEvent, item: FeedEvent, stamp: datetime) -> None:
+def _common(component: VEvent, item: FeedEvent) -> None:
     event = item.event
     component.add("uid", event.iri)
-    component.add("dtstamp", stamp)
+    # The last change, not the time of the request: an unchanged calendar keeps its bytes and ETag.
+    component.add("dtstamp", event.updated_at)
     component.add("sequence", event.sequence)
     component.add("created", event.created_at)
     component.add("last-modified", event.updated_at)
@@ -68,7 +69,6 @@ def build_calendar(items: list[FeedEvent], *, name: str, zone: ZoneInfo, now: da
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", name)
     calendar.add("x-wr-timezone", zone.key)
-    stamp = now
     zones = {zone.key} | {item.event.timezone for item in items if not item.event.all_day}
     first = min([item.event.start_utc for item in items] + [now]).date() - timedelta(days=366)
     for key in sorted(zones):
@@ -84,7 +84,7 @@ def build_calendar(items: list[FeedEvent], *, name: str, zone: ZoneInfo, now: da
         event = item.event
         tz = ZoneInfo(event.timezone)
         master = VEvent()
-        _common(master, item, stamp)
+        _common(master, item)
         master.add("summary", event.title)
         if event.description:
             master.add("description", plain_text(event.description))
@@ -100,7 +100,7 @@ def build_calendar(items: list[FeedEvent], *, name: str, zone: ZoneInfo, now: da
         calendar.add_component(master)
         for override in item.overrides:
             component = VEvent()
-            _common(component, item, stamp)
+            _common(component, item)
             component.add("recurrence-id", _when(override.recurrence_id, tz, event.all_day))
             start = override.start_utc or override.recurrence_id
             duration = (event.end_utc or event.start_utc) - event.start_utc

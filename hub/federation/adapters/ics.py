@@ -9,18 +9,20 @@ NotACalendar(ValueError)    the body is not an iCalendar file at all (HTML page,
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import html
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
+from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo, available_timezones
 
 import x_wr_timezone
 from annotated_types import MaxLen
-from icalendar import Calendar, Component, Event, vBroken, vRecur
+from icalendar import Calendar, Component, Event, vBroken, vGeo, vRecur
 from icalendar.parser import Contentline, unescape_backslash
 from icalendar.timezone import tzids_from_tzinfo
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
@@ -79,7 +81,7 @@ def parse_calendar(body: bytes, *, source_url: str, content_type: str | None = N
     kept, complete = _well_formed(lines)
     try:
         components = Calendar.from_ical("\r\n".join(kept), multiple=True)
-    except ValueError as exc:
+    except Exception as exc:  # hostile input trips icalendar in more ways than ValueError
         raise NotACalendar(f"the calendar cannot be read: {exc}") from exc
     batch = Batch(complete=complete)
     for calendar in components:
@@ -91,14 +93,24 @@ def parse_calendar(body: bytes, *, source_url: str, content_type: str | None = N
 def _decode(body: bytes, content_type: str | None) -> str:
     """The body as text: UTF-8 (with or without BOM), else the declared charset, else Windows-1252."""
     declared = CHARSET.search(content_type or "")
-    for encoding in ("utf-8-sig", declared and declared.group(1), "cp1252"):
+    for encoding in ("utf-8-sig", declared and _encoding(declared.group(1)), "cp1252"):
         if not encoding:
             continue
         try:
             return body.decode(encoding)
-        except (UnicodeDecodeError, LookupError):
+        except UnicodeDecodeError:
             continue
     raise NotACalendar("the body is not text (neither UTF-8, its declared charset nor Windows-1252)")
+
+
+def _encoding(label: str) -> str | None:
+    """The codec for a declared charset, None if unknown."""
+    try:
+        name = codecs.lookup(label).name
+    except LookupError:
+        return None
+    # As in browsers (WHATWG Encoding): "ISO-8859-1" is what servers say, Windows-1252 what they send.
+    return "cp1252" if name == "iso8859-1" else name
 
 
 def _well_formed(lines: list[str]) -> tuple[list[str], bool]:
@@ -171,21 +183,29 @@ def _iana(tzid: str) -> str | None:
     return None
 
 
-def _props(component: Component, name: str) -> list:
+def _props(component: Component, name: str) -> list[Any]:
     """Every occurrence of a property (EXDATE, CATEGORIES... may be repeated)."""
     value = component.get(name, [])
     return value if isinstance(value, list) else [value]
 
 
-def _first(component: Component, name: str) -> object:
+def _first(component: Component, name: str) -> Any:
     return next(iter(_props(component, name)), None)
 
 
-def _value(component: Event, name: str) -> object:
+def _ical(prop: Any) -> str:
+    """A property or component as written, for identities and the quarantine; '' if icalendar cannot."""
+    try:
+        return "" if prop is None else prop.to_ical().decode()
+    except (TypeError, ValueError):
+        return ""
+
+
+def _value(component: Event, name: str) -> Any:
     """The parsed value of a property, None when absent. A broken value makes the event unreadable."""
     prop = _first(component, name)
     if isinstance(prop, vBroken):
-        raise _Unreadable(f"{name} cannot be read: {prop.to_ical().decode()!r}")
+        raise _Unreadable(f"{name} cannot be read: {_ical(prop)!r}")
     return None if prop is None else prop.dt
 
 
@@ -219,8 +239,7 @@ def _uid(component: Event) -> str:
     uid = _text(component, "UID").strip()
     if uid:
         return uid
-    start = _first(component, "DTSTART")
-    seed = (start.to_ical().decode() if start is not None else "") + "|" + _text(component, "SUMMARY")
+    seed = _ical(_first(component, "DTSTART")) + "|" + _text(component, "SUMMARY")
     return hashlib.sha256(seed.encode()).hexdigest()[:32]
 
 
@@ -233,12 +252,11 @@ def _sequence(component: Event) -> int:
     return value if isinstance(value, int) else 0
 
 
-def _latest(components: list[Event]) -> dict[bytes | None, Event]:
+def _latest(components: list[Event]) -> dict[str | None, Event]:
     """One component per RECURRENCE-ID (None: the series): the highest SEQUENCE, then the last written."""
-    chosen: dict[bytes | None, Event] = {}
+    chosen: dict[str | None, Event] = {}
     for component in components:
-        rid = _first(component, "RECURRENCE-ID")
-        key = None if rid is None else rid.to_ical()
+        key = _ical(component["RECURRENCE-ID"]) if "RECURRENCE-ID" in component else None
         if key not in chosen or _sequence(component) >= _sequence(chosen[key]):
             chosen[key] = component
     return chosen
@@ -274,11 +292,9 @@ def _location(component: Event) -> dict | None:
     if not name:
         return None
     geo = _first(component, "GEO")
-    if geo is None or isinstance(geo, vBroken):
-        return {"name": name}
-    if not (-90 <= geo.latitude <= 90 and -180 <= geo.longitude <= 180):
-        return {"name": name}
-    return {"name": name, "geo": {"lat": geo.latitude, "lon": geo.longitude}}
+    if isinstance(geo, vGeo) and -90 <= geo.latitude <= 90 and -180 <= geo.longitude <= 180:
+        return {"name": name, "geo": {"lat": geo.latitude, "lon": geo.longitude}}
+    return {"name": name}
 
 
 def _themes(component: Event) -> list[str]:
@@ -301,7 +317,7 @@ def _url(component: Event) -> str | None:
 
 
 def _fields(component: Event, span: _Span) -> dict:
-    """What an event says about itself, in the `EventIn` shape (empty values left out)."""
+    """What an event says about itself, in the `EventIn` shape."""
     return {
         "title": _title(component) or UNTITLED,
         "description": _description(component),
@@ -328,7 +344,7 @@ def _raw(component: Event) -> str:
     shown = component.copy()
     for name in PERSONAL:
         shown.pop(name, None)
-    return shown.to_ical().decode()[:RAW_LIMIT]
+    return _ical(shown)[:RAW_LIMIT]
 
 
 def _reason(exc: ValidationError) -> str:
@@ -426,7 +442,7 @@ class _Reader:
         for name, found in moments.items():
             for prop in _props(component, name):
                 if isinstance(prop, vBroken):
-                    raise _Unreadable(f"{name} cannot be read: {prop.to_ical().decode()!r}")
+                    raise _Unreadable(f"{name} cannot be read: {_ical(prop)!r}")
                 # A PERIOD (a tuple) would give the occurrence its own length, which we cannot keep.
                 found.extend(
                     self._align(ddd.dt, span.start, span.zone) for ddd in prop.dts if isinstance(ddd.dt, date)
@@ -443,8 +459,8 @@ class _Reader:
 
     def _rule(self, rule: vRecur | vBroken, span: _Span) -> str:
         """The RRULE as text, its UNTIL in the form `parse_rule` and every reader agree on."""
-        if isinstance(rule, vBroken):
-            raise _Unreadable(f"RRULE cannot be read: {rule.to_ical().decode()!r}")
+        if isinstance(rule, vBroken) or "FREQ" not in rule:
+            raise _Unreadable(f"RRULE cannot be read: {_ical(rule)!r}")
         if rule.get("UNTIL"):
             rule = vRecur({**rule, "UNTIL": [_until(rule["UNTIL"][0], span.start)]})
         text = rule.to_ical().decode()
@@ -509,7 +525,7 @@ def _read_calendar(calendar: Calendar, source_url: str, batch: Batch) -> None:
         else:
             # Occurrences whose series is not in the file (a shared event's export) stand alone.
             records = [
-                reader.record(f"{_iri(source_url, uid)}@{quote(rid.decode(), safe='')}", orphan, [])
+                reader.record(f"{_iri(source_url, uid)}@{quote(rid, safe='')}", orphan, [])
                 for rid, orphan in chosen.items()
             ]
         for record in records:

@@ -20,6 +20,7 @@ import html
 import json
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from urllib.parse import urljoin
@@ -163,7 +164,7 @@ class _Page:
         return value
 
     def absolute(self, value: str | None) -> str | None:
-        return urljoin(self.url, value) if value else None
+        return _join(self.url, value) if value else None
 
 
 def parse_page(body: bytes, *, source_url: str, content_type: str | None = None) -> Batch:
@@ -190,6 +191,7 @@ def parse_page(body: bytes, *, source_url: str, content_type: str | None = None)
 
 
 def _is_json(content_type: str | None, text: str) -> bool:
+    """JSON by its content type; without one, by its first character."""
     if content_type is None:
         return text.lstrip()[:1] in ("{", "[")
     media = content_type.split(";")[0].strip().lower()
@@ -268,7 +270,7 @@ def _normalise(value: object, base: str) -> object:
         if name == "@type":
             node[name] = [_local(kind) for kind in _as_list(item) if isinstance(kind, str)]
         elif name == "@id" and isinstance(item, str):
-            node[name] = item if item.startswith("_:") else urljoin(base, item.strip())
+            node[name] = item if item.startswith("_:") else _join(base, item) or item
         else:
             node[name] = _normalise(item, base)
     return node
@@ -319,10 +321,11 @@ def _collect(value: object, page: _Page, seen: set[int], found: list[dict]) -> N
 
 def _read_events(found: list[dict], page: _Page, batch: Batch) -> None:
     seen: set[str] = set()
+    shared = _shared_urls(found, page)
     for node in found:
         if _is_container(node):
             continue
-        iri = _identity(node, page)
+        iri = _identity(node, page, shared)
         if iri in seen:
             continue
         seen.add(iri)
@@ -345,12 +348,18 @@ def _is_container(node: dict) -> bool:
     return not has_start and bool(node.get("subEvent") or node.get("subEvents"))
 
 
-def _identity(node: dict, page: _Page) -> str:
-    """The node's @id, else its url, else a hash of its name and start under the page URL."""
-    for candidate in (node.get("@id"), page.absolute(_text(node.get("url")))):
+def _shared_urls(found: list[dict], page: _Page) -> set[str]:
+    """URLs carried by several events: plugins that give every event the agenda's URL name the page."""
+    counts = Counter(page.absolute(_text(node.get("url"))) for node in found)
+    return {url for url, count in counts.items() if url and count > 1}
+
+
+def _identity(node: dict, page: _Page, shared_urls: set[str]) -> str:
+    """The node's @id, else its url (unless other events share it), else a hash of its name and start."""
+    url = page.absolute(_text(node.get("url")))
+    for candidate in (node.get("@id"), None if url in shared_urls else url):
         iri = _http(candidate) if isinstance(candidate, str) else None
-        # Plugins that give every event the agenda's own URL name the page, not the event.
-        if iri and iri.rstrip("/") != page.url.rstrip("/"):
+        if iri:
             return iri
     key = (_text(node.get("name")) or "") + (_text(node.get("startDate")) or "")
     return f"{page.url}#{hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()[:16]}"
@@ -430,6 +439,14 @@ def _number(value: object) -> float | None:
 def _int(value: object) -> int | None:
     number = _number(value)
     return int(number) if number is not None and number.is_integer() else None
+
+
+def _join(base: str, value: str) -> str | None:
+    """`value` resolved against `base`; None when it cannot be a URL ("http://[" ...)."""
+    try:
+        return urljoin(base, value.strip())
+    except ValueError:
+        return None
 
 
 def _http(value: str | None) -> str | None:
@@ -679,9 +696,10 @@ def _themes(node: dict, page: _Page) -> list[str]:
 def _timing(node: dict, page: _Page) -> dict:
     """start, end, timezone and recurrence, as EventIn takes them."""
     zone = _zone_name(node, page)
-    start, end = _moment(node.get("startDate")), _moment(node.get("endDate"))
-    if start is None and _text(node.get("startDate")) is not None:
-        raise _Unreadable(f"startDate {_text(node.get('startDate'))!r} is not an ISO 8601 date or date-time")
+    raw_start = _text(node.get("startDate"))
+    start, end = _moment(raw_start), _moment(node.get("endDate"))
+    if raw_start is not None and start is None:
+        raise _Unreadable(f"startDate {raw_start!r} is not an ISO 8601 date or date-time")
     try:
         return {**_series(node, page, start, end, zone), "timezone": zone}
     except _NoRule:

@@ -1,0 +1,52 @@
+"""`/api/v1/sources` (hub only): the registry and the health of every source."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from hub.api.deps import Admin, SessionDep, SettingsDep, WriteSessionDep
+from hub.api.problems import problem_responses
+from hub.api.responses import created, read_response
+from hub.federation import registry
+from hub.federation.registry import SourceIn, SourceList, SourceOut
+
+router = APIRouter(prefix="/api/v1/sources", tags=["sources"], responses=problem_responses(422))
+
+
+@router.get("", response_model=SourceList, summary="Sources and their health")
+def list_sources(request: Request, session: SessionDep) -> Response:
+    items = registry.describe(session, registry.list_sources(session))
+    body = SourceList(items=items).model_dump_json().encode()
+    return read_response(request, body, cache="no-cache")
+
+
+@router.get("/{source_id}", response_model=SourceOut, responses=problem_responses(404), summary="One source")
+def get_source(request: Request, session: SessionDep, source_id: int) -> Response:
+    [item] = registry.describe(session, [registry.find_source(session, source_id)])
+    return read_response(request, item.model_dump_json().encode(), cache="no-cache")
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=SourceOut,
+    responses=problem_responses(401, 403, 409),
+    summary="Add a source",
+)
+def add_source(session: WriteSessionDep, settings: SettingsDep, _: Admin, data: SourceIn) -> Response:
+    source = registry.add_source(session, data, default_interval=settings.harvest_interval_seconds)
+    session.commit()
+    [item] = registry.describe(session, [source])
+    return created(item.model_dump_json(), f"/api/v1/sources/{source.id}")
+
+
+@router.delete(
+    "/{source_id}",
+    status_code=204,
+    responses=problem_responses(401, 403, 404),
+    summary="Remove a source and the records it brought",
+)
+def remove_source(session: WriteSessionDep, _: Admin, source_id: int) -> Response:
+    registry.remove_source(session, source_id)
+    session.commit()
+    return Response(status_code=204)

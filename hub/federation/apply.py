@@ -1,0 +1,343 @@
+"""Applying what a source sent: the only writer of harvested data.
+
+One call applies one page (or one snapshot) inside the caller's transaction. Each record is
+applied in its own SAVEPOINT, so a malformed record is quarantined alone and the rest of the
+page goes in; a failure of the page as a whole rolls everything back and leaves the previous
+state intact. An unchanged record (same content hash) costs no write.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import orjson
+from pydantic import ValidationError
+from sqlalchemy import update
+from sqlmodel import Session, col, delete, func, select
+
+from hub.changes import record_change
+from hub.errors import HubError
+from hub.events.models import Event, Occurrence
+from hub.events.schemas import EventIn
+from hub.events.service import save_event
+from hub.federation.models import Quarantine, Source
+from hub.federation.records import Batch, Harvested, Rejected
+from hub.people.models import Person
+from hub.people.schemas import PersonIn
+from hub.people.service import save_person
+from hub.places.models import Place
+from hub.places.schemas import PlaceIn
+from hub.places.service import save_place
+from hub.records import Origin
+from hub.settings import Settings
+
+TABLES = {"place": Place, "event": Event, "person": Person}
+RAW_LIMIT = 4000
+
+
+@dataclass
+class ApplyStats:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    quarantined: int = 0
+    seen: set[str] = field(default_factory=set)
+
+    def add(self, other: ApplyStats) -> None:
+        self.new += other.new
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.deleted += other.deleted
+        self.quarantined += other.quarantined
+        self.seen |= other.seen
+
+    @property
+    def written(self) -> int:
+        return self.new + self.updated + self.deleted + self.quarantined
+
+
+class Refused(Exception):
+    """A record this source may not publish, or cannot be read; quarantined with the reason."""
+
+
+def content_hash(document: dict) -> str:
+    canonical = orjson.dumps(
+        {k: v for k, v in document.items() if k != "provenance"}, option=orjson.OPT_SORT_KEYS
+    )
+    return "sha256:" + hashlib.sha256(canonical).hexdigest()
+
+
+def origin_base(source: Source, record: Harvested) -> str:
+    """The base under which this record's IRI must be minted."""
+    if source.kind != "node":
+        return source.base_url
+    if not source.is_hub:
+        return source.base_url
+    provenance = record.data.get("provenance") or {}
+    origin = provenance.get("source")
+    if not isinstance(origin, str) or not origin.startswith(("http://", "https://")):
+        raise Refused("a hub republished this record without saying where it comes from (provenance.source)")
+    return origin.rstrip("/")
+
+
+def _provenance(source: Source, record: Harvested, fetched_at: datetime, digest: str) -> dict:
+    incoming = record.data.get("provenance") or {}
+    if source.kind == "node" and source.is_hub:
+        return {
+            "source": incoming["source"],
+            "via": [*incoming.get("via", []), f"{source.base_url}/"],
+            "harvested": incoming.get("harvested") or fetched_at.isoformat(),
+            "hash": digest,
+        }
+    origin = f"{source.base_url}/" if source.kind == "node" else source.url
+    return {"source": origin, "via": [], "harvested": _iso(fetched_at), "hash": digest}
+
+
+def _iso(moment: datetime) -> str:
+    return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def _concept_values(values: list) -> list[str]:
+    found = []
+    for value in values or []:
+        if isinstance(value, dict):
+            label = value.get("label")
+            text = value.get("id")
+            if not text and isinstance(label, dict):
+                text = next(iter(label.values()), None)
+            if text:
+                found.append(str(text))
+        elif isinstance(value, str):
+            found.append(value)
+    return found
+
+
+def _input_of(kind: str, document: dict, source: Source) -> PlaceIn | EventIn | PersonIn:
+    """The API input a published document stands for (documents are our output shape)."""
+    if kind == "place":
+        keys = (
+            "name",
+            "description",
+            "kinds",
+            "address",
+            "geo",
+            "opening_hours",
+            "contact",
+            "website",
+            "equipment",
+        )
+        return PlaceIn.model_validate({k: document[k] for k in keys if k in document})
+    if kind == "event":
+        return EventIn.model_validate(_event_input(document, source))
+    levels = {v["field"]: v["level"] for v in document.get("visibility", []) if isinstance(v, dict)}
+    fields = [
+        f for f in ("display_name", "bio", "skills", "badges", "places", "links", "contact") if f in document
+    ]
+    data = {
+        k: document[k]
+        for k in ("display_name", "bio", "badges", "places", "links", "contact")
+        if k in document
+    }
+    data["skills"] = _concept_values(document.get("skills", []))
+    data["visibility"] = {f: levels.get(f, "public") for f in fields}
+    data["consent"] = {"fields": fields or ["display_name"]}
+    return PersonIn.model_validate(data)
+
+
+def _event_input(document: dict, source: Source) -> dict:
+    keys = (
+        "title",
+        "description",
+        "start",
+        "end",
+        "timezone",
+        "recurrence",
+        "overrides",
+        "location",
+        "attendance_mode",
+        "status",
+        "is_free",
+        "price",
+        "currency",
+        "registration_url",
+        "capacity",
+        "language",
+        "image",
+        "url",
+        "organizers",
+    )
+    data = {k: document[k] for k in keys if k in document}
+    place = document.get("place")
+    if isinstance(place, dict) and place.get("id"):
+        data["place"] = place["id"]
+    elif isinstance(place, str):
+        data["place"] = place
+    elif source.place_iri:
+        data["place"] = source.place_iri
+    data["themes"] = _concept_values(document.get("themes", []))
+    data["audience"] = _concept_values(document.get("audience", []))
+    return data
+
+
+def _quarantine(session: Session, source: Source, iri: str | None, reason: str, raw: object) -> None:
+    if iri is not None:
+        session.exec(delete(Quarantine).where(Quarantine.source_id == source.id, Quarantine.iri == iri))
+    text = raw if isinstance(raw, str) else orjson.dumps(raw).decode()
+    session.add(Quarantine(source_id=source.id, iri=iri, reason=reason[:2000], raw=text[:RAW_LIMIT]))
+
+
+def _delete(session: Session, kind: str, iri: str) -> bool:
+    table = TABLES[kind]
+    row = session.exec(select(table).where(table.iri == iri)).first()
+    if row is None:
+        return False
+    session.delete(row)
+    record_change(session, kind, iri, deleted=True)
+    return True
+
+
+def _link_events_to_place(session: Session, place: Place) -> None:
+    """Events that arrived before their place get linked to it (for filters by region)."""
+    ids = select(Event.id).where(Event.place_iri == place.iri, col(Event.place_id).is_(None))
+    session.exec(update(Occurrence).where(col(Occurrence.event_id).in_(ids)).values(place_id=place.id))
+    session.exec(
+        update(Event)
+        .where(Event.place_iri == place.iri, col(Event.place_id).is_(None))
+        .values(place_id=place.id)
+    )
+
+
+def _upsert(
+    session: Session, settings: Settings, source: Source, record: Harvested, fetched_at: datetime
+) -> str:
+    """Apply one record; returns "new", "updated" or "unchanged"."""
+    base = origin_base(source, record)
+    if not record.iri.startswith(base + "/") and record.iri != base and source.kind == "node":
+        raise Refused(f"the IRI {record.iri} is not under the source's base {base}")
+    table = TABLES[record.kind]
+    existing = session.exec(select(table).where(table.iri == record.iri)).first()
+    document = {k: v for k, v in record.data.items() if k not in ("provenance", "@context")}
+    digest = content_hash(document)
+    if existing is not None and existing.content_hash == digest:
+        return "unchanged"
+    if existing is not None and existing.source_id is None:
+        raise Refused(f"{record.iri} belongs to this instance; a source may not overwrite it")
+    if existing is not None and _older(document, existing):
+        return "unchanged"
+    try:
+        data = _input_of(record.kind, document, source)
+    except ValidationError as exc:
+        raise Refused(_validation_reason(exc)) from exc
+    origin = Origin(
+        source_id=source.id,
+        document=document,
+        provenance=_provenance(source, record, fetched_at, digest),
+        content_hash=digest,
+        harvested_at=fetched_at,
+    )
+    if record.kind == "place":
+        place = existing or Place(iri=record.iri, name=data.name)
+        save_place(session, place, data, origin)
+        _link_events_to_place(session, place)
+    elif record.kind == "event":
+        save_event(session, settings, data, event=existing, iri=record.iri, origin=origin)
+    else:
+        save_person(session, settings.base_url, data, person=existing, iri=record.iri, origin=origin)
+    return "updated" if existing is not None else "new"
+
+
+def _older(document: dict, existing) -> bool:
+    """Whether the incoming version predates the one held (it came the long way round)."""
+    held = orjson.loads(existing.doc).get("updated") if existing.doc else None
+    incoming = document.get("updated")
+    return isinstance(held, str) and isinstance(incoming, str) and incoming < held
+
+
+def _validation_reason(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first.get("loc", ()))
+    return f"invalid record: {where}: {first.get('msg', 'invalid')}" + (
+        f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    )
+
+
+def apply_batch(
+    session: Session, settings: Settings, source: Source, batch: Batch, *, fetched_at: datetime
+) -> ApplyStats:
+    """Apply records and tombstones in order; quarantine what cannot be applied, alone."""
+    stats = ApplyStats()
+    for rejected in batch.rejected:
+        _quarantine_rejected(session, source, rejected)
+        stats.quarantined += 1
+    for record in batch.records:
+        stats.seen.add(record.iri)
+        try:
+            with session.begin_nested():
+                if record.deleted:
+                    if (
+                        source.kind == "node"
+                        and not source.is_hub
+                        and not record.iri.startswith(source.base_url + "/")
+                    ):
+                        raise Refused(f"a tombstone for {record.iri}, which is not under the source's base")
+                    stats.deleted += _delete(session, record.kind, record.iri)
+                    continue
+                outcome = _upsert(session, settings, source, record, fetched_at)
+                if outcome != "unchanged":
+                    session.exec(
+                        delete(Quarantine).where(
+                            Quarantine.source_id == source.id, Quarantine.iri == record.iri
+                        )
+                    )
+        except (Refused, HubError, ValueError) as exc:
+            reason = exc.detail if isinstance(exc, HubError) else str(exc)
+            _quarantine(session, source, record.iri, reason, record.data)
+            stats.quarantined += 1
+            continue
+        setattr(stats, outcome, getattr(stats, outcome) + 1)
+    return stats
+
+
+def _quarantine_rejected(session: Session, source: Source, rejected: Rejected) -> None:
+    _quarantine(session, source, rejected.iri, rejected.reason, rejected.raw)
+
+
+def held_iris(session: Session, source: Source, kind: str = "event") -> set[str]:
+    table = TABLES[kind]
+    return set(session.exec(select(table.iri).where(table.source_id == source.id)).all())
+
+
+def remove_missing(
+    session: Session, source: Source, seen: set[str], kinds: tuple[str, ...]
+) -> tuple[int, str | None]:
+    """After a complete snapshot, remove what the source no longer has.
+
+    Removing more than half of what a source holds at once removes nothing and returns why,
+    so a coordinator can look (a broken export looks like a mass deletion).
+    """
+    missing = {kind: held_iris(session, source, kind) - seen for kind in kinds}
+    held = sum(len(held_iris(session, source, kind)) for kind in kinds)
+    gone = sum(len(v) for v in missing.values())
+    if gone and gone * 2 > held:
+        return 0, f"the last snapshot would remove {gone} of the {held} records held; nothing was removed"
+    for kind, iris in missing.items():
+        for iri in iris:
+            _delete(session, kind, iri)
+    return gone, None
+
+
+def counts_by_source(session: Session) -> dict[int, int]:
+    """Records held per source."""
+    totals: dict[int, int] = {}
+    for table in TABLES.values():
+        rows = session.exec(
+            select(table.source_id, func.count())
+            .where(col(table.source_id).is_not(None))
+            .group_by(table.source_id)
+        ).all()
+        for source_id, count in rows:
+            totals[source_id] = totals.get(source_id, 0) + count
+    return totals

@@ -1,0 +1,336 @@
+"""Harvesting sources: fetch (safely), read (adapters), apply (one transaction per page).
+
+Sources are harvested concurrently on one event loop with one shared HTTP client; database
+work runs in threads, one transaction per change-feed page or per snapshot, so a failure
+leaves what the hub held intact. Whatever goes wrong is recorded on the source, in words a
+coordinator understands, and the other sources carry on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from urllib.parse import urlencode, urlsplit
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from hub.db import session_scope
+from hub.federation.adapters import ics, jsonld_page
+from hub.federation.adapters.node import parse_change_page, parse_descriptor
+from hub.federation.apply import ApplyStats, apply_batch, remove_missing
+from hub.federation.errors import (
+    ContentError,
+    HarvestError,
+    HttpStatus,
+    NotACalendar,
+    RateLimited,
+    UnknownContextError,
+    WrongContentType,
+)
+from hub.federation.fetch import Fetcher, FetchResult
+from hub.federation.models import Source
+from hub.federation.records import Batch
+from hub.records import utcnow
+from hub.settings import Settings
+from hub.vocabulary.jsonld import UnknownContext
+
+log = logging.getLogger(__name__)
+JSON_ACCEPT = "application/ld+json, application/json;q=0.9"
+ICS_ACCEPT = "text/calendar, text/plain;q=0.5, */*;q=0.1"
+PAGE_ACCEPT = "text/html, application/ld+json;q=0.9, application/json;q=0.8"
+RESYNC_KINDS = ("place", "event", "person")
+
+
+@dataclass
+class SourceReport:
+    source_id: int
+    url: str
+    stats: ApplyStats = field(default_factory=ApplyStats)
+    requests: int = 0
+    not_modified: bool = False
+    pages: int = 0
+    error: str | None = None
+    error_kind: str | None = None
+    flagged: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+class _Run:
+    """The harvest of one source."""
+
+    def __init__(self, engine: Engine, settings: Settings, fetcher: Fetcher, source: Source) -> None:
+        self.engine, self.settings, self.fetcher = engine, settings, fetcher
+        self.source = source
+        self.report = SourceReport(source_id=source.id, url=source.url)
+
+    async def fetch(
+        self, url: str, accept: str, *, etag: str | None = None, modified: str | None = None
+    ) -> FetchResult:
+        result = await self.fetcher.get(
+            url, accept=accept, etag=etag, last_modified=modified, token=self.source.token
+        )
+        self.report.requests += result.requests
+        return result
+
+    async def run(self) -> SourceReport:
+        if self.source.kind == "auto":
+            await self.detect_kind()
+        if self.source.kind == "node":
+            await self.harvest_node()
+        else:
+            await self.harvest_snapshot()
+        return self.report
+
+    async def detect_kind(self) -> None:
+        """Tell a node, a calendar and a web page apart by what the URL answers."""
+        url = self.source.url
+        path = urlsplit(url).path
+        if path in ("", "/"):
+            try:
+                result = await self.fetch(url.rstrip("/") + "/.well-known/tiers-lieux", JSON_ACCEPT)
+                parse_descriptor(result.body, result.content_type, url=url)
+                await self._save_kind("node")
+                return
+            except (HttpStatus, ContentError):
+                pass  # not a node: look at what the URL itself answers
+        result = await self.fetch(url, f"{ICS_ACCEPT}, {PAGE_ACCEPT}")
+        head = result.body.lstrip(b"\xef\xbb\xbf \r\n\t")[:64].upper()
+        if head.startswith(b"BEGIN:VCALENDAR") or "calendar" in result.content_type:
+            kind = "ics"
+        elif (
+            "html" in result.content_type
+            or head.startswith((b"<!DOCTYPE", b"<HTML"))
+            or "json" in result.content_type
+        ):
+            kind = "jsonld"
+        else:
+            raise WrongContentType(
+                f"{url} is neither a node, a calendar nor a web page ({result.content_type})"
+            )
+        await self._save_kind(kind)
+
+    async def _save_kind(self, kind: str) -> None:
+        self.source.kind = kind
+        await asyncio.to_thread(self._in_transaction, lambda session, source: setattr(source, "kind", kind))
+
+    def _in_transaction(self, work: Callable[[Session, Source], object]) -> object:
+        with session_scope(self.engine) as session:
+            source = session.get(Source, self.source.id, with_for_update=True)
+            result = work(session, source)
+            session.add(source)
+            return result
+
+    async def harvest_node(self) -> None:
+        source = self.source
+        if not source.feed_url:
+            result = await self.fetch(source.url.rstrip("/") + "/.well-known/tiers-lieux", JSON_ACCEPT)
+            descriptor = parse_descriptor(result.body, result.content_type, url=source.url)
+
+            def remember(session: Session, row: Source) -> None:
+                row.base_url, row.feed_url = descriptor.base_url, descriptor.changes_url
+                row.is_hub, row.name = descriptor.role == "hub", row.name or descriptor.name
+
+            await asyncio.to_thread(self._in_transaction, remember)
+            source.base_url, source.feed_url = descriptor.base_url, descriptor.changes_url
+            source.is_hub, source.name = descriptor.role == "hub", source.name or descriptor.name
+        cursor, etag = source.cursor, source.etag
+        resync = False
+        seen: set[str] = set()
+        while True:
+            params = {"limit": self.settings.harvest_page_size} | ({"since": cursor} if cursor else {})
+            try:
+                result = await self.fetch(f"{source.feed_url}?{urlencode(params)}", JSON_ACCEPT, etag=etag)
+            except HttpStatus as exc:
+                if exc.status != 410 or resync:
+                    raise
+                log.info("source %s: cursor expired, resyncing from scratch", source.id)
+                cursor, etag, resync = None, None, True
+                continue
+            if result.not_modified:
+                self.report.not_modified = True
+                break
+            page = parse_change_page(result.body, result.content_type)
+            page_etag = None if page.has_more else result.etag
+            stats = await asyncio.to_thread(self._apply_page, page.batch, page.next_cursor, page_etag)
+            self.report.stats.add(stats)
+            self.report.pages += 1
+            seen |= stats.seen
+            cursor, etag = page.next_cursor, None
+            if not page.has_more:
+                break
+        if resync:
+            await asyncio.to_thread(self._remove_missing, seen, RESYNC_KINDS)
+
+    def _apply_page(self, batch: Batch, cursor: str | None, etag: str | None) -> ApplyStats:
+        fetched_at = utcnow()
+
+        def work(session: Session, source: Source) -> ApplyStats:
+            stats = apply_batch(session, self.settings, source, batch, fetched_at=fetched_at)
+            source.cursor, source.etag = cursor, etag
+            return stats
+
+        return self._in_transaction(work)
+
+    def _remove_missing(self, seen: set[str], kinds: tuple[str, ...]) -> None:
+        def work(session: Session, source: Source) -> None:
+            removed, flag = remove_missing(session, source, seen, kinds)
+            self.report.stats.deleted += removed
+            source.flagged = flag
+            self.report.flagged = flag
+
+        self._in_transaction(work)
+
+    async def harvest_snapshot(self) -> None:
+        source = self.source
+        accept = ICS_ACCEPT if source.kind == "ics" else PAGE_ACCEPT
+        result = await self.fetch(source.url, accept, etag=source.etag, modified=source.last_modified)
+        if result.not_modified:
+            self.report.not_modified = True
+            return
+        batch = self._read_snapshot(result)
+        fetched_at = utcnow()
+
+        def work(session: Session, row: Source) -> ApplyStats:
+            stats = apply_batch(session, self.settings, row, batch, fetched_at=fetched_at)
+            if batch.complete:
+                removed, flag = remove_missing(session, row, stats.seen, ("event",))
+                stats.deleted += removed
+                row.flagged = flag
+                self.report.flagged = flag
+            else:
+                row.flagged = "the last snapshot was incomplete; nothing was removed"
+                self.report.flagged = row.flagged
+            row.etag, row.last_modified = result.etag, result.last_modified
+            return stats
+
+        self.report.stats.add(await asyncio.to_thread(self._in_transaction, work))
+        self.report.pages = 1
+
+    def _read_snapshot(self, result: FetchResult) -> Batch:
+        content_type = result.content_type.lower()
+        if self.source.kind == "ics":
+            if "html" in content_type and not result.body.lstrip()[:15].upper().startswith(
+                b"BEGIN:VCALENDAR"
+            ):
+                raise WrongContentType(
+                    f"{self.source.url} answered a web page ({content_type.split(';')[0]}), not a calendar"
+                )
+            try:
+                return ics.parse_calendar(
+                    result.body, source_url=self.source.url, content_type=result.content_type
+                )
+            except ics.NotACalendar as exc:
+                raise NotACalendar(str(exc)) from exc
+        try:
+            return jsonld_page.parse_page(
+                result.body, source_url=self.source.url, content_type=result.content_type
+            )
+        except UnknownContext as exc:
+            raise UnknownContextError(str(exc)) from exc
+
+
+def _next_harvest(source: Source, now: datetime) -> datetime:
+    """The next harvest: the interval with jitter, or a backoff while the source fails."""
+    if source.consecutive_failures:
+        delay = min(source.interval_seconds, 300 * 2 ** min(source.consecutive_failures - 1, 8))
+    else:
+        delay = source.interval_seconds
+    return now + timedelta(seconds=delay * random.uniform(0.9, 1.1))
+
+
+def _record_outcome(engine: Engine, report: SourceReport, error: HarvestError | None) -> None:
+    with session_scope(engine) as session:
+        source = session.get(Source, report.source_id, with_for_update=True)
+        if source is None:
+            return
+        now = utcnow()
+        source.last_attempt_at = now
+        if error is None:
+            source.last_success_at = now
+            source.consecutive_failures = 0
+            source.failing_since = None
+        else:
+            source.last_error, source.last_error_kind, source.last_error_at = (
+                error.message[:2000],
+                error.kind,
+                now,
+            )
+            source.consecutive_failures += 1
+            source.failing_since = source.failing_since or now
+        source.next_harvest_at = _next_harvest(source, now)
+        if isinstance(error, RateLimited):
+            source.next_harvest_at = max(source.next_harvest_at, error.retry_at)
+        session.add(source)
+
+
+async def harvest_source(
+    engine: Engine, settings: Settings, fetcher: Fetcher, source_id: int
+) -> SourceReport:
+    """Harvest one source and record how it went; never raises for a source's fault."""
+    source = await asyncio.to_thread(_load, engine, source_id)
+    run = _Run(engine, settings, fetcher, source)
+    error: HarvestError | None = None
+    try:
+        await run.run()
+    except HarvestError as exc:
+        error = exc
+        run.report.error, run.report.error_kind = exc.message, exc.kind
+        log.warning("source %s (%s): %s", source.id, source.url, exc.message, extra={"source_id": source.id})
+    await asyncio.to_thread(_record_outcome, engine, run.report, error)
+    return run.report
+
+
+def _load(engine: Engine, source_id: int) -> Source:
+    with Session(engine, expire_on_commit=False) as session:
+        source = session.get(Source, source_id)
+        if source is None:
+            raise LookupError(f"no source {source_id}")
+        session.expunge(source)
+        return source
+
+
+def due_sources(engine: Engine, now: datetime | None = None) -> list[int]:
+    with Session(engine) as session:
+        query = (
+            select(Source.id)
+            .where(col(Source.next_harvest_at) <= (now or utcnow()))
+            .order_by(Source.next_harvest_at)
+        )
+        return list(session.exec(query).all())
+
+
+def all_sources(engine: Engine) -> list[int]:
+    with Session(engine) as session:
+        return list(session.exec(select(Source.id).order_by(col(Source.id))).all())
+
+
+async def harvest_many(
+    engine: Engine,
+    settings: Settings,
+    source_ids: list[int],
+    *,
+    on_done: Callable[[SourceReport], None] | None = None,
+    fetcher: Fetcher | None = None,
+) -> list[SourceReport]:
+    """Harvest sources concurrently, bounded by the settings; one report per source."""
+    gate = asyncio.Semaphore(settings.harvest_concurrency)
+
+    async def one(shared: Fetcher, source_id: int) -> SourceReport:
+        async with gate:
+            report = await harvest_source(engine, settings, shared, source_id)
+        if on_done is not None:
+            on_done(report)
+        return report
+
+    if fetcher is not None:
+        return list(await asyncio.gather(*(one(fetcher, i) for i in source_ids)))
+    async with Fetcher(settings) as shared:
+        return list(await asyncio.gather(*(one(shared, i) for i in source_ids)))

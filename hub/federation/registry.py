@@ -1,0 +1,182 @@
+"""The source registry: what a hub harvests, and how each source is doing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, Field
+from sqlmodel import Session, col, func, select
+
+from hub.errors import Conflict, InvalidInput, NotFound
+from hub.federation.apply import TABLES, _delete, counts_by_source
+from hub.federation.models import Quarantine, Source
+from hub.places.service import find_place
+from hub.records import utcnow
+
+SourceKind = Literal["auto", "node", "ics", "jsonld"]
+
+
+class SourceIn(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    url: str = Field(max_length=1000, description="Base URL of a node, or the URL of a calendar or web page")
+    kind: SourceKind = "auto"
+    name: str | None = Field(None, max_length=200)
+    place: str | None = Field(None, max_length=500, description="Place the events belong to (ics, jsonld)")
+    token: str | None = Field(None, max_length=200, description="Harvest token the node issued to this hub")
+    interval_seconds: int | None = Field(None, ge=60, le=7 * 86400)
+
+
+class QuarantinedOut(BaseModel):
+    iri: str | None
+    reason: str
+    at: str
+
+
+class SourceOut(BaseModel):
+    id: int
+    url: str
+    kind: str
+    name: str | None
+    base_url: str
+    is_hub: bool
+    place: str | None
+    has_token: bool
+    interval_seconds: int
+    healthy: bool
+    last_success_at: str | None
+    last_attempt_at: str | None
+    last_error: str | None
+    last_error_kind: str | None
+    failing_since: str | None
+    consecutive_failures: int
+    flagged: str | None
+    records_held: int
+    records_quarantined: int
+    quarantine: list[QuarantinedOut]
+    next_harvest_at: str
+
+
+class SourceList(BaseModel):
+    items: list[SourceOut]
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z") if moment else None
+
+
+def _check_url(url: str) -> str:
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidInput("url", "an http(s) URL is expected")
+    return url
+
+
+def add_source(session: Session, data: SourceIn, *, default_interval: int) -> Source:
+    url = _check_url(data.url)
+    if session.exec(select(Source).where(Source.url == url)).first() is not None:
+        raise Conflict(f"{url} is already a source")
+    place_iri = None
+    if data.place:
+        place = find_place(session, data.place)
+        if place is None and not data.place.startswith(("http://", "https://")):
+            raise InvalidInput("place", f"no place with id {data.place!r}")
+        place_iri = place.iri if place else data.place
+    source = Source(
+        url=url,
+        kind=data.kind,
+        name=data.name,
+        base_url=url.rstrip("/"),  # a node's real base comes from its descriptor
+        place_iri=place_iri,
+        token=data.token,
+        interval_seconds=data.interval_seconds or default_interval,
+        next_harvest_at=utcnow(),
+    )
+    session.add(source)
+    session.flush()
+    return source
+
+
+def find_source(session: Session, ref: str | int) -> Source:
+    source = None
+    if isinstance(ref, int) or str(ref).isdigit():
+        source = session.get(Source, int(ref))
+    if source is None:
+        source = session.exec(select(Source).where(Source.url == str(ref))).first()
+    if source is None:
+        raise NotFound(f"no source {ref!r}")
+    return source
+
+
+def remove_source(session: Session, ref: str | int) -> int:
+    """Forget a source and every record it brought (hubs downstream get tombstones)."""
+    source = find_source(session, ref)
+    removed = 0
+    for kind, table in TABLES.items():
+        for iri in session.exec(select(table.iri).where(table.source_id == source.id)).all():
+            removed += _delete(session, kind, iri)
+    session.delete(source)
+    return removed
+
+
+def list_sources(session: Session, *, failing_only: bool = False) -> list[Source]:
+    query = select(Source).order_by(col(Source.id))
+    if failing_only:
+        query = query.where((col(Source.consecutive_failures) > 0) | col(Source.flagged).is_not(None))
+    return list(session.exec(query).all())
+
+
+def describe(session: Session, sources: list[Source]) -> list[SourceOut]:
+    """Each source with its health: last success, last error and why, records held and quarantined."""
+    held = counts_by_source(session)
+    ids = [s.id for s in sources]
+    quarantined = (
+        dict(
+            session.exec(
+                select(Quarantine.source_id, func.count())
+                .where(col(Quarantine.source_id).in_(ids))
+                .group_by(Quarantine.source_id)
+            ).all()
+        )
+        if ids
+        else {}
+    )
+    described = []
+    for s in sources:
+        recent = session.exec(
+            select(Quarantine)
+            .where(Quarantine.source_id == s.id)
+            .order_by(col(Quarantine.id).desc())
+            .limit(5)
+        ).all()
+        described.append(
+            SourceOut(
+                id=s.id,
+                url=s.url,
+                kind=s.kind,
+                name=s.name,
+                base_url=s.base_url,
+                is_hub=s.is_hub,
+                place=s.place_iri,
+                has_token=bool(s.token),
+                interval_seconds=s.interval_seconds,
+                healthy=s.consecutive_failures == 0 and s.flagged is None,
+                last_success_at=_iso(s.last_success_at),
+                last_attempt_at=_iso(s.last_attempt_at),
+                last_error=s.last_error,
+                last_error_kind=s.last_error_kind,
+                failing_since=_iso(s.failing_since),
+                consecutive_failures=s.consecutive_failures,
+                flagged=s.flagged,
+                records_held=held.get(s.id, 0),
+                records_quarantined=quarantined.get(s.id, 0),
+                quarantine=[
+                    QuarantinedOut(iri=q.iri, reason=q.reason, at=_iso(q.created_at)) for q in recent
+                ],
+                next_harvest_at=_iso(s.next_harvest_at),
+            )
+        )
+    return described
