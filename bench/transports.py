@@ -98,7 +98,7 @@ def main() -> None:
             asyncio.run(client(urls, args.concurrency))
             cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
             print(
-                f"  {name:<26} client CPU {cpu:6.2f} s   wall {wall:6.2f} s   {args.requests / wall:8.0f} req/s"
+                f"  {name:<26} client CPU {cpu:6.2f} s  wall {wall:6.2f} s  {args.requests / wall:8.0f} req/s"
             )
     finally:
         server.terminate()
