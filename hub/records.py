@@ -47,6 +47,7 @@ class Record(SQLModel):
         self.content_hash = origin.content_hash
         self.harvested_at = origin.harvested_at
         self.provenance = origin.provenance
+        self.updated_at = origin.updated or self.updated_at
 
     def with_provenance(self, document: dict) -> dict:
         """The published document, with where it came from when it was harvested."""
@@ -62,3 +63,13 @@ class Origin:
     provenance: dict
     content_hash: str
     harvested_at: datetime
+
+    @property
+    def updated(self) -> datetime | None:
+        """When the origin last changed the record (its `updated`), if it says so readably."""
+        value = self.document.get("updated")
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00")) if isinstance(value, str) else None
+        except ValueError:
+            return None
+        return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=UTC)

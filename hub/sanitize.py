@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 
 import nh3
 
@@ -43,6 +44,18 @@ def clean_html(value: str | None) -> str | None:
         link_rel="noopener noreferrer nofollow",
     ).strip()
     return cleaned or None
+
+
+_BREAKS = re.compile(r"<br\s*/?>|</(p|li|h3|h4|blockquote|pre)>", re.IGNORECASE)
+
+
+def text_with_paragraphs(value: str | None) -> str:
+    """Text content of (already clean) HTML keeping its paragraphs and line breaks (iCalendar)."""
+    if not value:
+        return ""
+    broken = _BREAKS.sub("\n", value)
+    lines = (" ".join(line.split()) for line in html.unescape(nh3.clean(broken, tags=set())).splitlines())
+    return "\n".join(line for line in lines if line)
 
 
 def plain_text(value: str | None) -> str:

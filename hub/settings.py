@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import timedelta
 from functools import cached_property
 from typing import Literal
@@ -57,6 +58,11 @@ class Settings(BaseSettings):
         False,
         description="Allow harvesting sources on private, loopback or link-local addresses (tests, demo).",
     )
+    allowed_private_networks: list[str] = Field(
+        [],
+        description="Private networks allowed as sources even when private sources are refused, "
+        'e.g. ["127.0.0.1/32"] for a demo on one machine.',
+    )
     harvest_concurrency: int = Field(50, ge=1, le=1000, description="Sources fetched at once.")
     harvest_per_host: int = Field(6, ge=1, le=100, description="Requests at once to one host.")
     harvest_connect_timeout: float = Field(10, gt=0, description="Seconds to connect to a source.")
@@ -98,6 +104,16 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("allowed_private_networks")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for network in value:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"not a network: {network!r}") from exc
         return value
 
     @field_validator("database_schema")

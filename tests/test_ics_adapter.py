@@ -619,3 +619,44 @@ def test_duplicate_uid_highest_sequence_wins():
             ],
         }
     }
+
+
+def test_event_without_uid_gets_a_stable_iri():
+    first, again = (
+        _parse("event_without_uid_gets_a_stable_iri"),
+        _parse("event_without_uid_gets_a_stable_iri"),
+    )
+
+    iris = [record.iri for record in first.records]
+    assert iris == [record.iri for record in again.records]
+    assert len(set(iris)) == 2
+    assert all(iri.startswith(f"{SOURCE}#") for iri in iris)
+
+
+def test_custom_timezone_keeps_the_instant():
+    batch = _parse("custom_timezone_keeps_the_instant")
+
+    # An Exchange display name instead of a zone id: the VTIMEZONE gives the instant, Paris shows it.
+    assert _records(batch) == {
+        f"{SOURCE}#040000008200E00074C5B7101A82E00800000000CAFE0123456789ABCDEF": {
+            "title": "Permanence numérique",
+            "start": "2026-11-20T10:00:00+01:00",
+            "end": "2026-11-20T12:00:00+01:00",
+            "timezone": "Europe/Paris",
+            "status": "scheduled",
+            "recurrence": {"rrule": "FREQ=WEEKLY;UNTIL=20261211T090000Z;INTERVAL=1;BYDAY=FR;WKST=MO"},
+        }
+    }
+    assert _ours(batch) == _theirs("custom_timezone_keeps_the_instant")
+
+
+def test_override_without_dtstart_keeps_the_original_time():
+    batch = _parse("override_without_dtstart_keeps_the_original_time")
+
+    assert batch.records[0].data["overrides"] == [
+        {"recurrence_id": "2026-10-07T09:00:00+02:00", "status": "cancelled"}
+    ]
+    # recurring-ical-events fails on this file (KeyError: 'DTSTART'), so only our reading is checked.
+    ours = _ours(batch)
+    assert [o[3] for o in ours] == ["scheduled", "scheduled", "cancelled", "scheduled", "scheduled"]
+    assert ours[2] == (_paris(2026, 10, 7, 9), _paris(2026, 10, 7, 10), "Accueil café", "cancelled")

@@ -308,11 +308,6 @@ def unmapped_members(node: object, context: dict, path: str = "") -> Iterator[st
                 yield from unmapped_members(value, scoped, f"{path}{key}.")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the place summary in events and occurrences carries `city` and `department`, "
-    "which the context maps only inside `address`: they are lost in RDF",
-)
 def test_every_member_of_what_the_demo_node_serves_is_mapped_by_the_context(client, demo_node):
     context = bundled_contexts()[CONTEXT_IRI]
     lost = {
@@ -343,11 +338,6 @@ def test_unknown_remote_context_is_refused_not_fetched(document, network_attempt
     assert network_attempts == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=OSError,
-    reason="inline_contexts does not look inside term definitions: rdflib fetches scoped contexts",
-)
 @pytest.mark.parametrize(
     "definition",
     [

@@ -11,7 +11,7 @@ from icalendar import Event as VEvent
 
 from hub.calendar.dates import in_zone
 from hub.events.models import Event, EventOverride
-from hub.sanitize import plain_text
+from hub.sanitize import text_with_paragraphs
 
 STATUS = {
     "scheduled": "CONFIRMED",
@@ -87,7 +87,7 @@ def build_calendar(items: list[FeedEvent], *, name: str, zone: ZoneInfo, now: da
         _common(master, item)
         master.add("summary", event.title)
         if event.description:
-            master.add("description", plain_text(event.description))
+            master.add("description", text_with_paragraphs(event.description))
         master.add("dtstart", _when(event.start_utc, tz, event.all_day))
         master.add("dtend", _when(event.end_utc or event.start_utc, tz, event.all_day))
         master.add("status", STATUS[event.status])
@@ -109,7 +109,7 @@ def build_calendar(items: list[FeedEvent], *, name: str, zone: ZoneInfo, now: da
             component.add("summary", override.title or event.title)
             description = override.description or event.description
             if description:
-                component.add("description", plain_text(description))
+                component.add("description", text_with_paragraphs(description))
             component.add("status", STATUS[override.status or event.status])
             calendar.add_component(component)
     return calendar.to_ical()

@@ -46,27 +46,43 @@ def _utc(value: datetime) -> datetime:
 
 
 def parse_rule(rule: str, dtstart: datetime) -> rrule:
-    """Parse one RRULE (with or without the `RRULE:` prefix) anchored at an aware `dtstart`."""
+    """Parse one RRULE (with or without the `RRULE:` prefix) anchored at an aware `dtstart`.
+
+    UNTIL given as a date, or as a floating date-time, is read in the event's zone; a date
+    includes its whole day ("until 26 June" keeps the lunch of 26 June).
+    """
     text = rule.strip()
     if text.upper().startswith("RRULE:"):
         text = text[6:]
     if not text or "\n" in text:
         raise RecurrenceError("a single RRULE line is expected")
+    parts = dict(part.split("=", 1) for part in text.split(";") if "=" in part)
+    if "FREQ" not in {k.upper() for k in parts}:
+        raise RecurrenceError("invalid RRULE: FREQ is missing")
     try:
-        parsed = rrulestr(text, dtstart=dtstart)
-    except ValueError as exc:
-        if "UNTIL" not in text.upper():
-            raise RecurrenceError(f"invalid RRULE: {exc}") from exc
-        # A floating UNTIL (no Z) with an aware start: read UNTIL in the event's zone.
-        try:
-            naive = rrulestr(text, dtstart=dtstart.replace(tzinfo=None))
-        except ValueError as exc2:
-            raise RecurrenceError(f"invalid RRULE: {exc2}") from exc2
-        until = naive._until.replace(tzinfo=dtstart.tzinfo) if naive._until else None
-        parsed = naive.replace(dtstart=dtstart, until=until)
-    if not isinstance(parsed, rrule):
+        naive = rrulestr(text, dtstart=dtstart.replace(tzinfo=None), ignoretz=True)
+    except (ValueError, TypeError, KeyError) as exc:
+        raise RecurrenceError(f"invalid RRULE: {exc}") from exc
+    if not isinstance(naive, rrule):
         raise RecurrenceError("a single RRULE is expected")
-    return parsed
+    until = _until(parts, dtstart)
+    return naive.replace(dtstart=dtstart, until=until)
+
+
+def _until(parts: dict[str, str], dtstart: datetime) -> datetime | None:
+    raw = next((v for k, v in parts.items() if k.upper() == "UNTIL"), None)
+    if raw is None:
+        return None
+    raw = raw.strip()
+    try:
+        if len(raw) == 8:
+            day = datetime.strptime(raw, "%Y%m%d")
+            return day.replace(hour=23, minute=59, second=59, tzinfo=dtstart.tzinfo)
+        if raw.endswith(("Z", "z")):
+            return datetime.strptime(raw[:-1], "%Y%m%dT%H%M%S").replace(tzinfo=UTC)
+        return datetime.strptime(raw, "%Y%m%dT%H%M%S").replace(tzinfo=dtstart.tzinfo)
+    except ValueError as exc:
+        raise RecurrenceError(f"invalid RRULE: UNTIL {raw!r} is not a date or date-time") from exc
 
 
 def expand(

@@ -138,7 +138,6 @@ def save_event(
         event.sequence += 1
     if origin is not None:
         event.sequence = int(origin.document.get("sequence", 0))
-        event.mark_origin(origin)
     event.title = data.title
     event.description = clean_html(data.description)
     event.start_utc, event.end_utc = start_utc, end_utc
@@ -157,6 +156,7 @@ def save_event(
     event.image_url = str(data.image) if data.image else None
     event.url = str(data.url) if data.url else None
     event.updated_at = utcnow()
+    event.mark_origin(origin)
     session.add(event)
     session.flush()
 

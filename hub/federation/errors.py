@@ -9,6 +9,7 @@
     |   +-- TooLarge                  too-large         the body exceeds the size limit
     |   +-- HttpStatus                http-status       an error status (4xx, 5xx)
     |   +-- RateLimited               rate-limited      429/503 with a Retry-After beyond our patience
+    +-- InternalFailure               internal          the hub's own fault (logged with its trace)
     +-- ContentError
         +-- WrongContentType          content-type      HTML where a feed was expected, ...
         +-- InvalidJson               invalid-json      the body is not JSON
@@ -70,6 +71,10 @@ class RateLimited(FetchError):
     def __init__(self, message: str, retry_at: datetime) -> None:
         super().__init__(message)
         self.retry_at = retry_at
+
+
+class InternalFailure(HarvestError):
+    kind = "internal"
 
 
 class ContentError(HarvestError):

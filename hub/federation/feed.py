@@ -11,7 +11,7 @@ import base64
 import secrets
 
 import orjson
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from hub.calendar.dates import iso_utc
 from hub.changes import Change, FeedState
@@ -49,23 +49,27 @@ def feed_epoch(session: Session) -> int:
     return state.value
 
 
-def encode_feed_cursor(epoch: int, seq: int) -> str:
-    return base64.urlsafe_b64encode(f"c1.{epoch:x}.{seq:x}".encode()).decode().rstrip("=")
+def encode_feed_cursor(epoch: int, seq: int, *, snapshot_start: int | None = None) -> str:
+    """`c1` cursors follow changes; `s1` cursors continue a snapshot begun when the feed stood at
+    `snapshot_start` (tombstones older than that are not news to a newcomer)."""
+    text = f"c1.{epoch:x}.{seq:x}" if snapshot_start is None else f"s1.{epoch:x}.{seq:x}.{snapshot_start:x}"
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
-def decode_feed_cursor(cursor: str, epoch: int) -> int:
-    """The sequence inside a cursor; Gone when it belongs to another epoch."""
+def decode_feed_cursor(cursor: str, epoch: int) -> tuple[int, int | None]:
+    """The sequence inside a cursor and, for a snapshot, where it began; Gone for another epoch."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        version, cursor_epoch, seq = raw.split(".")
-        if version != "c1":
+        version, cursor_epoch, *numbers = raw.split(".")
+        if (version, len(numbers)) not in (("c1", 1), ("s1", 2)):
             raise ValueError(version)
-        cursor_epoch_value, seq_value = int(cursor_epoch, 16), int(seq, 16)
+        cursor_epoch_value = int(cursor_epoch, 16)
+        seq, *start = (int(n, 16) for n in numbers)
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidInput("since", "not a cursor this feed issued", location="query") from exc
     if cursor_epoch_value != epoch:
         raise Gone("this cursor belongs to an earlier state of this node; resync from scratch")
-    return seq_value
+    return seq, (start[0] if start else None)
 
 
 def _documents(session: Session, changes: list[Change], audience: Audience) -> dict[str, str | None]:
@@ -87,18 +91,20 @@ def _tombstone(change: Change) -> dict:
 def changes_page(session: Session, audience: Audience, *, since: str | None, limit: int) -> bytes:
     """One page of the change feed as JSON bytes (records in full, tombstones, cursor, more?)."""
     epoch = feed_epoch(session)
-    after = 0
+    after, snapshot_start = 0, None
     if since:
-        after = decode_feed_cursor(since, epoch)
+        after, snapshot_start = decode_feed_cursor(since, epoch)
         floor = session.get(FeedState, "min_cursor")
         if floor is not None and after < floor.value:
-            raise Gone(
-                "this cursor is older than the tombstone retention; resync from scratch (omit `since`)"
-            )
+            raise Gone("this cursor is older than the tombstone retention; resync from scratch")
+    else:
+        snapshot_start = session.exec(select(func.max(Change.seq))).one() or 0
+    snapshot = snapshot_start is not None
     query = select(Change).where(col(Change.seq) > after)
-    if not since:
-        # A snapshot: what exists now; deletions before it do not concern a newcomer.
-        query = query.where(col(Change.deleted).is_(False))
+    if snapshot:
+        # What exists now; deletions from before the snapshot began do not concern a newcomer,
+        # deletions while it is being paged do.
+        query = query.where(col(Change.deleted).is_(False) | (col(Change.seq) > snapshot_start))
     changes = list(session.exec(query.order_by(col(Change.seq)).limit(limit + 1)).all())
     has_more = len(changes) > limit
     changes = changes[:limit]
@@ -107,7 +113,7 @@ def changes_page(session: Session, audience: Audience, *, since: str | None, lim
     for change in changes:
         document = documents.get(change.iri)
         if document is None:
-            if not since and not change.deleted:
+            if snapshot and not change.deleted and change.seq <= snapshot_start:
                 continue  # invisible to this reader and never seen by it: nothing to say
             items.append(
                 orjson.dumps(
@@ -122,11 +128,13 @@ def changes_page(session: Session, audience: Audience, *, since: str | None, lim
         else:
             items.append(document.encode())
     last = changes[-1].seq if changes else after
+    if snapshot and not has_more:
+        last = max(last, snapshot_start)
     return (
         b'{"type":"ChangePage","items":['
         + b",".join(items)
         + b'],"next_cursor":'
-        + orjson.dumps(encode_feed_cursor(epoch, last))
+        + orjson.dumps(encode_feed_cursor(epoch, last, snapshot_start=snapshot_start if has_more else None))
         + b',"has_more":'
         + (b"true" if has_more else b"false")
         + b"}"

@@ -40,22 +40,33 @@ RETRY_STATUSES = {429, 500, 502, 503, 504}
 REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 
 
-def address_allowed(address: str, *, allow_private: bool) -> bool:
-    """Whether a source at this IP address may be fetched."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if ip.is_unspecified or ip.is_multicast:
-        return False
-    if ip.is_global:
-        return True
-    return allow_private
+@dataclass(frozen=True)
+class AddressPolicy:
+    """Which addresses sources may live at: public ones, and private ones only when allowed."""
+
+    allow_private: bool = False
+    allowed_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+
+    @classmethod
+    def of(cls, settings: Settings) -> AddressPolicy:
+        networks = tuple(ipaddress.ip_network(n, strict=False) for n in settings.allowed_private_networks)
+        return cls(settings.allow_private_sources, networks)
+
+    def allows(self, address: str) -> bool:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+        if ip.is_unspecified or ip.is_multicast:
+            return False
+        if ip.is_global or self.allow_private:
+            return True
+        return any(ip in network for network in self.allowed_networks)
 
 
 class GuardedResolver(AbstractResolver):
     """Resolves names with `inner`, and refuses the whole answer if one address is not allowed."""
 
-    def __init__(self, inner: AbstractResolver, *, allow_private: bool) -> None:
+    def __init__(self, inner: AbstractResolver, policy: AddressPolicy) -> None:
         self.inner = inner
-        self.allow_private = allow_private
+        self.policy = policy
 
     async def resolve(self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET):
         try:
@@ -63,7 +74,7 @@ class GuardedResolver(AbstractResolver):
         except OSError as exc:
             raise ConnectionFailed(f"the name {host!r} does not resolve: {exc}") from exc
         for answer in answers:
-            if not address_allowed(answer["host"], allow_private=self.allow_private):
+            if not self.policy.allows(answer["host"]):
                 raise RefusedAddress(
                     f"{host} resolves to {answer['host']}, a private, loopback or link-local address"
                 )
@@ -98,11 +109,11 @@ class Fetcher:
     _session: aiohttp.ClientSession | None = None
     _hosts: dict[str, asyncio.Semaphore] = field(default_factory=dict)
     _all: asyncio.Semaphore | None = None
+    _policy: AddressPolicy = field(default_factory=AddressPolicy)
 
     async def __aenter__(self) -> Fetcher:
-        resolver = GuardedResolver(
-            self.resolver or aiohttp.ThreadedResolver(), allow_private=self.settings.allow_private_sources
-        )
+        self._policy = AddressPolicy.of(self.settings)
+        resolver = GuardedResolver(self.resolver or aiohttp.ThreadedResolver(), self._policy)
         connector = aiohttp.TCPConnector(
             resolver=resolver, limit=self.settings.harvest_concurrency, ttl_dns_cache=300
         )
@@ -129,7 +140,7 @@ class Fetcher:
             literal = ipaddress.ip_address(parts.hostname)
         except ValueError:
             return  # a name: checked when resolved
-        if not address_allowed(str(literal), allow_private=self.settings.allow_private_sources):
+        if not self._policy.allows(str(literal)):
             raise RefusedAddress(f"{parts.hostname} is a private, loopback or link-local address")
 
     async def get(

@@ -11,12 +11,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import urlencode, urlsplit
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
 
 from hub.db import session_scope
@@ -27,6 +29,7 @@ from hub.federation.errors import (
     ContentError,
     HarvestError,
     HttpStatus,
+    InternalFailure,
     NotACalendar,
     RateLimited,
     UnknownContextError,
@@ -44,6 +47,7 @@ JSON_ACCEPT = "application/ld+json, application/json;q=0.9"
 ICS_ACCEPT = "text/calendar, text/plain;q=0.5, */*;q=0.1"
 PAGE_ACCEPT = "text/html, application/ld+json;q=0.9, application/json;q=0.8"
 RESYNC_KINDS = ("place", "event", "person")
+CONFLICT_RETRIES = 3
 
 
 @dataclass
@@ -122,11 +126,20 @@ class _Run:
         await asyncio.to_thread(self._in_transaction, lambda session, source: setattr(source, "kind", kind))
 
     def _in_transaction(self, work: Callable[[Session, Source], object]) -> object:
-        with session_scope(self.engine) as session:
-            source = session.get(Source, self.source.id, with_for_update=True)
-            result = work(session, source)
-            session.add(source)
-            return result
+        """Run `work` in one transaction; retried when it collides with another harvest
+        writing the same records at the same time (two hubs bringing one node's records)."""
+        for attempt in range(CONFLICT_RETRIES + 1):
+            try:
+                with session_scope(self.engine) as session:
+                    source = session.get(Source, self.source.id, with_for_update=True)
+                    result = work(session, source)
+                    session.add(source)
+                    return result
+            except (IntegrityError, OperationalError):
+                if attempt == CONFLICT_RETRIES:
+                    raise
+                time.sleep(0.05 * (attempt + 1) * random.uniform(1, 2))
+        raise AssertionError("unreachable")
 
     async def harvest_node(self) -> None:
         source = self.source
@@ -282,8 +295,13 @@ async def harvest_source(
         await run.run()
     except HarvestError as exc:
         error = exc
-        run.report.error, run.report.error_kind = exc.message, exc.kind
         log.warning("source %s (%s): %s", source.id, source.url, exc.message, extra={"source_id": source.id})
+    except Exception as exc:
+        # Our fault, not the source's: say so, keep the trace, go on with the other sources.
+        error = InternalFailure(f"the hub failed on this source ({type(exc).__name__}); see the logs")
+        log.exception("source %s (%s): harvest failed", source.id, source.url, extra={"source_id": source.id})
+    if error is not None:
+        run.report.error, run.report.error_kind = error.message, error.kind
     await asyncio.to_thread(_record_outcome, engine, run.report, error)
     return run.report
 

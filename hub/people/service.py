@@ -51,7 +51,7 @@ def _place_iris(session: Session, refs: list[str]) -> list[str]:
     return iris
 
 
-def publish(session: Session, person: Person) -> None:
+def publish(session: Session, person: Person, origin: Origin | None = None) -> None:
     """Recompute what each audience sees of `person` and log the change."""
     skill_rows = session.exec(
         select(PersonSkill).where(PersonSkill.person_id == person.id).order_by(col(PersonSkill.id))
@@ -75,7 +75,7 @@ def publish(session: Session, person: Person) -> None:
     person.places_audience = widest_audience(person, "places")
     person.search_text = _search_text(person, "public", skills)
     person.search_network = _search_text(person, "network", skills)
-    person.updated_at = utcnow()
+    person.updated_at = (origin.updated if origin else None) or utcnow()
     session.add(person)
     session.flush()
     # A profile nobody may see is, for the network, deleted: hubs drop it.
@@ -138,7 +138,7 @@ def save_person(
     session.add_all(PersonSkill(person_id=person.id, concept_iri=r.iri, label=r.label[:200]) for r in skills)
     session.add_all(PersonPlace(person_id=person.id, place_iri=iri) for iri in places)
     session.flush()
-    publish(session, person)
+    publish(session, person, origin)
     return person
 
 

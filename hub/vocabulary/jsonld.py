@@ -36,15 +36,26 @@ def bundled_contexts() -> dict[str, object]:
 
 
 def _resolve_context(value: object) -> object:
+    """A context with every context it names replaced by its bundled copy, down to the
+    contexts scoped in term definitions; a context we do not bundle is refused."""
     if isinstance(value, str):
         known = bundled_contexts().get(value) or bundled_contexts().get(value.rstrip("/"))
         if known is None:
+            if not value.startswith(("http://", "https://")):
+                raise UnknownContext(f"context {value!r} is a relative reference; only bundled ones are read")
             raise UnknownContext(f"unknown context {value!r}: remote contexts are not fetched")
         return known
     if isinstance(value, list):
         return [_resolve_context(v) for v in value]
-    if isinstance(value, dict) and "@import" in value:
-        raise UnknownContext("@import of a remote context is not supported")
+    if isinstance(value, dict):
+        if "@import" in value:
+            raise UnknownContext(f"@import of {value['@import']!r}: remote contexts are not fetched")
+        return {
+            term: {**definition, "@context": _resolve_context(definition["@context"])}
+            if isinstance(definition, dict) and "@context" in definition
+            else definition
+            for term, definition in value.items()
+        }
     return value
 
 
@@ -60,10 +71,18 @@ def inline_contexts(document: object) -> object:
     return document
 
 
-def to_graph(document: object) -> Graph:
-    """Parse a JSON-LD document into triples, with bundled contexts only."""
+def to_graph(document: object, *, base: str | None = None) -> Graph:
+    """Parse a JSON-LD document into triples, with bundled contexts only.
+
+    `base` resolves relative IRIs (the URL the document came from); without one they would
+    resolve against the working directory.
+    """
     graph = Graph()
-    graph.parse(data=orjson.dumps(inline_contexts(document)).decode(), format="json-ld")
+    graph.parse(
+        data=orjson.dumps(inline_contexts(document)).decode(),
+        format="json-ld",
+        base=base or "urn:tiers-lieux:unresolved:",
+    )
     return graph
 
 

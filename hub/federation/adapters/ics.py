@@ -196,9 +196,10 @@ def _first(component: Component, name: str) -> Any:
 def _ical(prop: Any) -> str:
     """A property or component as written, for identities and the quarantine; '' if icalendar cannot."""
     try:
-        return "" if prop is None else prop.to_ical().decode()
+        text = b"" if prop is None else prop.to_ical()
     except (TypeError, ValueError):
         return ""
+    return text.decode() if isinstance(text, bytes) else text
 
 
 def _value(component: Event, name: str) -> Any:
@@ -207,6 +208,14 @@ def _value(component: Event, name: str) -> Any:
     if isinstance(prop, vBroken):
         raise _Unreadable(f"{name} cannot be read: {_ical(prop)!r}")
     return None if prop is None else prop.dt
+
+
+def _when(component: Event, name: str) -> Moment | None:
+    """A date or date-time property, None when absent; anything else makes the event unreadable."""
+    value = _value(component, name)
+    if value is not None and not isinstance(value, date):
+        raise _Unreadable(f"{name} is not a date or a date-time")
+    return value
 
 
 def _text(component: Component, name: str) -> str:
@@ -256,7 +265,7 @@ def _latest(components: list[Event]) -> dict[str | None, Event]:
     """One component per RECURRENCE-ID (None: the series): the highest SEQUENCE, then the last written."""
     chosen: dict[str | None, Event] = {}
     for component in components:
-        key = _ical(component["RECURRENCE-ID"]) if "RECURRENCE-ID" in component else None
+        key = _ical(_first(component, "RECURRENCE-ID")) if "RECURRENCE-ID" in component else None
         if key not in chosen or _sequence(component) >= _sequence(chosen[key]):
             chosen[key] = component
     return chosen
@@ -340,11 +349,15 @@ def _unique(moments: list[Moment]) -> list[str]:
 
 
 def _raw(component: Event) -> str:
-    """The component as text for the quarantine, without the people it names."""
-    shown = component.copy()
-    for name in PERSONAL:
-        shown.pop(name, None)
-    return _ical(shown)[:RAW_LIMIT]
+    """The event's properties as text for the quarantine, without the people it names."""
+    # Property by property: icalendar cannot always write back a whole component it has read.
+    lines = [
+        f"{name}:{_ical(prop)}"
+        for name in component
+        if name not in PERSONAL
+        for prop in _props(component, name)
+    ]
+    return "\n".join(lines)[:RAW_LIMIT]
 
 
 def _reason(exc: ValidationError) -> str:
@@ -387,7 +400,9 @@ class _Reader:
         span = self._span(master)
         data = _fields(master, span)
         data["recurrence"] = self._recurrence(master, span)
-        data["overrides"] = [self._override(override, span, data) for override in overrides]
+        entries = [self._override(override, span, data) for override in overrides]
+        # RECURRENCE-IDs written differently (UTC, another zone) can name the same occurrence.
+        data["overrides"] = list({entry["recurrence_id"]: entry for entry in entries}.values())
         return _compact(data)
 
     def _moment(self, value: Moment) -> tuple[Moment, str]:
@@ -414,13 +429,13 @@ class _Reader:
         return moment.astimezone(ZoneInfo(zone))
 
     def _span(self, component: Event) -> _Span:
-        raw_start = _value(component, "DTSTART")
-        if not isinstance(raw_start, date):
-            raise _Unreadable("the event has no DTSTART" if raw_start is None else "DTSTART is not a date")
+        raw_start = _when(component, "DTSTART")
+        if raw_start is None:
+            raise _Unreadable("the event has no DTSTART")
         start, zone = self._moment(raw_start)
-        raw_end, duration = _value(component, "DTEND"), _value(component, "DURATION")
+        raw_end, duration = _when(component, "DTEND"), _value(component, "DURATION")
         if raw_end is not None:
-            if not isinstance(raw_end, date) or isinstance(raw_end, datetime) != isinstance(start, datetime):
+            if isinstance(raw_end, datetime) != isinstance(start, datetime):
                 raise _Unreadable("DTSTART and DTEND must both be dates or both be date-times")
             end = self._align(raw_end, start, zone)
             if end < start:
@@ -459,10 +474,11 @@ class _Reader:
 
     def _rule(self, rule: vRecur | vBroken, span: _Span) -> str:
         """The RRULE as text, its UNTIL in the form `parse_rule` and every reader agree on."""
-        if isinstance(rule, vBroken) or "FREQ" not in rule:
+        until = None if isinstance(rule, vBroken) else (rule.get("UNTIL") or [None])[0]
+        if isinstance(rule, vBroken) or "FREQ" not in rule or not isinstance(until, date | None):
             raise _Unreadable(f"RRULE cannot be read: {_ical(rule)!r}")
-        if rule.get("UNTIL"):
-            rule = vRecur({**rule, "UNTIL": [_until(rule["UNTIL"][0], span.start)]})
+        if until is not None:
+            rule = vRecur({**rule, "UNTIL": [_until(until, span.start)]})
         text = rule.to_ical().decode()
         anchor = span.start
         if not isinstance(anchor, datetime):
@@ -475,7 +491,7 @@ class _Reader:
 
     def _override(self, component: Event, series: _Span, master: dict) -> dict:
         """One occurrence changed by a RECURRENCE-ID component: only what differs from the series."""
-        rid = self._align(_value(component, "RECURRENCE-ID"), series.start, series.zone)
+        rid = self._align(_when(component, "RECURRENCE-ID"), series.start, series.zone)
         start, end = rid, rid + series.duration
         if "DTSTART" in component:
             own = self._span(component)

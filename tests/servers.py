@@ -1,0 +1,87 @@
+"""Real HTTP servers on 127.0.0.1 for federation tests: nodes, hubs and hostile sources."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import uvicorn
+from sqlalchemy.engine import Engine
+
+from hub.api.app import create_app
+from hub.auth.tokens import create_token
+from hub.db import make_engine, session_scope
+from hub.migrate import upgrade
+from hub.settings import Settings
+
+
+@contextmanager
+def serve(make_app: Callable[[str], object]) -> Iterator[str]:
+    """Serve the app `make_app(base_url)` builds, on a free port of 127.0.0.1; yields its base URL."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    server = uvicorn.Server(uvicorn.Config(make_app(base_url), log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.01)
+    try:
+        yield base_url
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+@dataclass
+class Node:
+    """A node (or a hub) of its own, with its own SQLite store, served over HTTP."""
+
+    base_url: str
+    settings: Settings
+    engine: Engine
+
+    def harvest_token(self) -> str:
+        with session_scope(self.engine) as session:
+            return create_token(session, "a hub", ["harvest"])[1]
+
+    def session(self):
+        return session_scope(self.engine)
+
+
+@contextmanager
+def running_node(directory: Path, name: str, *, role: str = "node", **overrides) -> Iterator[Node]:
+    """A node with a fresh SQLite store; `role="hub"` for a hub other hubs harvest."""
+    database = directory / f"{name}.db"
+    holder: dict = {}
+
+    def make(base_url: str):
+        settings = Settings(
+            _env_file=None,
+            role=role,
+            name=name,
+            database_url=f"sqlite:///{database}",
+            base_url=base_url,
+            allowed_private_networks=["127.0.0.1/32"],
+            harvest_in_process=False,
+            harvest_retries=0,
+            **overrides,
+        )
+        engine = make_engine(settings.database_url)
+        upgrade(engine)
+        holder["node"] = Node(base_url, settings, engine)
+        return create_app(settings, engine=engine)
+
+    with serve(make):
+        yield holder["node"]
+    holder["node"].engine.dispose()

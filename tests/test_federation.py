@@ -1,0 +1,235 @@
+"""Federation over real HTTP: nodes publish, hubs harvest, hubs of hubs keep the origin."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import event as sa_event
+from sqlmodel import Session, select
+
+from hub.api.app import create_app
+from hub.changes import FeedState
+from hub.db import session_scope
+from hub.demo.data import seed_fabrique
+from hub.events.schemas import EventIn
+from hub.events.service import save_event
+from hub.federation.harvester import all_sources, harvest_many
+from hub.federation.models import Quarantine
+from hub.federation.registry import SourceIn, add_source, describe, list_sources
+from hub.people.schemas import PersonIn
+from hub.people.service import save_person, withdraw_consent
+from tests import factories
+from tests.servers import running_node
+
+
+@pytest.fixture
+def hub_settings(db):
+    return db.settings(
+        role="hub", allowed_private_networks=["127.0.0.1/32"], harvest_in_process=False, harvest_retries=0
+    )
+
+
+@pytest.fixture
+def hub(hub_settings, db):
+    with TestClient(create_app(hub_settings, engine=db.engine)) as client:
+        yield client
+
+
+def register(engine, url: str, **fields) -> int:
+    with session_scope(engine) as session:
+        return add_source(session, SourceIn(url=url, **fields), default_interval=3600).id
+
+
+def harvest(engine, settings):
+    return asyncio.run(harvest_many(engine, settings, all_sources(engine)))
+
+
+@pytest.fixture
+def fabrique(tmp_path):
+    with running_node(tmp_path, "fabrique") as node:
+        with node.session() as session:
+            ids = seed_fabrique(session, node.settings, datetime.now(node.settings.zone).date())
+        node.ids = ids
+        yield node
+
+
+def _titles(client, path="/api/v1/events", **params) -> list[str]:
+    return sorted(e["title"] for e in client.get(path, params={"limit": 500, **params}).json()["items"])
+
+
+def test_hub_harvests_a_node_over_http_keeping_iris_and_provenance(db, hub_settings, hub, fabrique):
+    register(db.engine, fabrique.base_url, token=fabrique.harvest_token())
+    [report] = harvest(db.engine, hub_settings)
+    assert report.ok, report.error
+    events = hub.get("/api/v1/events", params={"limit": 100}).json()["items"]
+    assert len(events) == 5
+    assert all(e["id"].startswith(fabrique.base_url + "/events/") for e in events)
+    assert {e["provenance"]["source"] for e in events} == {fabrique.base_url + "/"}
+    names = {p["display_name"] for p in hub.get("/api/v1/people", headers={}).json()["items"]}
+    assert "Inès Laforge" in names and "Paul Rivière" not in names
+    occurrences = hub.get("/api/v1/occurrences", params={"q": "co-lunch", "limit": 5}).json()["items"]
+    assert occurrences and occurrences[0]["start"].endswith(("+01:00", "+02:00"))
+
+
+def _count_writes(engine) -> list[str]:
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:
+        verb = statement.lstrip().split(" ", 1)[0].upper()
+        if verb in {"INSERT", "UPDATE", "DELETE"}:
+            statements.append(statement)
+
+    sa_event.listen(engine, "before_cursor_execute", record)
+    return statements
+
+
+def test_unchanged_sources_get_conditional_requests_only_and_no_record_is_written(db, hub_settings, fabrique):
+    register(db.engine, fabrique.base_url, token=fabrique.harvest_token())
+    register(db.engine, f"{fabrique.base_url}/feeds/events.ics", kind="ics")
+    harvest(db.engine, hub_settings)
+    harvest(db.engine, hub_settings)  # learns the ETag of the empty page after the last cursor
+    writes = _count_writes(db.engine)
+    reports = harvest(db.engine, hub_settings)
+    assert [r.requests for r in reports] == [1, 1]
+    assert all(r.not_modified for r in reports)
+    record_writes = [w for w in writes if " source " not in f" {w.split('(')[0]} ".replace('"', " ")]
+    assert record_writes == [], record_writes
+
+
+def test_withdrawn_consent_removes_profile_from_hub(db, hub_settings, hub, fabrique):
+    register(db.engine, fabrique.base_url, token=fabrique.harvest_token())
+    harvest(db.engine, hub_settings)
+    [ines] = [p for p in hub.get("/api/v1/people").json()["items"] if p["display_name"] == "Inès Laforge"]
+    with fabrique.session() as session:
+        from hub.people.models import Person
+
+        person = session.exec(select(Person).where(Person.iri == ines["id"])).one()
+        withdraw_consent(session, person.id)
+    harvest(db.engine, hub_settings)
+    for path in ("/api/v1/people", f"/api/v1/people/{ines['uid']}", "/api/v1/changes"):
+        assert "Inès Laforge" not in hub.get(path).text
+
+
+def test_network_fields_reach_the_hub_only_with_a_token_and_are_republished_by_visibility(
+    db, hub_settings, hub, fabrique
+):
+    with fabrique.session() as session:
+        save_person(
+            session,
+            fabrique.base_url,
+            PersonIn.model_validate(
+                factories.person(
+                    display_name="Réseau Fictif",
+                    bio="bio réservée au réseau",
+                    visibility={"display_name": "public", "bio": "network", "contact": "private"},
+                )
+            ),
+        )
+    register(db.engine, fabrique.base_url)  # no token: public fields only
+    harvest(db.engine, hub_settings)
+    assert "bio réservée au réseau" not in hub.get("/api/v1/people", params={"q": "fictif"}).text
+    with session_scope(db.engine) as session:
+        source = list_sources(session)[0]
+        source.token, source.cursor, source.etag = fabrique.harvest_token(), None, None
+    harvest(db.engine, hub_settings)
+    public = hub.get("/api/v1/people", params={"q": "fictif"}).json()["items"]
+    assert public and "bio" not in public[0]
+    with session_scope(db.engine) as session:
+        from hub.auth.tokens import create_token
+
+        token = create_token(session, "national hub", ["harvest"])[1]
+    network = hub.get("/api/v1/people", params={"q": "fictif"}, headers={"Authorization": f"Bearer {token}"})
+    assert network.json()["items"][0]["bio"] == "bio réservée au réseau"
+    assert "fictive@example.org" not in network.text  # private never left the node
+
+
+def test_hub_of_hubs_shows_each_record_once_with_its_origin(db, hub_settings, hub, fabrique, tmp_path):
+    token = fabrique.harvest_token()
+    with running_node(tmp_path, "nord", role="hub") as nord, running_node(tmp_path, "sud", role="hub") as sud:
+        for regional in (nord, sud):
+            register(regional.engine, fabrique.base_url, token=token)
+            harvest(regional.engine, regional.settings)
+            register(db.engine, regional.base_url, token=regional.harvest_token())
+        reports = harvest(db.engine, hub_settings)
+    assert all(r.ok for r in reports), [r.error for r in reports]
+    events = hub.get("/api/v1/events", params={"limit": 100}).json()["items"]
+    assert len(events) == 5
+    assert len({e["id"] for e in events}) == 5
+    for e in events:
+        assert e["provenance"]["source"] == fabrique.base_url + "/"
+        assert len(e["provenance"]["via"]) == 1
+        assert e["provenance"]["via"][0] in (nord.base_url + "/", sud.base_url + "/")
+
+
+def test_change_feed_pages_with_cursor_and_conditional_requests(fabrique):
+    with TestClient(create_app(fabrique.settings, engine=fabrique.engine)) as node:
+        first = node.get("/api/v1/changes", params={"limit": 2})
+        assert first.status_code == 200 and first.json()["has_more"] is True
+        items, cursor = first.json()["items"], first.json()["next_cursor"]
+        while True:
+            page = node.get("/api/v1/changes", params={"limit": 2, "since": cursor}).json()
+            items += page["items"]
+            cursor = page["next_cursor"]
+            if not page["has_more"]:
+                break
+        assert {i["type"] for i in items} == {"Place", "Event", "Person"}
+        last = node.get("/api/v1/changes", params={"since": cursor})
+        assert last.json()["items"] == []
+        again = node.get(
+            "/api/v1/changes", params={"since": cursor}, headers={"If-None-Match": last.headers["etag"]}
+        )
+        assert again.status_code == 304
+
+
+def test_change_feed_answers_410_past_retention_and_for_another_epoch(fabrique):
+    with TestClient(create_app(fabrique.settings, engine=fabrique.engine)) as node:
+        cursor = node.get("/api/v1/changes", params={"limit": 1}).json()["next_cursor"]
+        with fabrique.session() as session:
+            session.add(FeedState(key="min_cursor", value=10_000))
+        gone = node.get("/api/v1/changes", params={"since": cursor})
+        assert gone.status_code == 410
+        assert gone.headers["content-type"] == "application/problem+json"
+        assert node.get("/api/v1/changes", params={"since": "YzEuMS4y"}).status_code == 410
+
+
+def test_deletion_on_the_node_reaches_the_hub_as_a_tombstone(db, hub_settings, hub, fabrique):
+    register(db.engine, fabrique.base_url)
+    harvest(db.engine, hub_settings)
+    with TestClient(create_app(fabrique.settings, engine=fabrique.engine)) as node:
+        headers = {"Authorization": f"Bearer {fabrique.harvest_token()}"}
+        assert node.get("/api/v1/events", headers=headers).status_code == 200
+    with fabrique.session() as session:
+        from hub.events.service import delete_event
+
+        delete_event(session, fabrique.ids["colunch"])
+    harvest(db.engine, hub_settings)
+    assert "Co-lunch du vendredi" not in _titles(hub)
+    assert len(_titles(hub)) == 4
+
+
+def test_records_outside_the_node_base_are_quarantined_and_shown_in_health(db, hub_settings, hub, fabrique):
+    with fabrique.session() as session:
+        event = save_event(
+            session, fabrique.settings, EventIn.model_validate(factories.event(title="Intrus"))
+        )
+        event.iri = "https://ailleurs.example/events/1"
+        import orjson
+
+        doc = orjson.loads(event.doc)
+        doc["id"] = event.iri
+        event.doc = orjson.dumps(doc).decode()
+        from hub.changes import record_change
+
+        record_change(session, "event", event.iri)
+    register(db.engine, fabrique.base_url)
+    [report] = harvest(db.engine, hub_settings)
+    assert report.ok and report.stats.quarantined == 1
+    assert "Intrus" not in _titles(hub)
+    with Session(db.engine) as session:
+        [quarantined] = session.exec(select(Quarantine)).all()
+        assert "not under the source's base" in quarantined.reason
+        [health] = describe(session, list_sources(session))
+    assert health.records_quarantined == 1 and health.records_held == 9
