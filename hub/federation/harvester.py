@@ -30,6 +30,7 @@ from hub.federation.errors import (
     HarvestError,
     HttpStatus,
     InternalFailure,
+    InvalidFeed,
     NotACalendar,
     RateLimited,
     UnknownContextError,
@@ -228,6 +229,15 @@ class _Run:
         self.report.pages = 1
 
     def _read_snapshot(self, result: FetchResult) -> Batch:
+        batch = self._parse_snapshot(result)
+        if not batch.complete and not batch.records and not batch.rejected:
+            # Nothing readable at all: an error for the coordinator, not an empty agenda.
+            if self.source.kind == "ics":
+                raise NotACalendar(f"{self.source.url}: the calendar is cut short or unreadable")
+            raise InvalidFeed(f"{self.source.url}: no schema.org event could be read on this page")
+        return batch
+
+    def _parse_snapshot(self, result: FetchResult) -> Batch:
         content_type = result.content_type.lower()
         if self.source.kind == "ics":
             if "html" in content_type and not result.body.lstrip()[:15].upper().startswith(

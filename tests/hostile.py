@@ -1,0 +1,96 @@
+"""A hostile source: serves a good calendar, then misbehaves in the way a test asks."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from tests.factories import YEAR
+
+
+def calendar(*uids: str) -> bytes:
+    events = "".join(
+        "BEGIN:VEVENT\r\n"
+        f"UID:{uid}@hostile.example\r\n"
+        f"DTSTAMP:{YEAR}0101T000000Z\r\n"
+        f"DTSTART;TZID=Europe/Paris:{YEAR}0{3 + i}10T180000\r\n"
+        f"DTEND;TZID=Europe/Paris:{YEAR}0{3 + i}10T200000\r\n"
+        f"SUMMARY:Atelier {uid}\r\n"
+        "END:VEVENT\r\n"
+        for i, uid in enumerate(uids)
+    )
+    return (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Hostile//Test//FR\r\n" + events + "END:VCALENDAR\r\n"
+    ).encode()
+
+
+GOOD = calendar("a", "b", "c")
+
+
+class Hostile:
+    """State of the hostile server: its mode and what it received."""
+
+    def __init__(self) -> None:
+        self.mode = "good"
+        self.requests = 0
+        self.counter = itertools.count()
+
+    def app(self, base_url: str) -> Starlette:
+        self.base_url = base_url
+        return Starlette(routes=[Route("/{path:path}", self.handle)])
+
+    async def handle(self, request: Request) -> Response:
+        self.requests += 1
+        mode = self.mode
+        ics = {"Content-Type": "text/calendar; charset=utf-8"}
+        if mode == "good":
+            return Response(GOOD, headers=ics | {"ETag": '"good"'})
+        if mode == "slow":
+            await asyncio.sleep(5)
+            return Response(GOOD, headers=ics)
+        if mode == "endless":
+
+            async def drip():
+                yield b"BEGIN:VCALENDAR\r\n"
+                while True:
+                    await asyncio.sleep(0.2)
+                    yield b"X-PADDING:" + b"x" * 10 + b"\r\n"
+
+            return StreamingResponse(drip(), headers=ics)
+        if mode == "huge":
+            return Response(
+                b"BEGIN:VCALENDAR\r\n" + b"X-PADDING:" + b"x" * 300_000 + b"\r\nEND:VCALENDAR\r\n",
+                headers=ics,
+            )
+        if mode == "invalid-json":
+            return Response(b"{not json", media_type="application/json")
+        if mode == "invalid-calendar":
+            return Response(b"BEGIN:VCALENDAR\r\nthis is not\r\n a calendar", headers=ics)
+        if mode == "truncated":
+            return Response(GOOD[: len(GOOD) // 2], headers=ics)
+        if mode == "wrong-type":
+            return Response(b"<html><body>Agenda</body></html>", media_type="text/html")
+        if mode == "server-error":
+            return PlainTextResponse("boom", status_code=500)
+        if mode == "rate-limited-once":
+            if next(self.counter) == 0:
+                return PlainTextResponse("slow down", status_code=429, headers={"Retry-After": "1"})
+            return Response(GOOD, headers=ics)
+        if mode == "rate-limited-long":
+            return PlainTextResponse("come back tomorrow", status_code=503, headers={"Retry-After": "86400"})
+        if mode == "redirect-loop":
+            return RedirectResponse(f"{self.base_url}/loop/{next(self.counter)}", status_code=302)
+        if mode == "redirect-private":
+            return RedirectResponse("http://10.20.30.40/agenda.ics", status_code=302)
+        if mode == "changing-etag":
+            return Response(GOOD, headers=ics | {"ETag": f'"v{next(self.counter)}"'})
+        if mode == "mass-deletion":
+            return Response(calendar("a"), headers=ics)
+        if mode == "one-removed":
+            return Response(calendar("a", "b"), headers=ics)
+        raise AssertionError(mode)
