@@ -1,7 +1,8 @@
-"""`hub demo` serves the demo node over real HTTP on 127.0.0.1."""
+"""`hub demo` builds the demo network, harvests it over real HTTP on 127.0.0.1, and serves it."""
 
 from __future__ import annotations
 
+import random
 import socket
 import subprocess
 import sys
@@ -12,52 +13,86 @@ import icalendar
 import pytest
 
 
-def _free_port_pair() -> int:
-    with socket.socket() as a, socket.socket() as b:
-        a.bind(("127.0.0.1", 0))
-        port = a.getsockname()[1]
+def _free_ports(count: int) -> int:
+    """A base port with `count` free ports after it."""
+    for _ in range(50):
+        base = random.randint(20000, 60000)
+        sockets = []
         try:
-            b.bind(("127.0.0.1", port + 1))
+            for port in range(base, base + count):
+                s = socket.socket()
+                sockets.append(s)
+                s.bind(("127.0.0.1", port))
+            return base
         except OSError:
-            return _free_port_pair()
-        return port
+            continue
+        finally:
+            for s in sockets:
+                s.close()
+    raise RuntimeError("no free ports")
 
 
-@pytest.fixture
-def demo(tmp_path):
-    port = _free_port_pair()
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    port = _free_ports(6)
     process = subprocess.Popen(
-        [sys.executable, "-m", "hub.cli", "demo", "--port", str(port), "--data-dir", str(tmp_path / "demo")],
+        [
+            sys.executable,
+            "-m",
+            "hub.cli",
+            "demo",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(tmp_path_factory.mktemp("demo")),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
-    base = f"http://127.0.0.1:{port + 1}"
-    deadline = time.monotonic() + 60
+    hub = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         try:
-            if httpx.get(f"{base}/api/v1/places", timeout=1).status_code == 200:
+            if httpx.get(f"{hub}/api/v1/sources", timeout=1).json()["items"][0]["last_success_at"]:
                 break
-        except httpx.TransportError:
-            time.sleep(0.2)
+        except (httpx.TransportError, KeyError, IndexError, ValueError):
+            pass
+        time.sleep(0.3)
     else:
         process.kill()
         pytest.fail(f"the demo did not come up: {process.stdout.read()}")
-    yield base
+    yield port
     process.terminate()
     process.wait(timeout=10)
 
 
 def test_demo_node_serves_its_place_events_people_and_feeds(demo):
-    with httpx.Client(base_url=demo, timeout=10) as client:
-        [place] = client.get("/api/v1/places").json()["items"]
+    with httpx.Client(base_url=f"http://127.0.0.1:{demo + 1}", timeout=10) as node:
+        [place] = node.get("/api/v1/places").json()["items"]
         assert place["name"] == "La Fabrique du Bocage"
-        titles = {
-            o["title"] for o in client.get("/api/v1/occurrences", params={"limit": 200}).json()["items"]
-        }
+        titles = {o["title"] for o in node.get("/api/v1/occurrences", params={"limit": 200}).json()["items"]}
         assert {"Co-lunch du vendredi", "Soirée pitch", "Petit-déjeuner des nouveaux"} <= titles
-        names = {p["display_name"] for p in client.get("/api/v1/people").json()["items"]}
+        names = {p["display_name"] for p in node.get("/api/v1/people").json()["items"]}
         assert "Paul Rivière" not in names and "Inès Laforge" in names
-        calendar = icalendar.Calendar.from_ical(client.get("/feeds/events.ics").content)
-        assert len(calendar.walk("VEVENT")) == 6  # five series and one cancelled occurrence
-        assert client.get("/feeds/events.rss").status_code == 200
+        calendar = icalendar.Calendar.from_ical(node.get("/feeds/events.ics").content)
+        assert len(calendar.walk("VEVENT")) == 7  # six series and one cancelled occurrence
+        assert node.get("/feeds/events.rss").status_code == 200
+
+
+def test_demo_hub_harvested_every_source_over_http(demo):
+    with httpx.Client(base_url=f"http://127.0.0.1:{demo}", timeout=10) as hub:
+        sources = hub.get("/api/v1/sources").json()["items"]
+        assert len(sources) == 5
+        assert all(s["healthy"] and s["records_held"] > 0 for s in sources), sources
+        places = {p["name"] for p in hub.get("/api/v1/places").json()["items"]}
+        assert len(places) == 5 and "La Grange aux Savoirs" in places
+        titles = {o["title"] for o in hub.get("/api/v1/occurrences", params={"limit": 500}).json()["items"]}
+        assert {
+            "Café numérique",
+            "Soirée Arduino",
+            "Veillée contes",
+            "Forum des tiers-lieux du bocage",
+        } <= titles
+        forum = [e for e in hub.get("/api/v1/events", params={"q": "forum"}).json()["items"]]
+        assert all(len(e["organizers"]) == 2 for e in forum)

@@ -46,9 +46,16 @@ FABRIQUE = {
 }
 
 
-def seed_fabrique(session: Session, settings: Settings, today: date) -> dict[str, str]:
-    """A fablab-coworking with its recurring life, a few members, and one who never consented."""
+def seed_fabrique(
+    session: Session, settings: Settings, today: date, shared: dict | None = None
+) -> dict[str, str]:
+    """A fablab-coworking with its recurring life, a few members, and one who never consented.
+
+    `shared` is an event it co-organizes with another place of the network.
+    """
     place = create_place(session, settings.base_url, PlaceIn.model_validate(FABRIQUE))
+    if shared is not None:
+        save_event(session, settings, EventIn(place=place.id, **shared))
     first_friday = _weekday_on_or_after(today - timedelta(days=70), 4)
     cancelled_friday = _weekday_on_or_after(today + timedelta(days=21), 4)
     colunch = save_event(

@@ -1,66 +1,169 @@
-"""`hub demo`: build the demo network from scratch and serve it over HTTP until Ctrl-C."""
+"""`hub demo`: build the demo network from scratch, harvest it over HTTP, serve it until Ctrl-C.
+
+hub      http://127.0.0.1:8000   harvests everything below
+nodes    http://127.0.0.1:8001   La Fabrique du Bocage (fablab and coworking)
+         http://127.0.0.1:8002   L'Escale Coworking
+         http://127.0.0.1:8003   Le Fournil Partagé (village third place)
+         http://127.0.0.1:8004   L'Atelier des Possibles (makerspace)
+calendar http://127.0.0.1:8005/agenda.ics   La Grange aux Savoirs (no node, just a calendar)
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import shutil
 from datetime import datetime
 from pathlib import Path
 
 import uvicorn
 from rich.console import Console
+from rich.table import Table
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 from hub.api.app import create_app
 from hub.auth.tokens import create_token
 from hub.db import make_engine, session_scope
+from hub.demo import network
 from hub.demo.data import seed_fabrique
+from hub.federation.harvester import all_sources, harvest_many
+from hub.federation.registry import SourceIn, add_source
 from hub.migrate import upgrade
+from hub.places.service import create_place
 from hub.settings import Settings
 
 console = Console()
+NODES = ["La Fabrique du Bocage", "L'Escale Coworking", "Le Fournil Partagé", "L'Atelier des Possibles"]
+DEMO_INTERVAL = 300
 
 
-def _node(data_dir: Path, host: str, port: int, name: str) -> tuple[Settings, str]:
-    settings = Settings(
-        role="node",
+def _settings(data_dir: Path, host: str, port: int, name: str, role: str) -> Settings:
+    return Settings(
+        _env_file=None,
+        role=role,
         name=name,
-        database_url=f"sqlite:///{data_dir / f'node-{port}.db'}",
+        database_url=f"sqlite:///{data_dir / f'{role}-{port}.db'}",
         base_url=f"http://{host}:{port}",
-        allow_private_sources=True,
+        allowed_private_networks=["127.0.0.0/8"],
+        harvest_interval_seconds=DEMO_INTERVAL,
     )
-    engine = make_engine(settings.database_url)
+
+
+def _build_nodes(data_dir: Path, host: str, base_port: int) -> list[tuple[Settings, str]]:
+    """Four nodes with their data; returns each node's settings and the harvest token it issued."""
+    today = datetime.now(Settings().zone).date()
+    nodes = [_settings(data_dir, host, base_port + 1 + i, name, "node") for i, name in enumerate(NODES)]
+    engines = [make_engine(s.database_url) for s in nodes]
+    for engine in engines:
+        upgrade(engine)
+    fabrique, escale, fournil, atelier = zip(nodes, engines, strict=True)
+    with session_scope(escale[1]) as session:
+        escale_place = network.escale_place(session, escale[0])
+    with session_scope(fabrique[1]) as session:
+        seeded = seed_fabrique(session, fabrique[0], today, network.forum(today, escale_place.iri))
+        fabrique_iri = f"{fabrique[0].base_url}/places/{seeded['place']}"
+    with session_scope(escale[1]) as session:
+        network.seed_escale(session, escale[0], today, escale_place.id, network.forum(today, fabrique_iri))
+    with session_scope(fournil[1]) as session:
+        network.seed_fournil(session, fournil[0], today)
+    with session_scope(atelier[1]) as session:
+        network.seed_atelier(session, atelier[0], today)
+    tokens = []
+    for engine in engines:
+        with session_scope(engine) as session:
+            tokens.append(create_token(session, "demo hub", ["harvest"])[1])
+        engine.dispose()
+    return list(zip(nodes, tokens, strict=True))
+
+
+def _calendar_app() -> Starlette:
+    async def agenda(request: Request) -> Response:
+        body = network.grange_calendar(datetime.now(Settings().zone).date())
+        etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+        if request.headers.get("if-none-match") == etag:
+            return Response(status_code=304, headers={"ETag": etag})
+        return Response(body, media_type="text/calendar; charset=utf-8", headers={"ETag": etag})
+
+    return Starlette(routes=[Route("/agenda.ics", agenda)])
+
+
+def _build_hub(data_dir: Path, host: str, base_port: int, nodes, calendar_url: str) -> tuple[Settings, str]:
+    hub = _settings(data_dir, host, base_port, "Réseau des tiers-lieux du bocage", "hub")
+    engine = make_engine(hub.database_url)
     upgrade(engine)
     with session_scope(engine) as session:
-        seed_fabrique(session, settings, datetime.now(settings.zone).date())
-        _, token = create_token(session, "demo writer", ["write"])
+        grange = create_place(session, hub.base_url, network.GRANGE)
+        for node, token in nodes:
+            add_source(
+                session, SourceIn(url=node.base_url, kind="node", token=token), default_interval=DEMO_INTERVAL
+            )
+        add_source(
+            session, SourceIn(url=calendar_url, kind="ics", place=grange.id), default_interval=DEMO_INTERVAL
+        )
+        _, admin = create_token(session, "demo coordinator", ["admin"])
     engine.dispose()
-    return settings, token
+    return hub, admin
 
 
-async def _serve(servers: list[uvicorn.Server]) -> None:
-    await asyncio.gather(*(server.serve() for server in servers))
+async def _serve_and_harvest(servers: list[uvicorn.Server], hub: Settings) -> None:
+    tasks = [asyncio.create_task(server.serve()) for server in servers]
+    while not all(server.started for server in servers):
+        if any(task.done() for task in tasks):
+            for task in tasks:
+                task.result()  # a server failed to start: say why
+        await asyncio.sleep(0.05)
+    engine = make_engine(hub.database_url)
+    reports = await harvest_many(engine, hub, all_sources(engine))
+    engine.dispose()
+    table = Table("source", "records", "outcome", title="First harvest of the demo network, over HTTP")
+    for r in sorted(reports, key=lambda r: r.source_id):
+        s = r.stats
+        table.add_row(
+            r.url, str(s.new + s.updated + s.unchanged), f"[red]{r.error}[/red]" if r.error else "ok"
+        )
+    console.print(table)
+    _print_urls(hub)
+    await asyncio.gather(*tasks)
+
+
+def _print_urls(hub: Settings) -> None:
+    console.print(f"[bold]Hub[/bold] {hub.name}: {hub.base_url}")
+    for path in (
+        "/api/v1/occurrences",
+        "/api/v1/events",
+        "/api/v1/places",
+        "/api/v1/people?skill=impression%203d",
+        "/api/v1/sources",
+        "/feeds/events.ics",
+        "/feeds/events.rss",
+        "/.well-known/tiers-lieux",
+        "/docs",
+    ):
+        console.print(f"  {hub.base_url}{path}")
 
 
 def run_demo(*, host: str, base_port: int, data_dir: Path) -> None:
     """Fresh databases every run, so the demo always starts from the same story."""
     shutil.rmtree(data_dir, ignore_errors=True)
     data_dir.mkdir(parents=True)
-    node, token = _node(data_dir, host, base_port + 1, "La Fabrique du Bocage")
-    servers = [
-        uvicorn.Server(uvicorn.Config(create_app(node), host=host, port=base_port + 1, log_level="warning"))
-    ]
-    console.print(f"[bold]Demo node[/bold] {node.name}: {node.base_url}")
-    for path in (
-        "/api/v1/places",
-        "/api/v1/occurrences",
-        "/api/v1/people",
-        "/feeds/events.ics",
-        "/feeds/events.rss",
-        "/docs",
-    ):
-        console.print(f"  {node.base_url}{path}")
-    console.print(f"  write token: {token}")
-    console.print("Ctrl-C to stop.")
+    nodes = _build_nodes(data_dir, host, base_port)
+    calendar_url = f"http://{host}:{base_port + 5}/agenda.ics"
+    hub, admin = _build_hub(data_dir, host, base_port, nodes, calendar_url)
+
+    def server(app, port: int) -> uvicorn.Server:
+        return uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+
+    servers = [server(create_app(hub), base_port)]
+    servers += [server(create_app(node), base_port + 1 + i) for i, (node, _) in enumerate(nodes)]
+    servers.append(server(_calendar_app(), base_port + 5))
+    console.print("[bold]Demo nodes[/bold] (everything here is fictional):")
+    for node, _ in nodes:
+        console.print(f"  {node.name}: {node.base_url}")
+    console.print(f"  La Grange aux Savoirs (calendar only): {calendar_url}")
+    console.print(f"Coordinator token (admin on the hub): {admin}")
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(servers))
+        asyncio.run(_serve_and_harvest(servers, hub))
