@@ -25,6 +25,7 @@ test: install
 
 openapi: install
 	$(BIN)/hub openapi --role node --out openapi/node.json
+	$(BIN)/hub openapi --role hub --out openapi/hub.json
 
 # Regenerate the pins from a fresh resolution (developers only).
 lock:

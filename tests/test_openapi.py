@@ -14,41 +14,44 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from hub.api.app import create_app
 from hub.db import session_scope
 from hub.demo.data import seed_fabrique
+from hub.federation.registry import SourceIn, add_source
 from tests.conftest import ADMIN_TOKEN
 
 OPENAPI_DIR = Path(__file__).resolve().parent.parent / "openapi"
 
 
-def test_exported_node_openapi_matches_the_app(db):
-    app = create_app(db.settings(role="node"), engine=db.engine)
-    exported = json.loads((OPENAPI_DIR / "node.json").read_text(encoding="utf-8"))
-    assert exported == app.openapi(), (
-        "openapi/node.json is stale: run `hub openapi --role node --out openapi/node.json`"
-    )
+@pytest.mark.parametrize("role", ["node", "hub"])
+def test_exported_openapi_matches_the_app(db, role):
+    app = create_app(db.settings(role=role), engine=db.engine)
+    exported = json.loads((OPENAPI_DIR / f"{role}.json").read_text(encoding="utf-8"))
+    assert exported == app.openapi(), f"openapi/{role}.json is stale: run `make openapi`"
 
 
-NODE_OPERATIONS = [
-    (method.upper(), path)
-    for path, operations in json.loads((OPENAPI_DIR / "node.json").read_text(encoding="utf-8"))[
-        "paths"
-    ].items()
-    for method in operations
-]
+def _operations(role: str) -> list[tuple[str, str, str]]:
+    paths = json.loads((OPENAPI_DIR / f"{role}.json").read_text(encoding="utf-8"))["paths"]
+    return [(role, method.upper(), path) for path, operations in paths.items() for method in operations]
+
+
+NODE_OPERATIONS = _operations("node")
+HUB_ONLY_OPERATIONS = [op for op in _operations("hub") if op[1:] not in {o[1:] for o in NODE_OPERATIONS}]
 
 
 @pytest.fixture
-def seeded_app(app, db, settings):
+def seeded_app(db, settings, request):
+    role = request.node.callspec.params["role"]
     with session_scope(db.engine) as session:
         seed_fabrique(session, settings, datetime.now(settings.zone).date())
-    return app
+        if role == "hub":
+            add_source(session, SourceIn(url="https://noeud.example/"), default_interval=3600)
+    return create_app(db.settings(role=role), engine=db.engine)
 
 
 # Every check but one: `positive_data_acceptance` expects every schema-valid request to succeed,
 # while some rules cannot be written in JSON Schema and are checked by the domain (a cursor this
 # API issued, a place that exists, 30 February, a known time zone, a readable RRULE, end after
 # start). Those answers are problem documents naming the field, which the other checks verify.
-@pytest.mark.parametrize(("method", "path"), NODE_OPERATIONS)
-def test_node_operation_keeps_its_contract_under_fuzzing(seeded_app, method, path):
+@pytest.mark.parametrize(("role", "method", "path"), NODE_OPERATIONS + HUB_ONLY_OPERATIONS)
+def test_operation_keeps_its_contract_under_fuzzing(seeded_app, role, method, path):
     operation = schemathesis.openapi.from_asgi("/openapi.json", seeded_app)[path][method]
 
     @given(case=operation.as_strategy())

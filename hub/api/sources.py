@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request, Response
 
 from hub.api.deps import Admin, SessionDep, SettingsDep, WriteSessionDep
 from hub.api.problems import problem_responses
 from hub.api.responses import created, read_response
 from hub.federation import registry
 from hub.federation.registry import SourceIn, SourceList, SourceOut
+
+SourceId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Id of the source")]
 
 router = APIRouter(prefix="/api/v1/sources", tags=["sources"], responses=problem_responses(422))
 
@@ -21,7 +25,7 @@ def list_sources(request: Request, session: SessionDep) -> Response:
 
 
 @router.get("/{source_id}", response_model=SourceOut, responses=problem_responses(404), summary="One source")
-def get_source(request: Request, session: SessionDep, source_id: int) -> Response:
+def get_source(request: Request, session: SessionDep, source_id: SourceId) -> Response:
     [item] = registry.describe(session, [registry.find_source(session, source_id)])
     return read_response(request, item.model_dump_json().encode(), cache="no-cache")
 
@@ -46,7 +50,7 @@ def add_source(session: WriteSessionDep, settings: SettingsDep, _: Admin, data: 
     responses=problem_responses(401, 403, 404),
     summary="Remove a source and the records it brought",
 )
-def remove_source(session: WriteSessionDep, _: Admin, source_id: int) -> Response:
+def remove_source(session: WriteSessionDep, _: Admin, source_id: SourceId) -> Response:
     registry.remove_source(session, source_id)
     session.commit()
     return Response(status_code=204)

@@ -102,7 +102,7 @@ def add_source(session: Session, data: SourceIn, *, default_interval: int) -> So
 
 def find_source(session: Session, ref: str | int) -> Source:
     source = None
-    if isinstance(ref, int) or str(ref).isdigit():
+    if (isinstance(ref, int) or str(ref).isdigit()) and 0 < int(ref) < 2**31:
         source = session.get(Source, int(ref))
     if source is None:
         source = session.exec(select(Source).where(Source.url == str(ref))).first()
