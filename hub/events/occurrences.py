@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, delete, select
 
 from hub.calendar.recurrence import Override, expand
@@ -35,19 +36,23 @@ def expand_event(
         window_start=now - settings.horizon_back,
         window_end=now + settings.horizon_ahead,
     )
-    session.add_all(
-        Occurrence(
-            event_id=event.id,
-            place_id=event.place_id,
-            start_utc=i.start_utc,
-            end_utc=i.end_utc,
-            recurrence_id=i.recurrence_id,
-            status=i.status,
-            title=i.title,
+    if instances:
+        # A core bulk insert: a recurring event has dozens of occurrences, ORM objects cost more.
+        session.execute(
+            insert(Occurrence),
+            [
+                {
+                    "event_id": event.id,
+                    "place_id": event.place_id,
+                    "start_utc": i.start_utc,
+                    "end_utc": i.end_utc,
+                    "recurrence_id": i.recurrence_id,
+                    "status": i.status,
+                    "title": i.title,
+                }
+                for i in instances
+            ],
         )
-        for i in instances
-    )
-    session.flush()
     return len(instances)
 
 

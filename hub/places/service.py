@@ -95,7 +95,9 @@ def get_place(session: Session, place_id: str) -> Place:
 
 def find_place(session: Session, ref: str) -> Place | None:
     """A place by local id or by IRI."""
-    return session.get(Place, ref) or session.exec(select(Place).where(Place.iri == ref)).first()
+    if ref.startswith(("http://", "https://")):
+        return session.exec(select(Place).where(Place.iri == ref)).first()
+    return session.get(Place, ref)
 
 
 def replace_place(session: Session, place_id: str, data: PlaceIn) -> Place:
