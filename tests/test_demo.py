@@ -54,7 +54,8 @@ def demo(tmp_path_factory):
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         try:
-            if httpx.get(f"{hub}/api/v1/sources", timeout=1).json()["items"][0]["last_success_at"]:
+            sources = httpx.get(f"{hub}/api/v1/sources", timeout=1).json()["items"]
+            if sources and all(s["last_attempt_at"] for s in sources):
                 break
         except (httpx.TransportError, KeyError, IndexError, ValueError):
             pass
