@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 import itertools
 
 from starlette.applications import Starlette
@@ -89,6 +90,11 @@ class Hostile:
             return RedirectResponse("http://10.20.30.40/agenda.ics", status_code=302)
         if mode == "changing-etag":
             return Response(GOOD, headers=ics | {"ETag": f'"v{next(self.counter)}"'})
+        if mode == "gzip":
+            return Response(gzip.compress(GOOD), headers=ics | {"Content-Encoding": "gzip"})
+        if mode == "gzip-bomb":
+            bomb = gzip.compress(b"BEGIN:VCALENDAR\r\n" + b"X" * 50_000_000)
+            return Response(bomb, headers=ics | {"Content-Encoding": "gzip"})
         if mode == "mass-deletion":
             return Response(calendar("a"), headers=ics)
         if mode == "one-removed":

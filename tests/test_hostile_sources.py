@@ -64,6 +64,7 @@ def events_held(engine, url_prefix: str) -> set[str]:
 
 
 HOSTILE_MODES = {
+    "gzip-bomb": "too-large",
     "slow": "timeout",
     "endless": "timeout",
     "huge": "too-large",
@@ -106,6 +107,14 @@ def test_429_with_retry_after_is_honoured_and_then_harvested(db, hub_settings, h
         add_source(session, SourceIn(url=hostile.url, kind="ics"), default_interval=3600)
     [report] = harvest(db.engine, hub_settings).values()
     assert report.ok and report.requests == 2 and report.stats.new == 3
+
+
+def test_gzip_encoded_calendar_is_read(db, hub_settings, hostile):
+    hostile.mode = "gzip"
+    with session_scope(db.engine) as session:
+        add_source(session, SourceIn(url=hostile.url, kind="ics"), default_interval=3600)
+    [report] = harvest(db.engine, hub_settings).values()
+    assert report.ok and report.stats.new == 3
 
 
 def test_changing_etag_for_unchanged_content_writes_nothing(db, hub_settings, hostile):
