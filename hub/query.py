@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy import ColumnElement, and_, func, or_
 
 from hub.errors import InvalidInput
 from hub.pagination import encode_cursor
@@ -23,6 +24,41 @@ def text_condition(column: Any, q: str) -> ColumnElement[bool]:
     if len(terms) > 12:
         raise InvalidInput("q", "at most 12 words", location="query")
     return and_(*(column.contains(term, autoescape=True) for term in terms))
+
+
+EARTH_RADIUS_KM = 6371.0
+
+
+@dataclass(frozen=True)
+class Near:
+    lat: float
+    lon: float
+    radius_km: float
+
+
+def near_condition(lat_column: Any, lon_column: Any, near: Near) -> ColumnElement[bool]:
+    """Within `near.radius_km` of the point: a bounding box the index can use, then the haversine distance."""
+    lat, lon, radius_km = near.lat, near.lon, near.radius_km
+    dlat = math.degrees(radius_km / EARTH_RADIUS_KM)
+    dlon = dlat / max(math.cos(math.radians(lat)), 0.01)
+    box = and_(lat_column.between(lat - dlat, lat + dlat), lon_column.between(lon - dlon, lon + dlon))
+    half_dlat = func.radians(lat_column - lat) / 2
+    half_dlon = func.radians(lon_column - lon) / 2
+    chord = func.sin(half_dlat) * func.sin(half_dlat) + math.cos(math.radians(lat)) * func.cos(
+        func.radians(lat_column)
+    ) * func.sin(half_dlon) * func.sin(half_dlon)
+    return and_(box, 2 * EARTH_RADIUS_KM * func.asin(func.sqrt(chord)) <= radius_km)
+
+
+def parse_near(raw: str, radius_km: float) -> Near:
+    try:
+        lat_text, lon_text = raw.split(",")
+        lat, lon = float(lat_text), float(lon_text)
+    except ValueError as exc:
+        raise InvalidInput("near", "expected `lat,lon` in decimal degrees", location="query") from exc
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise InvalidInput("near", "latitude within ±90 and longitude within ±180", location="query")
+    return Near(lat, lon, radius_km)
 
 
 def after(columns: Sequence[Any], key: Sequence[Any]) -> ColumnElement[bool]:

@@ -18,6 +18,7 @@ from hub.errors import InvalidInput
 from hub.events.queries import EventFilters
 from hub.events.schemas import AttendanceMode, EventStatus
 from hub.people.visibility import Audience
+from hub.query import Near, parse_near
 from hub.settings import Settings
 
 
@@ -116,6 +117,24 @@ def _bound(raw: str | None, field: str, settings: Settings, *, end: bool = False
         raise InvalidInput(field, f"not an ISO 8601 date or date-time: {exc}", location="query") from exc
 
 
+def get_near(
+    near: Annotated[
+        str | None,
+        Query(
+            max_length=60,
+            pattern=r"^-?\d{1,3}(\.\d+)?,-?\d{1,3}(\.\d+)?$",
+            description="A point, `lat,lon` in decimal degrees (WGS 84)",
+            examples=["46.05,1.83"],
+        ),
+    ] = None,
+    radius_km: Annotated[float, Query(gt=0, le=500, description="Distance from `near`, in km")] = 10,
+) -> Near | None:
+    return parse_near(near, radius_km) if near else None
+
+
+NearDep = Annotated[Near | None, Depends(get_near)]
+
+
 def get_event_filters(
     settings: SettingsDep,
     start: Annotated[str | None, Query(max_length=40, pattern=DATE_PATTERN, description=DATE_HELP)] = None,
@@ -138,6 +157,7 @@ def get_event_filters(
         str | None,
         Query(min_length=1, max_length=200, description="Words to find (accents and case ignored)"),
     ] = None,
+    near: NearDep = None,
 ) -> EventFilters:
     filters = EventFilters(
         start=_bound(start, "start", settings),
@@ -151,6 +171,7 @@ def get_event_filters(
         status=status,
         language=language,
         q=q,
+        near=near,
     )
     if filters.start and filters.end and filters.end <= filters.start:
         raise InvalidInput("end", "must be after start", location="query")

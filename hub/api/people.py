@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from hub.api.deps import AudienceDep, PageDep, SessionDep, SettingsDep, Writer, WriteSessionDep
+from hub.api.deps import AudienceDep, NearDep, PageDep, SessionDep, SettingsDep, Writer, WriteSessionDep
 from hub.api.problems import problem_responses
 from hub.api.responses import created, list_body, ok, read_response
 from hub.calendar.dates import iso_utc
@@ -36,9 +36,10 @@ def list_people(
     ] = None,
     place: Annotated[str | None, Query(max_length=500, description="Local id or IRI of a place")] = None,
     q: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    near: NearDep = None,
 ) -> Response:
     result = service.list_people(
-        session, audience, limit=page.limit, cursor=page.cursor, skill=skill, place=place, q=q
+        session, audience, limit=page.limit, cursor=page.cursor, skill=skill, place=place, q=q, near=near
     )
     docs = (service.person_json(p, audience) or "{}" for p in result.items)
     return read_response(request, list_body(docs, result.next_cursor))

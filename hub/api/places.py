@@ -6,7 +6,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from hub.api.deps import DepartmentCode, PageDep, RegionCode, SessionDep, SettingsDep, Writer, WriteSessionDep
+from hub.api.deps import (
+    DepartmentCode,
+    NearDep,
+    PageDep,
+    RegionCode,
+    SessionDep,
+    SettingsDep,
+    Writer,
+    WriteSessionDep,
+)
 from hub.api.problems import problem_responses
 from hub.api.responses import created, list_body, ok, read_response
 from hub.places import service
@@ -24,6 +33,11 @@ def list_places(
     kind: PlaceKind | None = None,
     department: DepartmentCode | None = None,
     region: RegionCode | None = None,
+    equipment: Annotated[
+        str | None,
+        Query(min_length=1, max_length=200, description="Equipment by name, e.g. `découpeuse laser`"),
+    ] = None,
+    near: NearDep = None,
 ) -> Response:
     result = service.list_places(
         session,
@@ -33,6 +47,8 @@ def list_places(
         kind=kind,
         department=department,
         region=region,
+        equipment=equipment,
+        near=near,
     )
     return read_response(request, list_body((p.doc for p in result.items), result.next_cursor))
 

@@ -31,6 +31,9 @@ class Event(Record, table=True):
     )
     place_iri: str | None = Field(default=None, max_length=500, index=True)
     location: dict | None = Field(default=None, sa_type=JSON)
+    # Where it happens (the off-site location, else the place), for distance queries.
+    lat: float | None = Field(default=None, index=True)
+    lon: float | None = None
     attendance_mode: str = Field(default="offline", max_length=10)
     status: str = Field(default="scheduled", max_length=16, index=True)
     is_free: bool | None = None

@@ -13,7 +13,7 @@ from hub.events.documents import occurrence_json
 from hub.events.models import Event, EventConcept, Occurrence
 from hub.pagination import decode_cursor
 from hub.places.models import Place
-from hub.query import Page, after, page_of, text_condition
+from hub.query import Near, Page, after, near_condition, page_of, text_condition
 from hub.vocabulary.thesaurus import resolve, with_narrower
 
 
@@ -30,6 +30,7 @@ class EventFilters:
     status: str | None = None
     language: str | None = None
     q: str | None = None
+    near: Near | None = None
 
 
 def _concept_condition(session: Session, scheme: str, value: str) -> ColumnElement[bool]:
@@ -61,6 +62,8 @@ def event_conditions(session: Session, f: EventFilters) -> list[ColumnElement[bo
         conditions.append(Event.language == f.language)
     if f.q:
         conditions.append(text_condition(Event.search_text, f.q))
+    if f.near:
+        conditions.append(near_condition(Event.lat, Event.lon, f.near))
     return conditions
 
 

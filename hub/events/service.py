@@ -149,6 +149,9 @@ def save_event(
     event.place_id = place.id if place else None
     event.place_iri = place_ref_iri
     event.location = data.location.model_dump(exclude_none=True) if data.location else None
+    where = data.location.geo if data.location and data.location.geo else None
+    event.lat = where.lat if where else place.lat if place else None
+    event.lon = where.lon if where else place.lon if place else None
     event.attendance_mode, event.status = data.attendance_mode, data.status
     event.is_free, event.price, event.currency = data.is_free, data.price, data.currency
     event.registration_url = str(data.registration_url) if data.registration_url else None

@@ -19,8 +19,9 @@ from hub.people.visibility import (
     visible_fields,
     widest_audience,
 )
+from hub.places.models import Place
 from hub.places.service import find_place
-from hub.query import Page, after, page_of, text_condition
+from hub.query import Near, Page, after, near_condition, page_of, text_condition
 from hub.records import Origin, new_id, utcnow
 from hub.text import fold
 from hub.vocabulary.thesaurus import ConceptRef, concept_document, labels_of, resolve, with_narrower
@@ -179,6 +180,7 @@ def list_people(
     skill: str | None = None,
     place: str | None = None,
     q: str | None = None,
+    near: Near | None = None,
 ) -> Page[Person]:
     """Profiles `audience` may see, filtered only on what it may see."""
     readable = audiences_reading(audience)
@@ -199,6 +201,15 @@ def list_people(
         query = query.where(
             col(Person.places_audience).in_(readable),
             exists().where(PersonPlace.person_id == Person.id, PersonPlace.place_iri == iri),
+        )
+    if near:
+        query = query.where(
+            col(Person.places_audience).in_(readable),
+            exists().where(
+                PersonPlace.person_id == Person.id,
+                PersonPlace.place_iri == Place.iri,
+                near_condition(Place.lat, Place.lon, near),
+            ),
         )
     if q:
         column = Person.search_text if audience == "public" else Person.search_network

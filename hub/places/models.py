@@ -34,3 +34,4 @@ class Equipment(SQLModel, table=True):
     name: str = Field(max_length=200)
     category: str | None = Field(default=None, max_length=100)
     quantity: int = Field(default=1, ge=0)
+    search_text: str = Field(default="", max_length=400)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import orjson
 from sqlalchemy import String, cast
-from sqlmodel import Session, delete, func, select
+from sqlmodel import Session, delete, exists, func, select
 
 from hub import geo
 from hub.changes import record_change
@@ -14,10 +14,10 @@ from hub.pagination import decode_cursor
 from hub.places.documents import place_document
 from hub.places.models import Equipment, Place
 from hub.places.schemas import PlaceIn
-from hub.query import Page, after, page_of, text_condition
+from hub.query import Near, Page, after, near_condition, page_of, text_condition
 from hub.records import Origin, new_id, utcnow
 from hub.sanitize import clean_html
-from hub.text import fold
+from hub.text import fold, search_terms
 
 
 def place_iri(base_url: str, local_id: str) -> str:
@@ -70,7 +70,13 @@ def save_place(session: Session, place: Place, data: PlaceIn, origin: Origin | N
     session.flush()
     session.exec(delete(Equipment).where(Equipment.place_id == place.id))
     equipment = [
-        Equipment(place_id=place.id, name=e.name, category=e.category, quantity=e.quantity)
+        Equipment(
+            place_id=place.id,
+            name=e.name,
+            category=e.category,
+            quantity=e.quantity,
+            search_text=fold(f"{e.name} {e.category or ''}"),
+        )
         for e in data.equipment
     ]
     session.add_all(equipment)
@@ -122,7 +128,10 @@ def list_places(
     kind: str | None = None,
     department: str | None = None,
     region: str | None = None,
+    equipment: str | None = None,
+    near: Near | None = None,
 ) -> Page[Place]:
+    """Places by name, filtered by text, kind, geography, equipment ("who has a laser cutter near me")."""
     query = select(Place)
     if q:
         query = query.where(text_condition(Place.search_text, q))
@@ -132,6 +141,18 @@ def list_places(
         query = query.where(Place.department == department)
     if region:
         query = query.where(Place.region == region)
+    if equipment:
+        terms = search_terms(equipment)
+        if not terms:
+            raise InvalidInput("equipment", "give at least one letter or digit", location="query")
+        query = query.where(
+            exists().where(
+                Equipment.place_id == Place.id,
+                *(Equipment.search_text.contains(t, autoescape=True) for t in terms),
+            )
+        )
+    if near:
+        query = query.where(near_condition(Place.lat, Place.lon, near))
     if cursor:
         query = query.where(after([Place.name, Place.id], decode_cursor(cursor, (str, str))))
     rows = session.exec(query.order_by(Place.name, Place.id).limit(limit + 1)).all()

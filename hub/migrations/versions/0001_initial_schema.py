@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 11:55:52.653518
+Create Date: 2026-11-23 12:33:23.525085
 """
 
 from __future__ import annotations
@@ -218,6 +218,7 @@ def upgrade() -> None:
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
         sa.Column("category", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
         sa.Column("quantity", sa.Integer(), nullable=False),
+        sa.Column("search_text", sqlmodel.sql.sqltypes.AutoString(length=400), nullable=False),
         sa.ForeignKeyConstraint(
             ["place_id"], ["place.id"], name=op.f("fk_equipment_place_id_place"), ondelete="CASCADE"
         ),
@@ -251,6 +252,8 @@ def upgrade() -> None:
         sa.Column("place_id", sa.String(length=64), nullable=True),
         sa.Column("place_iri", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
         sa.Column("location", sa.JSON(), nullable=True),
+        sa.Column("lat", sa.Float(), nullable=True),
+        sa.Column("lon", sa.Float(), nullable=True),
         sa.Column("attendance_mode", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
         sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("is_free", sa.Boolean(), nullable=True),
@@ -273,6 +276,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("iri", name=op.f("uq_event_iri")),
     )
     with op.batch_alter_table("event", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_event_lat"), ["lat"], unique=False)
         batch_op.create_index(batch_op.f("ix_event_place_id"), ["place_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_event_place_iri"), ["place_iri"], unique=False)
         batch_op.create_index(batch_op.f("ix_event_recurring"), ["recurring"], unique=False)
@@ -428,6 +432,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_event_recurring"))
         batch_op.drop_index(batch_op.f("ix_event_place_iri"))
         batch_op.drop_index(batch_op.f("ix_event_place_id"))
+        batch_op.drop_index(batch_op.f("ix_event_lat"))
 
     op.drop_table("event")
     with op.batch_alter_table("equipment", schema=None) as batch_op:
