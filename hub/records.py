@@ -56,10 +56,11 @@ class Record(SQLModel):
 
 @dataclass(frozen=True, slots=True)
 class Origin:
-    """Where a harvested record comes from, and the document as its origin published it."""
+    """Where a harvested record comes from, and the document as its origin published it (None
+    for sources that publish no documents of ours, such as calendars: we render it)."""
 
     source_id: int
-    document: dict
+    document: dict | None
     provenance: dict
     content_hash: str
     harvested_at: datetime
@@ -67,7 +68,7 @@ class Origin:
     @property
     def updated(self) -> datetime | None:
         """When the origin last changed the record (its `updated`), if it says so readably."""
-        value = self.document.get("updated")
+        value = (self.document or {}).get("updated")
         try:
             moment = datetime.fromisoformat(value.replace("Z", "+00:00")) if isinstance(value, str) else None
         except ValueError:

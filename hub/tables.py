@@ -3,7 +3,7 @@
 from hub.auth.models import ApiToken
 from hub.changes import Change, FeedState
 from hub.db import metadata
-from hub.events.models import Event, EventConcept, EventOrganizer, EventOverride, Occurrence
+from hub.events.models import Event, EventConcept, EventLink, EventOrganizer, EventOverride, Occurrence
 from hub.federation.models import Quarantine, Source
 from hub.people.models import Person, PersonPlace, PersonSkill
 from hub.places.models import Equipment, Place
@@ -17,6 +17,7 @@ __all__ = [
     "Equipment",
     "Event",
     "EventConcept",
+    "EventLink",
     "EventOrganizer",
     "EventOverride",
     "FeedState",

@@ -60,16 +60,16 @@ class Node:
 
 
 @contextmanager
-def running_node(directory: Path, name: str, *, role: str = "node", **overrides) -> Iterator[Node]:
+def running_node(directory: Path, label: str, *, role: str = "node", **overrides) -> Iterator[Node]:
     """A node with a fresh SQLite store; `role="hub"` for a hub other hubs harvest."""
-    database = directory / f"{name}.db"
+    database = directory / f"{label}.db"
     holder: dict = {}
 
     def make(base_url: str):
         settings = Settings(
             _env_file=None,
             role=role,
-            name=name,
+            name=overrides.pop("name", label),
             database_url=f"sqlite:///{database}",
             base_url=base_url,
             allowed_private_networks=["127.0.0.1/32"],

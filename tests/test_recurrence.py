@@ -89,3 +89,16 @@ def test_garbage_rule_is_refused():
     start = datetime(2026, 5, 1, 13, tzinfo=PARIS)
     with pytest.raises(RecurrenceError):
         _expand(start, start, "FREQ=SOMETIMES")
+
+
+def test_start_that_the_rule_would_skip_is_still_the_first_occurrence():
+    start = datetime(2026, 11, 26, 18, tzinfo=PARIS)  # the fourth Thursday
+    window = {"window_end": datetime(2027, 6, 1, tzinfo=UTC)}
+    instances = _expand(start, start, "FREQ=MONTHLY;BYDAY=1TH;COUNT=2", **window)
+    # COUNT counts the rule's own instances, DTSTART comes on top: what recurring-ical-events
+    # (and so the calendar apps our tests stand for) read in the same file.
+    assert [i.start_utc.astimezone(PARIS).date().isoformat() for i in instances] == [
+        "2026-11-26",
+        "2026-12-03",
+        "2027-01-07",
+    ]

@@ -13,7 +13,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 
 from hub import __version__
-from hub.api import events, federation, feeds, people, places, problems, sources, vocabulary
+from hub.api import events, federation, feeds, links, people, places, problems, sources, stats, vocabulary
 from hub.db import make_engine
 from hub.federation.jobs import run_in_process
 from hub.horizon import roll_if_due
@@ -81,6 +81,8 @@ def create_app(settings: Settings, *, engine=None) -> FastAPI:
         app.include_router(module.router)
     if settings.role == "hub":
         app.include_router(sources.router)
+        app.include_router(links.router)
+        app.include_router(stats.router)
 
     def openapi() -> dict:
         if app.openapi_schema is None:

@@ -16,6 +16,7 @@ from hub.api.deps import (
 from hub.api.problems import problem_responses
 from hub.api.responses import created, list_body, ok, read_response
 from hub.events import queries, service
+from hub.events.links import merged_documents
 from hub.events.schemas import EventIn, EventList, EventOut, OccurrenceList
 
 router = APIRouter(tags=["events"], responses=problem_responses(422))
@@ -24,7 +25,9 @@ router = APIRouter(tags=["events"], responses=problem_responses(422))
 @router.get("/api/v1/events", response_model=EventList, summary="List events (series)")
 def list_events(request: Request, session: SessionDep, page: PageDep, filters: EventFiltersDep) -> Response:
     result = queries.list_events(session, filters, limit=page.limit, cursor=page.cursor)
-    return read_response(request, list_body((e.doc for e in result.items), result.next_cursor))
+    merged = merged_documents(session, result.items)
+    docs = (merged.get(e.id) or e.doc for e in result.items)
+    return read_response(request, list_body(docs, result.next_cursor))
 
 
 @router.get(
@@ -46,7 +49,9 @@ def list_occurrences(
     summary="One event",
 )
 def get_event(request: Request, session: SessionDep, event_id: str) -> Response:
-    return read_response(request, service.get_event(session, event_id).doc.encode())
+    event = service.get_event(session, event_id)
+    merged = merged_documents(session, [event])
+    return read_response(request, merged.get(event.id) or event.doc.encode())
 
 
 @router.post(

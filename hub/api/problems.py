@@ -8,12 +8,14 @@ import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from hub.errors import PROBLEM_BASE, HubError
 
 log = logging.getLogger(__name__)
+QUERY_CANCELED = "57014"  # PostgreSQL: statement_timeout reached
 
 PROBLEM_TYPE = "application/problem+json"
 
@@ -139,6 +141,18 @@ def install(app: FastAPI) -> None:
         if exc.headers:
             response.headers.update(exc.headers)
         return response
+
+    @app.exception_handler(OperationalError)
+    async def _database(request: Request, exc: OperationalError) -> Response:
+        if getattr(exc.orig, "sqlstate", None) == QUERY_CANCELED:
+            return problem_response(
+                422,
+                PROBLEM_BASE + "query-too-costly",
+                "Query too costly",
+                "this query takes longer than the time a read may take: narrow it (dates, place, region)",
+                request.url.path,
+            )
+        return await _unexpected(request, exc)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:

@@ -7,9 +7,10 @@ from typing import Annotated
 import orjson
 from fastapi import APIRouter, Query, Request, Response
 
-from hub.api.deps import PageDep, SessionDep
+from hub.api.deps import AudienceDep, PageDep, SessionDep
 from hub.api.problems import problem_responses
 from hub.api.responses import list_body, read_response
+from hub.people.service import skill_counts
 from hub.vocabulary.concepts import (
     ConceptPage,
     ThesaurusConcept,
@@ -26,12 +27,17 @@ def _dump(concept: ThesaurusConcept) -> bytes:
     return orjson.dumps(concept.model_dump(exclude_none=True))
 
 
+def _people(session, audience, concepts) -> dict[str, int]:
+    return skill_counts(session, audience, [c.iri for c in concepts])
+
+
 def _register(scheme: str) -> None:
     path = f"/api/v1/{SCHEMES[scheme]}"
 
     def list_scheme(
         request: Request,
         session: SessionDep,
+        audience: AudienceDep,
         page: PageDep,
         q: Annotated[
             str | None, Query(min_length=1, max_length=200, description="Words in any label")
@@ -41,12 +47,14 @@ def _register(scheme: str) -> None:
         ] = None,
     ) -> Response:
         result = list_concepts(session, scheme, limit=page.limit, cursor=page.cursor, q=q, broader=broader)
-        items = describe(session, result.items, scheme_base(scheme))
+        counts = _people(session, audience, result.items) if scheme == "skill" else None
+        items = describe(session, result.items, scheme_base(scheme), counts)
         return read_response(request, list_body((_dump(c) for c in items), result.next_cursor))
 
-    def get_one(request: Request, session: SessionDep, slug: str) -> Response:
+    def get_one(request: Request, session: SessionDep, audience: AudienceDep, slug: str) -> Response:
         concept = get_concept(session, scheme, slug)
-        return read_response(request, _dump(describe(session, [concept], scheme_base(scheme))[0]))
+        counts = _people(session, audience, [concept]) if scheme == "skill" else None
+        return read_response(request, _dump(describe(session, [concept], scheme_base(scheme), counts)[0]))
 
     router.add_api_route(
         path,

@@ -113,8 +113,8 @@ def expand(
         rset = rruleset()
         if rule is not None:
             rset.rrule(parse_rule(rule, dtstart))
-        else:
-            rset.rdate(dtstart)
+        # RFC 5545: DTSTART is always the first instance, even where the rule would not produce it.
+        rset.rdate(dtstart)
         for moment in rdates:
             rset.rdate(_aware(moment, zone))
         for moment in exdates:

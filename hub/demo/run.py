@@ -15,12 +15,13 @@ import contextlib
 import hashlib
 import shutil
 import time
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import uvicorn
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.engine import Engine
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -54,14 +55,10 @@ def _settings(data_dir: Path, host: str, port: int, name: str, role: str) -> Set
     )
 
 
-def _build_nodes(data_dir: Path, host: str, base_port: int) -> list[tuple[Settings, str]]:
-    """Four nodes with their data; returns each node's settings and the harvest token it issued."""
-    today = datetime.now(Settings().zone).date()
-    nodes = [_settings(data_dir, host, base_port + 1 + i, name, "node") for i, name in enumerate(NODES)]
-    engines = [make_engine(s.database_url) for s in nodes]
-    for engine in engines:
-        upgrade(engine)
-    fabrique, escale, fournil, atelier = zip(nodes, engines, strict=True)
+def seed_network(nodes: list[tuple[Settings, Engine]], today: date) -> list[str]:
+    """Seed four migrated nodes (fablab, coworking, village, makerspace) with the demo story;
+    returns the harvest token each issued."""
+    fabrique, escale, fournil, atelier = nodes
     with session_scope(escale[1]) as session:
         escale_place = network.escale_place(session, escale[0])
     with session_scope(fabrique[1]) as session:
@@ -74,14 +71,48 @@ def _build_nodes(data_dir: Path, host: str, base_port: int) -> list[tuple[Settin
     with session_scope(atelier[1]) as session:
         network.seed_atelier(session, atelier[0], today)
     tokens = []
-    for engine in engines:
+    for _, engine in nodes:
         with session_scope(engine) as session:
             tokens.append(create_token(session, "demo hub", ["harvest"])[1])
+    return tokens
+
+
+def _build_nodes(data_dir: Path, host: str, base_port: int) -> list[tuple[Settings, str]]:
+    """Four nodes with their data; returns each node's settings and the harvest token it issued."""
+    nodes = [_settings(data_dir, host, base_port + 1 + i, name, "node") for i, name in enumerate(NODES)]
+    engines = [make_engine(s.database_url) for s in nodes]
+    for engine in engines:
+        upgrade(engine)
+    tokens = seed_network(list(zip(nodes, engines, strict=True)), datetime.now(nodes[0].zone).date())
+    for engine in engines:
         engine.dispose()
     return list(zip(nodes, tokens, strict=True))
 
 
-def _calendar_app() -> Starlette:
+def register_network(engine: Engine, hub: Settings, nodes: list[tuple[str, str]], calendar_url: str) -> str:
+    """On a migrated hub: the calendar-only place, the five sources; returns a coordinator token."""
+    with session_scope(engine) as session:
+        grange = create_place(session, hub.base_url, network.GRANGE)
+        for url, token in nodes:
+            add_source(session, SourceIn(url=url, kind="node", token=token), default_interval=DEMO_INTERVAL)
+        add_source(
+            session, SourceIn(url=calendar_url, kind="ics", place=grange.id), default_interval=DEMO_INTERVAL
+        )
+        return create_token(session, "demo coordinator", ["admin"])[1]
+
+
+def _build_hub(data_dir: Path, host: str, base_port: int, nodes, calendar_url: str) -> tuple[Settings, str]:
+    hub = _settings(data_dir, host, base_port, "Réseau des tiers-lieux du bocage", "hub")
+    engine = make_engine(hub.database_url)
+    upgrade(engine)
+    admin = register_network(engine, hub, [(node.base_url, token) for node, token in nodes], calendar_url)
+    engine.dispose()
+    return hub, admin
+
+
+def calendar_app() -> Starlette:
+    """Serves the calendar-only place's iCalendar file, with an ETag."""
+
     async def agenda(request: Request) -> Response:
         body = network.grange_calendar(datetime.now(Settings().zone).date())
         etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
@@ -90,24 +121,6 @@ def _calendar_app() -> Starlette:
         return Response(body, media_type="text/calendar; charset=utf-8", headers={"ETag": etag})
 
     return Starlette(routes=[Route("/agenda.ics", agenda)])
-
-
-def _build_hub(data_dir: Path, host: str, base_port: int, nodes, calendar_url: str) -> tuple[Settings, str]:
-    hub = _settings(data_dir, host, base_port, "Réseau des tiers-lieux du bocage", "hub")
-    engine = make_engine(hub.database_url)
-    upgrade(engine)
-    with session_scope(engine) as session:
-        grange = create_place(session, hub.base_url, network.GRANGE)
-        for node, token in nodes:
-            add_source(
-                session, SourceIn(url=node.base_url, kind="node", token=token), default_interval=DEMO_INTERVAL
-            )
-        add_source(
-            session, SourceIn(url=calendar_url, kind="ics", place=grange.id), default_interval=DEMO_INTERVAL
-        )
-        _, admin = create_token(session, "demo coordinator", ["admin"])
-    engine.dispose()
-    return hub, admin
 
 
 async def _serve_and_harvest(servers: list[uvicorn.Server], hub: Settings) -> None:
@@ -163,7 +176,7 @@ def run_demo(*, host: str, base_port: int, data_dir: Path) -> None:
 
     servers = [server(create_app(hub), base_port)]
     servers += [server(create_app(node), base_port + 1 + i) for i, (node, _) in enumerate(nodes)]
-    servers.append(server(_calendar_app(), base_port + 5))
+    servers.append(server(calendar_app(), base_port + 5))
     console.print("[bold]Demo nodes[/bold] (everything here is fictional):")
     for node, _ in nodes:
         console.print(f"  {node.name}: {node.base_url}")

@@ -95,6 +95,8 @@ def event_document(
     doc["attendance_mode"] = event.attendance_mode
     doc["status"] = event.status
     doc.update(_optional(event))
+    if event.same_as:
+        doc["same_as"] = event.same_as
     doc["sequence"] = event.sequence
     doc["updated"] = iso_utc(event.updated_at)
     return doc

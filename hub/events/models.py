@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Column, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from hub.records import Record
+from hub.records import Record, utcnow
 
 
 def _event_fk() -> Column:
@@ -16,6 +16,13 @@ def _event_fk() -> Column:
 
 class Event(Record, table=True):
     title: str = Field(max_length=300)
+    # Folded title, to find the same event published by several sources.
+    title_key: str = Field(default="", max_length=300, index=True)
+    # Set when this record is a duplicate of another one: lists show the canonical record only.
+    canonical_id: str | None = Field(
+        default=None,
+        sa_column=Column(String(64), ForeignKey("event.id", ondelete="SET NULL"), index=True),
+    )
     description: str | None = Field(default=None, sa_type=Text)
     start_utc: datetime = Field(index=True)
     end_utc: datetime | None = None
@@ -44,6 +51,7 @@ class Event(Record, table=True):
     language: str | None = Field(default=None, max_length=8)
     image_url: str | None = Field(default=None, max_length=500)
     url: str | None = Field(default=None, max_length=500)
+    same_as: list[str] = Field(default_factory=list, sa_type=JSON)
     sequence: int = 0
     # The compact summary embedded in each occurrence of this event.
     summary: str = Field(default="{}", sa_type=Text)
@@ -104,3 +112,19 @@ class Occurrence(SQLModel, table=True):
     recurrence_id: datetime | None = None
     status: str = Field(default="scheduled", max_length=16)
     title: str = Field(max_length=300)
+
+
+class EventLink(SQLModel, table=True):
+    """Two records of one event (two sources, or two co-organizers): shown once, undoable."""
+
+    __table_args__ = (UniqueConstraint("event_id", "canonical_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: str = Field(sa_column=_event_fk())
+    canonical_id: str = Field(
+        sa_column=Column(String(64), ForeignKey("event.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    reason: str = Field(max_length=20)  # same-as | likely-duplicate
+    detail: str = Field(default="", max_length=300)
+    created_at: datetime = Field(default_factory=utcnow)
+    undone_at: datetime | None = None

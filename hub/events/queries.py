@@ -44,8 +44,11 @@ def _concept_condition(session: Session, scheme: str, value: str) -> ColumnEleme
 
 
 def event_conditions(session: Session, f: EventFilters) -> list[ColumnElement[bool]]:
-    """Conditions on `Event` (and `Place` when geography is asked), dates and status aside."""
-    conditions: list[ColumnElement[bool]] = []
+    """Conditions on `Event` (and `Place` when geography is asked), dates and status aside.
+
+    Records linked as duplicates of another are left out: each event is listed once.
+    """
+    conditions: list[ColumnElement[bool]] = [col(Event.canonical_id).is_(None)]
     if f.place:
         conditions.append((Event.place_id == f.place) | (Event.place_iri == f.place))
     if f.region:

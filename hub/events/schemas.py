@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, Field, HttpUrl
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, HttpUrl
 
 from hub.places.schemas import Address, Geo, Strict
 
@@ -19,9 +19,16 @@ def _date_alone(value: object) -> object:
     return value
 
 
+def _plausible_year(value: date | datetime) -> date | datetime:
+    if not 1900 <= value.year <= 2999:
+        raise ValueError("the year must be between 1900 and 2999")
+    return value
+
+
 DateOrDateTime = Annotated[
     datetime | date,
     BeforeValidator(_date_alone),
+    AfterValidator(_plausible_year),
     Field(description="ISO 8601 date-time (with or without offset) or a date alone for all-day events"),
 ]
 
@@ -82,6 +89,9 @@ class EventIn(Strict):
     language: str | None = Field(None, pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")
     image: HttpUrl | None = None
     url: HttpUrl | None = None
+    same_as: list[HttpUrl] = Field(
+        default_factory=list, max_length=20, description="IRIs of other records of this same event"
+    )
 
 
 class ConceptOut(BaseModel):
@@ -146,6 +156,8 @@ class EventOut(BaseModel):
     language: str | None = None
     image: str | None = None
     url: str | None = None
+    same_as: list[str] = Field(default_factory=list, description="Other records of this same event")
+    sources: list[str] = Field(default_factory=list, description="On a hub: every source that published it")
     sequence: int
     updated: str
 

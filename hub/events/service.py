@@ -137,8 +137,9 @@ def save_event(
     elif origin is None:
         event.sequence += 1
     if origin is not None:
-        event.sequence = int(origin.document.get("sequence", 0))
+        event.sequence = int((origin.document or {}).get("sequence", 0))
     event.title = data.title
+    event.title_key = fold(data.title)[:300]
     event.description = clean_html(data.description)
     event.start_utc, event.end_utc = start_utc, end_utc
     event.timezone, event.all_day = zone.key, all_day
@@ -158,6 +159,7 @@ def save_event(
     event.capacity, event.language = data.capacity, data.language
     event.image_url = str(data.image) if data.image else None
     event.url = str(data.url) if data.url else None
+    event.same_as = [str(u) for u in data.same_as]
     event.updated_at = utcnow()
     event.mark_origin(origin)
     session.add(event)
@@ -179,7 +181,7 @@ def save_event(
     labels = labels_of(session, {r.iri for r in themes + audience if r.iri})
     theme_docs = [concept_document(r, labels) for r in themes]
     audience_docs = [concept_document(r, labels) for r in audience]
-    if origin is not None:
+    if origin is not None and origin.document is not None:
         doc = origin.document
     else:
         doc = event_document(

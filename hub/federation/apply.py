@@ -19,6 +19,7 @@ from sqlmodel import Session, col, delete, func, select
 
 from hub.changes import record_change
 from hub.errors import HubError
+from hub.events.links import link_duplicates
 from hub.events.models import Event, Occurrence
 from hub.events.schemas import EventIn
 from hub.events.service import save_event
@@ -168,6 +169,7 @@ def _event_input(document: dict, source: Source) -> dict:
         "image",
         "url",
         "organizers",
+        "same_as",
     )
     data = {k: document[k] for k in keys if k in document}
     place = document.get("place")
@@ -233,7 +235,7 @@ def _upsert(
         raise Refused(_validation_reason(exc)) from exc
     origin = Origin(
         source_id=source.id,
-        document=document,
+        document=document if source.kind == "node" else None,
         provenance=_provenance(source, record, fetched_at, digest),
         content_hash=digest,
         harvested_at=fetched_at,
@@ -243,7 +245,8 @@ def _upsert(
         save_place(session, place, data, origin)
         _link_events_to_place(session, place)
     elif record.kind == "event":
-        save_event(session, settings, data, event=existing, iri=record.iri, origin=origin)
+        event = save_event(session, settings, data, event=existing, iri=record.iri, origin=origin)
+        link_duplicates(session, event)
     else:
         save_person(session, settings.base_url, data, person=existing, iri=record.iri, origin=origin)
     return "updated" if existing is not None else "new"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import orjson
 from sqlalchemy import exists
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, delete, func, select
 
 from hub.changes import record_change
 from hub.errors import InvalidInput, NotFound
@@ -218,6 +218,24 @@ def list_people(
         query = query.where(after([Person.display_name, Person.id], decode_cursor(cursor, (str, str))))
     rows = session.exec(query.order_by(Person.display_name, Person.id).limit(limit + 1)).all()
     return page_of(list(rows), limit, lambda p: (p.display_name, p.id))
+
+
+def skill_counts(session: Session, audience: Audience, iris: list[str]) -> dict[str, int]:
+    """How many people the reader may see list each of these skills."""
+    if not iris:
+        return {}
+    readable = audiences_reading(audience)
+    rows = session.exec(
+        select(PersonSkill.concept_iri, func.count())
+        .join(Person, col(Person.id) == col(PersonSkill.person_id))
+        .where(
+            col(PersonSkill.concept_iri).in_(iris),
+            col(Person.profile_audience).in_(readable),
+            col(Person.skills_audience).in_(readable),
+        )
+        .group_by(PersonSkill.concept_iri)
+    ).all()
+    return dict(rows)
 
 
 def person_json(person: Person, audience: Audience) -> str | None:

@@ -81,7 +81,7 @@ def save_place(session: Session, place: Place, data: PlaceIn, origin: Origin | N
     ]
     session.add_all(equipment)
     place.mark_origin(origin)
-    document = origin.document if origin else place_document(place, equipment)
+    document = origin.document if origin and origin.document else place_document(place, equipment)
     place.doc = orjson.dumps(place.with_provenance(document)).decode()
     record_change(session, "place", place.iri)
     return place

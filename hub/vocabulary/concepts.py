@@ -22,6 +22,7 @@ class ThesaurusConcept(BaseModel):
     alt_labels: dict[str, list[str]] = {}
     broader: str | None = None
     definition: dict[str, str] | None = None
+    people: int | None = None
 
 
 class ConceptPage(BaseModel):
@@ -64,7 +65,9 @@ def get_concept(session: Session, scheme: str, slug: str) -> Concept:
     return concept
 
 
-def describe(session: Session, concepts: list[Concept], scheme_iri: str) -> list[ThesaurusConcept]:
+def describe(
+    session: Session, concepts: list[Concept], scheme_iri: str, people: dict[str, int] | None = None
+) -> list[ThesaurusConcept]:
     """Concepts with all their alternative labels, for the thesaurus endpoints."""
     alts: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     if concepts:
@@ -90,6 +93,7 @@ def describe(session: Session, concepts: list[Concept], scheme_iri: str) -> list
                 alt_labels={lang: labels for lang, labels in alts[c.iri].items()},
                 broader=c.broader_iri,
                 definition=definition or None,
+                people=people.get(c.iri, 0) if people is not None else None,
             )
         )
     return described

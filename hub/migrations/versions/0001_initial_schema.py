@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 12:33:23.525085
+Create Date: 2026-11-23 12:36:46.331332
 """
 
 from __future__ import annotations
@@ -240,6 +240,8 @@ def upgrade() -> None:
         sa.Column("harvested_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.Column("provenance", sa.JSON(), nullable=True),
         sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+        sa.Column("title_key", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+        sa.Column("canonical_id", sa.String(length=64), nullable=True),
         sa.Column("description", sa.Text(), nullable=True),
         sa.Column("start_utc", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.Column("end_utc", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
@@ -264,8 +266,12 @@ def upgrade() -> None:
         sa.Column("language", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=True),
         sa.Column("image_url", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
         sa.Column("url", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+        sa.Column("same_as", sa.JSON(), nullable=False),
         sa.Column("sequence", sa.Integer(), nullable=False),
         sa.Column("summary", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["canonical_id"], ["event.id"], name=op.f("fk_event_canonical_id_event"), ondelete="SET NULL"
+        ),
         sa.ForeignKeyConstraint(
             ["place_id"], ["place.id"], name=op.f("fk_event_place_id_place"), ondelete="SET NULL"
         ),
@@ -276,6 +282,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("iri", name=op.f("uq_event_iri")),
     )
     with op.batch_alter_table("event", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_event_canonical_id"), ["canonical_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_event_lat"), ["lat"], unique=False)
         batch_op.create_index(batch_op.f("ix_event_place_id"), ["place_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_event_place_iri"), ["place_iri"], unique=False)
@@ -283,6 +290,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_event_source_id"), ["source_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_event_start_utc"), ["start_utc"], unique=False)
         batch_op.create_index(batch_op.f("ix_event_status"), ["status"], unique=False)
+        batch_op.create_index(batch_op.f("ix_event_title_key"), ["title_key"], unique=False)
         batch_op.create_index(batch_op.f("ix_event_updated_at"), ["updated_at"], unique=False)
 
     op.create_table(
@@ -331,6 +339,28 @@ def upgrade() -> None:
     with op.batch_alter_table("eventconcept", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_eventconcept_event_id"), ["event_id"], unique=False)
         batch_op.create_index("ix_eventconcept_scheme_concept", ["scheme", "concept_iri"], unique=False)
+
+    op.create_table(
+        "eventlink",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("event_id", sa.String(length=64), nullable=False),
+        sa.Column("canonical_id", sa.String(length=64), nullable=False),
+        sa.Column("reason", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+        sa.Column("detail", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("undone_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["canonical_id"], ["event.id"], name=op.f("fk_eventlink_canonical_id_event"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["event_id"], ["event.id"], name=op.f("fk_eventlink_event_id_event"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_eventlink")),
+        sa.UniqueConstraint("event_id", "canonical_id", name=op.f("uq_eventlink_event_id")),
+    )
+    with op.batch_alter_table("eventlink", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_eventlink_canonical_id"), ["canonical_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_eventlink_event_id"), ["event_id"], unique=False)
 
     op.create_table(
         "eventorganizer",
@@ -409,6 +439,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_eventorganizer_event_id"))
 
     op.drop_table("eventorganizer")
+    with op.batch_alter_table("eventlink", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_eventlink_event_id"))
+        batch_op.drop_index(batch_op.f("ix_eventlink_canonical_id"))
+
+    op.drop_table("eventlink")
     with op.batch_alter_table("eventconcept", schema=None) as batch_op:
         batch_op.drop_index("ix_eventconcept_scheme_concept")
         batch_op.drop_index(batch_op.f("ix_eventconcept_event_id"))
@@ -426,6 +461,7 @@ def downgrade() -> None:
     op.drop_table("personplace")
     with op.batch_alter_table("event", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_event_updated_at"))
+        batch_op.drop_index(batch_op.f("ix_event_title_key"))
         batch_op.drop_index(batch_op.f("ix_event_status"))
         batch_op.drop_index(batch_op.f("ix_event_start_utc"))
         batch_op.drop_index(batch_op.f("ix_event_source_id"))
@@ -433,6 +469,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_event_place_iri"))
         batch_op.drop_index(batch_op.f("ix_event_place_id"))
         batch_op.drop_index(batch_op.f("ix_event_lat"))
+        batch_op.drop_index(batch_op.f("ix_event_canonical_id"))
 
     op.drop_table("event")
     with op.batch_alter_table("equipment", schema=None) as batch_op:

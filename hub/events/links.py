@@ -1,0 +1,183 @@
+"""One event, several records: co-organizers who each publish it, or a node and the same place's
+calendar. Explicit links (`same_as`) first, then likely duplicates (same title, starting within a
+few minutes, at the same or a nearby place or with an organizer in common). Lists show the
+canonical record once, with every organizer and every source; a coordinator can undo a link.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import orjson
+from sqlmodel import Session, col, select
+
+from hub.errors import NotFound
+from hub.events.models import Event, EventLink, EventOrganizer
+from hub.query import Near, near_condition
+from hub.records import utcnow
+
+START_TOLERANCE = timedelta(minutes=15)
+NEARBY_KM = 5.0
+
+
+def _organizers(session: Session, event_id: str) -> set[str]:
+    return set(
+        session.exec(select(EventOrganizer.place_iri).where(EventOrganizer.event_id == event_id)).all()
+    )
+
+
+def _undone(session: Session, a: str, b: str) -> bool:
+    return (
+        session.exec(
+            select(EventLink.id).where(
+                col(EventLink.undone_at).is_not(None),
+                ((EventLink.event_id == a) & (EventLink.canonical_id == b))
+                | ((EventLink.event_id == b) & (EventLink.canonical_id == a)),
+            )
+        ).first()
+        is not None
+    )
+
+
+def _has_duplicates(session: Session, event: Event) -> bool:
+    return session.exec(select(Event.id).where(Event.canonical_id == event.id)).first() is not None
+
+
+def find_canonical(session: Session, event: Event, same_as: list[str]) -> tuple[Event, str, str] | None:
+    """The record this one duplicates, with the reason and a readable detail; None if none."""
+    if same_as:
+        for other in session.exec(
+            select(Event).where(col(Event.iri).in_(same_as), col(Event.canonical_id).is_(None))
+        ).all():
+            if other.id != event.id and not _undone(session, event.id, other.id):
+                return other, "same-as", f"{event.iri} says it is the same as {other.iri}"
+    if not event.title_key:
+        return None
+    candidates = session.exec(
+        select(Event)
+        .where(
+            Event.title_key == event.title_key,
+            col(Event.start_utc).between(
+                event.start_utc - START_TOLERANCE, event.start_utc + START_TOLERANCE
+            ),
+            col(Event.canonical_id).is_(None),
+            Event.id != event.id,
+        )
+        .order_by(Event.created_at, Event.id)
+    ).all()
+    mine = _organizers(session, event.id)
+    for other in candidates:
+        if other.source_id is not None and other.source_id == event.source_id:
+            continue  # one source publishing two alike events means two events (two rooms, say)
+        if _undone(session, event.id, other.id):
+            continue
+        minutes = abs((other.start_utc - event.start_utc).total_seconds()) / 60
+        if event.place_iri and event.place_iri == other.place_iri:
+            why = "the same place"
+        elif mine & _organizers(session, other.id):
+            why = "an organizer in common"
+        elif _nearby(session, event, other):
+            why = f"places less than {NEARBY_KM:.0f} km apart"
+        else:
+            continue
+        return other, "likely-duplicate", f"same title, starts {minutes:.0f} min apart, {why}"
+    return None
+
+
+def _nearby(session: Session, event: Event, other: Event) -> bool:
+    if None in (event.lat, event.lon, other.lat, other.lon):
+        return False
+    near = Near(event.lat, event.lon, NEARBY_KM)
+    return (
+        session.exec(
+            select(Event.id).where(Event.id == other.id, near_condition(Event.lat, Event.lon, near))
+        ).first()
+        is not None
+    )
+
+
+def link_duplicates(session: Session, event: Event) -> EventLink | None:
+    """Link a (harvested) event to the record it duplicates, if it has one."""
+    if _has_duplicates(session, event):
+        return None  # already the canonical record of others
+    same_as = orjson.loads(event.doc).get("same_as") or []
+    found = find_canonical(session, event, [s for s in same_as if isinstance(s, str)])
+    if found is None:
+        if event.canonical_id is not None:
+            event.canonical_id = None  # it changed and no longer matches
+            session.add(event)
+        return None
+    canonical, reason, detail = found
+    event.canonical_id = canonical.id
+    session.add(event)
+    link = session.exec(
+        select(EventLink).where(EventLink.event_id == event.id, EventLink.canonical_id == canonical.id)
+    ).first() or EventLink(event_id=event.id, canonical_id=canonical.id, reason=reason)
+    link.detail = detail[:300]
+    session.add(link)
+    session.flush()
+    return link
+
+
+def list_links(session: Session, *, include_undone: bool = False) -> list[tuple[EventLink, Event, Event]]:
+    query = select(EventLink).order_by(col(EventLink.id))
+    if not include_undone:
+        query = query.where(col(EventLink.undone_at).is_(None))
+    links = list(session.exec(query).all())
+    events = {
+        e.id: e
+        for e in session.exec(
+            select(Event).where(
+                col(Event.id).in_({i for link in links for i in (link.event_id, link.canonical_id)})
+            )
+        ).all()
+    }
+    return [(link, events[link.event_id], events[link.canonical_id]) for link in links]
+
+
+def undo_link(session: Session, link_id: int) -> EventLink:
+    """A coordinator says these are two events: both are listed again, and never linked again."""
+    link = session.get(EventLink, link_id)
+    if link is None:
+        raise NotFound(f"no link {link_id}")
+    if link.undone_at is None:
+        link.undone_at = utcnow()
+        event = session.get(Event, link.event_id)
+        if event is not None and event.canonical_id == link.canonical_id:
+            event.canonical_id = None
+            session.add(event)
+        session.add(link)
+    return link
+
+
+def merged_documents(session: Session, events: list[Event]) -> dict[str, bytes]:
+    """Documents of canonical events that have duplicates, with every organizer and every source."""
+    ids = [e.id for e in events]
+    duplicates = session.exec(select(Event).where(col(Event.canonical_id).in_(ids))).all() if ids else []
+    if not duplicates:
+        return {}
+    by_canonical: dict[str, list[Event]] = {}
+    for duplicate in duplicates:
+        by_canonical.setdefault(duplicate.canonical_id, []).append(duplicate)
+    merged = {}
+    for event in events:
+        others = by_canonical.get(event.id)
+        if not others:
+            continue
+        doc = orjson.loads(event.doc)
+        organizers = list(doc.get("organizers", []))
+        sources = [(event.provenance or {}).get("source", event.iri)]
+        for other in others:
+            other_doc = orjson.loads(other.doc)
+            organizers += [o for o in other_doc.get("organizers", []) if o not in organizers]
+            source = (other.provenance or {}).get("source", other.iri)
+            if source not in sources:
+                sources.append(source)
+        doc["organizers"] = organizers
+        doc["same_as"] = [
+            *doc.get("same_as", []),
+            *(o.iri for o in others if o.iri not in doc.get("same_as", [])),
+        ]
+        doc["sources"] = sources
+        merged[event.id] = orjson.dumps(doc)
+    return merged

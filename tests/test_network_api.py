@@ -1,0 +1,181 @@
+"""The network API of a hub, over the demo network harvested over HTTP: one calendar, one
+skills directory, one directory of places, each answering over the whole network."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+from datetime import datetime, timedelta
+
+import icalendar
+import pytest
+import recurring_ical_events
+from fastapi.testclient import TestClient
+
+from hub.api.app import create_app
+from hub.demo.run import register_network
+from hub.federation.harvester import all_sources, harvest_many
+from tests.network import demo_network
+
+FOURNIL = "46.0512,1.8251"  # the village third place
+
+
+@pytest.fixture(scope="module")
+def network(tmp_path_factory):
+    with demo_network(tmp_path_factory.mktemp("network")) as running:
+        yield running
+
+
+@pytest.fixture
+def hub(db, network):
+    settings = db.settings(role="hub", allowed_private_networks=["127.0.0.1/32"], harvest_in_process=False)
+    admin = register_network(
+        db.engine,
+        settings,
+        [(n.base_url, t) for n, t in zip(network.nodes, network.tokens, strict=True)],
+        network.calendar_url,
+    )
+    reports = asyncio.run(harvest_many(db.engine, settings, all_sources(db.engine)))
+    assert all(r.ok for r in reports), [r.error for r in reports]
+    with TestClient(create_app(settings, engine=db.engine)) as client:
+        client.admin = {"Authorization": f"Bearer {admin}"}
+        yield client
+
+
+def _items(client, path, **params):
+    response = client.get(path, params={"limit": 500, **params}, headers=params.pop("headers", {}))
+    assert response.status_code == 200, response.text
+    return response.json()["items"]
+
+
+def test_shared_event_appears_once_with_both_organizers_and_both_sources(hub, network):
+    forum = [e for e in _items(hub, "/api/v1/events") if e["title"] == "Forum des tiers-lieux du bocage"]
+    assert len(forum) == 1
+    fabrique, escale = network.nodes[0].base_url, network.nodes[1].base_url
+    assert {o.rsplit("/places/", 1)[0] for o in forum[0]["organizers"]} == {fabrique, escale}
+    assert set(forum[0]["sources"]) == {fabrique + "/", escale + "/"}
+    occurrences = [o for o in _items(hub, "/api/v1/occurrences") if o["title"].startswith("Forum")]
+    assert len(occurrences) == 1
+
+
+def test_coordinator_sees_and_undoes_a_link(hub):
+    [link] = hub.get("/api/v1/links").json()["items"]
+    assert link["reason"] == "likely-duplicate" and "organizer in common" in link["detail"]
+    assert hub.delete(f"/api/v1/links/{link['id']}").status_code == 401
+    assert hub.delete(f"/api/v1/links/{link['id']}", headers=hub.admin).status_code == 204
+    titles = [e["title"] for e in _items(hub, "/api/v1/events", q="forum")]
+    assert titles == ["Forum des tiers-lieux du bocage"] * 2
+    assert hub.get("/api/v1/links").json()["items"] == []
+
+
+def test_theme_filter_finds_events_of_narrower_themes(hub):
+    titles = {e["title"] for e in _items(hub, "/api/v1/events", theme="digital")}
+    assert {"Café numérique", "Install party logiciel libre"} <= titles  # digital inclusion, free software
+    assert "Repair café du village" not in titles
+
+
+def test_text_search_ignores_accents(hub):
+    titles = {o["title"] for o in _items(hub, "/api/v1/occurrences", q="cafe")}
+    assert "Café numérique" in titles
+
+
+def test_skill_typed_as_impression_3d_finds_people_listed_under_3d_printing(hub):
+    names = {p["display_name"] for p in _items(hub, "/api/v1/people", skill="impression 3d")}
+    assert {"Lucie Mercadier", "Karim Vasseur"} <= names
+
+
+def test_near_finds_the_village_place_and_not_one_a_hundred_km_away(hub):
+    names = {p["name"] for p in _items(hub, "/api/v1/places", near=FOURNIL, radius_km=20)}
+    assert "Le Fournil Partagé" in names and "L'Atelier des Possibles" not in names
+    titles = {o["title"] for o in _items(hub, "/api/v1/occurrences", near=FOURNIL, radius_km=20)}
+    assert "Repair café du village" in titles and "Soirée Arduino" not in titles
+
+
+def test_who_has_a_laser_cutter_near_me(hub):
+    names = {p["name"] for p in _items(hub, "/api/v1/places", equipment="decoupeuse laser")}
+    assert names == {"La Fabrique du Bocage", "L'Atelier des Possibles"}
+    nearby = {
+        p["name"]
+        for p in _items(hub, "/api/v1/places", equipment="découpeuse laser", near=FOURNIL, radius_km=30)
+    }
+    assert nearby == {"La Fabrique du Bocage"}
+
+
+def test_ics_of_a_filtered_view_yields_the_same_occurrences_as_its_json(hub, settings):
+    today = datetime.now(settings.zone).replace(hour=0, minute=0, second=0, microsecond=0)
+    params = {
+        "start": today.isoformat(),
+        "end": (today + timedelta(days=120)).isoformat(),
+        "department": "23",
+    }
+    json_view = {
+        (o["event"]["id"], o["start"], o["end"]) for o in _items(hub, "/api/v1/occurrences", **params)
+    }
+    calendar = icalendar.Calendar.from_ical(hub.get("/feeds/events.ics", params=params).content)
+    ics_view = {
+        (str(c["UID"]), c["DTSTART"].dt.isoformat(), c["DTEND"].dt.isoformat())
+        for c in recurring_ical_events.of(calendar).between(today, today + timedelta(days=120))
+    }
+    assert ics_view == json_view and len(json_view) > 20
+
+
+def test_figures_per_month_and_place_as_json(hub):
+    by_month = hub.get("/api/v1/stats", params={"by": "month"}).json()
+    assert by_month["columns"] == ["month", "events", "occurrences"]
+    assert sum(row[2] for row in by_month["rows"]) > 50
+    by_place = hub.get("/api/v1/stats", params={"by": "place"}).json()
+    names = {row[1] for row in by_place["rows"]}
+    assert {"La Fabrique du Bocage", "Le Fournil Partagé", "La Grange aux Savoirs"} <= names
+
+
+def test_figures_as_csv_open_in_a_spreadsheet_with_one_header_row(hub):
+    for request in (
+        {"params": {"by": "department", "format": "csv"}},
+        {"params": {"by": "theme"}, "headers": {"Accept": "text/csv"}},
+    ):
+        response = hub.get("/api/v1/stats", **request)
+        assert response.headers["content-type"].startswith("text/csv")
+        rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+        assert rows[0] in (
+            ["department", "label", "events", "occurrences"],
+            ["theme", "label", "events", "occurrences"],
+        )
+        assert len(rows) > 1 and all(len(r) == len(rows[0]) for r in rows)
+        assert not any(r == rows[0] for r in rows[1:])
+
+
+def test_shared_events_people_and_skills_figures(hub):
+    shared = hub.get("/api/v1/stats", params={"by": "shared"}).json()["rows"]
+    assert [row[1] for row in shared] == ["Forum des tiers-lieux du bocage"]
+    people = {row[1]: row[2] for row in hub.get("/api/v1/stats", params={"by": "people"}).json()["rows"]}
+    assert people["La Fabrique du Bocage"] >= 2
+    skills = hub.get("/api/v1/skills", params={"q": "impression 3d"}).json()["items"]
+    assert any(s["people"] >= 2 for s in skills)
+    free = hub.get("/api/v1/stats", params={"by": "free_skills"}).json()["rows"]
+    assert all(row[0] is None for row in free)
+
+
+def test_sources_and_their_health_as_figures(hub):
+    rows = hub.get("/api/v1/stats", params={"by": "sources"}).json()["rows"]
+    assert len(rows) == 5 and {row[2] for row in rows} == {"ok"}
+
+
+def test_reads_are_open_to_any_site_and_writes_are_not(hub):
+    read = hub.options(
+        "/api/v1/occurrences",
+        headers={"Origin": "https://mairie.example", "Access-Control-Request-Method": "GET"},
+    )
+    assert read.headers["access-control-allow-origin"] in ("*", "https://mairie.example")
+    write = hub.options(
+        "/api/v1/events",
+        headers={"Origin": "https://mairie.example", "Access-Control-Request-Method": "POST"},
+    )
+    assert write.status_code == 400 or "POST" not in write.headers.get("access-control-allow-methods", "")
+
+
+def test_too_wide_a_query_gets_a_problem_document(hub):
+    response = hub.get("/api/v1/occurrences", params={"start": "2020-01-01", "end": "2030-01-01"})
+    assert response.status_code == 422 and response.json()["type"].endswith("/query-too-costly")
+    response = hub.get("/api/v1/stats", params={"start": "2000-01-01", "end": "2030-01-01"})
+    assert response.status_code == 422 and response.json()["type"].endswith("/query-too-costly")
