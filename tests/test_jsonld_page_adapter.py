@@ -621,3 +621,11 @@ def test_no_page_makes_the_adapter_open_a_connection(monkeypatch):
     assert attempts == []
     assert len(pages) == 13
     assert sum(len(batch.records) for batch in batches) == 26
+
+
+def test_reference_whose_id_is_a_list_does_not_break_the_page():
+    page = b"""<html><script type="application/ld+json">
+    {"@context": "https://schema.org", "@type": "Event", "name": "Atelier", "startDate": "2031-05-04T10:00",
+     "location": {"@id": ["x"]}}</script></html>"""
+    batch = parse_page(page, source_url="https://lieu.example/agenda")
+    assert [r.data["title"] for r in batch.records] == ["Atelier"]

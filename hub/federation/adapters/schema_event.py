@@ -68,7 +68,7 @@ class Page:
 
     def resolve(self, value: object) -> object:
         """A reference (`{"@id": ...}` alone) replaced by the node it names, when the page has it."""
-        if isinstance(value, dict) and set(value) == {"@id"}:
+        if isinstance(value, dict) and set(value) == {"@id"} and isinstance(value["@id"], str):
             return self.nodes.get(value["@id"], value)
         return value
 
