@@ -19,8 +19,11 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def include_name(name, type_, parent_names) -> bool:
-    """Procrastinate owns its tables (installed by `hub db upgrade`); alembic leaves them alone."""
-    return not (type_ == "table" and name.startswith("procrastinate_"))
+    """What the models do not describe: procrastinate's tables (installed by `hub db upgrade`),
+    and the full-text indexes of migration 0002, which SQLAlchemy cannot express."""
+    if type_ == "table":
+        return not name.startswith(("procrastinate_", "event_fts"))
+    return not (type_ == "index" and name == "ix_event_fts")
 
 
 def alembic_config(connection=None, schema: str | None = None) -> Config:

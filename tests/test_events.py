@@ -227,3 +227,14 @@ def test_reads_carry_etag_and_answer_304(client, writer):
     again = client.get("/api/v1/events", headers={"If-None-Match": first.headers["etag"]})
     assert again.status_code == 304
     assert again.content == b""
+
+
+def test_text_search_matches_word_prefixes_and_french_plurals_where_the_database_stems(client, writer, db):
+    _post(client, writer, title="Ateliers du soir")
+    _post(client, writer, title="Atelier bois")
+    assert len(_occurrences(client, q="atelier", start=f"{YEAR}-01-01")) == 2
+    plural = [o["title"] for o in _occurrences(client, q="ateliers", start=f"{YEAR}-01-01")]
+    if db.kind == "postgresql":  # French stemming: "ateliers" and "atelier" are one word
+        assert sorted(plural) == ["Atelier bois", "Ateliers du soir"]
+    else:  # SQLite's FTS5 has no French stemmer: prefixes only
+        assert plural == ["Ateliers du soir"]

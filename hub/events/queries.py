@@ -6,14 +6,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, exists
+from sqlalchemy import ColumnElement, exists, func, literal_column, text
 from sqlmodel import Session, col, select
 
+from hub.errors import InvalidInput
 from hub.events.documents import occurrence_json
 from hub.events.models import Event, EventConcept, Occurrence
 from hub.pagination import decode_cursor
 from hub.places.models import Place
-from hub.query import Near, Page, after, near_condition, page_of, text_condition
+from hub.query import Near, Page, after, near_condition, page_of
+from hub.text import search_terms
 from hub.vocabulary.thesaurus import resolve, with_narrower
 
 
@@ -64,10 +66,27 @@ def event_conditions(session: Session, f: EventFilters) -> list[ColumnElement[bo
     if f.language:
         conditions.append(Event.language == f.language)
     if f.q:
-        conditions.append(text_condition(Event.search_text, f.q))
+        conditions.append(_text_search(session, f.q))
     if f.near:
         conditions.append(near_condition(Event.lat, Event.lon, f.near))
     return conditions
+
+
+def _text_search(session: Session, q: str) -> ColumnElement[bool]:
+    """Every word of `q`, accents and case ignored, as a word prefix; with French stemming on
+    PostgreSQL (its full-text search), with FTS5 on SQLite (which has no French stemmer)."""
+    terms = search_terms(q)
+    if not terms:
+        raise InvalidInput("q", "give at least one letter or digit", location="query")
+    if len(terms) > 12:
+        raise InvalidInput("q", "at most 12 words", location="query")
+    if session.get_bind().dialect.name == "postgresql":
+        query = " & ".join(f"{term}:*" for term in terms)
+        return func.to_tsvector("french", Event.search_text).op("@@")(func.to_tsquery("french", query))
+    match = " AND ".join(f'"{term}"*' for term in terms)
+    return literal_column("event.rowid").in_(
+        text("SELECT rowid FROM event_fts WHERE event_fts MATCH :match").bindparams(match=match)
+    )
 
 
 def _needs_place(f: EventFilters) -> bool:
