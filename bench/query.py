@@ -1,0 +1,166 @@
+"""Query benchmark: the hub's read API over a harvested simulated network, under load.
+
+    python -m bench.query --nodes 200 [--requests 400] [--concurrency 1 16 64]
+
+Harvests `--nodes` simulated nodes into a SQLite hub (kept in bench/out/ for the next run),
+serves it with uvicorn (one process) on 127.0.0.1, and drives it with aiohttp clients: the
+calendar with realistic filters (region and dates, theme, text, distance), the skills
+directory, the figures, the iCalendar feed of a region. The ceiling, in the same run and on
+the same server: a fixed 2 KB JSON response. Prints p50, p99 and requests per second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import random
+import statistics
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import aiohttp
+import orjson
+import uvicorn
+from fastapi import Response
+
+from bench.harvest import free_port, start_network
+from hub.api.app import create_app
+from hub.db import make_engine, session_scope
+from hub.federation.harvester import all_sources, harvest_many
+from hub.federation.registry import SourceIn, add_source
+from hub.migrate import upgrade
+from hub.settings import Settings
+
+OUT = Path(__file__).resolve().parent / "out"
+FIXED = orjson.dumps(
+    {"items": [{"id": f"https://example.org/{i:04d}", "title": "x" * 40} for i in range(28)]}
+)
+
+
+def hub_settings(database: Path) -> Settings:
+    return Settings(
+        _env_file=None,
+        role="hub",
+        database_url=f"sqlite:///{database}",
+        harvest_in_process=False,
+        allowed_private_networks=["127.0.0.1/32"],
+    )
+
+
+def build(nodes: int) -> Path:
+    """A hub database holding `nodes` harvested simulated nodes (built once, then reused)."""
+    OUT.mkdir(exist_ok=True)
+    database = OUT / f"hub-{nodes}.db"
+    if database.exists():
+        return database
+    network, base = start_network(nodes)
+    try:
+        partial = database.with_suffix(".partial")
+        settings = hub_settings(partial)
+        engine = make_engine(settings.database_url)
+        upgrade(engine)
+        with session_scope(engine) as session:
+            for i in range(nodes):
+                add_source(session, SourceIn(url=f"{base}/n{i}", kind="node"), default_interval=3600)
+        started = time.perf_counter()
+        asyncio.run(harvest_many(engine, settings, all_sources(engine)))
+        print(f"harvested {nodes} nodes in {time.perf_counter() - started:.1f} s")
+        engine.dispose()
+        partial.rename(database)
+    finally:
+        network.terminate()
+    return database
+
+
+def _serve(database: Path, port: int) -> None:
+    app = create_app(hub_settings(database))
+
+    @app.get("/bench/fixed", include_in_schema=False)
+    def fixed() -> Response:
+        return Response(FIXED, media_type="application/json")
+
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+def mixes(today: date) -> dict[str, list[str]]:
+    start, end = today.isoformat(), (today + timedelta(days=30)).isoformat()
+    regions = ["84", "75", "11", "76", "53", "44", "52", "93"]
+    return {
+        "calendar: region and dates": [
+            f"/api/v1/occurrences?region={r}&start={start}&end={end}&limit=50" for r in regions
+        ],
+        "calendar: theme": [
+            f"/api/v1/occurrences?theme={t}&start={start}&limit=50"
+            for t in ("digital", "fabrication", "culture", "food")
+        ],
+        "calendar: text": [
+            f"/api/v1/occurrences?q={q}&start={start}&limit=50"
+            for q in ("cafe", "atelier", "repair", "pitch")
+        ],
+        "calendar: near": [
+            f"/api/v1/occurrences?near={p}&radius_km=30&start={start}&limit=50"
+            for p in ("48.8566,2.3522", "45.764,4.8357", "43.6047,1.4442", "47.2184,-1.5536")
+        ],
+        "people by skill": [
+            f"/api/v1/people?skill={s}&limit=50" for s in ("3d-printing", "accounting", "python", "welding")
+        ],
+        "stats": [f"/api/v1/stats?by={b}" for b in ("month", "department", "theme")],
+        "ICS feed of a region": [
+            f"/feeds/events.ics?region={r}&start={start}&end={end}" for r in regions[:4]
+        ],
+        "ceiling: fixed 2 KB JSON": ["/bench/fixed"],
+    }
+
+
+async def load(base: str, paths: list[str], requests: int, concurrency: int) -> tuple[list[float], float]:
+    latencies: list[float] = []
+    queue = [random.choice(paths) for _ in range(requests)]
+
+    async def client(session: aiohttp.ClientSession) -> None:
+        while queue:
+            path = queue.pop()
+            started = time.perf_counter()
+            async with session.get(base + path) as response:
+                await response.read()
+                assert response.status == 200, (path, response.status)
+            latencies.append(time.perf_counter() - started)
+
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        started = time.perf_counter()
+        await asyncio.gather(*(client(session) for _ in range(concurrency)))
+        return latencies, time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--nodes", type=int, default=200)
+    parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 16, 64])
+    args = parser.parse_args()
+    database = build(args.nodes)
+    port = free_port()
+    server = multiprocessing.Process(target=_serve, args=(database, port), daemon=True)
+    server.start()
+    base = f"http://127.0.0.1:{port}"
+    time.sleep(2.0)
+    try:
+        print(f"hub on SQLite holding {args.nodes} harvested nodes; one uvicorn process")
+        for name, paths in mixes(date.today()).items():
+            for concurrency in args.concurrency:
+                latencies, elapsed = asyncio.run(load(base, paths, args.requests, concurrency))
+                latencies.sort()
+                p50 = statistics.median(latencies) * 1000
+                p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000
+                rate = len(latencies) / elapsed
+                print(
+                    f"  {name:<28} c={concurrency:<3} p50 {p50:7.1f} ms  p99 {p99:7.1f} ms  {rate:7.0f} req/s"
+                )
+    finally:
+        server.terminate()
+
+
+if __name__ == "__main__":
+    main()
