@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, and_, func, or_
+from sqlalchemy import ColumnElement, and_, func, or_, select
 
 from hub.errors import InvalidInput
 from hub.pagination import encode_cursor
@@ -74,11 +74,17 @@ def after(columns: Sequence[Any], key: Sequence[Any]) -> ColumnElement[bool]:
 class Page(Generic[T]):
     items: list[T]
     next_cursor: str | None
+    total: int | None = None
 
 
-def page_of(rows: list[T], limit: int, key: Callable[[T], tuple]) -> Page[T]:
+def page_of(rows: list[T], limit: int, key: Callable[[T], tuple], total: int | None = None) -> Page[T]:
     """Cut a `limit + 1` fetch into a page and the cursor of its last item."""
     if len(rows) <= limit:
-        return Page(rows, None)
+        return Page(rows, None, total)
     rows = rows[:limit]
-    return Page(rows, encode_cursor(*key(rows[-1])))
+    return Page(rows, encode_cursor(*key(rows[-1])), total)
+
+
+def count_of(session: Any, query: Any) -> int:
+    """How many rows a filtered query has in all (for a client that asks for the total)."""
+    return session.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()

@@ -233,3 +233,13 @@ def test_records_outside_the_node_base_are_quarantined_and_shown_in_health(db, h
         assert "not under the source's base" in quarantined.reason
         [health] = describe(session, list_sources(session))
     assert health.records_quarantined == 1 and health.records_held == 9
+
+
+def test_a_node_and_its_own_calendar_file_show_each_event_once(db, hub_settings, hub, fabrique):
+    place_iri = f"{fabrique.base_url}/places/{fabrique.ids['place']}"
+    register(db.engine, fabrique.base_url)
+    register(db.engine, f"{fabrique.base_url}/feeds/events.ics", kind="ics", place=place_iri)
+    harvest(db.engine, hub_settings)
+    titles = _titles(hub)
+    assert len(titles) == len(set(titles)) == 5
+    assert len(hub.get("/api/v1/links").json()["items"]) == 5

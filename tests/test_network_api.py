@@ -179,3 +179,14 @@ def test_too_wide_a_query_gets_a_problem_document(hub):
     assert response.status_code == 422 and response.json()["type"].endswith("/query-too-costly")
     response = hub.get("/api/v1/stats", params={"start": "2000-01-01", "end": "2030-01-01"})
     assert response.status_code == 422 and response.json()["type"].endswith("/query-too-costly")
+
+
+def test_a_total_is_given_when_asked(hub, settings):
+    window = {
+        "department": "23",
+        "end": (datetime.now(settings.zone) + timedelta(days=90)).date().isoformat(),
+    }
+    everything = _items(hub, "/api/v1/occurrences", **window)
+    page = hub.get("/api/v1/occurrences", params={**window, "limit": 5, "total": "true"}).json()
+    assert page["total"] == len(everything) and len(page["items"]) == 5
+    assert "total" not in hub.get("/api/v1/occurrences", params={"limit": 5}).json()

@@ -104,6 +104,7 @@ def get_page(
 
 
 PageDep = Annotated[PageParams, Depends(get_page)]
+TotalDep = Annotated[bool, Query(description="Also count every matching item (`total` in the answer)")]
 
 DATE_HELP = "ISO 8601 date-time with offset, or a date alone (read in the instance's zone)"
 DATE_PATTERN = (

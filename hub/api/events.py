@@ -9,6 +9,7 @@ from hub.api.deps import (
     PageDep,
     SessionDep,
     SettingsDep,
+    TotalDep,
     UpcomingFiltersDep,
     Writer,
     WriteSessionDep,
@@ -23,11 +24,13 @@ router = APIRouter(tags=["events"], responses=problem_responses(422))
 
 
 @router.get("/api/v1/events", response_model=EventList, summary="List events (series)")
-def list_events(request: Request, session: SessionDep, page: PageDep, filters: EventFiltersDep) -> Response:
-    result = queries.list_events(session, filters, limit=page.limit, cursor=page.cursor)
+def list_events(
+    request: Request, session: SessionDep, page: PageDep, filters: EventFiltersDep, total: TotalDep = False
+) -> Response:
+    result = queries.list_events(session, filters, limit=page.limit, cursor=page.cursor, with_total=total)
     merged = merged_documents(session, result.items)
     docs = (merged.get(e.id) or e.doc for e in result.items)
-    return read_response(request, list_body(docs, result.next_cursor))
+    return read_response(request, list_body(docs, result.next_cursor, result.total))
 
 
 @router.get(
@@ -36,10 +39,13 @@ def list_events(request: Request, session: SessionDep, page: PageDep, filters: E
     summary="List occurrences, recurring events expanded, sorted by start (from today by default)",
 )
 def list_occurrences(
-    request: Request, session: SessionDep, page: PageDep, filters: UpcomingFiltersDep
+    request: Request, session: SessionDep, page: PageDep, filters: UpcomingFiltersDep, total: TotalDep = False
 ) -> Response:
-    result = queries.list_occurrences(session, filters, limit=page.limit, cursor=page.cursor)
-    return read_response(request, list_body((o.to_json() for o in result.items), result.next_cursor))
+    result = queries.list_occurrences(
+        session, filters, limit=page.limit, cursor=page.cursor, with_total=total
+    )
+    body = list_body((o.to_json() for o in result.items), result.next_cursor, result.total)
+    return read_response(request, body)
 
 
 @router.get(

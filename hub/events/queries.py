@@ -14,7 +14,7 @@ from hub.events.documents import occurrence_json
 from hub.events.models import Event, EventConcept, Occurrence
 from hub.pagination import decode_cursor
 from hub.places.models import Place
-from hub.query import Near, Page, after, near_condition, page_of
+from hub.query import Near, Page, after, count_of, near_condition, page_of
 from hub.text import search_terms
 from hub.vocabulary.thesaurus import resolve, with_narrower
 
@@ -93,8 +93,10 @@ def _needs_place(f: EventFilters) -> bool:
     return bool(f.region or f.department)
 
 
-def list_events(session: Session, f: EventFilters, *, limit: int, cursor: str | None) -> Page[Event]:
-    """Events (series, not occurrences) by first start, filtered."""
+def list_events(
+    session: Session, f: EventFilters, *, limit: int, cursor: str | None, with_total: bool = False
+) -> Page[Event]:
+    """Events (series, not occurrences) by first start, filtered; with their number if asked."""
     query = select(Event)
     if _needs_place(f):
         query = query.join(Place, col(Place.id) == col(Event.place_id))
@@ -105,10 +107,11 @@ def list_events(session: Session, f: EventFilters, *, limit: int, cursor: str | 
         query = query.where(col(Event.start_utc) >= f.start)
     if f.end:
         query = query.where(col(Event.start_utc) < f.end)
+    total = count_of(session, query) if with_total else None
     if cursor:
         query = query.where(after([Event.start_utc, Event.id], decode_cursor(cursor, (datetime, str))))
     rows = session.exec(query.order_by(Event.start_utc, Event.id).limit(limit + 1)).all()
-    return page_of(list(rows), limit, lambda e: (e.start_utc, e.id))
+    return page_of(list(rows), limit, lambda e: (e.start_utc, e.id), total)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,9 +143,9 @@ class OccurrenceRow:
 
 
 def list_occurrences(
-    session: Session, f: EventFilters, *, limit: int, cursor: str | None
+    session: Session, f: EventFilters, *, limit: int, cursor: str | None, with_total: bool = False
 ) -> Page[OccurrenceRow]:
-    """Occurrences sorted by start, filtered; an occurrence is in range if it starts in it."""
+    """Occurrences sorted by start, filtered (in range if it starts in it); with their number if asked."""
     query = select(
         Occurrence.id,
         Occurrence.start_utc,
@@ -166,10 +169,11 @@ def list_occurrences(
         query = query.where(col(Occurrence.start_utc) >= f.start)
     if f.end:
         query = query.where(col(Occurrence.start_utc) < f.end)
+    total = count_of(session, query) if with_total else None
     if cursor:
         query = query.where(
             after([Occurrence.start_utc, Occurrence.id], decode_cursor(cursor, (datetime, int)))
         )
     rows = session.exec(query.order_by(Occurrence.start_utc, Occurrence.id).limit(limit + 1)).all()
     items = [OccurrenceRow(*row) for row in rows]
-    return page_of(items, limit, lambda o: (o.start_utc, o.id))
+    return page_of(items, limit, lambda o: (o.start_utc, o.id), total)

@@ -194,8 +194,10 @@ class OccurrenceOut(BaseModel):
 class EventList(BaseModel):
     items: list[EventOut]
     next_cursor: str | None
+    total: int | None = Field(None, description="Every matching event, when asked with `total=true`")
 
 
 class OccurrenceList(BaseModel):
     items: list[OccurrenceOut]
     next_cursor: str | None
+    total: int | None = Field(None, description="Every matching occurrence, when asked with `total=true`")
