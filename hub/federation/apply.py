@@ -191,7 +191,8 @@ def _quarantine(session: Session, source: Source, iri: str | None, reason: str, 
     session.add(Quarantine(source_id=source.id, iri=iri, reason=reason[:2000], raw=text[:RAW_LIMIT]))
 
 
-def _delete(session: Session, kind: str, iri: str) -> bool:
+def delete_record(session: Session, kind: str, iri: str) -> bool:
+    """Delete a held record by IRI and log the tombstone; False when it was not held."""
     table = TABLES[kind]
     row = session.exec(select(table).where(table.iri == iri)).first()
     if row is None:
@@ -286,7 +287,7 @@ def apply_batch(
                         and not record.iri.startswith(source.base_url + "/")
                     ):
                         raise Refused(f"a tombstone for {record.iri}, which is not under the source's base")
-                    stats.deleted += _delete(session, record.kind, record.iri)
+                    stats.deleted += delete_record(session, record.kind, record.iri)
                     continue
                 outcome = _upsert(session, settings, source, record, fetched_at)
                 if outcome != "unchanged":
@@ -328,7 +329,7 @@ def remove_missing(
         return 0, f"the last snapshot would remove {gone} of the {held} records held; nothing was removed"
     for kind, iris in missing.items():
         for iri in iris:
-            _delete(session, kind, iri)
+            delete_record(session, kind, iri)
     return gone, None
 
 

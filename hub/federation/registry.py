@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session, col, func, select
 
 from hub.errors import Conflict, InvalidInput, NotFound
-from hub.federation.apply import TABLES, _delete, counts_by_source
+from hub.federation.apply import TABLES, counts_by_source, delete_record
 from hub.federation.models import Quarantine, Source
 from hub.places.service import find_place
 from hub.records import utcnow
@@ -117,7 +117,7 @@ def remove_source(session: Session, ref: str | int) -> int:
     removed = 0
     for kind, table in TABLES.items():
         for iri in session.exec(select(table.iri).where(table.source_id == source.id)).all():
-            removed += _delete(session, kind, iri)
+            removed += delete_record(session, kind, iri)
     session.delete(source)
     return removed
 
