@@ -37,9 +37,18 @@ def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     from hub.api.app import create_app
+    from hub.observability import configure_logging
 
     settings = _settings(args)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info", proxy_headers=True)
+    configure_logging()
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=True,
+    )
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> None:
@@ -229,8 +238,10 @@ def cmd_worker(args: argparse.Namespace) -> None:
     import asyncio
 
     from hub.federation.jobs import procrastinate_app
+    from hub.observability import configure_logging
 
     settings = _settings(args)
+    configure_logging()
     engine = _engine(settings)
     if engine.dialect.name != "postgresql":
         console.print(

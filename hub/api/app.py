@@ -13,10 +13,23 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 
 from hub import __version__
-from hub.api import events, federation, feeds, links, people, places, problems, sources, stats, vocabulary
+from hub.api import (
+    events,
+    federation,
+    feeds,
+    health,
+    links,
+    people,
+    places,
+    problems,
+    sources,
+    stats,
+    vocabulary,
+)
 from hub.db import make_engine
 from hub.federation.jobs import run_in_process
 from hub.horizon import roll_if_due
+from hub.observability import RequestContext, configure_logging
 from hub.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -77,7 +90,8 @@ def create_app(settings: Settings, *, engine=None) -> FastAPI:
         max_age=86400,
     )
     problems.install(app)
-    for module in (places, events, people, vocabulary, feeds, federation):
+    app.add_middleware(RequestContext)
+    for module in (health, places, events, people, vocabulary, feeds, federation):
         app.include_router(module.router)
     if settings.role == "hub":
         app.include_router(sources.router)
@@ -94,3 +108,10 @@ def create_app(settings: Settings, *, engine=None) -> FastAPI:
 
     app.openapi = openapi
     return app
+
+
+def app_from_env() -> FastAPI:
+    """The app of the `HUB_*` settings, for `uvicorn --factory hub.api.app:app_from_env`."""
+    settings = Settings()
+    configure_logging()
+    return create_app(settings)

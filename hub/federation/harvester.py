@@ -39,6 +39,7 @@ from hub.federation.errors import (
 from hub.federation.fetch import Fetcher, FetchResult
 from hub.federation.models import Source
 from hub.federation.records import Batch
+from hub.observability import HARVEST_DURATION, HARVESTS, RECORDS
 from hub.records import utcnow
 from hub.settings import Settings
 from hub.vocabulary.jsonld import UnknownContext
@@ -300,6 +301,7 @@ async def harvest_source(
     """Harvest one source and record how it went; never raises for a source's fault."""
     source = await asyncio.to_thread(_load, engine, source_id)
     run = _Run(engine, settings, fetcher, source)
+    started = time.perf_counter()
     error: HarvestError | None = None
     try:
         await run.run()
@@ -312,8 +314,20 @@ async def harvest_source(
         log.exception("source %s (%s): harvest failed", source.id, source.url, extra={"source_id": source.id})
     if error is not None:
         run.report.error, run.report.error_kind = error.message, error.kind
+    _observe(run.report, source.kind, time.perf_counter() - started)
     await asyncio.to_thread(_record_outcome, engine, run.report, error)
     return run.report
+
+
+def _observe(report: SourceReport, kind: str, seconds: float) -> None:
+    label = str(report.source_id)
+    outcome = report.error_kind or ("not-modified" if report.not_modified else "ok")
+    HARVESTS.labels(label, outcome).inc()
+    HARVEST_DURATION.labels(kind).observe(seconds)
+    for action in ("new", "updated", "deleted", "quarantined"):
+        count = getattr(report.stats, action)
+        if count:
+            RECORDS.labels(label, action).inc(count)
 
 
 def _load(engine: Engine, source_id: int) -> Source:
