@@ -243,3 +243,15 @@ def test_a_node_and_its_own_calendar_file_show_each_event_once(db, hub_settings,
     titles = _titles(hub)
     assert len(titles) == len(set(titles)) == 5
     assert len(hub.get("/api/v1/links").json()["items"]) == 5
+
+
+def test_metrics_carry_harvests_records_and_the_queue(db, hub_settings, hub, fabrique):
+    from prometheus_client.parser import text_string_to_metric_families
+
+    source_id = register(db.engine, fabrique.base_url)
+    harvest(db.engine, hub_settings)
+    families = {f.name: f for f in text_string_to_metric_families(hub.get("/metrics").text)}
+    harvests = [s for s in families["hub_harvests"].samples if s.labels.get("source") == str(source_id)]
+    assert harvests and harvests[0].labels["outcome"] == "ok"
+    assert any(s.labels.get("action") == "new" for s in families["hub_records"].samples)
+    assert "hub_harvest_duration_seconds" in families and "hub_harvest_queue_depth" in families
