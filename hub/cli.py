@@ -259,6 +259,45 @@ def cmd_worker(args: argparse.Namespace) -> None:
     asyncio.run(work())
 
 
+def cmd_export(args: argparse.Namespace) -> None:
+    from sqlmodel import Session
+
+    from hub.portability import export_lines
+
+    settings = _settings(args)
+    out = open(args.out, "wb") if args.out else sys.stdout.buffer  # noqa: SIM115
+    try:
+        with Session(_engine(settings)) as session:
+            for chunk in export_lines(session, settings):
+                out.write(chunk)
+        out.write(b"\n")
+    finally:
+        if args.out:
+            out.close()
+
+
+def cmd_import(args: argparse.Namespace) -> None:
+    import orjson
+
+    from hub.db import session_scope
+    from hub.portability import import_document
+
+    settings = _settings(args)
+    document = orjson.loads(Path(args.file).read_bytes())
+    with session_scope(_engine(settings)) as session:
+        counts = import_document(session, settings, document)
+    console.print(f"Imported {counts['place']} places, {counts['event']} events, {counts['person']} people.")
+
+
+def cmd_people_erase(args: argparse.Namespace) -> None:
+    from hub.db import session_scope
+    from hub.people.service import erase_person
+
+    with session_scope(_engine(_settings(args))) as session:
+        iri = erase_person(session, args.id)
+    console.print(f"Erased {iri}; hubs delete it on their next harvest.")
+
+
 def cmd_demo(args: argparse.Namespace) -> None:
     from hub.demo.run import run_demo
 
@@ -322,6 +361,19 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--concurrency", type=int, default=10)
     worker.add_argument("--name", default=None)
     worker.set_defaults(func=cmd_worker)
+
+    export = commands.add_parser("export", help="everything this instance holds, as one JSON-LD document")
+    export.add_argument("--out", help="file to write (default: standard output)")
+    export.set_defaults(func=cmd_export)
+    load = commands.add_parser("import", help="load an export into an empty instance")
+    load.add_argument("file")
+    load.set_defaults(func=cmd_import)
+    people = commands.add_parser("people", help="member profiles").add_subparsers(
+        dest="people_command", required=True
+    )
+    erase = people.add_parser("erase", help="erase a member (right to erasure); hubs get a tombstone")
+    erase.add_argument("id", help="local id or IRI of the person")
+    erase.set_defaults(func=cmd_people_erase)
 
     openapi = commands.add_parser("openapi", help="print the OpenAPI document")
     openapi.add_argument("--role", choices=["node", "hub"], default="node")

@@ -255,3 +255,27 @@ def test_metrics_carry_harvests_records_and_the_queue(db, hub_settings, hub, fab
     assert harvests and harvests[0].labels["outcome"] == "ok"
     assert any(s.labels.get("action") == "new" for s in families["hub_records"].samples)
     assert "hub_harvest_duration_seconds" in families and "hub_harvest_queue_depth" in families
+
+
+def test_harvested_records_are_served_under_the_hubs_own_ids(db, hub_settings, hub, fabrique):
+    register(db.engine, fabrique.base_url)
+    harvest(db.engine, hub_settings)
+    for path in ("/api/v1/places", "/api/v1/events"):
+        for item in hub.get(path).json()["items"]:
+            assert hub.get(f"{path}/{item['uid']}").json()["id"] == item["id"]
+
+
+def test_erased_member_disappears_from_the_node_and_then_from_the_hub(db, hub_settings, hub, fabrique):
+    from hub.people.service import erase_person
+
+    register(db.engine, fabrique.base_url)
+    harvest(db.engine, hub_settings)
+    [ines] = [p for p in hub.get("/api/v1/people").json()["items"] if p["display_name"] == "Inès Laforge"]
+    with fabrique.session() as session:
+        erase_person(session, ines["id"])
+    harvest(db.engine, hub_settings)
+    assert "Inès Laforge" not in hub.get("/api/v1/people").text
+    with Session(fabrique.engine) as session:
+        from hub.people.models import Person
+
+        assert session.exec(select(Person).where(Person.iri == ines["id"])).first() is None

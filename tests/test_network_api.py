@@ -9,13 +9,19 @@ import io
 from datetime import datetime, timedelta
 
 import icalendar
+import orjson
 import pytest
 import recurring_ical_events
 from fastapi.testclient import TestClient
+from sqlmodel import Session
 
 from hub.api.app import create_app
+from hub.db import session_scope
 from hub.demo.run import register_network
+from hub.federation.apply import content_hash
 from hub.federation.harvester import all_sources, harvest_many
+from hub.portability import export_lines, import_document
+from tests.conftest import open_store
 from tests.network import demo_network
 
 FOURNIL = "46.0512,1.8251"  # the village third place
@@ -190,3 +196,32 @@ def test_a_total_is_given_when_asked(hub, settings):
     page = hub.get("/api/v1/occurrences", params={**window, "limit": 5, "total": "true"}).json()
     assert page["total"] == len(everything) and len(page["items"]) == 5
     assert "total" not in hub.get("/api/v1/occurrences", params={"limit": 5}).json()
+
+
+def _published(client, headers) -> set[tuple[str, str]]:
+    found = set()
+    for path in ("/api/v1/places", "/api/v1/events", "/api/v1/people"):
+        cursor = None
+        while True:
+            params = {"limit": 500} | ({"cursor": cursor} if cursor else {})
+            page = client.get(path, params=params, headers=headers).json()
+            found |= {(item["id"], content_hash(item)) for item in page["items"]}
+            if not (cursor := page["next_cursor"]):
+                break
+    return found
+
+
+def test_export_then_import_into_an_empty_hub_gives_the_same_records(hub, db, tmp_path):
+    settings = db.settings(role="hub")
+    with Session(db.engine) as session:
+        exported = b"".join(export_lines(session, settings))
+    before = _published(hub, {})
+    for store in open_store(db.kind, tmp_path):
+        fresh_settings = store.settings(role="hub")
+        with session_scope(store.engine) as session:
+            counts = import_document(session, fresh_settings, orjson.loads(exported))
+        assert counts["event"] > 10 and counts["place"] == 5
+        with TestClient(create_app(fresh_settings, engine=store.engine)) as fresh:
+            assert _published(fresh, {}) == before
+            sources = fresh.get("/api/v1/sources").json()["items"]
+            assert len(sources) == 5 and all(s["records_held"] for s in sources)

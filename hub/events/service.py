@@ -182,7 +182,8 @@ def save_event(
     theme_docs = [concept_document(r, labels) for r in themes]
     audience_docs = [concept_document(r, labels) for r in audience]
     if origin is not None and origin.document is not None:
-        doc = origin.document
+        # The origin's document, under this instance's own id (its detail URL here).
+        doc = {**origin.document, "uid": event.id}
     else:
         doc = event_document(
             event,

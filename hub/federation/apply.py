@@ -116,8 +116,9 @@ def _concept_values(values: list) -> list[str]:
     return found
 
 
-def _input_of(kind: str, document: dict, source: Source) -> PlaceIn | EventIn | PersonIn:
-    """The API input a published document stands for (documents are our output shape)."""
+def input_of(kind: str, document: dict, place_iri: str | None = None) -> PlaceIn | EventIn | PersonIn:
+    """The API input a published document stands for (documents are our output shape); an
+    event that names no place is at `place_iri` (a calendar registered for one place)."""
     if kind == "place":
         keys = (
             "name",
@@ -132,7 +133,7 @@ def _input_of(kind: str, document: dict, source: Source) -> PlaceIn | EventIn | 
         )
         return PlaceIn.model_validate({k: document[k] for k in keys if k in document})
     if kind == "event":
-        return EventIn.model_validate(_event_input(document, source))
+        return EventIn.model_validate(_event_input(document, place_iri))
     levels = {v["field"]: v["level"] for v in document.get("visibility", []) if isinstance(v, dict)}
     fields = [
         f for f in ("display_name", "bio", "skills", "badges", "places", "links", "contact") if f in document
@@ -148,7 +149,7 @@ def _input_of(kind: str, document: dict, source: Source) -> PlaceIn | EventIn | 
     return PersonIn.model_validate(data)
 
 
-def _event_input(document: dict, source: Source) -> dict:
+def _event_input(document: dict, place_iri: str | None) -> dict:
     keys = (
         "title",
         "description",
@@ -177,8 +178,8 @@ def _event_input(document: dict, source: Source) -> dict:
         data["place"] = place["id"]
     elif isinstance(place, str):
         data["place"] = place
-    elif source.place_iri:
-        data["place"] = source.place_iri
+    elif place_iri:
+        data["place"] = place_iri
     data["themes"] = _concept_values(document.get("themes", []))
     data["audience"] = _concept_values(document.get("audience", []))
     return data
@@ -231,7 +232,7 @@ def _upsert(
     if existing is not None and _older(document, existing):
         return "unchanged"
     try:
-        data = _input_of(record.kind, document, source)
+        data = input_of(record.kind, document, source.place_iri)
     except ValidationError as exc:
         raise Refused(_validation_reason(exc)) from exc
     origin = Origin(

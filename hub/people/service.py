@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import orjson
 from sqlalchemy import exists
 from sqlmodel import Session, col, delete, func, select
@@ -52,8 +54,11 @@ def _place_iris(session: Session, refs: list[str]) -> list[str]:
     return iris
 
 
-def publish(session: Session, person: Person, origin: Origin | None = None) -> None:
+def publish(
+    session: Session, person: Person, origin: Origin | None = None, *, updated_at: datetime | None = None
+) -> None:
     """Recompute what each audience sees of `person` and log the change."""
+    person.updated_at = updated_at or (origin.updated if origin else None) or utcnow()
     skill_rows = session.exec(
         select(PersonSkill).where(PersonSkill.person_id == person.id).order_by(col(PersonSkill.id))
     ).all()
@@ -76,7 +81,6 @@ def publish(session: Session, person: Person, origin: Origin | None = None) -> N
     person.places_audience = widest_audience(person, "places")
     person.search_text = _search_text(person, "public", skills)
     person.search_network = _search_text(person, "network", skills)
-    person.updated_at = (origin.updated if origin else None) or utcnow()
     session.add(person)
     session.flush()
     # A profile nobody may see is, for the network, deleted: hubs drop it.
@@ -163,6 +167,15 @@ def withdraw_consent(session: Session, person_id: str) -> Person:
         person.consent_withdrawn_at = utcnow()
     publish(session, person)
     return person
+
+
+def erase_person(session: Session, ref: str) -> str:
+    """Right to erasure: every trace of the member goes, and hubs get a tombstone. Returns the IRI."""
+    person = session.get(Person, ref) or session.exec(select(Person).where(Person.iri == ref)).first()
+    if person is None:
+        raise NotFound(f"no person {ref!r}")
+    delete_person(session, person.id)
+    return person.iri
 
 
 def delete_person(session: Session, person_id: str) -> None:

@@ -81,7 +81,11 @@ def save_place(session: Session, place: Place, data: PlaceIn, origin: Origin | N
     ]
     session.add_all(equipment)
     place.mark_origin(origin)
-    document = origin.document if origin and origin.document else place_document(place, equipment)
+    if origin and origin.document:
+        # The origin's document, under this instance's own id (its detail URL here).
+        document = {**origin.document, "uid": place.id}
+    else:
+        document = place_document(place, equipment)
     place.doc = orjson.dumps(place.with_provenance(document)).decode()
     record_change(session, "place", place.iri)
     return place
