@@ -253,7 +253,10 @@ def cmd_worker(args: argparse.Namespace) -> None:
     async def work() -> None:
         async with app.open_async():
             await app.run_worker_async(
-                queues=["harvest", "schedule"], concurrency=args.concurrency, name=args.name
+                queues=["harvest", "schedule"],
+                concurrency=args.concurrency,
+                name=args.name,
+                update_heartbeat_interval=args.heartbeat,
             )
 
     asyncio.run(work())
@@ -360,6 +363,7 @@ def build_parser() -> argparse.ArgumentParser:
     worker = commands.add_parser("worker", help="run harvest jobs from the PostgreSQL queue")
     worker.add_argument("--concurrency", type=int, default=10)
     worker.add_argument("--name", default=None)
+    worker.add_argument("--heartbeat", type=float, default=10, help="seconds between the worker's heartbeats")
     worker.set_defaults(func=cmd_worker)
 
     export = commands.add_parser("export", help="everything this instance holds, as one JSON-LD document")

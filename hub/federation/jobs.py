@@ -19,6 +19,7 @@ from hub.settings import Settings
 
 log = logging.getLogger(__name__)
 SCHEDULER_TICK_SECONDS = 30
+STALLED_SECONDS = 30  # a worker silent this long (it beats every 10 s) is taken for dead
 
 
 async def harvest_job(engine: Engine, settings: Settings, source_id: int) -> SourceReport:
@@ -64,6 +65,7 @@ def procrastinate_app(engine: Engine, settings: Settings):
     @app.periodic(cron="* * * * *", periodic_id="schedule")
     @app.task(name="schedule_harvests", queue="schedule", queueing_lock="schedule_harvests")
     async def schedule_harvests(timestamp: int) -> int:
+        await rescue_stalled(app)
         due = await asyncio.to_thread(due_sources, engine)
         for source_id in due:
             await defer_harvest(app, source_id)
@@ -83,6 +85,30 @@ async def defer_harvest(app, source_id: int) -> bool:
     except AlreadyEnqueued:
         return False
     return True
+
+
+async def rescue_stalled(app, *, seconds_since_heartbeat: float = STALLED_SECONDS) -> int:
+    """Put back in the queue the harvests of workers that died mid-job (no heartbeat for a while):
+    another worker takes them up from the source's last applied page. Returns how many.
+
+    When a fresh harvest of that source is already queued, the dead one is closed as failed
+    instead: the queued one does the work."""
+    from procrastinate.exceptions import UniqueViolation
+    from procrastinate.jobs import Status
+
+    stalled = await app.job_manager.get_stalled_jobs(
+        task_name="harvest_source", seconds_since_heartbeat=seconds_since_heartbeat
+    )
+    for job in stalled:
+        source_id = job.task_kwargs.get("source_id")
+        log.warning(
+            "harvest job %s of a dead worker goes back to the queue", job.id, extra={"source_id": source_id}
+        )
+        try:
+            await app.job_manager.retry_job(job)
+        except UniqueViolation:
+            await app.job_manager.finish_job(job, status=Status.FAILED, delete_job=False)
+    return len(stalled)
 
 
 def apply_queue_schema(engine: Engine, schema: str | None) -> bool:
