@@ -61,6 +61,13 @@ def cmd_db_upgrade(args: argparse.Namespace) -> None:
     )
 
 
+def cmd_db_new_epoch(args: argparse.Namespace) -> None:
+    from hub.migrate import new_feed_epoch
+
+    new_feed_epoch(_engine(_settings(args)))
+    console.print("The change feed has a new epoch: hubs harvesting this instance will resync.")
+
+
 def cmd_tokens_create(args: argparse.Namespace) -> None:
     from hub.auth.tokens import create_token
     from hub.db import session_scope
@@ -323,6 +330,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     db = commands.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", help="apply migrations, load the thesauri").set_defaults(func=cmd_db_upgrade)
+    db.add_parser("new-epoch", help="after a restore: make hubs that harvest this one resync").set_defaults(
+        func=cmd_db_new_epoch
+    )
 
     tokens = commands.add_parser("tokens", help="bearer tokens").add_subparsers(
         dest="tokens_command", required=True

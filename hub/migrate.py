@@ -11,7 +11,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
 from hub.db import session_scope
-from hub.federation.feed import ensure_feed_epoch
+from hub.federation.feed import ensure_feed_epoch, reset_feed_epoch
 from hub.federation.jobs import apply_queue_schema
 from hub.vocabulary.thesaurus import load_thesauri
 
@@ -34,6 +34,12 @@ def alembic_config(connection=None, schema: str | None = None) -> Config:
     return config
 
 
+def new_feed_epoch(engine: Engine) -> None:
+    """Give the change feed a new epoch after a restore: hubs harvesting this instance resync."""
+    with session_scope(engine) as session:
+        reset_feed_epoch(session)
+
+
 def upgrade(engine: Engine, schema: str | None = None) -> int:
     """Bring the database to the head revision (and procrastinate's queue on PostgreSQL), then
     (re)load the bundled thesauri if they changed."""
@@ -52,8 +58,18 @@ def revision(engine: Engine, message: str, schema: str | None = None) -> None:
 
 
 def at_head(engine: Engine) -> bool:
-    """Whether the database is at the head revision (readiness)."""
+    """Whether the database is at the head revision of this code."""
     with engine.connect() as connection:
         current = MigrationContext.configure(connection).get_current_heads()
     head = ScriptDirectory.from_config(alembic_config()).get_heads()
     return set(current) == set(head)
+
+
+def schema_is_usable(engine: Engine) -> bool:
+    """Ready to serve: at this code's head, or ahead of it (migrations are additive: during an
+    upgrade, or after a rollback, the older processes keep serving on the newer schema)."""
+    with engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    script = ScriptDirectory.from_config(alembic_config())
+    known = {revision.revision for revision in script.walk_revisions()}
+    return bool(current) and (current == set(script.get_heads()) or not current <= known)

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from hub.api.problems import problem_response
 from hub.errors import PROBLEM_BASE
 from hub.federation.harvester import due_sources
-from hub.migrate import at_head
+from hub.migrate import schema_is_usable
 from hub.observability import QUEUE_DEPTH
 
 router = APIRouter(tags=["operations"], include_in_schema=False)
@@ -28,8 +28,8 @@ def _ready(engine: Engine) -> str | None:
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
-        if not at_head(engine):
-            return "the database is not at the latest migration: run `hub db upgrade`"
+        if not schema_is_usable(engine):
+            return "the database is behind this code's migrations: run `hub db upgrade`"
     except Exception as exc:
         return f"the database does not answer ({type(exc).__name__})"
     return None
