@@ -141,8 +141,9 @@ def import_document(session: Session, settings: Settings, document: dict) -> dic
     """Load an export into an empty instance. Returns how many records of each kind."""
     if document.get("type") != "Export" or document.get("version") != EXPORT_VERSION:
         raise InvalidInput("file", f"not an export of version {EXPORT_VERSION} of this software")
-    if session.exec(select(Event.id)).first() or session.exec(select(Place.id)).first():
-        raise InvalidInput("file", "this instance already holds records: import into an empty one")
+    for table in (Source, Place, Event, Person):
+        if session.exec(select(table)).first() is not None:
+            raise InvalidInput("file", "this instance already holds sources or records: use an empty one")
     sources = {}
     for data in document.get("sources", []):
         source = Source(**{k: data.get(k) for k in SOURCE_FIELDS if k in data})
