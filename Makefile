@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat constraints.txt pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install demo test lint lock openapi
+.PHONY: install demo test lint lock openapi chromium
 
 $(STAMP): constraints.txt pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || (echo "Python 3.11+ is needed" && exit 1)
@@ -18,7 +18,13 @@ install: $(STAMP)
 demo: install
 	$(BIN)/hub demo
 
-test: install
+# The browser tests drive the system's Chromium; every machine starts without it.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "Installing Chromium (Debian packages chromium, chromium-driver)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; }
+
+test: install chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -n 2 --dist loadgroup

@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
+from fastapi.staticfiles import StaticFiles
 
 from hub import __version__
 from hub.api import (
@@ -31,6 +32,9 @@ from hub.federation.jobs import run_in_process
 from hub.horizon import roll_if_due
 from hub.observability import RequestContext, configure_logging
 from hub.settings import Settings
+from hub.web import embed as web_embed
+from hub.web import pages as web_pages
+from hub.web.templating import STATIC
 
 log = logging.getLogger(__name__)
 HORIZON_CHECK_SECONDS = 3600
@@ -93,6 +97,9 @@ def create_app(settings: Settings, *, engine=None) -> FastAPI:
     app.add_middleware(RequestContext)
     for module in (health, places, events, people, vocabulary, feeds, federation):
         app.include_router(module.router)
+    app.include_router(web_pages.router)
+    app.include_router(web_embed.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     if settings.role == "hub":
         app.include_router(sources.router)
         app.include_router(links.router)

@@ -1,0 +1,1 @@
+"""What people read: server-rendered pages and the embeddable agenda, French by default."""
