@@ -27,6 +27,7 @@ from hub.api import (
     stats,
     vocabulary,
 )
+from hub.api.cache import ReadCache
 from hub.db import make_engine
 from hub.federation.jobs import run_in_process
 from hub.horizon import roll_if_due
@@ -82,6 +83,7 @@ def create_app(settings: Settings, *, engine=None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.database_url, settings.database_schema)
+    app.state.read_cache = ReadCache()
     app.state.read_engine = (
         make_engine(settings.database_url, writer=False) if settings.is_sqlite else app.state.engine
     )

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 from fastapi import Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import text
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from hub import geo
@@ -22,18 +25,40 @@ from hub.people.visibility import Audience
 from hub.query import Near, parse_near
 from hub.settings import Settings
 
+T = TypeVar("T")
 
-def get_settings(request: Request) -> Settings:
+
+# Dependencies that do no I/O are `async def`: FastAPI runs them inline instead of handing
+# each one to the thread pool (a hop per dependency costs more than the work).
+
+
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_session(request: Request) -> Iterator[Session]:
+@contextmanager
+def read_session(engine: Engine) -> Iterator[Session]:
     """A session for reading. On PostgreSQL a read gets a time budget: a query too wide for it
     ends in a problem document asking to narrow it, not in a timeout of the client."""
-    with Session(request.app.state.read_engine, expire_on_commit=False) as session:
+    with Session(engine, expire_on_commit=False) as session:
         if session.get_bind().dialect.name == "postgresql":
             session.execute(text(f"SET LOCAL statement_timeout = {READ_BUDGET_MS}"))
         yield session
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    with read_session(request.app.state.read_engine) as session:
+        yield session
+
+
+async def in_read_session(request: Request, work: Callable[[Session], T]) -> T:
+    """Run `work` with a read session in the thread pool: one hop for a whole read."""
+
+    def run() -> T:
+        with read_session(request.app.state.read_engine) as session:
+            return work(session)
+
+    return await run_in_threadpool(run)
 
 
 def get_write_session(request: Request) -> Iterator[Session]:
@@ -51,23 +76,27 @@ WriteSessionDep = Annotated[Session, Depends(get_write_session)]
 bearer = HTTPBearer(auto_error=False, description="Token issued by `hub tokens create`")
 
 
-def get_scopes(
-    session: SessionDep,
+async def get_scopes(
+    request: Request,
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> set[str]:
-    return scopes_of(session, credentials.credentials if credentials else None, settings.admin_token)
+    if credentials is None:
+        return set()
+    return await in_read_session(
+        request, lambda session: scopes_of(session, credentials.credentials, settings.admin_token)
+    )
 
 
 ScopesDep = Annotated[set[str], Depends(get_scopes)]
 
 
-def _writer(scopes: ScopesDep) -> set[str]:
+async def _writer(scopes: ScopesDep) -> set[str]:
     require(scopes, "write")
     return scopes
 
 
-def _admin(scopes: ScopesDep) -> set[str]:
+async def _admin(scopes: ScopesDep) -> set[str]:
     require(scopes, "admin")
     return scopes
 
@@ -76,7 +105,7 @@ Writer = Annotated[set[str], Depends(_writer)]
 Admin = Annotated[set[str], Depends(_admin)]
 
 
-def get_audience(scopes: ScopesDep) -> Audience:
+async def get_audience(scopes: ScopesDep) -> Audience:
     """A hub holding a token this node issued reads network fields; everyone else, public ones."""
     return "network" if scopes & {"harvest", "admin"} else "public"
 
@@ -90,7 +119,7 @@ class PageParams:
     cursor: str | None
 
 
-def get_page(
+async def get_page(
     settings: SettingsDep,
     limit: Annotated[int | None, Query(ge=1, le=5000, description="Items per page")] = None,
     cursor: Annotated[
@@ -123,7 +152,7 @@ def parse_date_param(raw: str, field: str, settings: Settings, *, end: bool = Fa
         raise InvalidInput(field, f"not an ISO 8601 date or date-time: {exc}", location="query") from exc
 
 
-def get_near(
+async def get_near(
     near: Annotated[
         str | None,
         Query(
@@ -141,7 +170,7 @@ def get_near(
 NearDep = Annotated[Near | None, Depends(get_near)]
 
 
-def get_event_filters(
+async def get_event_filters(
     settings: SettingsDep,
     start: Annotated[str | None, Query(max_length=40, pattern=DATE_PATTERN, description=DATE_HELP)] = None,
     end: Annotated[
@@ -189,7 +218,7 @@ def get_event_filters(
 EventFiltersDep = Annotated[EventFilters, Depends(get_event_filters)]
 
 
-def get_upcoming_filters(settings: SettingsDep, filters: EventFiltersDep) -> EventFilters:
+async def get_upcoming_filters(settings: SettingsDep, filters: EventFiltersDep) -> EventFilters:
     """The same filters, with `start` defaulting to the beginning of today (in the instance's zone)."""
     if filters.start is None:
         filters.start = parse_bound(datetime.now(settings.zone).date().isoformat(), settings.zone)

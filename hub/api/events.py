@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
+from sqlmodel import Session
 
+from hub.api.cache import cached_read
 from hub.api.deps import (
     EventFiltersDep,
     PageDep,
@@ -24,13 +26,16 @@ router = APIRouter(tags=["events"], responses=problem_responses(422))
 
 
 @router.get("/api/v1/events", response_model=EventList, summary="List events (series)")
-def list_events(
-    request: Request, session: SessionDep, page: PageDep, filters: EventFiltersDep, total: TotalDep = False
+async def list_events(
+    request: Request, page: PageDep, filters: EventFiltersDep, total: TotalDep = False
 ) -> Response:
-    result = queries.list_events(session, filters, limit=page.limit, cursor=page.cursor, with_total=total)
-    merged = merged_documents(session, result.items)
-    docs = (merged.get(e.id) or e.doc for e in result.items)
-    return read_response(request, list_body(docs, result.next_cursor, result.total))
+    def read(session: Session) -> bytes:
+        result = queries.list_events(session, filters, limit=page.limit, cursor=page.cursor, with_total=total)
+        merged = merged_documents(session, result.items)
+        docs = (merged.get(e.id) or e.doc for e in result.items)
+        return list_body(docs, result.next_cursor, result.total)
+
+    return read_response(request, await cached_read(request, "public", read))
 
 
 @router.get(
@@ -38,14 +43,16 @@ def list_events(
     response_model=OccurrenceList,
     summary="List occurrences, recurring events expanded, sorted by start (from today by default)",
 )
-def list_occurrences(
-    request: Request, session: SessionDep, page: PageDep, filters: UpcomingFiltersDep, total: TotalDep = False
+async def list_occurrences(
+    request: Request, page: PageDep, filters: UpcomingFiltersDep, total: TotalDep = False
 ) -> Response:
-    result = queries.list_occurrences(
-        session, filters, limit=page.limit, cursor=page.cursor, with_total=total
-    )
-    body = list_body((o.to_json() for o in result.items), result.next_cursor, result.total)
-    return read_response(request, body)
+    def read(session: Session) -> bytes:
+        result = queries.list_occurrences(
+            session, filters, limit=page.limit, cursor=page.cursor, with_total=total
+        )
+        return list_body((o.to_json() for o in result.items), result.next_cursor, result.total)
+
+    return read_response(request, await cached_read(request, "public", read))
 
 
 @router.get(

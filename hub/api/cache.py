@@ -1,0 +1,67 @@
+"""Answers to identical reads, reused while the data they come from has not changed.
+
+Partner sites ask the same few questions over and over (the agenda of a region, its feed).
+An answer is kept with the data version it was computed at: the last change of the change
+log and the last roll of the occurrence horizon. Any write, any harvested change, moves the
+version on, so a cached answer is never stale; checking the version is one indexed query.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from datetime import date
+
+from fastapi import Request
+from sqlalchemy import text
+from sqlmodel import Session
+
+from hub.api.deps import in_read_session
+
+VERSION_QUERY = text(
+    "SELECT (SELECT max(seq) FROM change), (SELECT value FROM feedstate WHERE key = 'horizon_rolled_at')"
+)
+
+
+class ReadCache:
+    def __init__(self, entries: int = 512) -> None:
+        self.entries = entries
+        self._store: OrderedDict[tuple, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> bytes | None:
+        with self._lock:
+            body = self._store.get(key)
+            if body is not None:
+                self._store.move_to_end(key)
+            return body
+
+    def put(self, key: tuple, body: bytes) -> None:
+        with self._lock:
+            self._store[key] = body
+            self._store.move_to_end(key)
+            while len(self._store) > self.entries:
+                self._store.popitem(last=False)
+
+
+def data_version(session: Session) -> tuple:
+    return tuple(session.execute(VERSION_QUERY).one())
+
+
+async def cached_read(request: Request, audience: str, work: Callable[[Session], bytes]) -> bytes:
+    """The answer to this read: from the cache when the data has not changed, else computed."""
+    cache: ReadCache = request.app.state.read_cache
+    # "From today" answers change at midnight, hence the date in the key.
+    query = tuple(sorted(request.query_params.multi_items()))
+    base = (request.url.path, query, audience, date.today().isoformat())
+
+    def read(session: Session) -> bytes:
+        key = (*base, data_version(session))
+        body = cache.get(key)
+        if body is None:
+            body = work(session)
+            cache.put(key, body)
+        return body
+
+    return await in_read_session(request, read)
