@@ -11,6 +11,10 @@ from hub.records import utcnow
 
 
 class Change(SQLModel, table=True):
+    # Never reuse a number (SQLite would reuse the highest one after a delete): a record changed
+    # twice in a row must get a new sequence, or a hub past the first would miss the second.
+    __table_args__ = {"sqlite_autoincrement": True}
+
     seq: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=16)
     iri: str = Field(max_length=500, unique=True)

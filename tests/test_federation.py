@@ -279,3 +279,21 @@ def test_erased_member_disappears_from_the_node_and_then_from_the_hub(db, hub_se
         from hub.people.models import Person
 
         assert session.exec(select(Person).where(Person.iri == ines["id"])).first() is None
+
+
+def test_a_record_changed_twice_in_a_row_reaches_a_hub_each_time(fabrique):
+    with TestClient(create_app(fabrique.settings, engine=fabrique.engine)) as node:
+        cursor = node.get("/api/v1/changes").json()["next_cursor"]
+        headers = {"Authorization": f"Bearer {fabrique.harvest_token()}"}
+        for title in ("Premier titre", "Second titre"):
+            with fabrique.session() as session:
+                from hub.events.service import get_event
+
+                event = get_event(session, fabrique.ids["colunch"])
+                event.title = title
+                from hub.changes import record_change
+
+                record_change(session, "event", event.iri)
+            page = node.get("/api/v1/changes", params={"since": cursor}, headers=headers).json()
+            assert [item["id"] for item in page["items"]] == [event.iri]
+            cursor = page["next_cursor"]

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
+from sqlmodel import Session
 
-from hub.api.deps import EventFiltersDep, SessionDep, SettingsDep, UpcomingFiltersDep
+from hub.api.cache import cached_read
+from hub.api.deps import EventFiltersDep, SettingsDep, UpcomingFiltersDep
 from hub.api.problems import problem_responses
 from hub.api.responses import read_response
 from hub.calendar.ics import build_calendar
@@ -32,15 +34,17 @@ FEED_CACHE = "public, max-age=300"
     },
     summary="iCalendar feed of the events matching the filters",
 )
-def events_ics(
+async def events_ics(
     request: Request,
-    session: SessionDep,
     settings: SettingsDep,
     filters: EventFiltersDep,
     limit: Annotated[int, Query(ge=1, le=5000, description="Most series in the feed")] = 1000,
 ) -> Response:
-    items = feed_events(session, filters, limit=limit)
-    body = build_calendar(items, name=settings.name, zone=settings.zone, now=utcnow())
+    def read(session: Session) -> bytes:
+        items = feed_events(session, filters, limit=limit)
+        return build_calendar(items, name=settings.name, zone=settings.zone, now=utcnow())
+
+    body = await cached_read(request, "public", read)
     return read_response(
         request,
         body,
@@ -61,20 +65,22 @@ def events_ics(
     },
     summary="RSS feed of the occurrences matching the filters",
 )
-def events_rss(
+async def events_rss(
     request: Request,
-    session: SessionDep,
     settings: SettingsDep,
     filters: UpcomingFiltersDep,
     lang: Literal["fr", "en"] = "fr",
     limit: Annotated[int, Query(ge=1, le=500, description="Most items in the feed")] = 100,
 ) -> Response:
-    items = feed_items(session, filters, limit=limit, fallback_link=f"{settings.base_url}/events")
-    body = build_rss(
-        items,
-        title=settings.name,
-        link=settings.base_url,
-        self_link=str(request.url),
-        language=lang,
-    )
+    def read(session: Session) -> bytes:
+        items = feed_items(session, filters, limit=limit, fallback_link=f"{settings.base_url}/events")
+        return build_rss(
+            items,
+            title=settings.name,
+            link=settings.base_url,
+            self_link=str(request.url),
+            language=lang,
+        )
+
+    body = await cached_read(request, "public", read)
     return read_response(request, body, media_type=RSS_TYPE, cache=FEED_CACHE)

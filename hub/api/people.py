@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
+from sqlmodel import Session
 
+from hub.api.cache import cached_read
 from hub.api.deps import AudienceDep, NearDep, PageDep, SessionDep, SettingsDep, Writer, WriteSessionDep
 from hub.api.problems import problem_responses
 from hub.api.responses import created, list_body, ok, read_response
@@ -25,9 +27,8 @@ router = APIRouter(prefix="/api/v1/people", tags=["people"], responses=problem_r
 
 
 @router.get("", response_model=PersonList, summary="List consented profiles")
-def list_people(
+async def list_people(
     request: Request,
-    session: SessionDep,
     audience: AudienceDep,
     page: PageDep,
     skill: Annotated[
@@ -38,11 +39,14 @@ def list_people(
     q: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
     near: NearDep = None,
 ) -> Response:
-    result = service.list_people(
-        session, audience, limit=page.limit, cursor=page.cursor, skill=skill, place=place, q=q, near=near
-    )
-    docs = (service.person_json(p, audience) or "{}" for p in result.items)
-    return read_response(request, list_body(docs, result.next_cursor))
+    def read(session: Session) -> bytes:
+        result = service.list_people(
+            session, audience, limit=page.limit, cursor=page.cursor, skill=skill, place=place, q=q, near=near
+        )
+        docs = (service.person_json(p, audience) or "{}" for p in result.items)
+        return list_body(docs, result.next_cursor)
+
+    return read_response(request, await cached_read(request, audience, read))
 
 
 @router.get(

@@ -39,6 +39,7 @@ def upgrade() -> None:
         sa.Column("changed_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("seq", name=op.f("pk_change")),
         sa.UniqueConstraint("iri", name=op.f("uq_change_iri")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("change", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_change_changed_at"), ["changed_at"], unique=False)
