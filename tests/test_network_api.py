@@ -225,3 +225,10 @@ def test_export_then_import_into_an_empty_hub_gives_the_same_records(hub, db, tm
             assert _published(fresh, {}) == before
             sources = fresh.get("/api/v1/sources").json()["items"]
             assert len(sources) == 5 and all(s["records_held"] for s in sources)
+
+
+def test_an_event_shared_by_two_places_is_listed_at_each(hub):
+    for name in ("La Fabrique du Bocage", "L'Escale Coworking"):
+        [place] = [p for p in _items(hub, "/api/v1/places") if p["name"] == name]
+        titles = [e["title"] for e in _items(hub, "/api/v1/events", place=place["uid"])]
+        assert titles.count("Forum des tiers-lieux du bocage") == 1, name

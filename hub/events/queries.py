@@ -11,9 +11,10 @@ from sqlmodel import Session, col, select
 
 from hub.errors import InvalidInput
 from hub.events.documents import occurrence_json
-from hub.events.models import Event, EventConcept, Occurrence
+from hub.events.models import Event, EventConcept, EventOrganizer, Occurrence
 from hub.pagination import decode_cursor
 from hub.places.models import Place
+from hub.places.service import find_place
 from hub.query import Near, Page, after, count_of, near_condition, page_of
 from hub.text import search_terms
 from hub.vocabulary.thesaurus import resolve, with_narrower
@@ -52,7 +53,11 @@ def event_conditions(session: Session, f: EventFilters) -> list[ColumnElement[bo
     """
     conditions: list[ColumnElement[bool]] = [col(Event.canonical_id).is_(None)]
     if f.place:
-        conditions.append((Event.place_id == f.place) | (Event.place_iri == f.place))
+        # At the place, or organized by it (an event shared by several places is listed at each).
+        found = find_place(session, f.place)
+        iri = found.iri if found else f.place
+        organized = exists().where(EventOrganizer.event_id == Event.id, EventOrganizer.place_iri == iri)
+        conditions.append((Event.place_iri == iri) | organized)
     if f.region:
         conditions.append(Place.region == f.region)
     if f.department:
