@@ -16,7 +16,9 @@ SCREENSHOTS = Path(__file__).resolve().parent / "artifacts" / "screenshots"
 def chromium_path() -> str:
     path = shutil.which("chromium") or shutil.which("chromium-browser")
     if path is None:
-        pytest.fail("Chromium is not installed: `make test` installs the Debian packages chromium and chromium-driver")
+        pytest.fail(
+            "Chromium is not installed: `make test` installs the Debian packages chromium, chromium-driver"
+        )
     return path
 
 
@@ -36,7 +38,9 @@ def serious_violations(page) -> list[dict]:
     """axe-core's serious and critical violations (WCAG 2.1 A and AA) on the page."""
     from axe_playwright_python.sync_playwright import Axe
 
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}})
+    results = Axe().run(
+        page, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+    )
     return [v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
 
 

@@ -123,6 +123,25 @@ def client(app) -> Iterator[TestClient]:
         yield test_client
 
 
+@pytest.fixture(scope="module")
+def network(tmp_path_factory):
+    """The demo network (four nodes and a calendar-only place) served on 127.0.0.1 for a module."""
+    from tests.network import demo_network
+
+    with demo_network(tmp_path_factory.mktemp("network")) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def chromium_browser(store):
+    """Headless Chromium, once per module and database. Launched after the store exists:
+    migrating PostgreSQL runs an event loop, which Playwright's sync API forbids in its thread."""
+    from tests.browser import browser
+
+    with browser() as launched:
+        yield launched
+
+
 @pytest.fixture
 def writer() -> dict[str, str]:
     """Headers of a client allowed to write."""

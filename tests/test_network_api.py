@@ -22,15 +22,8 @@ from hub.federation.apply import content_hash
 from hub.federation.harvester import all_sources, harvest_many
 from hub.portability import export_lines, import_document
 from tests.conftest import open_store
-from tests.network import demo_network
 
 FOURNIL = "46.0512,1.8251"  # the village third place
-
-
-@pytest.fixture(scope="module")
-def network(tmp_path_factory):
-    with demo_network(tmp_path_factory.mktemp("network")) as running:
-        yield running
 
 
 @pytest.fixture

@@ -33,8 +33,7 @@ from hub.federation.jobs import run_in_process
 from hub.horizon import roll_if_due
 from hub.observability import RequestContext, configure_logging
 from hub.settings import Settings
-from hub.web import embed as web_embed
-from hub.web import pages as web_pages
+from hub.web import agenda, directory, embed, event, figures
 from hub.web.templating import STATIC
 
 log = logging.getLogger(__name__)
@@ -99,8 +98,8 @@ def create_app(settings: Settings, *, engine=None) -> FastAPI:
     app.add_middleware(RequestContext)
     for module in (health, places, events, people, vocabulary, feeds, federation):
         app.include_router(module.router)
-    app.include_router(web_pages.router)
-    app.include_router(web_embed.router)
+    for web in (agenda, event, directory, figures, embed):
+        app.include_router(web.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     if settings.role == "hub":
         app.include_router(sources.router)

@@ -1,0 +1,167 @@
+"""The agenda page: upcoming events as a list, a week or a month, with the network's filters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import orjson
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from hub import geo
+from hub.api.deps import SessionDep, SettingsDep, parse_date_param
+from hub.errors import HubError, InvalidInput
+from hub.events.queries import EventFilters, OccurrenceRow, list_occurrences
+from hub.places.models import Place
+from hub.web.i18n import translator
+from hub.web.site import RADII, Ask, Theme, all_places, geography, near_options, render_page, theme_tree
+from hub.web.words import Words
+
+router = APIRouter(include_in_schema=False)
+
+VIEWS = ("list", "week", "month")
+
+
+def _event_filters(ask: Ask) -> EventFilters:
+    start, end = ask.get("start", 40), ask.get("end", 40)
+    filters = EventFilters(
+        start=parse_date_param(start, "start", ask.settings) if start else None,
+        end=parse_date_param(end, "end", ask.settings, end=True) if end else None,
+        place=ask.get("place", 500),
+        region=ask.code("region", geo.REGIONS),
+        department=ask.code("department", geo.DEPARTMENTS),
+        theme=ask.get("theme"),
+        q=ask.get("q"),
+        near=ask.near(),
+    )
+    if filters.start and filters.end and filters.end <= filters.start:
+        raise InvalidInput("end", "must be after start", location="query")
+    return filters
+
+
+@dataclass
+class Slot:
+    """One occurrence, ready to show."""
+
+    event_id: str
+    title: str
+    start: datetime
+    end: datetime
+    all_day: bool
+    cancelled: bool
+    online: bool
+    place_id: str | None = None
+    place_name: str | None = None
+    location: str | None = None
+    themes: list[str] = field(default_factory=list)
+
+
+def slot(row: OccurrenceRow, words: Words, ask: Ask, by_iri: dict[str, Place]) -> Slot:
+    summary = orjson.loads(row.summary)
+    place = summary.get("place") or {}
+    local = by_iri.get(place.get("id", ""))
+    name = place.get("name") or (local.name if local else None)
+    location = summary.get("location") or {}
+    where = ", ".join(filter(None, [location.get("name"), (location.get("address") or {}).get("city")]))
+    return Slot(
+        event_id=row.event_id,
+        title=row.title,
+        start=row.start_utc.astimezone(ask.zone),
+        end=row.end_utc.astimezone(ask.zone),
+        all_day=row.all_day,
+        cancelled=row.status == "cancelled",
+        online=summary.get("attendance_mode") in ("online", "mixed") or row.status == "moved_online",
+        place_id=local.id if local else None,
+        place_name=name,
+        # A calendar's LOCATION often just names the place: then the event is at the place.
+        location=where if where and not (name and name in where) else None,
+        themes=[words.label(c) for c in summary.get("themes") or []],
+    )
+
+
+def by_day(slots: list[Slot], days: list[date] | None = None) -> list[tuple[date, list[Slot]]]:
+    grouped: dict[date, list[Slot]] = {d: [] for d in days or []}
+    for slot in slots:
+        grouped.setdefault(slot.start.date(), []).append(slot)
+    return sorted(grouped.items())
+
+
+def _period(view: str, anchor: date) -> tuple[date, date, date, date]:
+    """First and last-exclusive day of the week or month around `anchor`, and the previous and
+    next anchors."""
+    if view == "week":
+        first = anchor - timedelta(days=anchor.weekday())
+        return first, first + timedelta(days=7), first - timedelta(days=7), first + timedelta(days=7)
+    first = anchor.replace(day=1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    return first, following, (first - timedelta(days=1)).replace(day=1), following
+
+
+def _theme_groups(themes: list[Theme]) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Theme options grouped under their top concept, narrower ones indented."""
+    groups: list[tuple[str, list[tuple[str, str]]]] = []
+    for theme in themes:
+        if theme.depth == 0:
+            groups.append((theme.label, []))
+        groups[-1][1].append((theme.id, "– " * theme.depth + theme.label))
+    return groups
+
+
+@router.get("/")
+def agenda(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    ask = Ask.of(request, settings)
+    t, words = translator(ask.lang), Words(ask.lang, ask.zone)
+    view = ask.values.get("view") if ask.values.get("view") in VIEWS else "list"
+    places = all_places(session, settings)
+    by_iri = {p.iri: p for p in places}
+    context: dict = {"view": view, "days": [], "error": None, "next_cursor": None, "truncated": False}
+    try:
+        filters = _event_filters(ask)
+        if view == "list":
+            if filters.start is None:
+                filters.start = ask.midnight(ask.today())
+            limit, cursor = settings.page_size_default, ask.get("cursor", 500)
+        else:
+            anchor = filters.start.astimezone(ask.zone).date() if filters.start else ask.today()
+            first, after_last, previous, following = _period(view, anchor)
+            filters.start, filters.end = ask.midnight(first), ask.midnight(after_last)
+            limit, cursor = settings.page_size_max, None
+            context.update(
+                heading=t("agenda.week_of", day=words.date(first)) if view == "week" else words.month(first),
+                previous_url=ask.here(start=previous.isoformat(), cursor=None),
+                next_url=ask.here(start=following.isoformat(), cursor=None),
+            )
+        page = list_occurrences(session, filters, limit=limit, cursor=cursor)
+        slots = [slot(row, words, ask, by_iri) for row in page.items]
+        week = [first + timedelta(days=i) for i in range(7)] if view == "week" else None
+        context["days"] = by_day(slots, week)
+        if view == "list" and page.next_cursor:
+            context["next_cursor"] = ask.here(cursor=page.next_cursor)
+        context["truncated"] = view != "list" and page.next_cursor is not None
+        status = 200
+    except HubError as exc:
+        context["error"], status = exc.detail, 422
+    feed_keys = ["region", "department", "theme", "place", "q", "near", "radius_km"]
+    if view == "list":
+        feed_keys += ["start", "end"]
+    feed = {k: ask.values[k] for k in feed_keys if k in ask.values}
+    regions, departments = geography(places, ask)
+    return render_page(
+        ask,
+        "agenda.html",
+        t("agenda.title"),
+        status=status,
+        values=ask.values,
+        place_options=[(p.id, p.name) for p in places],
+        regions=regions,
+        departments=departments,
+        themes=_theme_groups(theme_tree(session, ask.lang)),
+        near_options=near_options(places, ask),
+        radii=RADII,
+        views=VIEWS,
+        today=ask.today(),
+        ics_url=ask.url("/feeds/events.ics", **feed, lang=None),
+        rss_url=ask.url("/feeds/events.rss", **feed, lang=ask.lang),
+        **context,
+    )

@@ -1,0 +1,173 @@
+"""The directory pages: places, a place, and the people who chose to be listed in public."""
+
+from __future__ import annotations
+
+from typing import get_args
+
+import orjson
+from fastapi import APIRouter, Request
+from sqlmodel import Session
+from starlette.responses import Response
+
+from hub import geo
+from hub.api.deps import SessionDep, SettingsDep
+from hub.api.responses import read_response
+from hub.errors import HubError, InvalidInput
+from hub.events.queries import EventFilters, list_occurrences
+from hub.people.service import list_people, person_json
+from hub.places.models import Place
+from hub.places.schemas import PlaceKind
+from hub.places.service import get_place, list_places
+from hub.settings import Settings
+from hub.web.agenda import by_day, slot
+from hub.web.i18n import translator
+from hub.web.site import (
+    RADII,
+    Ask,
+    all_places,
+    find,
+    geography,
+    jsonld_script,
+    near_options,
+    not_found,
+    render_page,
+    wants_data,
+)
+from hub.web.words import Words
+
+router = APIRouter(include_in_schema=False)
+
+PLACE_KINDS: tuple[str, ...] = get_args(PlaceKind)
+
+
+def _hours(place: Place, words: Words) -> list[tuple[str, str]]:
+    return [
+        (words.weekdays(h.get("days", [])), f"{h.get('opens')} – {h.get('closes')}")
+        for h in place.opening_hours
+    ]
+
+
+def _public_people(
+    session: Session, settings: Settings, words: Words, **filters
+) -> tuple[list[dict], str | None]:
+    """Public profiles only, as their members chose to show them."""
+    page = list_people(session, "public", limit=settings.page_size_default, **filters)
+    people = []
+    for person in page.items:
+        doc = person_json(person, "public")
+        if doc is None:
+            continue
+        profile = orjson.loads(doc)
+        profile["skill_links"] = [
+            (words.label(s), s["id"].rsplit("/", 1)[-1] if s.get("id") else words.label(s))
+            for s in profile.get("skills") or []
+        ]
+        people.append(profile)
+    return people, page.next_cursor
+
+
+@router.get("/places/{uid}")
+def place_page(request: Request, uid: str, session: SessionDep, settings: SettingsDep) -> Response:
+    ask = Ask.of(request, settings)
+    place = find(ask, lambda: get_place(session, uid))
+    if place is None:
+        return not_found(ask)
+    if wants_data(request):
+        return read_response(request, place.doc.encode())
+    words = Words(ask.lang, ask.zone)
+    doc = orjson.loads(place.doc)
+    upcoming = list_occurrences(
+        session, EventFilters(start=ask.midnight(ask.today()), place=place.id), limit=20, cursor=None
+    )
+    people, _ = _public_people(session, settings, words, place=place.id)
+    return render_page(
+        ask,
+        "place.html",
+        place.name,
+        place=place,
+        doc=doc,
+        hours=_hours(place, words),
+        days=by_day([slot(row, words, ask, {place.iri: place}) for row in upcoming.items]),
+        people=people,
+        by_iri={place.iri: place},
+        jsonld=jsonld_script(place.doc.encode()),
+    )
+
+
+@router.get("/places")
+def places_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    ask = Ask.of(request, settings)
+    t = translator(ask.lang)
+    everything = all_places(session, settings)
+    found, next_url, error, status = [], None, None, 200
+    try:
+        kind = ask.get("kind", 40)
+        if kind is not None and kind not in PLACE_KINDS:
+            raise InvalidInput("kind", "not a kind of place", location="query")
+        page = list_places(
+            session,
+            limit=settings.page_size_default,
+            cursor=ask.get("cursor", 500),
+            q=ask.get("q"),
+            kind=kind,
+            department=ask.code("department", geo.DEPARTMENTS),
+            region=ask.code("region", geo.REGIONS),
+            equipment=ask.get("equipment"),
+            near=ask.near(),
+        )
+        found = page.items
+        next_url = ask.here(cursor=page.next_cursor) if page.next_cursor else None
+    except HubError as exc:
+        error, status = exc.detail, 422
+    regions, departments = geography(everything, ask)
+    return render_page(
+        ask,
+        "places.html",
+        t("places.title"),
+        status=status,
+        values=ask.values,
+        found=[(p, orjson.loads(p.doc)) for p in found],
+        next_url=next_url,
+        error=error,
+        kinds_options=[(k, t(f"kind.{k}")) for k in PLACE_KINDS],
+        regions=regions,
+        departments=departments,
+        near_options=near_options(everything, ask),
+        radii=RADII,
+    )
+
+
+@router.get("/people")
+def people_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    ask = Ask.of(request, settings)
+    t, words = translator(ask.lang), Words(ask.lang, ask.zone)
+    places = all_places(session, settings)
+    people, next_url, error, status = [], None, None, 200
+    try:
+        people, cursor = _public_people(
+            session,
+            settings,
+            words,
+            cursor=ask.get("cursor", 500),
+            skill=ask.get("skill"),
+            place=ask.get("place", 500),
+            q=ask.get("q"),
+            near=ask.near(),
+        )
+        next_url = ask.here(cursor=cursor) if cursor else None
+    except HubError as exc:
+        error, status = exc.detail, 422
+    return render_page(
+        ask,
+        "people.html",
+        t("people.title"),
+        status=status,
+        values=ask.values,
+        people=people,
+        next_url=next_url,
+        error=error,
+        place_options=[(p.id, p.name) for p in places],
+        by_iri={p.iri: p for p in places},
+        near_options=near_options(places, ask),
+        radii=RADII,
+    )

@@ -1,0 +1,108 @@
+"""The page of an event, which is also what its IRI dereferences to: a linked-data client asking
+for `application/ld+json` gets the document instead."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import orjson
+from fastapi import APIRouter, Request
+from sqlmodel import Session
+from starlette.responses import Response
+
+from hub.api.deps import SessionDep, SettingsDep
+from hub.api.responses import read_response
+from hub.calendar.recurrence import Override, RecurrenceError, expand
+from hub.events.links import merged_documents
+from hub.events.service import get_event, overrides_of
+from hub.federation.registry import list_sources
+from hub.settings import Settings
+from hub.web.site import Ask, all_places, find, jsonld_script, not_found, render_page, wants_data
+from hub.web.words import Words
+
+router = APIRouter(include_in_schema=False)
+
+NEXT_DATES = 8
+
+
+def _next_dates(session: Session, event, ask: Ask) -> list[tuple[datetime, datetime, bool]]:
+    """The next occurrences of a recurring event, cancelled ones included (and marked)."""
+    now = datetime.now(ask.zone)
+    try:
+        instances = expand(
+            start_utc=event.start_utc,
+            end_utc=event.end_utc or event.start_utc,
+            zone=ZoneInfo(event.timezone),
+            title=event.title,
+            status=event.status,
+            rule=event.rrule,
+            rdates=[datetime.fromisoformat(v) for v in event.rdates],
+            exdates=[datetime.fromisoformat(v) for v in event.exdates],
+            overrides=[
+                Override(o.recurrence_id, o.start_utc, o.end_utc, o.title, o.status)
+                for o in overrides_of(session, event)
+            ],
+            window_start=now,
+            window_end=now + ask.settings.horizon_ahead,
+        )
+    except RecurrenceError:
+        return []  # stored rules were checked when saved; a rule dateutil now refuses lists nothing
+    return [
+        (i.start_utc.astimezone(ask.zone), i.end_utc.astimezone(ask.zone), i.status == "cancelled")
+        for i in instances[:NEXT_DATES]
+    ]
+
+
+def _source_names(session: Session, settings: Settings) -> dict[str, str]:
+    """Source names by the URLs provenance records (a node's base with `/`, a calendar's URL)."""
+    if settings.role != "hub":
+        return {}
+    names = {}
+    for source in list_sources(session):
+        name = source.name or source.url
+        names[source.url], names[source.base_url + "/"] = name, name
+    return names
+
+
+@router.get("/events/{uid}")
+def event_page(request: Request, uid: str, session: SessionDep, settings: SettingsDep) -> Response:
+    ask = Ask.of(request, settings)
+    event = find(ask, lambda: get_event(session, uid))
+    if event is None:
+        return not_found(ask)
+    body = merged_documents(session, [event]).get(event.id) or event.doc.encode()
+    if wants_data(request):
+        return read_response(request, body)
+    doc = orjson.loads(body)
+    words = Words(ask.lang, ask.zone)
+    by_iri = {p.iri: p for p in all_places(session, settings)}
+    zone = ask.zone
+    start, end = event.start_utc.astimezone(zone), (event.end_utc or event.start_utc).astimezone(zone)
+    provenance = doc.get("provenance") or {}
+    sources = doc.get("sources") or ([provenance["source"]] if provenance.get("source") else [])
+    names = _source_names(session, settings)
+    place = doc.get("place") or {}
+    return render_page(
+        ask,
+        "event.html",
+        event.title,
+        event=event,
+        doc=doc,
+        when=(
+            f"{words.rule(event.rrule)}, {words.hours(start, end, event.all_day)}"
+            if event.recurring
+            else words.when(start, end, event.all_day)
+        ),
+        since=words.t("event.since", day=words.date(start.date())) if event.recurring else None,
+        next_dates=_next_dates(session, event, ask) if event.recurring else [],
+        place=place,
+        place_local=by_iri.get(place.get("id", "")),
+        organizers=[(iri, by_iri.get(iri)) for iri in doc.get("organizers") or []],
+        themes=[words.label(c) for c in doc.get("themes") or []],
+        audience=[words.label(c) for c in doc.get("audience") or []],
+        sources=[(url, names.get(url, url)) for url in sources] if settings.role == "hub" else [],
+        cancelled=event.status == "cancelled",
+        online=event.attendance_mode in ("online", "mixed") or event.status == "moved_online",
+        jsonld=jsonld_script(body),
+    )
