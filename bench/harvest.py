@@ -1,11 +1,17 @@
 """Harvest benchmark: a hub harvesting a simulated network over HTTP on 127.0.0.1.
 
-    python -m bench.harvest --nodes 200 [--database sqlite|postgresql] [--ics-share 0.1]
+    python -m bench.harvest --nodes 200 [--database sqlite|postgresql] [--ics-share 0.1] [--workers 1 2]
 
 Prints, for each phase, the time, records per second, requests, rows written and the peak
 memory (RSS) of the hub process: the first full harvest, a harvest that learns the ETag of
 each node's empty page, an incremental harvest with nothing changed (all `304`), and one with
-1 % of the nodes changed.
+1 % of the nodes changed. After the first and the unchanged harvests, the ceiling: bare HTTP
+clients sending the same requests at the same concurrency and decoding the answers, and the
+ratio of the hub's time to the fastest of them. On PostgreSQL, `--workers` also times the
+first full harvest by that many `hub worker` processes sharing the job queue.
+
+All simulated nodes share one host, 127.0.0.1, where a real network has one host per node: the
+hub's per-host limit is raised to its concurrency so that it is not what is measured.
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ import asyncio
 import multiprocessing
 import os
 import socket
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -25,11 +33,18 @@ from datetime import date
 import httpx
 import uvicorn
 from sqlalchemy import event, text
+from sqlmodel import Session, func, select
 
+from bench.ceiling import Ask, Ceiling, fastest
 from hub.db import make_engine, session_scope
+from hub.events.models import Event
 from hub.federation.harvester import all_sources, harvest_many
+from hub.federation.jobs import apply_queue_schema, defer_harvest, procrastinate_app
+from hub.federation.models import Source
 from hub.federation.registry import SourceIn, add_source
 from hub.migrate import upgrade
+from hub.people.models import Person
+from hub.places.models import Place
 from hub.settings import Settings
 
 POSTGRES_URL = os.environ.get("HUB_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -62,8 +77,24 @@ def start_network(nodes: int) -> tuple[multiprocessing.Process, str]:
     raise RuntimeError("the simulated network did not start")
 
 
+def rss(pid: int | str = "self") -> int:
+    """Resident memory of a process, in bytes (0 once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+    except FileNotFoundError:
+        pass
+    return 0
+
+
 class PeakMemory:
-    """Peak resident memory of this process while a phase runs, sampled every 20 ms."""
+    """Peak resident memory of processes (this one by default) while a phase runs, sampled every 20 ms;
+    of several processes, the peak of their sum."""
+
+    def __init__(self, pids: list[int | str] | None = None) -> None:
+        self.pids = pids or ["self"]
 
     def __enter__(self) -> PeakMemory:
         self.peak, self._stop = self._rss(), threading.Event()
@@ -79,13 +110,8 @@ class PeakMemory:
         while not self._stop.wait(0.02):
             self.peak = max(self.peak, self._rss())
 
-    @staticmethod
-    def _rss() -> int:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) * 1024
-        return 0
+    def _rss(self) -> int:
+        return sum(rss(pid) for pid in self.pids)
 
 
 @dataclass
@@ -132,6 +158,136 @@ def run_phase(name: str, engine, settings: Settings) -> Phase:
     )
 
 
+def hub_settings(url: str, schema: str | None) -> Settings:
+    concurrency = Settings.model_fields["harvest_concurrency"].default
+    return Settings(
+        _env_file=None,
+        role="hub",
+        database_url=url,
+        database_schema=schema,
+        allowed_private_networks=["127.0.0.1/32"],
+        harvest_retries=1,
+        harvest_per_host=concurrency,
+    )
+
+
+class Store:
+    """A fresh hub store: a SQLite file, or a PostgreSQL schema dropped at the end."""
+
+    def __init__(self, database: str) -> None:
+        if database == "sqlite":
+            self.url, self.schema = f"sqlite:///{tempfile.mkdtemp()}/hub.db", None
+        else:
+            self.url, self.schema = POSTGRES_URL, f"bench_{uuid.uuid4().hex[:8]}"
+        self.settings = hub_settings(self.url, self.schema)
+        self.engine = make_engine(self.url, self.schema)
+        upgrade(self.engine, self.schema)
+
+    def register(self, base: str, nodes: int, ics_share: float) -> None:
+        every = round(1 / ics_share) if ics_share else 0
+        with session_scope(self.engine) as session:
+            for i in range(nodes):
+                ics = every and i % every == every - 1
+                url = f"{base}/n{i}/agenda.ics" if ics else f"{base}/n{i}"
+                add_source(session, SourceIn(url=url, kind="ics" if ics else "node"), default_interval=3600)
+
+    def records(self) -> int:
+        with Session(self.engine) as session:
+            return sum(
+                session.exec(select(func.count()).select_from(t)).one() for t in (Place, Event, Person)
+            )
+
+    def drop(self) -> None:
+        self.engine.dispose()
+        if self.schema:
+            with make_engine(POSTGRES_URL).begin() as connection:
+                connection.execute(text(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE'))
+
+
+def first_asks(engine) -> list[Ask]:
+    """What the hub fetched in its first harvest: each node's descriptor and whole feed, each calendar."""
+    asks = []
+    with Session(engine) as session:
+        for source in session.exec(select(Source)):
+            if source.kind == "node":
+                asks += [Ask(source.url + "/.well-known/tiers-lieux"), Ask(f"{source.feed_url}?limit=200")]
+            else:
+                asks.append(Ask(source.url))
+    return asks
+
+
+def conditional_asks(engine) -> list[Ask]:
+    """What the hub sends when nothing changed: each feed after its cursor, each calendar, with ETags."""
+    with Session(engine) as session:
+        return [
+            Ask(f"{s.feed_url}?limit=200&since={s.cursor}", s.etag)
+            if s.kind == "node"
+            else Ask(s.url, s.etag)
+            for s in session.exec(select(Source))
+        ]
+
+
+def ceiling(label: str, hub: Phase, asks: list[Ask], concurrency: int) -> list[Ceiling]:
+    runs = fastest(asks, concurrency)
+    print(f"ceiling of the {label}: {len(asks)} requests, concurrency {concurrency}")
+    for run in runs:
+        print(run.line())
+    print(f"  ratio hub / fastest client: {hub.seconds / runs[0].seconds:.1f}x")
+    return runs
+
+
+def _worker(store: Store, name: str) -> subprocess.Popen:
+    env = os.environ | {
+        "HUB_DATABASE_URL": store.url,
+        "HUB_DATABASE_SCHEMA": store.schema or "",
+        "HUB_ROLE": "hub",
+        "HUB_ALLOWED_PRIVATE_NETWORKS": '["127.0.0.1/32"]',
+        "HUB_HARVEST_RETRIES": "1",
+        "HUB_HARVEST_PER_HOST": str(store.settings.harvest_per_host),
+    }
+    command = [sys.executable, "-m", "hub.cli", "worker", "--concurrency", "25", "--name", name]
+    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def run_workers(workers: int, base: str, nodes: int, ics_share: float) -> Phase:
+    """The first full harvest by `hub worker` processes on PostgreSQL, from queueing to the last job."""
+    store = Store("postgresql")
+    try:
+        store.register(base, nodes, ics_share)
+        apply_queue_schema(store.engine, store.schema)
+        app = procrastinate_app(store.engine, store.settings)
+
+        async def enqueue() -> None:
+            async with app.open_async():
+                for source_id in all_sources(store.engine):
+                    await defer_harvest(app, source_id)
+
+        started = time.perf_counter()
+        asyncio.run(enqueue())
+        processes = [_worker(store, f"bench-{i}") for i in range(workers)]
+        pending = text("SELECT count(*) FROM procrastinate_jobs WHERE status IN ('todo', 'doing')")
+        try:
+            with PeakMemory([p.pid for p in processes]) as memory:
+                with store.engine.connect() as connection:
+                    while connection.execute(pending).scalar_one():
+                        connection.commit()
+                        time.sleep(0.2)
+                seconds = time.perf_counter() - started
+        finally:
+            for process in processes:
+                process.terminate()
+                process.wait(timeout=30)
+        with store.engine.connect() as connection:
+            failed = connection.execute(
+                text("SELECT count(*) FROM procrastinate_jobs WHERE status = 'failed'")
+            ).scalar_one()
+        return Phase(
+            f"first full harvest, {workers} worker(s)", seconds, store.records(), 0, 0, memory.peak, failed
+        )
+    finally:
+        store.drop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--nodes", type=int, default=200)
@@ -139,47 +295,50 @@ def main() -> None:
     parser.add_argument(
         "--ics-share", type=float, default=0.1, help="share of nodes harvested as iCalendar files"
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        nargs="*",
+        default=[],
+        help="on PostgreSQL, also harvest with these many workers",
+    )
     args = parser.parse_args()
-    network, base = start_network(args.nodes)
-    schema = None
+    run(args.nodes, args.database, args.ics_share, args.workers)
+
+
+def run(nodes: int, database: str, ics_share: float, workers: list[int]) -> list[Phase]:
+    """Every phase, printed as it ends; the ceilings are printed after the phase they bound."""
+    network, base = start_network(nodes)
+    store = Store(database)
+    phases: list[Phase] = []
+
+    def phase(name: str) -> Phase:
+        phases.append(run_phase(name, store.engine, store.settings))
+        print(phases[-1].line())
+        return phases[-1]
+
     try:
-        if args.database == "sqlite":
-            url = f"sqlite:///{tempfile.mkdtemp()}/hub.db"
-        else:
-            url, schema = POSTGRES_URL, f"bench_{uuid.uuid4().hex[:8]}"
-        settings = Settings(
-            _env_file=None,
-            role="hub",
-            database_url=url,
-            database_schema=schema,
-            allowed_private_networks=["127.0.0.1/32"],
-            harvest_retries=1,
+        store.register(base, nodes, ics_share)
+        concurrency = store.settings.harvest_concurrency
+        print(f"hub on {database}, {nodes} simulated nodes ({ics_share:.0%} as iCalendar files)")
+        first = phase("first full harvest")
+        ceiling("first full harvest", first, first_asks(store.engine), concurrency)
+        phase("second harvest (learns empty-page ETags)")
+        unchanged = phase("incremental, nothing changed")
+        ceiling(
+            "incremental harvest, nothing changed", unchanged, conditional_asks(store.engine), concurrency
         )
-        engine = make_engine(url, schema)
-        upgrade(engine, schema)
-        every = round(1 / args.ics_share) if args.ics_share else 0
-        with session_scope(engine) as session:
-            for i in range(args.nodes):
-                ics = every and i % every == every - 1
-                url_i = f"{base}/n{i}/agenda.ics" if ics else f"{base}/n{i}"
-                add_source(session, SourceIn(url=url_i, kind="ics" if ics else "node"), default_interval=3600)
-        print(
-            f"hub on {args.database}, {args.nodes} simulated nodes ({args.ics_share:.0%} as iCalendar files)"
-        )
-        phases = [run_phase("first full harvest", engine, settings)]
-        phases.append(run_phase("second harvest (learns empty-page ETags)", engine, settings))
-        phases.append(run_phase("incremental, nothing changed", engine, settings))
-        changed = max(1, args.nodes // 100)
+        changed = max(1, nodes // 100)
         for i in range(changed):
-            httpx.post(f"{base}/n{i * 100 % args.nodes}/touch")
-        phases.append(run_phase(f"incremental, 1 % changed ({changed} nodes)", engine, settings))
-        for phase in phases:
-            print(phase.line())
+            httpx.post(f"{base}/n{i * 100 % nodes}/touch")
+        phase(f"incremental, 1 % changed ({changed} nodes)")
+        for count in workers if database == "postgresql" else []:
+            phases.append(run_workers(count, base, nodes, ics_share))
+            print(phases[-1].line())
+        return phases
     finally:
+        store.drop()
         network.terminate()
-        if schema:
-            with make_engine(POSTGRES_URL).begin() as connection:
-                connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
 
 
 if __name__ == "__main__":

@@ -89,7 +89,11 @@ def best_of(repeat: int, work: Callable[[], object]) -> float:
 
 
 def main() -> None:
-    documents = demo_events(COUNT)
+    run(COUNT)
+
+
+def run(count: int) -> None:
+    documents = demo_events(count)
     stored = [orjson.dumps(d) for d in documents]  # as the store keeps them, serialized once on write
     body = list_body(stored, None)
     jsonld = orjson.loads(as_jsonld(body))
@@ -106,7 +110,7 @@ def main() -> None:
         ("as_jsonld alone, on a ready body", best_of(20, lambda: as_jsonld(body))),
         ("rdflib: parse the JSON-LD into triples (reference)", best_of(3, lambda: to_graph(jsonld))),
     ]
-    print(f"{COUNT} event documents, {len(body) / 1024:.0f} KiB of JSON, {len(to_graph(jsonld))} triples")
+    print(f"{count} event documents, {len(body) / 1024:.0f} KiB of JSON, {len(to_graph(jsonld))} triples")
     for label, ms in rows:
         print(f"{ms:10.2f} ms  {label}")
 

@@ -17,6 +17,7 @@ import multiprocessing
 import random
 import statistics
 import time
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -25,13 +26,12 @@ import orjson
 import uvicorn
 from fastapi import Response
 
-from bench.harvest import free_port, start_network
+from bench.harvest import free_port, hub_settings, start_network
 from hub.api.app import create_app
 from hub.db import make_engine, session_scope
 from hub.federation.harvester import all_sources, harvest_many
 from hub.federation.registry import SourceIn, add_source
-from hub.migrate import upgrade
-from hub.settings import Settings
+from hub.migrate import head_revision, upgrade
 
 OUT = Path(__file__).resolve().parent / "out"
 FIXED = orjson.dumps(
@@ -39,26 +39,17 @@ FIXED = orjson.dumps(
 )
 
 
-def hub_settings(database: Path) -> Settings:
-    return Settings(
-        _env_file=None,
-        role="hub",
-        database_url=f"sqlite:///{database}",
-        harvest_in_process=False,
-        allowed_private_networks=["127.0.0.1/32"],
-    )
-
-
 def build(nodes: int) -> Path:
-    """A hub database holding `nodes` harvested simulated nodes (built once, then reused)."""
+    """A hub database holding `nodes` harvested simulated nodes, built once for a schema and reused."""
     OUT.mkdir(exist_ok=True)
-    database = OUT / f"hub-{nodes}.db"
+    database = OUT / f"hub-{nodes}-{head_revision()}.db"
     if database.exists():
         return database
     network, base = start_network(nodes)
     try:
         partial = database.with_suffix(".partial")
-        settings = hub_settings(partial)
+        partial.unlink(missing_ok=True)
+        settings = hub_settings(f"sqlite:///{partial}", None)
         engine = make_engine(settings.database_url)
         upgrade(engine)
         with session_scope(engine) as session:
@@ -75,7 +66,9 @@ def build(nodes: int) -> Path:
 
 
 def _serve(database: Path, port: int) -> None:
-    app = create_app(hub_settings(database))
+    app = create_app(
+        hub_settings(f"sqlite:///{database}", None).model_copy(update={"harvest_in_process": False})
+    )
 
     @app.get("/bench/fixed", include_in_schema=False)
     def fixed() -> Response:
@@ -134,32 +127,65 @@ async def load(base: str, paths: list[str], requests: int, concurrency: int) -> 
         return latencies, time.perf_counter() - started
 
 
+@dataclass
+class Load:
+    mix: str
+    concurrency: int
+    p50_ms: float
+    p99_ms: float
+    rate: float
+
+    def line(self) -> str:
+        return (
+            f"  {self.mix:<28} c={self.concurrency:<3} p50 {self.p50_ms:7.1f} ms  "
+            f"p99 {self.p99_ms:7.1f} ms  {self.rate:7.0f} req/s"
+        )
+
+
+def run(nodes: int, requests: int, concurrencies: list[int]) -> list[Load]:
+    """Every mix at every concurrency, printed as it ends, then each calendar mix against the ceiling."""
+    database = build(nodes)
+    port = free_port()
+    server = multiprocessing.Process(target=_serve, args=(database, port), daemon=True)
+    server.start()
+    base = f"http://127.0.0.1:{port}"
+    time.sleep(2.0)
+    results = []
+    try:
+        print(f"hub on SQLite holding {nodes} harvested nodes; one uvicorn process")
+        for name, paths in mixes(date.today()).items():
+            for concurrency in concurrencies:
+                latencies, elapsed = asyncio.run(load(base, paths, requests, concurrency))
+                latencies.sort()
+                p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+                result = Load(
+                    name,
+                    concurrency,
+                    statistics.median(latencies) * 1000,
+                    p99 * 1000,
+                    len(latencies) / elapsed,
+                )
+                print(result.line())
+                results.append(result)
+    finally:
+        server.terminate()
+    ceiling = {r.concurrency: r.rate for r in results if r.mix.startswith("ceiling")}
+    for result in results:
+        if result.mix.startswith("calendar"):
+            print(
+                f"  {result.mix:<28} c={result.concurrency:<3} "
+                f"{result.rate / ceiling[result.concurrency]:6.1%} of the ceiling's throughput"
+            )
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--nodes", type=int, default=200)
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 16, 64])
     args = parser.parse_args()
-    database = build(args.nodes)
-    port = free_port()
-    server = multiprocessing.Process(target=_serve, args=(database, port), daemon=True)
-    server.start()
-    base = f"http://127.0.0.1:{port}"
-    time.sleep(2.0)
-    try:
-        print(f"hub on SQLite holding {args.nodes} harvested nodes; one uvicorn process")
-        for name, paths in mixes(date.today()).items():
-            for concurrency in args.concurrency:
-                latencies, elapsed = asyncio.run(load(base, paths, args.requests, concurrency))
-                latencies.sort()
-                p50 = statistics.median(latencies) * 1000
-                p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000
-                rate = len(latencies) / elapsed
-                print(
-                    f"  {name:<28} c={concurrency:<3} p50 {p50:7.1f} ms  p99 {p99:7.1f} ms  {rate:7.0f} req/s"
-                )
-    finally:
-        server.terminate()
+    run(args.nodes, args.requests, args.concurrency)
 
 
 if __name__ == "__main__":

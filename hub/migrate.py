@@ -57,12 +57,16 @@ def revision(engine: Engine, message: str, schema: str | None = None) -> None:
         command.revision(alembic_config(connection, schema), message=message, autogenerate=True)
 
 
+def head_revision() -> str:
+    """The newest migration of this code."""
+    return "+".join(sorted(ScriptDirectory.from_config(alembic_config()).get_heads()))
+
+
 def at_head(engine: Engine) -> bool:
     """Whether the database is at the head revision of this code."""
     with engine.connect() as connection:
         current = MigrationContext.configure(connection).get_current_heads()
-    head = ScriptDirectory.from_config(alembic_config()).get_heads()
-    return set(current) == set(head)
+    return "+".join(sorted(current)) == head_revision()
 
 
 def schema_is_usable(engine: Engine) -> bool:
