@@ -534,3 +534,15 @@ def test_component_script_is_cacheable_and_loadable_from_any_site(client):
     assert '"cancelled":"Annulé"' in response.text and '"cancelled":"Cancelled"' in response.text
     again = client.get("/embed/agenda.js", headers={"If-None-Match": response.headers["etag"]})
     assert again.status_code == 304
+
+
+def test_component_script_travels_gzipped_to_browsers_that_accept_it(client):
+    gzipped = client.get("/embed/agenda.js", headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert gzipped.headers["content-encoding"] == "gzip" and "Accept-Encoding" in gzipped.headers["vary"]
+    assert gzipped.num_bytes_downloaded < 5_000
+    plain = client.get("/embed/agenda.js", headers={"Accept-Encoding": "identity"})
+    refused = client.get("/embed/agenda.js", headers={"Accept-Encoding": "gzip;q=0"})
+    for response in (plain, refused):
+        assert "content-encoding" not in response.headers
+        assert response.content == gzipped.content
+    assert plain.headers["etag"] != gzipped.headers["etag"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -80,17 +81,32 @@ def _script() -> bytes:
 
 
 SCRIPT = _script()
+# Compressed once: partner sites load it on every visit, with or without a proxy that compresses.
+SCRIPT_GZIP = gzip.compress(SCRIPT, compresslevel=9, mtime=0)
+
+
+def _accepts_gzip(request: Request) -> bool:
+    for part in request.headers.get("accept-encoding", "").split(","):
+        coding, _, quality = part.strip().partition(";")
+        if coding.strip().lower() == "gzip":
+            return quality.strip().replace(" ", "") not in ("q=0", "q=0.0", "q=0.00", "q=0.000")
+    return False
 
 
 @router.get("/embed/agenda.js")
 def agenda_script(request: Request) -> Response:
     """The `<tiers-lieux-agenda>` web component, loadable by any site."""
+    gzipped = _accepts_gzip(request)
     return read_response(
         request,
-        SCRIPT,
+        SCRIPT_GZIP if gzipped else SCRIPT,
         media_type=SCRIPT_TYPE,
         cache=SCRIPT_CACHE,
-        headers={"Access-Control-Allow-Origin": "*"},
+        headers={
+            "Access-Control-Allow-Origin": "*",
+            "Vary": "Accept-Encoding",
+            **({"Content-Encoding": "gzip"} if gzipped else {}),
+        },
     )
 
 
