@@ -17,6 +17,8 @@ from hub.vocabulary.models import Concept, ConceptLabel
 SCHEMAS_DIR = Path(__file__).resolve().parent.parent / "schemas"
 VOCAB_BASE = "https://w3id.org/tiers-lieux/"
 SCHEMES = {"skill": "skills", "theme": "themes", "audience": "audiences"}
+IRI_PREFIXES = ("http://", "https://")
+MEMO = "hub.thesaurus"  # the session's snapshot, in Session.info
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +59,7 @@ def load_thesauri(session: Session, *, force: bool = False) -> int:
     state = session.get(FeedState, "thesauri_digest") or FeedState(key="thesauri_digest")
     if state.value == digest and not force:
         return 0
+    session.info.pop(MEMO, None)
     session.exec(delete(ConceptLabel))
     session.exec(delete(Concept))
     session.flush()
@@ -117,31 +120,57 @@ def load_thesauri(session: Session, *, force: bool = False) -> int:
     return loaded
 
 
+@dataclass(frozen=True, slots=True)
+class _Snapshot:
+    """The whole thesaurus in memory: a few thousand labels, read once per version of the files."""
+
+    by_label: dict[tuple[str, str], str]  # (scheme, folded label) -> concept IRI
+    schemes: dict[str, str]  # concept IRI -> scheme
+    labels: dict[str, dict[str, str]]  # concept IRI -> preferred labels
+
+
+_SNAPSHOTS: dict[int, _Snapshot] = {}
+
+
+def _snapshot(session: Session) -> _Snapshot:
+    """The thesaurus as stored; it only changes when `load_thesauri` loads other files, which
+    changes the digest it keeps, so one small read per session tells whether ours is current."""
+    snapshot = session.info.get(MEMO)
+    if snapshot is not None:
+        return snapshot
+    state = session.get(FeedState, "thesauri_digest")
+    digest = state.value if state else 0
+    snapshot = _SNAPSHOTS.get(digest)
+    if snapshot is None:
+        concepts = session.exec(select(Concept)).all()
+        rows = session.exec(
+            select(Concept.scheme, ConceptLabel.normalized, ConceptLabel.concept_iri)
+            .join(Concept, col(Concept.iri) == col(ConceptLabel.concept_iri))
+            .order_by(col(ConceptLabel.id))
+        ).all()
+        snapshot = _Snapshot(
+            by_label={(scheme, normalized): iri for scheme, normalized, iri in rows},
+            schemes={c.iri: c.scheme for c in concepts},
+            labels={c.iri: {"fr": c.pref_label_fr, "en": c.pref_label_en} for c in concepts},
+        )
+        _SNAPSHOTS.clear()
+        _SNAPSHOTS[digest] = snapshot
+    session.info[MEMO] = snapshot
+    return snapshot
+
+
 def resolve(session: Session, scheme: str, values: list[str]) -> list[ConceptRef]:
     """Map what people typed (IRI, slug, or any label in any case or accent) to concepts.
 
     Unknown values are kept as free text. Duplicates (two spellings of one concept) collapse.
     """
-    wanted = {fold(v) for v in values if not v.startswith(("http://", "https://"))}
-    by_label: dict[str, str] = {}
-    if wanted:
-        rows = session.exec(
-            select(ConceptLabel.normalized, ConceptLabel.concept_iri)
-            .join(Concept, col(Concept.iri) == col(ConceptLabel.concept_iri))
-            .where(Concept.scheme == scheme, col(ConceptLabel.normalized).in_(wanted))
-        ).all()
-        by_label = dict(rows)
-    iris = [v for v in values if v.startswith(("http://", "https://"))]
-    known = set(
-        session.exec(select(Concept.iri).where(Concept.scheme == scheme, col(Concept.iri).in_(iris))).all()
-    )
+    snapshot = _snapshot(session)
     refs: dict[str, ConceptRef] = {}
     for value in values:
-        if value.startswith(("http://", "https://")):
-            ref = ConceptRef(value, value) if value in known else ConceptRef(None, value)
+        if value.startswith(IRI_PREFIXES):
+            ref = ConceptRef(value if snapshot.schemes.get(value) == scheme else None, value)
         else:
-            iri = by_label.get(fold(value))
-            ref = ConceptRef(iri, value)
+            ref = ConceptRef(snapshot.by_label.get((scheme, fold(value))), value)
         refs.setdefault(ref.iri or f"text:{fold(value)}", ref)
     return list(refs.values())
 
@@ -150,8 +179,8 @@ def labels_of(session: Session, iris: set[str]) -> dict[str, dict[str, str]]:
     """Preferred labels ({"fr": ..., "en": ...}) of the given concepts."""
     if not iris:
         return {}
-    rows = session.exec(select(Concept).where(col(Concept.iri).in_(iris))).all()
-    return {c.iri: {"fr": c.pref_label_fr, "en": c.pref_label_en} for c in rows}
+    labels = _snapshot(session).labels
+    return {iri: labels[iri] for iri in iris if iri in labels}
 
 
 def concept_document(ref: ConceptRef, labels: dict[str, dict[str, str]]) -> dict:
