@@ -19,6 +19,8 @@ from hub.records import Origin, new_id, utcnow
 from hub.sanitize import clean_html
 from hub.text import fold, search_terms
 
+PLACE_IDS = "hub.place_ids"
+
 
 def place_iri(base_url: str, local_id: str) -> str:
     return f"{base_url}/places/{local_id}"
@@ -105,9 +107,16 @@ def get_place(session: Session, place_id: str) -> Place:
 
 def find_place(session: Session, ref: str) -> Place | None:
     """A place by local id or by IRI."""
-    if ref.startswith(("http://", "https://")):
-        return session.exec(select(Place).where(Place.iri == ref)).first()
-    return session.get(Place, ref)
+    if not ref.startswith(("http://", "https://")):
+        return session.get(Place, ref)
+    # An IRI names one row for good: once found, the session's identity map answers again.
+    ids = session.info.setdefault(PLACE_IDS, {})
+    place = session.get(Place, ids[ref]) if ref in ids else None
+    if place is None:
+        place = session.exec(select(Place).where(Place.iri == ref)).first()
+    if place is not None:
+        ids[ref] = place.id
+    return place
 
 
 def replace_place(session: Session, place_id: str, data: PlaceIn) -> Place:
