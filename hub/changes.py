@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, text
+from sqlalchemy import BigInteger, insert, text
 from sqlmodel import Field, Session, SQLModel, delete, select
 
 from hub.records import utcnow
+
+CHANGE_LOCK = "hub.change_log_locked"
 
 
 class Change(SQLModel, table=True):
@@ -31,13 +33,28 @@ class FeedState(SQLModel, table=True):
 
 def record_change(session: Session, kind: str, iri: str, *, deleted: bool = False) -> None:
     """Log that a record changed (or was deleted), so the change feed serves it after the cursor."""
-    if session.get_bind().dialect.name == "postgresql":
-        # Serialize change logging so sequence numbers become visible in commit order:
-        # a reader never sees seq N+1 committed while N is still in flight.
-        session.execute(text("SELECT pg_advisory_xact_lock(7281003)"))
-    session.exec(delete(Change).where(Change.iri == iri))
-    session.add(Change(kind=kind, iri=iri, deleted=deleted))
-    session.flush()
+    lock_change_log(session)
+    # Core statements on the table: no ORM object to build and no flush, for one row per record.
+    table = Change.__table__
+    session.execute(delete(table).where(table.c.iri == iri))
+    session.execute(insert(table).values(kind=kind, iri=iri, deleted=deleted, changed_at=utcnow()))
+
+
+def lock_change_log(session: Session) -> None:
+    """On PostgreSQL, serialize change logging so sequence numbers become visible in commit
+    order: a reader never sees seq N+1 committed while N is still in flight.
+
+    The lock is held to the end of the transaction, so it is taken once per transaction; not
+    remembered inside a SAVEPOINT, whose rollback would release it.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    transaction = session.get_transaction()
+    if session.info.get(CHANGE_LOCK) is transaction:
+        return
+    session.execute(text("SELECT pg_advisory_xact_lock(7281003)"))
+    if not session.in_nested_transaction():
+        session.info[CHANGE_LOCK] = transaction
 
 
 def prune_tombstones(session: Session, older_than: datetime) -> int:
