@@ -65,7 +65,6 @@ def find_canonical(session: Session, event: Event, same_as: list[str]) -> tuple[
         )
         .order_by(Event.created_at, Event.id)
     ).all()
-    mine = _organizers(session, event.id)
     for other in candidates:
         if other.source_id is not None and other.source_id == event.source_id:
             continue  # one source publishing two alike events means two events (two rooms, say)
@@ -74,7 +73,7 @@ def find_canonical(session: Session, event: Event, same_as: list[str]) -> tuple[
         minutes = abs((other.start_utc - event.start_utc).total_seconds()) / 60
         if event.place_iri and event.place_iri == other.place_iri:
             why = "the same place"
-        elif mine & _organizers(session, other.id):
+        elif _organizers(session, event.id) & _organizers(session, other.id):
             why = "an organizer in common"
         elif _nearby(session, event, other):
             why = f"places less than {NEARBY_KM:.0f} km apart"
@@ -96,9 +95,10 @@ def _nearby(session: Session, event: Event, other: Event) -> bool:
     )
 
 
-def link_duplicates(session: Session, event: Event) -> EventLink | None:
-    """Link a (harvested) event to the record it duplicates, if it has one."""
-    if _has_duplicates(session, event):
+def link_duplicates(session: Session, event: Event, *, fresh: bool = False) -> EventLink | None:
+    """Link a (harvested) event to the record it duplicates, if it has one; a `fresh` event (just
+    created) cannot be the canonical record of others yet."""
+    if not fresh and _has_duplicates(session, event):
         return None  # already the canonical record of others
     same_as = orjson.loads(event.doc).get("same_as") or []
     found = find_canonical(session, event, [s for s in same_as if isinstance(s, str)])

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert
 from sqlmodel import Session, col, delete, select
 
-from hub.calendar.recurrence import Override, expand
+from hub.calendar.recurrence import Instance, Override, expand
 from hub.events.models import Event, EventOverride, Occurrence
 from hub.settings import Settings
 
@@ -22,8 +22,16 @@ def expand_event(
     now: datetime,
 ) -> int:
     """Recompute the occurrences of one event inside the horizon. Returns how many."""
-    session.exec(delete(Occurrence).where(Occurrence.event_id == event.id))
-    instances = expand(
+    instances = occurrences_of(settings, event, overrides, now=now)
+    store_occurrences(session, event, instances)
+    return len(instances)
+
+
+def occurrences_of(
+    settings: Settings, event: Event, overrides: list[EventOverride], *, now: datetime
+) -> list[Instance]:
+    """The occurrences of one event inside the horizon, computed without touching the store."""
+    return expand(
         start_utc=event.start_utc,
         end_utc=event.end_utc or event.start_utc,
         zone=ZoneInfo(event.timezone),
@@ -36,6 +44,14 @@ def expand_event(
         window_start=now - settings.horizon_back,
         window_end=now + settings.horizon_ahead,
     )
+
+
+def store_occurrences(
+    session: Session, event: Event, instances: list[Instance], *, fresh: bool = False
+) -> None:
+    """Replace the stored occurrences of `event`; a `fresh` event (just created) has none yet."""
+    if not fresh:
+        session.exec(delete(Occurrence).where(Occurrence.event_id == event.id))
     if instances:
         # A core bulk insert: a recurring event has dozens of occurrences, ORM objects cost more.
         session.execute(
@@ -53,7 +69,6 @@ def expand_event(
                 for i in instances
             ],
         )
-    return len(instances)
 
 
 def roll_horizon(session: Session, settings: Settings, *, now: datetime) -> int:

@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import orjson
+from sqlalchemy import insert
 from sqlmodel import Session, col, delete, select
 
 from hub.calendar.dates import start_of_day, to_utc
@@ -14,7 +15,7 @@ from hub.changes import record_change
 from hub.errors import InvalidInput, NotFound
 from hub.events.documents import event_document, event_summary
 from hub.events.models import Event, EventConcept, EventOrganizer, EventOverride
-from hub.events.occurrences import expand_event
+from hub.events.occurrences import occurrences_of, store_occurrences
 from hub.events.schemas import EventIn
 from hub.places.models import Place
 from hub.places.service import find_place
@@ -126,6 +127,7 @@ def save_event(
     themes = resolve(session, "theme", data.themes)
     audience = resolve(session, "audience", data.audience)
 
+    fresh = event is None
     if event is None:
         local_id = new_id()
         event = Event(
@@ -162,22 +164,8 @@ def save_event(
     event.same_as = [str(u) for u in data.same_as]
     event.updated_at = utcnow()
     event.mark_origin(origin)
-    session.add(event)
-    session.flush()
 
-    overrides = [
-        EventOverride(
-            event_id=event.id,
-            recurrence_id=clock.instant(o.recurrence_id, f"overrides[{i}].recurrence_id"),
-            start_utc=clock.instant(o.start, f"overrides[{i}].start") if o.start else None,
-            end_utc=clock.end_instant(o.end, f"overrides[{i}].end") if o.end else None,
-            title=o.title,
-            description=clean_html(o.description),
-            status=o.status,
-        )
-        for i, o in enumerate(data.overrides)
-    ]
-    _replace_children(session, event, overrides, organizers, themes, audience)
+    overrides = _overrides(event, data, clock)
     labels = labels_of(session, {r.iri for r in themes + audience if r.iri})
     theme_docs = [concept_document(r, labels) for r in themes]
     audience_docs = [concept_document(r, labels) for r in audience]
@@ -211,12 +199,39 @@ def save_event(
         )
     )
     try:
-        expand_event(session, settings, event, overrides, now=utcnow())
+        instances = occurrences_of(settings, event, overrides, now=utcnow())
     except RecurrenceError as exc:
         field = "recurrence.rrule" if rule else "recurrence"
         raise InvalidInput(field, str(exc)) from exc
+
+    # Everything that can refuse the input has run: the writes follow, the event row first.
+    session.add(event)
+    session.flush()
+    _replace_children(session, event, overrides, organizers, themes, audience, fresh=fresh)
+    store_occurrences(session, event, instances, fresh=fresh)
     record_change(session, "event", event.iri)
     return event
+
+
+def _overrides(event: Event, data: EventIn, clock: _Clock) -> list[EventOverride]:
+    overrides = [
+        EventOverride(
+            event_id=event.id,
+            recurrence_id=clock.instant(o.recurrence_id, f"overrides[{i}].recurrence_id"),
+            start_utc=clock.instant(o.start, f"overrides[{i}].start") if o.start else None,
+            end_utc=clock.end_instant(o.end, f"overrides[{i}].end") if o.end else None,
+            title=o.title,
+            description=clean_html(o.description),
+            status=o.status,
+        )
+        for i, o in enumerate(data.overrides)
+    ]
+    seen = set()
+    for i, override in enumerate(overrides):
+        if override.recurrence_id in seen:
+            raise InvalidInput(f"overrides[{i}].recurrence_id", "two overrides name the same occurrence")
+        seen.add(override.recurrence_id)
+    return overrides
 
 
 def _replace_children(
@@ -226,22 +241,28 @@ def _replace_children(
     organizers: list[str],
     themes: list[ConceptRef],
     audience: list[ConceptRef],
+    *,
+    fresh: bool,
 ) -> None:
-    for table in (EventOverride, EventOrganizer, EventConcept):
-        session.exec(delete(table).where(table.event_id == event.id))
-    seen = set()
-    for i, override in enumerate(overrides):
-        if override.recurrence_id in seen:
-            raise InvalidInput(f"overrides[{i}].recurrence_id", "two overrides name the same occurrence")
-        seen.add(override.recurrence_id)
-    session.add_all(overrides)
-    session.add_all(EventOrganizer(event_id=event.id, place_iri=iri) for iri in organizers)
-    session.add_all(
-        EventConcept(event_id=event.id, scheme=scheme, concept_iri=ref.iri, label=ref.label[:200])
+    """Store the rows that hang off an event; a `fresh` event (just created) has none to delete."""
+    if not fresh:
+        for table in (EventOverride, EventOrganizer, EventConcept):
+            session.exec(delete(table).where(table.event_id == event.id))
+    if overrides:
+        session.add_all(overrides)
+        session.flush()
+    # Core bulk inserts: one statement per table, no ORM object per row.
+    if organizers:
+        session.execute(
+            insert(EventOrganizer), [{"event_id": event.id, "place_iri": iri} for iri in organizers]
+        )
+    concepts = [
+        {"event_id": event.id, "scheme": scheme, "concept_iri": ref.iri, "label": ref.label[:200]}
         for scheme, refs in (("theme", themes), ("audience", audience))
         for ref in refs
-    )
-    session.flush()
+    ]
+    if concepts:
+        session.execute(insert(EventConcept), concepts)
 
 
 def get_event(session: Session, event_id: str, *, for_update: bool = False) -> Event:

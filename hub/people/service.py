@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import orjson
-from sqlalchemy import exists
+from sqlalchemy import exists, insert
 from sqlmodel import Session, col, delete, func, select
 
 from hub.changes import record_change
@@ -58,12 +58,9 @@ def publish(
     session: Session, person: Person, origin: Origin | None = None, *, updated_at: datetime | None = None
 ) -> None:
     """Recompute what each audience sees of `person` and log the change."""
-    person.updated_at = updated_at or (origin.updated if origin else None) or utcnow()
     skill_rows = session.exec(
         select(PersonSkill).where(PersonSkill.person_id == person.id).order_by(col(PersonSkill.id))
     ).all()
-    labels = labels_of(session, {s.concept_iri for s in skill_rows if s.concept_iri})
-    skills = [concept_document(_ref(s), labels) for s in skill_rows]
     places = list(
         session.exec(
             select(PersonPlace.place_iri)
@@ -71,6 +68,24 @@ def publish(
             .order_by(col(PersonPlace.id))
         ).all()
     )
+    _render(session, person, [_ref(s) for s in skill_rows], places, origin, updated_at)
+    session.add(person)
+    session.flush()
+    _log(session, person)
+
+
+def _render(
+    session: Session,
+    person: Person,
+    skill_refs: list[ConceptRef],
+    places: list[str],
+    origin: Origin | None,
+    updated_at: datetime | None,
+) -> None:
+    """Set what each audience sees of `person`, from its skills and places."""
+    person.updated_at = updated_at or (origin.updated if origin else None) or utcnow()
+    labels = labels_of(session, {r.iri for r in skill_refs if r.iri})
+    skills = [concept_document(r, labels) for r in skill_refs]
     public = person_document(person, "public", skills, places)
     network = person_document(person, "network", skills, places)
     person.doc_public = orjson.dumps(person.with_provenance(public)).decode() if public else None
@@ -81,10 +96,11 @@ def publish(
     person.places_audience = widest_audience(person, "places")
     person.search_text = _search_text(person, "public", skills)
     person.search_network = _search_text(person, "network", skills)
-    session.add(person)
-    session.flush()
+
+
+def _log(session: Session, person: Person) -> None:
     # A profile nobody may see is, for the network, deleted: hubs drop it.
-    record_change(session, "person", person.iri, deleted=network is None)
+    record_change(session, "person", person.iri, deleted=person.doc_network is None)
 
 
 def _ref(skill: PersonSkill) -> ConceptRef:
@@ -121,6 +137,7 @@ def save_person(
     """
     places = _place_iris(session, data.places)
     skills = resolve(session, "skill", data.skills)
+    fresh = person is None
     if person is None:
         local_id = new_id()
         person = Person(
@@ -136,14 +153,22 @@ def save_person(
     if data.consent is not None:
         _give_consent(person, data.consent)
     person.mark_origin(origin)
+    skill_refs = [ConceptRef(r.iri, r.label[:200]) for r in skills]
+    _render(session, person, skill_refs, places, origin, None)
     session.add(person)
     session.flush()
-    session.exec(delete(PersonSkill).where(PersonSkill.person_id == person.id))
-    session.exec(delete(PersonPlace).where(PersonPlace.person_id == person.id))
-    session.add_all(PersonSkill(person_id=person.id, concept_iri=r.iri, label=r.label[:200]) for r in skills)
-    session.add_all(PersonPlace(person_id=person.id, place_iri=iri) for iri in places)
-    session.flush()
-    publish(session, person, origin)
+    if not fresh:
+        session.exec(delete(PersonSkill).where(PersonSkill.person_id == person.id))
+        session.exec(delete(PersonPlace).where(PersonPlace.person_id == person.id))
+    # Core bulk inserts: one statement per table, no ORM object per row.
+    if skill_refs:
+        session.execute(
+            insert(PersonSkill),
+            [{"person_id": person.id, "concept_iri": r.iri, "label": r.label} for r in skill_refs],
+        )
+    if places:
+        session.execute(insert(PersonPlace), [{"person_id": person.id, "place_iri": iri} for iri in places])
+    _log(session, person)
     return person
 
 
