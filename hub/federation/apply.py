@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from sqlalchemy import update
 from sqlmodel import Session, col, delete, func, select
 
-from hub.changes import record_change
+from hub.changes import lock_change_log, record_change
 from hub.errors import HubError
 from hub.events.links import link_duplicates
 from hub.events.models import Event, Occurrence
@@ -36,6 +36,8 @@ from hub.settings import Settings
 
 TABLES = {"place": Place, "event": Event, "person": Person}
 RAW_LIMIT = 4000
+# IRIs per IN (...) list: well under SQLite's limit on bound parameters.
+LOOKUP_CHUNK = 500
 
 
 @dataclass
@@ -214,15 +216,33 @@ def _link_events_to_place(session: Session, place: Place) -> None:
     )
 
 
-def _upsert(
-    session: Session, settings: Settings, source: Source, record: Harvested, fetched_at: datetime
+def _apply_record(
+    session: Session,
+    settings: Settings,
+    source: Source,
+    record: Harvested,
+    held: dict[tuple[str, str], Place | Event | Person],
+    fetched_at: datetime,
 ) -> str:
-    """Apply one record; returns "new", "updated" or "unchanged"."""
+    """Apply one record; returns "new", "updated", "unchanged", "deleted" or "absent".
+
+    What needs no write (checks, hashing, validation) runs first; the writes run in a SAVEPOINT
+    of their own, so a record that fails half-way leaves nothing behind.
+    """
+    key = (record.kind, record.iri)
+    if record.deleted:
+        if source.kind == "node" and not source.is_hub and not record.iri.startswith(source.base_url + "/"):
+            raise Refused(f"a tombstone for {record.iri}, which is not under the source's base")
+        if held.pop(key, None) is None:
+            return "absent"
+        lock_change_log(session)
+        with session.begin_nested():
+            delete_record(session, record.kind, record.iri)
+        return "deleted"
     base = origin_base(source, record)
     if not record.iri.startswith(base + "/") and record.iri != base and source.kind == "node":
         raise Refused(f"the IRI {record.iri} is not under the source's base {base}")
-    table = TABLES[record.kind]
-    existing = session.exec(select(table).where(table.iri == record.iri)).first()
+    existing = held.get(key)
     document = {k: v for k, v in record.data.items() if k not in ("provenance", "@context")}
     digest = content_hash(document)
     if existing is not None and existing.content_hash == digest:
@@ -242,16 +262,33 @@ def _upsert(
         content_hash=digest,
         harvested_at=fetched_at,
     )
-    if record.kind == "place":
-        place = existing or Place(iri=record.iri, name=data.name)
-        save_place(session, place, data, origin)
-        _link_events_to_place(session, place)
-    elif record.kind == "event":
-        event = save_event(session, settings, data, event=existing, iri=record.iri, origin=origin)
-        link_duplicates(session, event)
-    else:
-        save_person(session, settings.base_url, data, person=existing, iri=record.iri, origin=origin)
+    lock_change_log(session)
+    with session.begin_nested():
+        if record.kind == "place":
+            row = save_place(session, existing or Place(iri=record.iri, name=data.name), data, origin)
+            _link_events_to_place(session, row)
+        elif record.kind == "event":
+            row = save_event(session, settings, data, event=existing, iri=record.iri, origin=origin)
+            link_duplicates(session, row, fresh=existing is None)
+        else:
+            row = save_person(
+                session, settings.base_url, data, person=existing, iri=record.iri, origin=origin
+            )
+    held[key] = row
     return "updated" if existing is not None else "new"
+
+
+def _held_records(
+    session: Session, records: list[Harvested]
+) -> dict[tuple[str, str], Place | Event | Person]:
+    """The records of a page this instance already holds, by (kind, IRI): one SELECT per kind."""
+    held: dict[tuple[str, str], Place | Event | Person] = {}
+    for kind, table in TABLES.items():
+        for chunk in _chunks(sorted({r.iri for r in records if r.kind == kind})):
+            held.update(
+                ((kind, row.iri), row) for row in session.exec(select(table).where(col(table.iri).in_(chunk)))
+            )
+    return held
 
 
 def _older(document: dict, existing) -> bool:
@@ -277,33 +314,33 @@ def apply_batch(
     for rejected in batch.rejected:
         _quarantine_rejected(session, source, rejected)
         stats.quarantined += 1
+    held = _held_records(session, batch.records)
+    # Records applied since they were last quarantined: their old quarantine entry goes.
+    cleared: set[str] = set()
     for record in batch.records:
         stats.seen.add(record.iri)
         try:
-            with session.begin_nested():
-                if record.deleted:
-                    if (
-                        source.kind == "node"
-                        and not source.is_hub
-                        and not record.iri.startswith(source.base_url + "/")
-                    ):
-                        raise Refused(f"a tombstone for {record.iri}, which is not under the source's base")
-                    stats.deleted += delete_record(session, record.kind, record.iri)
-                    continue
-                outcome = _upsert(session, settings, source, record, fetched_at)
-                if outcome != "unchanged":
-                    session.exec(
-                        delete(Quarantine).where(
-                            Quarantine.source_id == source.id, Quarantine.iri == record.iri
-                        )
-                    )
+            outcome = _apply_record(session, settings, source, record, held, fetched_at)
         except (Refused, HubError, ValueError) as exc:
             reason = exc.detail if isinstance(exc, HubError) else str(exc)
             _quarantine(session, source, record.iri, reason, record.data)
+            cleared.discard(record.iri)
             stats.quarantined += 1
             continue
-        setattr(stats, outcome, getattr(stats, outcome) + 1)
+        if outcome in ("new", "updated", "unchanged"):
+            setattr(stats, outcome, getattr(stats, outcome) + 1)
+        if outcome in ("new", "updated"):
+            cleared.add(record.iri)
+        stats.deleted += outcome == "deleted"
+    for chunk in _chunks(sorted(cleared)):
+        session.exec(
+            delete(Quarantine).where(Quarantine.source_id == source.id, col(Quarantine.iri).in_(chunk))
+        )
     return stats
+
+
+def _chunks(items: list[str]) -> list[list[str]]:
+    return [items[i : i + LOOKUP_CHUNK] for i in range(0, len(items), LOOKUP_CHUNK)]
 
 
 def _quarantine_rejected(session: Session, source: Source, rejected: Rejected) -> None:
