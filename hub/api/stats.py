@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated, Literal
 
 import orjson
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
+from sqlmodel import Session
 
 from hub import stats
-from hub.api.deps import DATE_PATTERN, AudienceDep, SessionDep, SettingsDep, parse_date_param
+from hub.api.cache import cached_read
+from hub.api.deps import DATE_PATTERN, AudienceDep, SettingsDep, in_read_session, parse_date_param
 from hub.api.problems import problem_responses
 from hub.api.responses import read_response
 from hub.errors import InvalidInput, QueryTooCostly
+from hub.people.visibility import Audience
+from hub.settings import Settings
 
 router = APIRouter(prefix="/api/v1/stats", tags=["stats"], responses=problem_responses(422))
 CSV_TYPE = "text/csv; charset=utf-8"
@@ -46,9 +50,8 @@ def _csv(table: stats.Table) -> bytes:
     summary="Figures over a period, by month, place, department, region, theme, audience; "
     "shared events; people and skills per place; skills; sources",
 )
-def figures(
+async def figures(
     request: Request,
-    session: SessionDep,
     settings: SettingsDep,
     audience: AudienceDep,
     by: stats.Dimension = "month",
@@ -69,30 +72,38 @@ def figures(
         raise InvalidInput("end", "must be after start", location="query")
     if finish - begin > LONGEST_PERIOD:
         raise QueryTooCostly("the period is longer than five years: ask for a shorter one")
-    if by in ("month", "place", "department", "region", "theme", "audience"):
-        table = stats.event_figures(session, by, begin, finish, settings.zone)
-    elif by == "shared":
-        table = stats.shared_events(session, begin, finish)
-    elif by == "people":
-        table = stats.people_figures(session, audience)
-    elif by in ("skills", "free_skills"):
-        table = stats.skill_figures(session, audience, free_text_only=by == "free_skills")
+    as_csv = format == "csv" or (format is None and "text/csv" in request.headers.get("accept", ""))
+
+    def read(session: Session) -> bytes:
+        table = _table(session, by, begin, finish, settings, audience)
+        if as_csv:
+            return _csv(table)
+        document = {"by": by, "start": begin.isoformat(), "end": finish.isoformat()}
+        return orjson.dumps({**document, "columns": table.columns, "rows": table.rows})
+
+    if by == "sources":  # the health of sources moves without any change to the data
+        body = await in_read_session(request, read)
     else:
-        table = stats.source_figures(session)
-    if format == "csv" or (format is None and "text/csv" in request.headers.get("accept", "")):
+        body = await cached_read(request, f"{audience}:{'csv' if as_csv else 'json'}", read)
+    if as_csv:
         return read_response(
             request,
-            _csv(table),
+            body,
             media_type=CSV_TYPE,
             headers={"Content-Disposition": f'attachment; filename="stats-{by}.csv"'},
         )
-    body = orjson.dumps(
-        {
-            "by": by,
-            "start": begin.isoformat(),
-            "end": finish.isoformat(),
-            "columns": table.columns,
-            "rows": table.rows,
-        }
-    )
     return read_response(request, body)
+
+
+def _table(
+    session: Session, by: str, begin: datetime, finish: datetime, settings: Settings, audience: Audience
+) -> stats.Table:
+    if by in ("month", "place", "department", "region", "theme", "audience"):
+        return stats.event_figures(session, by, begin, finish, settings.zone)
+    if by == "shared":
+        return stats.shared_events(session, begin, finish)
+    if by == "people":
+        return stats.people_figures(session, audience)
+    if by in ("skills", "free_skills"):
+        return stats.skill_figures(session, audience, free_text_only=by == "free_skills")
+    return stats.source_figures(session)
