@@ -17,16 +17,16 @@ from bench import harvest, jsonld_serialization, query, transports
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--quick", action="store_true", help="a small network, under two minutes")
-    parser.add_argument("--nodes", type=int, help="simulated nodes (default 3,500, or 40 with --quick)")
+    parser.add_argument("--nodes", type=int, help="simulated nodes (default 3,500, or 20 with --quick)")
     args = parser.parse_args()
-    nodes = args.nodes or (40 if args.quick else 3500)
+    nodes = args.nodes or (20 if args.quick else 3500)
     started = time.perf_counter()
 
     print("\n# Client CPU of conditional requests answered 304, per transport\n")
     transports.run(requests=min(nodes, 3500) if not args.quick else 300, concurrency=50)
 
     print("\n# JSON-LD serialization\n")
-    jsonld_serialization.run(events=200 if args.quick else 1000)
+    jsonld_serialization.run(200 if args.quick else 1000)
 
     for database, workers in (("sqlite", []), ("postgresql", [1, 2])):
         print(f"\n# Harvest, hub on {database}\n")
