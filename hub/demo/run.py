@@ -149,6 +149,8 @@ async def _serve_and_harvest(servers: list[uvicorn.Server], hub: Settings) -> No
 
 def _print_urls(hub: Settings) -> None:
     console.print(f"[bold]Hub[/bold] {hub.name}: {hub.base_url}")
+    console.print(f"  pages: {hub.base_url}/ (agenda), /places, /people, /stats, /sources")
+    console.print(f"  the agenda for other sites: {hub.base_url}/embed")
     for path in (
         "/api/v1/occurrences",
         "/api/v1/events",
