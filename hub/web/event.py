@@ -3,19 +3,18 @@ for `application/ld+json` gets the document instead."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime
 
 import orjson
 from fastapi import APIRouter, Request
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 from starlette.responses import Response
 
 from hub.api.deps import SessionDep, SettingsDep
 from hub.api.responses import read_response
-from hub.calendar.recurrence import Override, RecurrenceError, expand
 from hub.events.links import merged_documents
-from hub.events.service import get_event, overrides_of
+from hub.events.models import Event, Occurrence
+from hub.events.service import get_event
 from hub.federation.registry import list_sources
 from hub.settings import Settings
 from hub.web.site import Ask, all_places, find, jsonld_script, not_found, render_page, wants_data
@@ -26,31 +25,17 @@ router = APIRouter(include_in_schema=False)
 NEXT_DATES = 8
 
 
-def _next_dates(session: Session, event, ask: Ask) -> list[tuple[datetime, datetime, bool]]:
+def _next_dates(session: Session, event: Event, ask: Ask) -> list[tuple[datetime, datetime, bool]]:
     """The next occurrences of a recurring event, cancelled ones included (and marked)."""
-    now = datetime.now(ask.zone)
-    try:
-        instances = expand(
-            start_utc=event.start_utc,
-            end_utc=event.end_utc or event.start_utc,
-            zone=ZoneInfo(event.timezone),
-            title=event.title,
-            status=event.status,
-            rule=event.rrule,
-            rdates=[datetime.fromisoformat(v) for v in event.rdates],
-            exdates=[datetime.fromisoformat(v) for v in event.exdates],
-            overrides=[
-                Override(o.recurrence_id, o.start_utc, o.end_utc, o.title, o.status)
-                for o in overrides_of(session, event)
-            ],
-            window_start=now,
-            window_end=now + ask.settings.horizon_ahead,
-        )
-    except RecurrenceError:
-        return []  # stored rules were checked when saved; a rule dateutil now refuses lists nothing
+    upcoming = session.exec(
+        select(Occurrence)
+        .where(Occurrence.event_id == event.id, Occurrence.end_utc >= datetime.now(UTC))
+        .order_by(col(Occurrence.start_utc))
+        .limit(NEXT_DATES)
+    )
     return [
-        (i.start_utc.astimezone(ask.zone), i.end_utc.astimezone(ask.zone), i.status == "cancelled")
-        for i in instances[:NEXT_DATES]
+        (o.start_utc.astimezone(ask.zone), o.end_utc.astimezone(ask.zone), o.status == "cancelled")
+        for o in upcoming
     ]
 
 
