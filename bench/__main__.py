@@ -28,9 +28,10 @@ def main() -> None:
     print("\n# JSON-LD serialization\n")
     jsonld_serialization.run(200 if args.quick else 1000)
 
-    for database, workers in (("sqlite", []), ("postgresql", [1, 2])):
-        print(f"\n# Harvest, hub on {database}\n")
-        harvest.run(nodes, database, ics_share=0.1, workers=workers)
+    print("\n# Harvest, hub on SQLite\n")
+    harvest.run(nodes, "sqlite", ics_share=0.1, workers=[], keep=query.store_path(nodes))
+    print("\n# Harvest, hub on PostgreSQL, in the hub's process then by 1 and 2 workers\n")
+    harvest.run(nodes, "postgresql", ics_share=0.1, workers=[1, 2])
     if not args.quick:
         print("\n# Harvest memory at a smaller scale (is the peak independent of N?)\n")
         harvest.run(500, "sqlite", ics_share=0.1, workers=[])

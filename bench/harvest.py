@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import multiprocessing
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -29,6 +30,8 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import uvicorn
@@ -63,8 +66,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_network(nodes: int) -> tuple[multiprocessing.Process, str]:
-    port = free_port()
+def start_network(nodes: int, port: int | None = None) -> tuple[multiprocessing.Process, str]:
+    """The simulated network in a child process; on `port` to serve a store harvested earlier
+    (its records are minted under that address)."""
+    port = port or free_port()
     process = multiprocessing.Process(target=_serve_network, args=(port, nodes), daemon=True)
     process.start()
     base = f"http://127.0.0.1:{port}"
@@ -172,16 +177,33 @@ def hub_settings(url: str, schema: str | None) -> Settings:
 
 
 class Store:
-    """A fresh hub store: a SQLite file, or a PostgreSQL schema dropped at the end."""
+    """A hub store: a fresh SQLite file (or a copy of one harvested earlier), or a fresh PostgreSQL
+    schema dropped at the end."""
 
-    def __init__(self, database: str) -> None:
+    def __init__(self, database: str, copy_of: Path | None = None) -> None:
         if database == "sqlite":
-            self.url, self.schema = f"sqlite:///{tempfile.mkdtemp()}/hub.db", None
+            self.file = Path(tempfile.mkdtemp()) / "hub.db"
+            if copy_of:
+                shutil.copyfile(copy_of, self.file)
+            self.url, self.schema = f"sqlite:///{self.file}", None
         else:
+            self.file = None
             self.url, self.schema = POSTGRES_URL, f"bench_{uuid.uuid4().hex[:8]}"
         self.settings = hub_settings(self.url, self.schema)
         self.engine = make_engine(self.url, self.schema)
         upgrade(self.engine, self.schema)
+
+    def network_port(self) -> int | None:
+        """The port of the simulated network this store was harvested from, if it was."""
+        with Session(self.engine) as session:
+            source = session.exec(select(Source).limit(1)).first()
+        return urlsplit(source.url).port if source else None
+
+    def keep(self, path: Path) -> None:
+        """Keep this SQLite store at `path` for the query benchmark."""
+        self.engine.dispose()
+        shutil.copyfile(self.file, path.with_suffix(".partial"))
+        path.with_suffix(".partial").rename(path)
 
     def register(self, base: str, nodes: int, ics_share: float) -> None:
         every = round(1 / ics_share) if ics_share else 0
@@ -199,6 +221,8 @@ class Store:
 
     def drop(self) -> None:
         self.engine.dispose()
+        if self.file:
+            shutil.rmtree(self.file.parent)
         if self.schema:
             with make_engine(POSTGRES_URL).begin() as connection:
                 connection.execute(text(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE'))
@@ -227,12 +251,13 @@ def conditional_asks(engine) -> list[Ask]:
         ]
 
 
-def ceiling(label: str, hub: Phase, asks: list[Ask], concurrency: int) -> list[Ceiling]:
+def ceiling(label: str, hub: Phase | None, asks: list[Ask], concurrency: int) -> list[Ceiling]:
     runs = fastest(asks, concurrency)
     print(f"ceiling of the {label}: {len(asks)} requests, concurrency {concurrency}")
     for run in runs:
         print(run.line())
-    print(f"  ratio hub / fastest client: {hub.seconds / runs[0].seconds:.1f}x")
+    if hub:
+        print(f"  ratio hub / fastest client: {hub.seconds / runs[0].seconds:.1f}x")
     return runs
 
 
@@ -295,6 +320,7 @@ def main() -> None:
     parser.add_argument(
         "--ics-share", type=float, default=0.1, help="share of nodes harvested as iCalendar files"
     )
+    parser.add_argument("--reuse", type=Path, help="a SQLite store that harvested this network today")
     parser.add_argument(
         "--workers",
         type=int,
@@ -303,13 +329,25 @@ def main() -> None:
         help="on PostgreSQL, also harvest with these many workers",
     )
     args = parser.parse_args()
-    run(args.nodes, args.database, args.ics_share, args.workers)
+    run(args.nodes, args.database, args.ics_share, args.workers, reuse=args.reuse)
 
 
-def run(nodes: int, database: str, ics_share: float, workers: list[int]) -> list[Phase]:
-    """Every phase, printed as it ends; the ceilings are printed after the phase they bound."""
-    network, base = start_network(nodes)
-    store = Store(database)
+def run(
+    nodes: int,
+    database: str,
+    ics_share: float,
+    workers: list[int],
+    *,
+    reuse: Path | None = None,
+    keep: Path | None = None,
+) -> list[Phase]:
+    """Every phase, printed as it ends; the ceilings are printed after the phase they bound.
+
+    With `reuse`, a SQLite store that already harvested this network today stands for the first
+    full harvest (its time is the one printed when it was built); with `keep`, the store
+    harvested here is kept for the query benchmark."""
+    store = Store(database, copy_of=reuse)
+    network, base = start_network(nodes, store.network_port())
     phases: list[Phase] = []
 
     def phase(name: str) -> Phase:
@@ -318,10 +356,14 @@ def run(nodes: int, database: str, ics_share: float, workers: list[int]) -> list
         return phases[-1]
 
     try:
-        store.register(base, nodes, ics_share)
         concurrency = store.settings.harvest_concurrency
-        print(f"hub on {database}, {nodes} simulated nodes ({ics_share:.0%} as iCalendar files)")
-        first = phase("first full harvest")
+        if reuse:
+            print(f"hub on a copy of {reuse}, {nodes} simulated nodes")
+            first = None
+        else:
+            store.register(base, nodes, ics_share)
+            print(f"hub on {database}, {nodes} simulated nodes ({ics_share:.0%} as iCalendar files)")
+            first = phase("first full harvest")
         ceiling("first full harvest", first, first_asks(store.engine), concurrency)
         phase("second harvest (learns empty-page ETags)")
         unchanged = phase("incremental, nothing changed")
@@ -332,6 +374,8 @@ def run(nodes: int, database: str, ics_share: float, workers: list[int]) -> list
         for i in range(changed):
             httpx.post(f"{base}/n{i * 100 % nodes}/touch")
         phase(f"incremental, 1 % changed ({changed} nodes)")
+        if keep and not reuse:
+            store.keep(keep)
         for count in workers if database == "postgresql" else []:
             phases.append(run_workers(count, base, nodes, ics_share))
             print(phases[-1].line())

@@ -39,10 +39,16 @@ FIXED = orjson.dumps(
 )
 
 
-def build(nodes: int) -> Path:
-    """A hub database holding `nodes` harvested simulated nodes, built once for a schema and reused."""
+def store_path(nodes: int) -> Path:
+    """Where the store of `nodes` harvested simulated nodes is kept: for this schema and this day
+    (the simulated events are dated from today)."""
     OUT.mkdir(exist_ok=True)
-    database = OUT / f"hub-{nodes}-{head_revision()}.db"
+    return OUT / f"hub-{nodes}-{head_revision()}-{date.today():%Y%m%d}.db"
+
+
+def build(nodes: int) -> Path:
+    """A hub database holding `nodes` harvested simulated nodes, built once and reused."""
+    database = store_path(nodes)
     if database.exists():
         return database
     network, base = start_network(nodes)
