@@ -48,6 +48,7 @@ def decode(body: bytes, content_type: str) -> None:
 
 
 Fetch = Callable[[Ask], Awaitable[int]]
+TIMEOUT = 120  # seconds for one request, as generous as the hub's total timeout
 
 
 async def _run(fetch: Fetch, asks: list[Ask], concurrency: int) -> dict[int, int]:
@@ -71,7 +72,7 @@ async def with_httpx(
     asks: list[Ask], concurrency: int, transport: httpx.AsyncBaseTransport | None = None
 ) -> dict[int, int]:
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(limits=limits, transport=transport) as client:
+    async with httpx.AsyncClient(limits=limits, transport=transport, timeout=TIMEOUT) as client:
 
         async def fetch(ask: Ask) -> int:
             response = await client.get(ask.url, headers=_headers(ask))
@@ -84,12 +85,14 @@ async def with_httpx(
 async def with_httpx_aiohttp(asks: list[Ask], concurrency: int) -> dict[int, int]:
     from httpx_aiohttp import AiohttpTransport
 
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as session:
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(TIMEOUT)) as session:
         return await with_httpx(asks, concurrency, transport=AiohttpTransport(client=session))
 
 
 async def with_aiohttp(asks: list[Ask], concurrency: int) -> dict[int, int]:
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as session:
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(TIMEOUT)) as session:
 
         async def fetch(ask: Ask) -> int:
             async with session.get(ask.url, headers=_headers(ask)) as response:
