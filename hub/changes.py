@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from sqlalchemy import BigInteger, insert, text
@@ -10,6 +12,9 @@ from sqlmodel import Field, Session, SQLModel, delete, select
 from hub.records import utcnow
 
 CHANGE_LOCK = "hub.change_log_locked"
+PENDING = "hub.pending_changes"
+# IRIs per IN (...) list: well under SQLite's limit on bound parameters.
+CHUNK = 500
 
 
 class Change(SQLModel, table=True):
@@ -32,12 +37,59 @@ class FeedState(SQLModel, table=True):
 
 
 def record_change(session: Session, kind: str, iri: str, *, deleted: bool = False) -> None:
-    """Log that a record changed (or was deleted), so the change feed serves it after the cursor."""
+    """Log that a record changed (or was deleted), so the change feed serves it after the cursor;
+    inside `deferred_changes`, when that block ends."""
+    pending = session.info.get(PENDING)
+    if pending is not None:
+        pending.pop(iri, None)  # changed again: it moves to the end
+        pending[iri] = (kind, deleted)
+        return
+    _write_changes(session, {iri: (kind, deleted)})
+
+
+@contextmanager
+def deferred_changes(session: Session) -> Iterator[None]:
+    """Log the changes recorded inside the block when it ends, in the order they were made, with
+    one DELETE and one INSERT for all of them (a harvested page); nothing if the block fails."""
+    pending: dict[str, tuple[str, bool]] = {}
+    session.info[PENDING] = pending
+    try:
+        yield
+    finally:
+        del session.info[PENDING]
+    if pending:
+        _write_changes(session, pending)
+
+
+@contextmanager
+def savepoint(session: Session) -> Iterator[None]:
+    """A SAVEPOINT whose rollback also forgets the changes deferred inside it."""
+    pending = session.info.get(PENDING, {})
+    saved = dict(pending)
+    try:
+        with session.begin_nested():
+            yield
+    except BaseException:
+        pending.clear()
+        pending.update(saved)
+        raise
+
+
+def _write_changes(session: Session, changes: dict[str, tuple[str, bool]]) -> None:
     lock_change_log(session)
-    # Core statements on the table: no ORM object to build and no flush, for one row per record.
+    # Core statements on the table: no ORM object to build and no flush.
     table = Change.__table__
-    session.execute(delete(table).where(table.c.iri == iri))
-    session.execute(insert(table).values(kind=kind, iri=iri, deleted=deleted, changed_at=utcnow()))
+    iris = list(changes)
+    for start in range(0, len(iris), CHUNK):
+        session.execute(delete(table).where(table.c.iri.in_(iris[start : start + CHUNK])))
+    now = utcnow()
+    session.execute(
+        insert(table),
+        [
+            {"kind": kind, "iri": iri, "deleted": deleted, "changed_at": now}
+            for iri, (kind, deleted) in changes.items()
+        ],
+    )
 
 
 def lock_change_log(session: Session) -> None:

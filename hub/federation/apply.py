@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from sqlalchemy import update
 from sqlmodel import Session, col, delete, func, select
 
-from hub.changes import lock_change_log, record_change
+from hub.changes import deferred_changes, lock_change_log, record_change, savepoint
 from hub.errors import HubError
 from hub.events.links import link_duplicates
 from hub.events.models import Event, Occurrence
@@ -236,7 +236,7 @@ def _apply_record(
         if held.pop(key, None) is None:
             return "absent"
         lock_change_log(session)
-        with session.begin_nested():
+        with savepoint(session):
             delete_record(session, record.kind, record.iri)
         return "deleted"
     base = origin_base(source, record)
@@ -263,7 +263,7 @@ def _apply_record(
         harvested_at=fetched_at,
     )
     lock_change_log(session)
-    with session.begin_nested():
+    with savepoint(session):
         if record.kind == "place":
             row = save_place(session, existing or Place(iri=record.iri, name=data.name), data, origin)
             _link_events_to_place(session, row)
@@ -317,21 +317,22 @@ def apply_batch(
     held = _held_records(session, batch.records)
     # Records applied since they were last quarantined: their old quarantine entry goes.
     cleared: set[str] = set()
-    for record in batch.records:
-        stats.seen.add(record.iri)
-        try:
-            outcome = _apply_record(session, settings, source, record, held, fetched_at)
-        except (Refused, HubError, ValueError) as exc:
-            reason = exc.detail if isinstance(exc, HubError) else str(exc)
-            _quarantine(session, source, record.iri, reason, record.data)
-            cleared.discard(record.iri)
-            stats.quarantined += 1
-            continue
-        if outcome in ("new", "updated", "unchanged"):
-            setattr(stats, outcome, getattr(stats, outcome) + 1)
-        if outcome in ("new", "updated"):
-            cleared.add(record.iri)
-        stats.deleted += outcome == "deleted"
+    with deferred_changes(session):
+        for record in batch.records:
+            stats.seen.add(record.iri)
+            try:
+                outcome = _apply_record(session, settings, source, record, held, fetched_at)
+            except (Refused, HubError, ValueError) as exc:
+                reason = exc.detail if isinstance(exc, HubError) else str(exc)
+                _quarantine(session, source, record.iri, reason, record.data)
+                cleared.discard(record.iri)
+                stats.quarantined += 1
+                continue
+            if outcome in ("new", "updated", "unchanged"):
+                setattr(stats, outcome, getattr(stats, outcome) + 1)
+            if outcome in ("new", "updated"):
+                cleared.add(record.iri)
+            stats.deleted += outcome == "deleted"
     for chunk in _chunks(sorted(cleared)):
         session.exec(
             delete(Quarantine).where(Quarantine.source_id == source.id, col(Quarantine.iri).in_(chunk))
