@@ -53,9 +53,10 @@ def store_occurrences(
     if not fresh:
         session.exec(delete(Occurrence).where(Occurrence.event_id == event.id))
     if instances:
-        # A core bulk insert: a recurring event has dozens of occurrences, ORM objects cost more.
+        # A core bulk insert on the table (not the ORM entity, whose bulk path costs more than the
+        # statement): a recurring event has dozens of occurrences.
         session.execute(
-            insert(Occurrence),
+            insert(Occurrence.__table__),
             [
                 {
                     "event_id": event.id,

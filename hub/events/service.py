@@ -19,7 +19,7 @@ from hub.events.occurrences import occurrences_of, store_occurrences
 from hub.events.schemas import EventIn
 from hub.places.models import Place
 from hub.places.service import find_place
-from hub.records import Origin, new_id, utcnow
+from hub.records import Origin, new_id, save_row, utcnow
 from hub.sanitize import clean_html, plain_text
 from hub.settings import Settings
 from hub.text import fold
@@ -129,12 +129,19 @@ def save_event(
 
     fresh = event is None
     if event is None:
-        local_id = new_id()
+        local_id, now = new_id(), utcnow()
+        # Every defaulted value given: SQLModel would call each default factory, and pydantic
+        # inspects a factory's signature on every call (three quarters of the cost of building one).
         event = Event(
             id=local_id,
             iri=iri or event_iri(settings.base_url, local_id),
             title=data.title,
             start_utc=start_utc,
+            created_at=now,
+            updated_at=now,
+            exdates=[],
+            rdates=[],
+            same_as=[],
         )
     elif origin is None:
         event.sequence += 1
@@ -205,8 +212,7 @@ def save_event(
         raise InvalidInput(field, str(exc)) from exc
 
     # Everything that can refuse the input has run: the writes follow, the event row first.
-    session.add(event)
-    session.flush()
+    save_row(session, event, fresh=fresh)
     _replace_children(session, event, overrides, organizers, themes, audience, fresh=fresh)
     store_occurrences(session, event, instances, fresh=fresh)
     record_change(session, "event", event.iri)
@@ -251,10 +257,10 @@ def _replace_children(
     if overrides:
         session.add_all(overrides)
         session.flush()
-    # Core bulk inserts: one statement per table, no ORM object per row.
+    # Core bulk inserts on the tables: one statement per table, no ORM object or ORM bulk path.
     if organizers:
         session.execute(
-            insert(EventOrganizer), [{"event_id": event.id, "place_iri": iri} for iri in organizers]
+            insert(EventOrganizer.__table__), [{"event_id": event.id, "place_iri": iri} for iri in organizers]
         )
     concepts = [
         {"event_id": event.id, "scheme": scheme, "concept_iri": ref.iri, "label": ref.label[:200]}
@@ -262,7 +268,7 @@ def _replace_children(
         for ref in refs
     ]
     if concepts:
-        session.execute(insert(EventConcept), concepts)
+        session.execute(insert(EventConcept.__table__), concepts)
 
 
 def get_event(session: Session, event_id: str, *, for_update: bool = False) -> Event:

@@ -24,7 +24,7 @@ from hub.people.visibility import (
 from hub.places.models import Place
 from hub.places.service import find_place
 from hub.query import Near, Page, after, near_condition, page_of, text_condition
-from hub.records import Origin, new_id, utcnow
+from hub.records import Origin, new_id, save_row, utcnow
 from hub.text import fold
 from hub.vocabulary.thesaurus import ConceptRef, concept_document, labels_of, resolve, with_narrower
 
@@ -139,9 +139,18 @@ def save_person(
     skills = resolve(session, "skill", data.skills)
     fresh = person is None
     if person is None:
-        local_id = new_id()
+        local_id, now = new_id(), utcnow()
+        # Every defaulted value given: SQLModel would call each default factory (see save_event).
         person = Person(
-            id=local_id, iri=iri or person_iri(base_url, local_id), display_name=data.display_name
+            id=local_id,
+            iri=iri or person_iri(base_url, local_id),
+            display_name=data.display_name,
+            created_at=now,
+            updated_at=now,
+            badges=[],
+            links=[],
+            visibility={},
+            consent_fields=[],
         )
     person.display_name = data.display_name
     person.bio = data.bio
@@ -155,19 +164,20 @@ def save_person(
     person.mark_origin(origin)
     skill_refs = [ConceptRef(r.iri, r.label[:200]) for r in skills]
     _render(session, person, skill_refs, places, origin, None)
-    session.add(person)
-    session.flush()
+    save_row(session, person, fresh=fresh)
     if not fresh:
         session.exec(delete(PersonSkill).where(PersonSkill.person_id == person.id))
         session.exec(delete(PersonPlace).where(PersonPlace.person_id == person.id))
-    # Core bulk inserts: one statement per table, no ORM object per row.
+    # Core bulk inserts on the tables: one statement per table, no ORM object or ORM bulk path.
     if skill_refs:
         session.execute(
-            insert(PersonSkill),
+            insert(PersonSkill.__table__),
             [{"person_id": person.id, "concept_iri": r.iri, "label": r.label} for r in skill_refs],
         )
     if places:
-        session.execute(insert(PersonPlace), [{"person_id": person.id, "place_iri": iri} for iri in places])
+        session.execute(
+            insert(PersonPlace.__table__), [{"person_id": person.id, "place_iri": iri} for iri in places]
+        )
     _log(session, person)
     return person
 
