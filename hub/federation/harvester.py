@@ -50,6 +50,7 @@ ICS_ACCEPT = "text/calendar, text/plain;q=0.5, */*;q=0.1"
 PAGE_ACCEPT = "text/html, application/ld+json;q=0.9, application/json;q=0.8"
 RESYNC_KINDS = ("place", "event", "person")
 CONFLICT_RETRIES = 3
+OUTCOME_BATCH = 100  # outcomes of a harvest round written per transaction
 
 
 @dataclass
@@ -270,35 +271,67 @@ def _next_harvest(source: Source, now: datetime) -> datetime:
     return now + timedelta(seconds=delay * random.uniform(0.9, 1.1))
 
 
-def _record_outcome(engine: Engine, report: SourceReport, error: HarvestError | None) -> None:
+Outcome = tuple[SourceReport, HarvestError | None]
+
+
+def _record_outcomes(engine: Engine, outcomes: list[Outcome]) -> None:
+    """Write how harvests went (health, next harvest) in one transaction."""
     with session_scope(engine) as session:
-        source = session.get(Source, report.source_id, with_for_update=True)
-        if source is None:
-            return
+        ids = [report.source_id for report, _ in outcomes]
+        sources = {
+            s.id: s for s in session.exec(select(Source).where(col(Source.id).in_(ids)).with_for_update())
+        }
         now = utcnow()
-        source.last_attempt_at = now
-        if error is None:
-            source.last_success_at = now
-            source.consecutive_failures = 0
-            source.failing_since = None
-        else:
-            source.last_error, source.last_error_kind, source.last_error_at = (
-                error.message[:2000],
-                error.kind,
-                now,
-            )
-            source.consecutive_failures += 1
-            source.failing_since = source.failing_since or now
-        source.next_harvest_at = _next_harvest(source, now)
-        if isinstance(error, RateLimited):
-            source.next_harvest_at = max(source.next_harvest_at, error.retry_at)
-        session.add(source)
+        for report, error in outcomes:
+            source = sources.get(report.source_id)
+            if source is not None:
+                _note_outcome(source, error, now)
+
+
+def _note_outcome(source: Source, error: HarvestError | None, now: datetime) -> None:
+    source.last_attempt_at = now
+    if error is None:
+        source.last_success_at = now
+        source.consecutive_failures = 0
+        source.failing_since = None
+    else:
+        source.last_error, source.last_error_kind, source.last_error_at = (
+            error.message[:2000],
+            error.kind,
+            now,
+        )
+        source.consecutive_failures += 1
+        source.failing_since = source.failing_since or now
+    source.next_harvest_at = _next_harvest(source, now)
+    if isinstance(error, RateLimited):
+        source.next_harvest_at = max(source.next_harvest_at, error.retry_at)
+
+
+class Outcomes:
+    """The outcomes of a round of harvests, written by batches: a round of thousands of sources
+    answering `304` is otherwise one write transaction per source, each queueing for SQLite's
+    single writer lock. A batch is written when full and when the round ends."""
+
+    def __init__(self, engine: Engine, size: int = OUTCOME_BATCH) -> None:
+        self.engine, self.size = engine, size
+        self.pending: list[Outcome] = []
+
+    async def add(self, report: SourceReport, error: HarvestError | None) -> None:
+        self.pending.append((report, error))
+        if len(self.pending) >= self.size:
+            await self.flush()
+
+    async def flush(self) -> None:
+        batch, self.pending = self.pending, []
+        if batch:
+            await asyncio.to_thread(_record_outcomes, self.engine, batch)
 
 
 async def harvest_source(
-    engine: Engine, settings: Settings, fetcher: Fetcher, source_id: int
+    engine: Engine, settings: Settings, fetcher: Fetcher, source_id: int, *, outcomes: Outcomes | None = None
 ) -> SourceReport:
-    """Harvest one source and record how it went; never raises for a source's fault."""
+    """Harvest one source and record how it went (now, or with `outcomes` in their next batch);
+    never raises for a source's fault."""
     source = await asyncio.to_thread(_load, engine, source_id)
     run = _Run(engine, settings, fetcher, source)
     started = time.perf_counter()
@@ -315,7 +348,10 @@ async def harvest_source(
     if error is not None:
         run.report.error, run.report.error_kind = error.message, error.kind
     _observe(run.report, source.kind, time.perf_counter() - started)
-    await asyncio.to_thread(_record_outcome, engine, run.report, error)
+    if outcomes is None:
+        await asyncio.to_thread(_record_outcomes, engine, [(run.report, error)])
+    else:
+        await outcomes.add(run.report, error)
     return run.report
 
 
@@ -364,15 +400,22 @@ async def harvest_many(
 ) -> list[SourceReport]:
     """Harvest sources concurrently, bounded by the settings; one report per source."""
     gate = asyncio.Semaphore(settings.harvest_concurrency)
+    outcomes = Outcomes(engine)
 
     async def one(shared: Fetcher, source_id: int) -> SourceReport:
         async with gate:
-            report = await harvest_source(engine, settings, shared, source_id)
+            report = await harvest_source(engine, settings, shared, source_id, outcomes=outcomes)
         if on_done is not None:
             on_done(report)
         return report
 
+    async def every(shared: Fetcher) -> list[SourceReport]:
+        try:
+            return list(await asyncio.gather(*(one(shared, i) for i in source_ids)))
+        finally:
+            await outcomes.flush()
+
     if fetcher is not None:
-        return list(await asyncio.gather(*(one(fetcher, i) for i in source_ids)))
+        return await every(fetcher)
     async with Fetcher(settings) as shared:
-        return list(await asyncio.gather(*(one(shared, i) for i in source_ids)))
+        return await every(shared)
