@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -53,6 +54,20 @@ def make_engine(database_url: str, schema: str | None = None, *, writer: bool = 
     return create_engine(
         database_url, connect_args=connect_args, pool_size=10, max_overflow=10, pool_pre_ping=True
     )
+
+
+_readers: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
+
+
+def reader_of(engine: Engine) -> Engine:
+    """The engine to read with next to a writer engine: on SQLite, one whose transactions do not
+    queue for the write lock (a writer's BEGIN IMMEDIATE does, even to read one row); elsewhere
+    the engine itself."""
+    if engine.dialect.name != "sqlite":
+        return engine
+    if engine not in _readers:
+        _readers[engine] = make_engine(engine.url.render_as_string(hide_password=False), writer=False)
+    return _readers[engine]
 
 
 @contextmanager

@@ -28,7 +28,7 @@ from hub.api import (
     vocabulary,
 )
 from hub.api.cache import ReadCache
-from hub.db import make_engine
+from hub.db import make_engine, reader_of
 from hub.federation.jobs import run_in_process
 from hub.horizon import roll_if_due
 from hub.observability import RequestContext, configure_logging
@@ -83,9 +83,7 @@ def create_app(settings: Settings, *, engine=None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.database_url, settings.database_schema)
     app.state.read_cache = ReadCache()
-    app.state.read_engine = (
-        make_engine(settings.database_url, writer=False) if settings.is_sqlite else app.state.engine
-    )
+    app.state.read_engine = reader_of(app.state.engine)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
 
-from hub.db import session_scope
+from hub.db import reader_of, session_scope
 from hub.federation.adapters import ics, jsonld_page
 from hub.federation.adapters.node import parse_change_page, parse_descriptor
 from hub.federation.apply import ApplyStats, apply_batch, remove_missing
@@ -367,7 +367,7 @@ def _observe(report: SourceReport, kind: str, seconds: float) -> None:
 
 
 def _load(engine: Engine, source_id: int) -> Source:
-    with Session(engine, expire_on_commit=False) as session:
+    with Session(reader_of(engine), expire_on_commit=False) as session:
         source = session.get(Source, source_id)
         if source is None:
             raise LookupError(f"no source {source_id}")
@@ -376,7 +376,7 @@ def _load(engine: Engine, source_id: int) -> Source:
 
 
 def due_sources(engine: Engine, now: datetime | None = None) -> list[int]:
-    with Session(engine) as session:
+    with Session(reader_of(engine)) as session:
         query = (
             select(Source.id)
             .where(col(Source.next_harvest_at) <= (now or utcnow()))
@@ -386,7 +386,7 @@ def due_sources(engine: Engine, now: datetime | None = None) -> list[int]:
 
 
 def all_sources(engine: Engine) -> list[int]:
-    with Session(engine) as session:
+    with Session(reader_of(engine)) as session:
         return list(session.exec(select(Source.id).order_by(col(Source.id))).all())
 
 
