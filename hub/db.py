@@ -20,6 +20,7 @@ SQLModel.metadata.naming_convention = {
 }
 
 metadata: MetaData = SQLModel.metadata
+IDLE_IN_TRANSACTION_MS = 60_000
 
 
 def make_engine(database_url: str, schema: str | None = None, *, writer: bool = True) -> Engine:
@@ -50,7 +51,10 @@ def make_engine(database_url: str, schema: str | None = None, *, writer: bool = 
                 connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    connect_args = {"options": f"-csearch_path={schema}"} if schema else {}
+    # A transaction left idle (its process frozen or gone without the socket closing) would hold
+    # its locks until TCP noticed; PostgreSQL ends it instead. No transaction here waits on purpose.
+    options = f"-cidle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_MS}"
+    connect_args = {"options": f"{options} -csearch_path={schema}" if schema else options}
     return create_engine(
         database_url, connect_args=connect_args, pool_size=10, max_overflow=10, pool_pre_ping=True
     )

@@ -51,6 +51,7 @@ PAGE_ACCEPT = "text/html, application/ld+json;q=0.9, application/json;q=0.8"
 RESYNC_KINDS = ("place", "event", "person")
 CONFLICT_RETRIES = 3
 OUTCOME_BATCH = 100  # outcomes of a harvest round written per transaction
+LOAD_BATCH = 200  # sources of a harvest round read at once
 
 
 @dataclass
@@ -328,11 +329,17 @@ class Outcomes:
 
 
 async def harvest_source(
-    engine: Engine, settings: Settings, fetcher: Fetcher, source_id: int, *, outcomes: Outcomes | None = None
+    engine: Engine,
+    settings: Settings,
+    fetcher: Fetcher,
+    source_id: int,
+    *,
+    outcomes: Outcomes | None = None,
+    source: Source | None = None,
 ) -> SourceReport:
-    """Harvest one source and record how it went (now, or with `outcomes` in their next batch);
-    never raises for a source's fault."""
-    source = await asyncio.to_thread(_load, engine, source_id)
+    """Harvest one source (read now unless given) and record how it went (now, or with `outcomes`
+    in their next batch); never raises for a source's fault."""
+    source = source or await asyncio.to_thread(_load, engine, source_id)
     run = _Run(engine, settings, fetcher, source)
     started = time.perf_counter()
     error: HarvestError | None = None
@@ -364,6 +371,13 @@ def _observe(report: SourceReport, kind: str, seconds: float) -> None:
         count = getattr(report.stats, action)
         if count:
             RECORDS.labels(label, action).inc(count)
+
+
+def _load_many(engine: Engine, source_ids: list[int]) -> list[Source]:
+    with Session(reader_of(engine), expire_on_commit=False) as session:
+        found = {s.id: s for s in session.exec(select(Source).where(col(Source.id).in_(source_ids)))}
+        session.expunge_all()
+    return [found[i] for i in source_ids if i in found]
 
 
 def _load(engine: Engine, source_id: int) -> Source:
@@ -398,22 +412,38 @@ async def harvest_many(
     on_done: Callable[[SourceReport], None] | None = None,
     fetcher: Fetcher | None = None,
 ) -> list[SourceReport]:
-    """Harvest sources concurrently, bounded by the settings; one report per source."""
-    gate = asyncio.Semaphore(settings.harvest_concurrency)
-    outcomes = Outcomes(engine)
+    """Harvest sources concurrently, bounded by the settings; one report per source, in the order
+    of `source_ids` (a source deleted meanwhile has none).
 
-    async def one(shared: Fetcher, source_id: int) -> SourceReport:
-        async with gate:
-            report = await harvest_source(engine, settings, shared, source_id, outcomes=outcomes)
-        if on_done is not None:
-            on_done(report)
-        return report
+    A fixed set of tasks takes the sources from a bounded queue, filled by reading the sources a
+    batch at a time: what is in memory does not grow with the number of sources."""
+    outcomes = Outcomes(engine)
+    queue: asyncio.Queue[Source | None] = asyncio.Queue(maxsize=LOAD_BATCH)
+    reports: dict[int, SourceReport] = {}
+    workers = min(settings.harvest_concurrency, max(len(source_ids), 1))
+
+    async def read() -> None:
+        for start in range(0, len(source_ids), LOAD_BATCH):
+            for source in await asyncio.to_thread(_load_many, engine, source_ids[start : start + LOAD_BATCH]):
+                await queue.put(source)
+        for _ in range(workers):
+            await queue.put(None)
+
+    async def work(shared: Fetcher) -> None:
+        while (source := await queue.get()) is not None:
+            report = await harvest_source(
+                engine, settings, shared, source.id, outcomes=outcomes, source=source
+            )
+            reports[source.id] = report
+            if on_done is not None:
+                on_done(report)
 
     async def every(shared: Fetcher) -> list[SourceReport]:
         try:
-            return list(await asyncio.gather(*(one(shared, i) for i in source_ids)))
+            await asyncio.gather(read(), *(work(shared) for _ in range(workers)))
         finally:
             await outcomes.flush()
+        return [reports[i] for i in source_ids if i in reports]
 
     if fetcher is not None:
         return await every(fetcher)
