@@ -95,8 +95,14 @@ class TcpProxy:
                     sock.close()
 
     def cut(self) -> None:
+        """Drop every connection as a dying server does: shutting a socket down ends the proxy's
+        blocked reads and tells both ends (closing it alone would leave the clients waiting)."""
+        import socket
+
         self.up = False
         for sock in self.connections:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
             with contextlib.suppress(OSError):
                 sock.close()
         self.connections = []
