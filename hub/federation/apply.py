@@ -50,12 +50,13 @@ class ApplyStats:
     seen: set[str] = field(default_factory=set)
 
     def add(self, other: ApplyStats) -> None:
+        """Add the counts of another page; the IRIs it saw stay with it (a harvest of thousands
+        of sources keeps one report each, and the IRIs only serve the page's own source)."""
         self.new += other.new
         self.updated += other.updated
         self.unchanged += other.unchanged
         self.deleted += other.deleted
         self.quarantined += other.quarantined
-        self.seen |= other.seen
 
     @property
     def written(self) -> int:
