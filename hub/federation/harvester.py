@@ -381,12 +381,10 @@ def _load_many(engine: Engine, source_ids: list[int]) -> list[Source]:
 
 
 def _load(engine: Engine, source_id: int) -> Source:
-    with Session(reader_of(engine), expire_on_commit=False) as session:
-        source = session.get(Source, source_id)
-        if source is None:
-            raise LookupError(f"no source {source_id}")
-        session.expunge(source)
-        return source
+    found = _load_many(engine, [source_id])
+    if not found:
+        raise LookupError(f"no source {source_id}")
+    return found[0]
 
 
 def due_sources(engine: Engine, now: datetime | None = None) -> list[int]:
