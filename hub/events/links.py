@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import orjson
+from sqlalchemy import Row, bindparam
 from sqlmodel import Session, col, select
 
 from hub.errors import NotFound
@@ -43,6 +44,20 @@ def _has_duplicates(session: Session, event: Event) -> bool:
     return session.exec(select(Event.id).where(Event.canonical_id == event.id)).first() is not None
 
 
+# Built once, reading only what the comparison needs: the search runs for every harvested event,
+# and building the statement and whole Event objects cost more than running it.
+_CANDIDATES = (
+    select(Event.id, Event.source_id, Event.place_iri, Event.start_utc, Event.lat, Event.lon)
+    .where(
+        Event.title_key == bindparam("title_key"),
+        col(Event.start_utc).between(bindparam("earliest"), bindparam("latest")),
+        col(Event.canonical_id).is_(None),
+        Event.id != bindparam("event_id"),
+    )
+    .order_by(col(Event.created_at), col(Event.id))
+)
+
+
 def find_canonical(session: Session, event: Event, same_as: list[str]) -> tuple[Event, str, str] | None:
     """The record this one duplicates, with the reason and a readable detail; None if none."""
     if same_as:
@@ -53,17 +68,14 @@ def find_canonical(session: Session, event: Event, same_as: list[str]) -> tuple[
                 return other, "same-as", f"{event.iri} says it is the same as {other.iri}"
     if not event.title_key:
         return None
-    candidates = session.exec(
-        select(Event)
-        .where(
-            Event.title_key == event.title_key,
-            col(Event.start_utc).between(
-                event.start_utc - START_TOLERANCE, event.start_utc + START_TOLERANCE
-            ),
-            col(Event.canonical_id).is_(None),
-            Event.id != event.id,
-        )
-        .order_by(Event.created_at, Event.id)
+    candidates = session.execute(
+        _CANDIDATES,
+        {
+            "title_key": event.title_key,
+            "earliest": event.start_utc - START_TOLERANCE,
+            "latest": event.start_utc + START_TOLERANCE,
+            "event_id": event.id,
+        },
     ).all()
     for other in candidates:
         if other.source_id is not None and other.source_id == event.source_id:
@@ -79,11 +91,12 @@ def find_canonical(session: Session, event: Event, same_as: list[str]) -> tuple[
             why = f"places less than {NEARBY_KM:.0f} km apart"
         else:
             continue
-        return other, "likely-duplicate", f"same title, starts {minutes:.0f} min apart, {why}"
+        detail = f"same title, starts {minutes:.0f} min apart, {why}"
+        return session.get(Event, other.id), "likely-duplicate", detail
     return None
 
 
-def _nearby(session: Session, event: Event, other: Event) -> bool:
+def _nearby(session: Session, event: Event, other: Row) -> bool:
     if None in (event.lat, event.lon, other.lat, other.lon):
         return False
     near = Near(event.lat, event.lon, NEARBY_KM)
