@@ -4,13 +4,14 @@ sources and their health. Every table has the same shape, so it turns into CSV a
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func
+from sqlalchemy import case, distinct, func
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from hub.events.models import Event, EventConcept, EventOrganizer, Occurrence
@@ -42,136 +43,119 @@ class Table:
     rows: list[list[str | int | float | None]]
 
 
-def _occurrences(session: Session, start: datetime, end: datetime):
-    """(occurrence start, event id) of canonical events in the period."""
-    return session.exec(
-        select(Occurrence.start_utc, Occurrence.event_id)
+# Counted by the database: a year of a country's network is a million occurrences.
+EVENTS = func.count(distinct(Occurrence.event_id))
+OCCURRENCES = func.count()
+
+
+def _in_period(query, start: datetime, end: datetime):
+    """`query` over the occurrences of canonical events in the period."""
+    return (
+        query.select_from(Occurrence)
         .join(Event, col(Event.id) == col(Occurrence.event_id))
         .where(
             col(Event.canonical_id).is_(None),
             col(Occurrence.start_utc) >= start,
             col(Occurrence.start_utc) < end,
         )
-    ).all()
+    )
 
 
-def _counted(groups: dict[object, tuple[set, int]], labels: dict, key_name: str, label_name: str) -> Table:
-    rows = [
-        [key, labels.get(key, key), len(events), occurrences]
-        for key, (events, occurrences) in sorted(groups.items(), key=lambda kv: (-kv[1][1], str(kv[0])))
-    ]
-    return Table([key_name, label_name, "events", "occurrences"], rows)
+def _months(start: datetime, end: datetime, zone: ZoneInfo):
+    """Which month of `zone` an occurrence starts in, as an SQL expression over its UTC start."""
+    local = start.astimezone(zone)
+    month = datetime(local.year, local.month, 1, tzinfo=zone)
+    whens = []
+    while month < end:
+        following = datetime(month.year + month.month // 12, month.month % 12 + 1, 1, tzinfo=zone)
+        whens.append((col(Occurrence.start_utc) < following.astimezone(UTC), month.strftime("%Y-%m")))
+        month = following
+    return case(*whens)
 
 
-def _grouped(occurrences, key_of_event: dict[str, list]) -> dict[object, tuple[set, int]]:
-    groups: dict[object, list] = defaultdict(lambda: [set(), 0])
-    for _, event_id in occurrences:
-        for key in key_of_event.get(event_id, [None]):
-            group = groups[key]
-            group[0].add(event_id)
-            group[1] += 1
-    return {k: (v[0], v[1]) for k, v in groups.items()}
+def _counted(rows, key_name: str, label_name: str, labels: dict | None = None) -> Table:
+    """(key, label, events, occurrences) rows, the busiest first."""
+    ordered = sorted(rows, key=lambda row: (-row[3], str(row[0])))
+    return Table(
+        [key_name, label_name, "events", "occurrences"],
+        [[key, (labels or {}).get(key, label), events, n] for key, label, events, n in ordered],
+    )
 
 
 def event_figures(session: Session, by: str, start: datetime, end: datetime, zone: ZoneInfo) -> Table:
-    occurrences = _occurrences(session, start, end)
     if by == "month":
-        groups: dict[str, list] = defaultdict(lambda: [set(), 0])
-        for moment, event_id in occurrences:
-            group = groups[moment.astimezone(zone).strftime("%Y-%m")]
-            group[0].add(event_id)
-            group[1] += 1
-        rows = [[month, len(g[0]), g[1]] for month, g in sorted(groups.items())]
-        return Table(["month", "events", "occurrences"], rows)
-    event_ids = {event_id for _, event_id in occurrences}
-    if by in ("place", "department", "region"):
-        column = {"place": Place.iri, "department": Place.department, "region": Place.region}[by]
-        pairs = (
-            session.exec(
-                select(Event.id, column, Place.name)
-                .join(Place, col(Place.id) == col(Event.place_id), isouter=True)
-                .where(col(Event.id).in_(event_ids))
-            ).all()
-            if event_ids
-            else []
-        )
-        keys = {event_id: [key] for event_id, key, _ in pairs}
-        labels = {key: name for _, key, name in pairs} if by == "place" else {}
-        return _counted(_grouped(occurrences, keys), labels, by, "name" if by == "place" else "label")
-    scheme = "theme" if by == "theme" else "audience"
-    links = (
-        session.exec(
-            select(EventConcept.event_id, EventConcept.concept_iri, EventConcept.label).where(
-                EventConcept.scheme == scheme, col(EventConcept.event_id).in_(event_ids)
-            )
+        month = _months(start, end, zone).label("month")
+        rows = session.exec(
+            _in_period(select(month, EVENTS, OCCURRENCES), start, end).group_by(month).order_by(month)
         ).all()
-        if event_ids
-        else []
+        return Table(["month", "events", "occurrences"], [list(row) for row in rows])
+    if by in ("place", "department", "region"):
+        key = {"place": Place.iri, "department": Place.department, "region": Place.region}[by]
+        label = Place.name if by == "place" else key
+        query = _in_period(select(key, label, EVENTS, OCCURRENCES), start, end).join(
+            Place, col(Place.id) == col(Event.place_id), isouter=True
+        )
+        rows = session.exec(query.group_by(key, label)).all()
+        return _counted(rows, by, "name" if by == "place" else "label")
+    scheme = "theme" if by == "theme" else "audience"
+    concept = func.coalesce(EventConcept.concept_iri, EventConcept.label)
+    query = _in_period(select(concept, concept, EVENTS, OCCURRENCES), start, end).join(
+        EventConcept,
+        (col(EventConcept.event_id) == col(Occurrence.event_id)) & (col(EventConcept.scheme) == scheme),
+        isouter=True,
     )
-    keys: dict[str, list] = defaultdict(list)
-    for event_id, iri, label in links:
-        keys[event_id].append(iri or label)
     names = dict(
         session.exec(select(Concept.iri, Concept.pref_label_fr).where(Concept.scheme == scheme)).all()
     )
-    return _counted(_grouped(occurrences, keys), names, by, "label")
+    return _counted(session.exec(query.group_by(concept)).all(), by, "label", names)
 
 
 def shared_events(session: Session, start: datetime, end: datetime) -> Table:
     """Events organized by several places, or published by several sources."""
-    occurrences = _occurrences(session, start, end)
-    event_ids = {event_id for _, event_id in occurrences}
-    if not event_ids:
-        return Table(["event", "title", "organizers", "records"], [])
-    organizers = dict(
-        session.exec(
-            select(EventOrganizer.event_id, func.count())
-            .where(col(EventOrganizer.event_id).in_(event_ids))
-            .group_by(EventOrganizer.event_id)
-        ).all()
+    in_period = _in_period(select(Occurrence.event_id), start, end).distinct()
+    organizers = (
+        select(EventOrganizer.event_id, func.count().label("n")).group_by(EventOrganizer.event_id).subquery()
     )
-    duplicates = dict(
-        session.exec(
-            select(Event.canonical_id, func.count())
-            .where(col(Event.canonical_id).in_(event_ids))
-            .group_by(Event.canonical_id)
-        ).all()
+    duplicate = aliased(Event)
+    records = (
+        select(duplicate.canonical_id.label("event_id"), func.count().label("n"))
+        .where(col(duplicate.canonical_id).is_not(None))
+        .group_by(duplicate.canonical_id)
+        .subquery()
     )
-    events = session.exec(select(Event).where(col(Event.id).in_(event_ids))).all()
-    rows = [
-        [e.iri, e.title, organizers.get(e.id, 0), 1 + duplicates.get(e.id, 0)]
-        for e in sorted(events, key=lambda e: e.start_utc)
-        if organizers.get(e.id, 0) > 1 or duplicates.get(e.id)
-    ]
-    return Table(["event", "title", "organizers", "records"], rows)
+    rows = session.exec(
+        select(Event.iri, Event.title, func.coalesce(organizers.c.n, 0), 1 + func.coalesce(records.c.n, 0))
+        .join(organizers, organizers.c.event_id == col(Event.id), isouter=True)
+        .join(records, records.c.event_id == col(Event.id), isouter=True)
+        .where(col(Event.id).in_(in_period), (organizers.c.n > 1) | (records.c.n > 0))
+        .order_by(col(Event.start_utc), col(Event.id))
+    ).all()
+    return Table(["event", "title", "organizers", "records"], [list(row) for row in rows])
 
 
 def people_figures(session: Session, audience: Audience) -> Table:
     """People and distinct skills per place, over the profiles this reader may see."""
     readable = audiences_reading(audience)
-    pairs = session.exec(
-        select(PersonPlace.place_iri, Person.id)
+    skill = func.coalesce(PersonSkill.concept_iri, PersonSkill.label)
+    rows = session.exec(
+        select(
+            PersonPlace.place_iri,
+            func.coalesce(Place.name, PersonPlace.place_iri),
+            func.count(distinct(Person.id)),
+            func.count(distinct(skill)),
+        )
         .join(Person, col(Person.id) == col(PersonPlace.person_id))
+        .join(
+            PersonSkill,
+            (col(PersonSkill.person_id) == col(Person.id)) & col(Person.skills_audience).in_(readable),
+            isouter=True,
+        )
+        .join(Place, col(Place.iri) == col(PersonPlace.place_iri), isouter=True)
         .where(col(Person.profile_audience).in_(readable), col(Person.places_audience).in_(readable))
+        .group_by(PersonPlace.place_iri, Place.name)
     ).all()
-    people: dict[str, set] = defaultdict(set)
-    for place_iri, person_id in pairs:
-        people[place_iri].add(person_id)
-    skills_of: dict[str, set] = defaultdict(set)
-    visible = {p for ids in people.values() for p in ids}
-    if visible:
-        for person_id, iri, label in session.exec(
-            select(PersonSkill.person_id, PersonSkill.concept_iri, PersonSkill.label)
-            .join(Person, col(Person.id) == col(PersonSkill.person_id))
-            .where(col(PersonSkill.person_id).in_(visible), col(Person.skills_audience).in_(readable))
-        ).all():
-            skills_of[person_id].add(iri or label)
-    names = dict(session.exec(select(Place.iri, Place.name).where(col(Place.iri).in_(list(people)))).all())
-    rows = [
-        [iri, names.get(iri, iri), len(ids), len(set().union(*(skills_of[p] for p in ids)))]
-        for iri, ids in sorted(people.items(), key=lambda kv: (-len(kv[1]), kv[0]))
-    ]
-    return Table(["place", "name", "people", "skills"], rows)
+    ordered = sorted(rows, key=lambda row: (-row[2], row[0]))
+    return Table(["place", "name", "people", "skills"], [list(row) for row in ordered])
 
 
 def skill_figures(session: Session, audience: Audience, *, free_text_only: bool = False) -> Table:

@@ -128,6 +128,25 @@ def test_figures_per_month_and_place_as_json(hub):
     assert {"La Fabrique du Bocage", "Le Fournil Partagé", "La Grange aux Savoirs"} <= names
 
 
+def test_figures_count_what_the_calendar_lists(hub, settings):
+    today = datetime.now(settings.zone).date()
+    period = {"start": today.isoformat(), "end": (today + timedelta(days=90)).isoformat()}
+    listed = _items(hub, "/api/v1/occurrences", **period)
+    events = {o["event"]["id"] for o in listed}
+    for by in ("month", "department", "region", "place", "theme"):
+        rows = hub.get("/api/v1/stats", params={"by": by, **period}).json()["rows"]
+        if by == "month":
+            assert sum(row[2] for row in rows) == len(listed)
+            assert [row[0] for row in rows] == sorted(row[0] for row in rows)
+        elif by != "theme":  # an event with two themes counts under each
+            assert sum(row[3] for row in rows) == len(listed) and sum(row[2] for row in rows) == len(events)
+        else:
+            assert sum(row[3] for row in rows) >= len(listed)
+    in_23 = _items(hub, "/api/v1/occurrences", department="23", **period)
+    by_department = hub.get("/api/v1/stats", params={"by": "department", **period}).json()["rows"]
+    assert next(row[3] for row in by_department if row[0] == "23") == len(in_23)
+
+
 def test_figures_as_csv_open_in_a_spreadsheet_with_one_header_row(hub):
     for request in (
         {"params": {"by": "department", "format": "csv"}},
