@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 
+import orjson
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event as sa_event
@@ -14,6 +15,7 @@ from hub.api.app import create_app
 from hub.changes import FeedState
 from hub.db import session_scope
 from hub.demo.data import seed_fabrique
+from hub.events.models import Event
 from hub.events.schemas import EventIn
 from hub.events.service import save_event
 from hub.federation.harvester import all_sources, harvest_many
@@ -233,6 +235,47 @@ def test_records_outside_the_node_base_are_quarantined_and_shown_in_health(db, h
         assert "not under the source's base" in quarantined.reason
         [health] = describe(session, list_sources(session))
     assert health.records_quarantined == 1 and health.records_held == 9
+
+
+def _savepoints(engine) -> list[str]:
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:
+        if statement.lstrip().upper().startswith("SAVEPOINT"):
+            statements.append(statement)
+
+    sa_event.listen(engine, "before_cursor_execute", record)
+    return statements
+
+
+def test_a_page_is_applied_in_one_savepoint_when_no_record_fails(db, hub_settings, fabrique):
+    register(db.engine, fabrique.base_url)
+    savepoints = _savepoints(db.engine)
+    [report] = harvest(db.engine, hub_settings)
+    assert report.ok and report.stats.new == 9 and report.pages == 1
+    assert len(savepoints) == 1
+
+
+def test_a_record_failing_halfway_through_its_writes_is_quarantined_alone(db, hub_settings, hub, fabrique):
+    # The node's copy of one event says it recurs every second: the hub finds out only when
+    # it expands it, after the checks every record passes before it is written.
+    with fabrique.session() as session:
+        event = save_event(
+            session, fabrique.settings, EventIn.model_validate(factories.event(title="Chaque seconde"))
+        )
+        doc = orjson.loads(event.doc)
+        doc["recurrence"] = {"rrule": "FREQ=SECONDLY"}
+        event.doc = orjson.dumps(doc).decode()
+    register(db.engine, fabrique.base_url)
+    savepoints = _savepoints(db.engine)
+    [report] = harvest(db.engine, hub_settings)
+    assert report.ok and report.stats.quarantined == 1 and report.stats.new == 9
+    assert len(savepoints) > 1  # the page again, one record at a time
+    assert "Chaque seconde" not in _titles(hub)
+    with Session(db.engine) as session:
+        [quarantined] = session.exec(select(Quarantine)).all()
+        assert "recurrence" in quarantined.reason
+        assert session.exec(select(Event).where(Event.title == "Chaque seconde")).all() == []
 
 
 def test_a_node_and_its_own_calendar_file_show_each_event_once(db, hub_settings, hub, fabrique):
