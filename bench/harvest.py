@@ -1,6 +1,7 @@
 """Harvest benchmark: a hub harvesting a simulated network over HTTP on 127.0.0.1.
 
     python -m bench.harvest --nodes 200 [--database sqlite|postgresql] [--ics-share 0.1] [--workers 1 2]
+                            [--reuse STORE] [--keep]
 
 Prints, for each phase, the time, records per second, requests, rows written and the peak
 memory (RSS) of the hub process: the first full harvest, a harvest that learns the ETag of
@@ -328,8 +329,14 @@ def main() -> None:
         default=[],
         help="on PostgreSQL, also harvest with these many workers",
     )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the SQLite store for the query benchmark (bench/out/)"
+    )
     args = parser.parse_args()
-    run(args.nodes, args.database, args.ics_share, args.workers, reuse=args.reuse)
+    from bench.query import store_path  # the query benchmark builds on this one
+
+    keep = store_path(args.nodes) if args.keep else None
+    run(args.nodes, args.database, args.ics_share, args.workers, reuse=args.reuse, keep=keep)
 
 
 def run(
