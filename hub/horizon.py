@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
@@ -17,27 +17,26 @@ from hub.settings import Settings
 ROLL_EVERY = timedelta(hours=12)
 
 
-def roll_if_due(engine: Engine, settings: Settings) -> int | None:
-    """Re-expand recurring events and drop expired tombstones, if the last run is older than
-    ROLL_EVERY; one process at a time. Returns the occurrences kept, or None when not due."""
+def roll_if_due(engine: Engine, settings: Settings, *, now: datetime | None = None) -> int | None:
+    """Roll the occurrence horizon and drop expired tombstones, if the last run is older than
+    ROLL_EVERY; one process at a time. Returns the occurrences written, or None when not due."""
+    now = now or utcnow()
     with session_scope(engine) as session:
-        if not _claim(session):
+        if not _claim(session, now):
             return None
-        now = utcnow()
         prune_tombstones(session, now - timedelta(days=settings.tombstone_retention_days))
         return roll_horizon(session, settings, now=now)
 
 
-def _claim(session: Session) -> bool:
+def _claim(session: Session, now: datetime) -> bool:
     if session.get_bind().dialect.name == "postgresql":
         locked = session.execute(text("SELECT pg_try_advisory_xact_lock(7281004)")).scalar()
         if not locked:
             return False
     state = session.get(FeedState, "horizon_rolled_at") or FeedState(key="horizon_rolled_at")
-    now = int(utcnow().timestamp())
-    if now - state.value < ROLL_EVERY.total_seconds():
+    if now.timestamp() - state.value < ROLL_EVERY.total_seconds():
         return False
-    state.value = now
+    state.value = int(now.timestamp())
     session.add(state)
     session.flush()
     return True

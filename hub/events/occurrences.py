@@ -2,35 +2,48 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert
+from sqlalchemy import insert, or_
+from sqlalchemy.orm import load_only
 from sqlmodel import Session, col, delete, select
 
 from hub.calendar.recurrence import Instance, Override, expand
+from hub.changes import FeedState
 from hub.events.models import Event, EventOverride, Occurrence
 from hub.settings import Settings
 
+HORIZON_END = "horizon_end"
+# Events per batch of the roll: its DELETE binds up to twice as many parameters, under the 999
+# of older SQLite builds.
+ROLL_BATCH = 400
+# What expanding an event reads: the roll loads no more (an event's document is kilobytes).
+EXPANDED_FIELDS = (
+    Event.id,
+    Event.place_id,
+    Event.start_utc,
+    Event.end_utc,
+    Event.timezone,
+    Event.title,
+    Event.status,
+    Event.rrule,
+    Event.rdates,
+    Event.exdates,
+)
 
-def expand_event(
-    session: Session,
-    settings: Settings,
-    event: Event,
-    overrides: list[EventOverride],
-    *,
-    now: datetime,
-) -> int:
-    """Recompute the occurrences of one event inside the horizon. Returns how many."""
-    instances = occurrences_of(settings, event, overrides, now=now)
-    store_occurrences(session, event, instances)
-    return len(instances)
+
+def horizon(settings: Settings, now: datetime) -> tuple[datetime, datetime]:
+    """The window kept expanded at `now`: occurrences starting in [start, end)."""
+    return now - settings.horizon_back, now + settings.horizon_ahead
 
 
 def occurrences_of(
-    settings: Settings, event: Event, overrides: list[EventOverride], *, now: datetime
+    event: Event, overrides: list[EventOverride], start: datetime, end: datetime
 ) -> list[Instance]:
-    """The occurrences of one event inside the horizon, computed without touching the store."""
+    """The occurrences of one event starting in [start, end), computed without touching the store."""
     return expand(
         start_utc=event.start_utc,
         end_utc=event.end_utc or event.start_utc,
@@ -41,8 +54,8 @@ def occurrences_of(
         rdates=[datetime.fromisoformat(v) for v in event.rdates],
         exdates=[datetime.fromisoformat(v) for v in event.exdates],
         overrides=[Override(o.recurrence_id, o.start_utc, o.end_utc, o.title, o.status) for o in overrides],
-        window_start=now - settings.horizon_back,
-        window_end=now + settings.horizon_ahead,
+        window_start=start,
+        window_end=end,
     )
 
 
@@ -52,33 +65,106 @@ def store_occurrences(
     """Replace the stored occurrences of `event`; a `fresh` event (just created) has none yet."""
     if not fresh:
         session.exec(delete(Occurrence).where(Occurrence.event_id == event.id))
-    if instances:
-        # A core bulk insert on the table (not the ORM entity, whose bulk path costs more than the
-        # statement): a recurring event has dozens of occurrences.
-        session.execute(
-            insert(Occurrence.__table__),
-            [
-                {
-                    "event_id": event.id,
-                    "place_id": event.place_id,
-                    "start_utc": i.start_utc,
-                    "end_utc": i.end_utc,
-                    "recurrence_id": i.recurrence_id,
-                    "status": i.status,
-                    "title": i.title,
-                }
-                for i in instances
-            ],
-        )
+    _insert(session, [_row(event, i) for i in instances])
+
+
+def _row(event: Event, instance: Instance) -> dict:
+    return {
+        "event_id": event.id,
+        "place_id": event.place_id,
+        "start_utc": instance.start_utc,
+        "end_utc": instance.end_utc,
+        "recurrence_id": instance.recurrence_id,
+        "status": instance.status,
+        "title": instance.title,
+    }
+
+
+def _insert(session: Session, rows: list[dict]) -> None:
+    # A core bulk insert on the table (not the ORM entity, whose bulk path costs more than the
+    # statement): a recurring event has dozens of occurrences, a batch of the roll thousands.
+    if rows:
+        session.execute(insert(Occurrence.__table__), rows)
 
 
 def roll_horizon(session: Session, settings: Settings, *, now: datetime) -> int:
-    """Re-expand every recurring event so the horizon follows the calendar. Returns occurrences kept."""
-    total = 0
-    # Row locks (PostgreSQL) keep a concurrent edit from interleaving with the re-expansion.
-    recurring = session.exec(select(Event).where(col(Event.recurring)).with_for_update()).all()
-    for event in recurring:
-        overrides = session.exec(select(EventOverride).where(EventOverride.event_id == event.id)).all()
-        total += expand_event(session, settings, event, list(overrides), now=now)
-    session.exec(delete(Occurrence).where(Occurrence.end_utc < now - settings.horizon_back))
-    return total
+    """Move the expanded window to `now`: expand what entered it since the last roll, drop what
+    left it; the first roll expands the whole window. Returns the occurrences written."""
+    start, end = horizon(settings, now)
+    low = _recompute_from(session, start, end)
+    written = sum(_roll(session, events, low, (start, end)) for events in _events_from(session, low))
+    session.exec(delete(Occurrence).where(col(Occurrence.end_utc) < start))
+    state = session.get(FeedState, HORIZON_END) or FeedState(key=HORIZON_END)
+    state.value = int(end.timestamp())
+    session.add(state)
+    return written
+
+
+def _recompute_from(session: Session, start: datetime, end: datetime) -> datetime:
+    """Where the roll recomputes occurrences from: the last roll's end, up to which every event is
+    expanded (one edited since, further); the window's start on the first roll; `end` if the
+    horizon was shortened since."""
+    state = session.get(FeedState, HORIZON_END)
+    if state is None:
+        return start
+    return max(start, min(datetime.fromtimestamp(state.value, UTC), end))
+
+
+def _events_from(session: Session, low: datetime) -> Iterator[list[Event]]:
+    """Events that can have occurrences starting at `low` or later, by batches.
+
+    Row locks (PostgreSQL): an edit of an event of the batch waits for the roll, then replaces
+    what the roll wrote; one committed before is what the roll reads. An event created meanwhile
+    is expanded by its creator.
+    """
+    can_start_later = or_(
+        col(Event.recurring),
+        col(Event.start_utc) >= low,
+        col(Event.id).in_(select(EventOverride.event_id)),
+    )
+    after = ""
+    while True:
+        events = session.exec(
+            select(Event)
+            .options(load_only(*EXPANDED_FIELDS))
+            .where(can_start_later, col(Event.id) > after)
+            .order_by(col(Event.id))
+            .limit(ROLL_BATCH)
+            .with_for_update()
+        ).all()
+        if not events:
+            return
+        yield list(events)
+        after = events[-1].id
+
+
+def _roll(session: Session, events: list[Event], low: datetime, window: tuple[datetime, datetime]) -> int:
+    """Recompute the occurrences of `events` in `window` from `low` on. Returns how many."""
+    overrides = _overrides_of(session, [e.id for e in events])
+    # An override can move an occurrence from anywhere into the window, or out of it: an event with
+    # one is recomputed over the whole window. The others from `low` on: the rest is stored already.
+    # Deleted batch by batch under the batch's row locks, not all from `low` on in one statement
+    # first: on PostgreSQL, an edit committed between that statement and the lock would keep the
+    # rows it wrote and get the roll's as well.
+    session.exec(
+        delete(Occurrence).where(
+            col(Occurrence.event_id).in_([e.id for e in events]),
+            or_(col(Occurrence.start_utc) >= low, col(Occurrence.event_id).in_(list(overrides))),
+        )
+    )
+    start, end = window
+    rows = [
+        _row(e, i)
+        for e in events
+        for i in occurrences_of(e, overrides.get(e.id, []), start if e.id in overrides else low, end)
+    ]
+    _insert(session, rows)
+    return len(rows)
+
+
+def _overrides_of(session: Session, event_ids: list[str]) -> dict[str, list[EventOverride]]:
+    """The overrides of these events, by event; an event without any is absent."""
+    by_event: dict[str, list[EventOverride]] = defaultdict(list)
+    for override in session.exec(select(EventOverride).where(col(EventOverride.event_id).in_(event_ids))):
+        by_event[override.event_id].append(override)
+    return dict(by_event)

@@ -15,7 +15,7 @@ from hub.changes import record_change
 from hub.errors import InvalidInput, NotFound
 from hub.events.documents import event_document, event_summary
 from hub.events.models import Event, EventConcept, EventOrganizer, EventOverride
-from hub.events.occurrences import occurrences_of, store_occurrences
+from hub.events.occurrences import horizon, occurrences_of, store_occurrences
 from hub.events.schemas import EventIn
 from hub.places.models import Place
 from hub.places.service import find_place
@@ -206,7 +206,7 @@ def save_event(
         )
     )
     try:
-        instances = occurrences_of(settings, event, overrides, now=utcnow())
+        instances = occurrences_of(event, overrides, *horizon(settings, utcnow()))
     except RecurrenceError as exc:
         field = "recurrence.rrule" if rule else "recurrence"
         raise InvalidInput(field, str(exc)) from exc

@@ -1,0 +1,217 @@
+"""The rolling horizon: occurrences follow the calendar, each roll expanding only the days that
+entered the window since the last one, and the store always holds what a full expansion gives.
+
+Every event here starts one hour past the time of day the rolls run at, so no occurrence is under
+way at the back of the window, where a full expansion (by start) and the expiry (by end) differ.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import pytest
+from sqlmodel import Session, select
+
+from hub.changes import FeedState
+from hub.db import session_scope
+from hub.events.models import Event, Occurrence
+from hub.events.occurrences import HORIZON_END, horizon, occurrences_of, roll_horizon
+from hub.events.schemas import EventIn
+from hub.events.service import get_event, overrides_of, save_event
+from hub.horizon import roll_if_due
+from hub.records import utcnow
+from hub.settings import Settings
+from tests import factories
+
+AHEAD = timedelta(days=28)
+BACK = timedelta(days=7)
+DAY = timedelta(days=1)
+HOUR = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Clock:
+    """Rolls run at whole days from `now`; events start one hour later in the day."""
+
+    now: datetime
+
+    def later(self, days: float) -> datetime:
+        return self.now + days * DAY
+
+    def at(self, days: float) -> datetime:
+        """An event time: `days` from now, one hour into the day of the rolls."""
+        return self.later(days) + HOUR
+
+
+@pytest.fixture
+def clock() -> Clock:
+    # Close to the time of the test: saving an event expands it at the real now.
+    return Clock(utcnow().replace(second=0, microsecond=0))
+
+
+@pytest.fixture
+def settings(db) -> Settings:
+    return db.settings(horizon_days_ahead=AHEAD.days, horizon_days_back=BACK.days)
+
+
+def save(db, settings: Settings, start: datetime, *, event_id: str | None = None, **fields) -> str:
+    """Create (or replace) an event of two hours, as an edit or a harvest does; returns its id."""
+    data = factories.event(
+        start=start.isoformat(), end=(start + 2 * HOUR).isoformat(), timezone="UTC", **fields
+    )
+    with session_scope(db.engine) as session:
+        event = get_event(session, event_id) if event_id else None
+        return save_event(session, settings, EventIn.model_validate(data), event=event).id
+
+
+def moved(original: datetime, start: datetime) -> dict:
+    return {"recurrence_id": original.isoformat(), "start": start.isoformat()}
+
+
+def roll(db, settings: Settings, now: datetime) -> int:
+    with session_scope(db.engine) as session:
+        return roll_horizon(session, settings, now=now)
+
+
+def stored(db) -> list[tuple]:
+    with Session(db.engine) as session:
+        rows = session.exec(select(Occurrence)).all()
+        return sorted((o.event_id, o.start_utc, o.end_utc, o.recurrence_id, o.title, o.status) for o in rows)
+
+
+def fully_expanded(db, settings: Settings, now: datetime) -> list[tuple]:
+    """What re-expanding every event over the whole window at `now` would store."""
+    with Session(db.engine) as session:
+        return sorted(
+            (e.id, i.start_utc, i.end_utc, i.recurrence_id, i.title, i.status)
+            for e in session.exec(select(Event)).all()
+            for i in occurrences_of(e, overrides_of(session, e), *horizon(settings, now))
+        )
+
+
+def starts(db, event_id: str) -> list[datetime]:
+    return [start for owner, start, *_ in stored(db) if owner == event_id]
+
+
+def test_a_day_later_a_weekly_event_gains_its_far_occurrence_and_loses_the_expired_one(db, settings, clock):
+    weekly = save(db, settings, clock.at(-14), recurrence={"rrule": "FREQ=WEEKLY"})
+    roll(db, settings, clock.now)
+    assert starts(db, weekly) == [clock.at(d) for d in (-7, 0, 7, 14, 21)]
+
+    assert roll(db, settings, clock.later(1)) == 1
+    assert starts(db, weekly) == [clock.at(d) for d in (0, 7, 14, 21, 28)]
+    assert stored(db) == fully_expanded(db, settings, clock.later(1))
+
+
+def test_rolling_day_after_day_stores_what_a_full_expansion_gives(db, settings, clock):
+    save(db, settings, clock.at(-20), recurrence={"rrule": "FREQ=WEEKLY;BYDAY=MO,TH"})
+    until = clock.later(15).strftime("%Y%m%dT%H%M%SZ")
+    save(
+        db,
+        settings,
+        clock.at(-3),
+        recurrence={"rrule": f"FREQ=DAILY;UNTIL={until}", "exdates": [clock.at(3).isoformat()]},
+    )
+    save(db, settings, clock.at(-40), recurrence={"rrule": "FREQ=MONTHLY"})
+    save(
+        db, settings, clock.at(2), recurrence={"rdates": [clock.at(29).isoformat(), clock.at(31).isoformat()]}
+    )
+    save(db, settings, clock.at(1))
+    save(db, settings, clock.at(30))
+    save(
+        db,
+        settings,
+        clock.at(0),
+        recurrence={"rrule": "FREQ=WEEKLY"},
+        overrides=[
+            moved(clock.at(42), clock.at(33)),
+            moved(clock.at(28), clock.at(60)),
+            {"recurrence_id": clock.at(7).isoformat(), "status": "cancelled"},
+        ],
+    )
+    for day in range(10):
+        roll(db, settings, clock.later(day))
+        assert stored(db) == fully_expanded(db, settings, clock.later(day)), f"day {day}"
+
+
+def test_an_event_saved_since_the_last_roll_is_not_doubled(db, settings, clock):
+    edited = save(db, settings, clock.at(-10), recurrence={"rrule": "FREQ=DAILY"})
+    roll(db, settings, clock.later(-1))
+    # Expanded up to now + AHEAD, a day past where the last roll stopped.
+    save(
+        db,
+        settings,
+        clock.at(-10),
+        event_id=edited,
+        title="Atelier renommé",
+        recurrence={"rrule": "FREQ=DAILY"},
+    )
+    created = save(db, settings, clock.at(-10), recurrence={"rrule": "FREQ=DAILY"})
+
+    roll(db, settings, clock.now)
+    assert starts(db, edited) == starts(db, created) == [clock.at(d) for d in range(-7, 28)]
+    assert stored(db) == fully_expanded(db, settings, clock.now)
+
+
+def test_a_one_off_event_beyond_the_horizon_gets_its_occurrence_when_the_horizon_reaches_it(
+    db, settings, clock
+):
+    later = save(db, settings, clock.at(28.5))
+    roll(db, settings, clock.now)
+    assert starts(db, later) == []
+
+    roll(db, settings, clock.later(1))
+    assert starts(db, later) == [clock.at(28.5)]
+
+
+def test_an_override_moving_an_occurrence_into_or_out_of_the_new_day_is_followed(db, settings, clock):
+    weekly = save(
+        db,
+        settings,
+        clock.at(0),
+        recurrence={"rrule": "FREQ=WEEKLY"},
+        overrides=[
+            moved(clock.at(28), clock.at(60)),  # would enter the window with this day: moved out of it
+            moved(clock.at(35), clock.at(28.5)),  # moved into this day from beyond the window
+            {"recurrence_id": clock.at(14).isoformat(), "status": "cancelled"},
+        ],
+    )
+    roll(db, settings, clock.now)
+    assert starts(db, weekly) == [clock.at(d) for d in (0, 7, 14, 21)]
+
+    roll(db, settings, clock.later(1))
+    assert starts(db, weekly) == [clock.at(d) for d in (0, 7, 14, 21, 28.5)]
+    assert stored(db) == fully_expanded(db, settings, clock.later(1))
+
+
+def test_the_first_roll_expands_the_whole_window_and_remembers_where_it_ends(db, settings, clock):
+    weekly = save(db, settings, clock.at(-14), recurrence={"rrule": "FREQ=WEEKLY"})
+    later = save(db, settings, clock.at(28.5))  # beyond the horizon when saved
+
+    roll(db, settings, clock.later(1))
+    assert starts(db, weekly) == [clock.at(d) for d in (0, 7, 14, 21, 28)]
+    assert starts(db, later) == [clock.at(28.5)]
+    assert stored(db) == fully_expanded(db, settings, clock.later(1))
+    with Session(db.engine) as session:
+        assert session.get(FeedState, HORIZON_END).value == int((clock.later(1) + AHEAD).timestamp())
+
+
+def test_a_shortened_horizon_drops_what_lies_beyond_it(db, settings, clock):
+    weekly = save(db, settings, clock.at(0), recurrence={"rrule": "FREQ=WEEKLY"})
+    later = save(db, settings, clock.at(20))
+    roll(db, settings, clock.now)
+
+    shorter = settings.model_copy(update={"horizon_days_ahead": 14})
+    roll(db, shorter, clock.later(1))
+    assert starts(db, weekly) == [clock.at(d) for d in (0, 7, 14)]
+    assert starts(db, later) == []
+    assert stored(db) == fully_expanded(db, shorter, clock.later(1))
+
+
+def test_the_horizon_is_rolled_once_every_twelve_hours(db, settings, clock):
+    save(db, settings, clock.at(0), recurrence={"rrule": "FREQ=WEEKLY"})
+    assert roll_if_due(db.engine, settings, now=clock.now) == 4
+    assert roll_if_due(db.engine, settings, now=clock.now + 11 * HOUR) is None
+    assert roll_if_due(db.engine, settings, now=clock.now + 12 * HOUR) == 1  # at(28) entered the window
+    assert roll_if_due(db.engine, settings, now=clock.now + 23 * HOUR) is None
