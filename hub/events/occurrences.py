@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, or_
 from sqlalchemy.orm import load_only
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, delete, func, select
 
 from hub.calendar.recurrence import Instance, Override, expand
 from hub.changes import FeedState
@@ -89,9 +89,9 @@ def _insert(session: Session, rows: list[dict]) -> None:
 
 def roll_horizon(session: Session, settings: Settings, *, now: datetime) -> int:
     """Move the expanded window to `now`: expand what entered it since the last roll, drop what
-    left it; the first roll expands the whole window. Returns the occurrences written."""
+    left it. Returns the occurrences written."""
     start, end = horizon(settings, now)
-    low = _recompute_from(session, start, end)
+    low = _recompute_from(session, settings, start, end)
     written = sum(_roll(session, events, low, (start, end)) for events in _events_from(session, low))
     session.exec(delete(Occurrence).where(col(Occurrence.end_utc) < start))
     state = session.get(FeedState, HORIZON_END) or FeedState(key=HORIZON_END)
@@ -100,14 +100,20 @@ def roll_horizon(session: Session, settings: Settings, *, now: datetime) -> int:
     return written
 
 
-def _recompute_from(session: Session, start: datetime, end: datetime) -> datetime:
+def _recompute_from(session: Session, settings: Settings, start: datetime, end: datetime) -> datetime:
     """Where the roll recomputes occurrences from: the last roll's end, up to which every event is
-    expanded (one edited since, further); the window's start on the first roll; `end` if the
-    horizon was shortened since."""
+    expanded (one edited since, further); `end` if the horizon was shortened since.
+
+    Before the first roll, each event was expanded when it was saved, up to that moment's end
+    of the horizon: the oldest creation bounds them all. A hub that just harvested a country
+    thus rolls in seconds instead of re-expanding 175,000 events it expanded minutes ago."""
     state = session.get(FeedState, HORIZON_END)
-    if state is None:
-        return start
-    return max(start, min(datetime.fromtimestamp(state.value, UTC), end))
+    if state is not None:
+        reached = datetime.fromtimestamp(state.value, UTC)
+    else:
+        oldest = session.exec(select(func.min(Event.created_at))).one()
+        reached = oldest + settings.horizon_ahead if oldest is not None else start
+    return max(start, min(reached, end))
 
 
 def _events_from(session: Session, low: datetime) -> Iterator[list[Event]]:
