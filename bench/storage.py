@@ -1,0 +1,91 @@
+"""The floor of storing a harvest: the rows a first harvest wrote, inserted with nothing else.
+
+    python -m bench.storage bench/out/hub-3500-0002-20261130.db
+
+Reads every row of the harvested records' tables from a store built by the harvest benchmark
+(`--keep`) and inserts them, with the bare `sqlite3` module, into a fresh store of the same
+schema (same indexes, WAL, synchronous=NORMAL), in transactions of 10,000 rows. No parsing,
+validation, expansion or duplicate search: what SQLite itself costs for the rows the hub writes.
+The first harvest's ceiling (bare clients fetching and decoding) leaves this cost out; the two
+together bound what any hub on SQLite could do.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import tempfile
+import time
+from pathlib import Path
+
+from hub.db import make_engine
+from hub.migrate import upgrade
+
+# The tables a harvest writes, parents first.
+TABLES = (
+    "place",
+    "equipment",
+    "event",
+    "eventorganizer",
+    "eventconcept",
+    "eventoverride",
+    "occurrence",
+    "eventlink",
+    "person",
+    "personskill",
+    "personplace",
+    "change",
+)
+CHUNK = 10_000
+
+
+def fresh_store(directory: Path) -> Path:
+    path = directory / "floor.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
+def copy_rows(source: Path, target: Path) -> list[tuple[str, int, float]]:
+    """Insert every row of each table of `source` into `target`; (table, rows, seconds) each."""
+    reading = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    writing = sqlite3.connect(target, isolation_level=None)
+    writing.execute("PRAGMA journal_mode=WAL")
+    writing.execute("PRAGMA synchronous=NORMAL")
+    timings = []
+    for table in TABLES:
+        columns = [row[1] for row in reading.execute(f'PRAGMA table_info("{table}")')]
+        names = ", ".join(f'"{c}"' for c in columns)
+        statement = f'INSERT INTO "{table}" ({names}) VALUES ({", ".join("?" for _ in columns)})'
+        writing.execute(f'DELETE FROM "{table}"')
+        rows = reading.execute(f'SELECT {names} FROM "{table}"').fetchall()
+        started = time.perf_counter()
+        for start in range(0, len(rows), CHUNK):
+            writing.execute("BEGIN IMMEDIATE")
+            writing.executemany(statement, rows[start : start + CHUNK])
+            writing.execute("COMMIT")
+        timings.append((table, len(rows), time.perf_counter() - started))
+    reading.close()
+    writing.close()
+    return timings
+
+
+def run(store: Path) -> float:
+    with tempfile.TemporaryDirectory() as directory:
+        timings = copy_rows(store, fresh_store(Path(directory)))
+    for table, rows, seconds in timings:
+        print(f"  {table:<16} {rows:>10,} rows  {seconds:7.2f} s")
+    total = sum(seconds for _, _, seconds in timings)
+    print(f"  {'all tables':<16} {sum(rows for _, rows, _ in timings):>10,} rows  {total:7.2f} s")
+    return total
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("store", type=Path, help="a store kept by `python -m bench.harvest --keep`")
+    run(parser.parse_args().store)
+
+
+if __name__ == "__main__":
+    main()
