@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from bench import harvest, jsonld_serialization, query, transports
+from bench import harvest, jsonld_serialization, query, storage, transports
 
 
 def main() -> None:
@@ -30,6 +30,8 @@ def main() -> None:
 
     print("\n# Harvest, hub on SQLite\n")
     harvest.run(nodes, "sqlite", ics_share=0.1, workers=[], keep=query.store_path(nodes))
+    print("\n# The floor of storing that first harvest: its rows inserted with bare sqlite3\n")
+    storage.run(query.store_path(nodes))
     print("\n# Harvest, hub on PostgreSQL, in the hub's process then by 1 and 2 workers\n")
     harvest.run(nodes, "postgresql", ics_share=0.1, workers=[1, 2])
     if not args.quick:
