@@ -34,7 +34,9 @@ class Ceiling:
     statuses: dict[int, int]
 
     def line(self) -> str:
-        answered = ", ".join(f"{count} x {status}" for status, count in sorted(self.statuses.items()))
+        answered = ", ".join(
+            f"{count} x {status or 'failed'}" for status, count in sorted(self.statuses.items())
+        )
         return f"  {self.client:<34} {self.seconds:7.2f} s  client CPU {self.cpu:6.2f} s  ({answered})"
 
 
@@ -49,6 +51,7 @@ def decode(body: bytes, content_type: str) -> None:
 
 Fetch = Callable[[Ask], Awaitable[int]]
 TIMEOUT = 120  # seconds for one request, as generous as the hub's total timeout
+FAILED = 0  # the status counted for a request that got no answer
 
 
 async def _run(fetch: Fetch, asks: list[Ask], concurrency: int) -> dict[int, int]:
@@ -57,7 +60,10 @@ async def _run(fetch: Fetch, asks: list[Ask], concurrency: int) -> dict[int, int
 
     async def one(ask: Ask) -> None:
         async with gate:
-            status = await fetch(ask)
+            try:
+                status = await fetch(ask)
+            except (httpx.TransportError, aiohttp.ClientError, OSError, TimeoutError):
+                status = FAILED  # counted, not raised: one reset connection must not end the run
             statuses[status] = statuses.get(status, 0) + 1
 
     await asyncio.gather(*(one(a) for a in asks))
@@ -112,5 +118,6 @@ def measure(client: str, asks: list[Ask], concurrency: int) -> Ceiling:
 
 
 def fastest(asks: list[Ask], concurrency: int, clients: tuple[str, ...] = tuple(CLIENTS)) -> list[Ceiling]:
-    """Every client on the same requests; the fastest first."""
-    return sorted((measure(name, asks, concurrency) for name in clients), key=lambda c: c.seconds)
+    """Every client on the same requests; the fastest first, a client that missed answers last."""
+    runs = (measure(name, asks, concurrency) for name in clients)
+    return sorted(runs, key=lambda c: (FAILED in c.statuses, c.seconds))

@@ -23,6 +23,7 @@ import multiprocessing
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -177,6 +178,13 @@ def hub_settings(url: str, schema: str | None) -> Settings:
     )
 
 
+def checkpoint(path: Path) -> None:
+    """Move what the WAL holds into the SQLite file itself, so the file alone is the store."""
+    connection = sqlite3.connect(path)
+    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    connection.close()
+
+
 class Store:
     """A hub store: a fresh SQLite file (or a copy of one harvested earlier), or a fresh PostgreSQL
     schema dropped at the end."""
@@ -201,8 +209,8 @@ class Store:
         return urlsplit(source.url).port if source else None
 
     def keep(self, path: Path) -> None:
-        """Keep this SQLite store at `path` for the query benchmark."""
-        self.engine.dispose()
+        """Keep a copy of this SQLite store at `path` for the query benchmark."""
+        checkpoint(self.file)
         shutil.copyfile(self.file, path.with_suffix(".partial"))
         path.with_suffix(".partial").rename(path)
 
@@ -373,6 +381,8 @@ def run(
             store.register(base, nodes, ics_share)
             print(f"hub on {database}, {nodes} simulated nodes ({ics_share:.0%} as iCalendar files)")
             first = phase("first full harvest")
+            if keep:  # before anything else can fail: this store took the longest to build
+                store.keep(keep)
         ceiling("first full harvest", first, first_asks(store.engine), concurrency)
         phase("second harvest (learns empty-page ETags)")
         unchanged = phase("incremental, nothing changed")
@@ -383,8 +393,6 @@ def run(
         for i in range(changed):
             httpx.post(f"{base}/n{i * 100 % nodes}/touch")
         phase(f"incremental, 1 % changed ({changed} nodes)")
-        if keep and not reuse:
-            store.keep(keep)
         for count in workers if database == "postgresql" else []:
             phases.append(run_workers(count, base, nodes, ics_share))
             print(phases[-1].line())

@@ -26,7 +26,7 @@ import orjson
 import uvicorn
 from fastapi import Response
 
-from bench.harvest import free_port, hub_settings, start_network
+from bench.harvest import checkpoint, free_port, hub_settings, start_network
 from hub.api.app import create_app
 from hub.db import make_engine, session_scope
 from hub.federation.harvester import all_sources, harvest_many
@@ -66,6 +66,7 @@ def build(nodes: int) -> Path:
         asyncio.run(harvest_many(engine, settings, all_sources(engine)))
         print(f"harvested {nodes} nodes in {time.perf_counter() - started:.1f} s")
         engine.dispose()
+        checkpoint(partial)
         partial.rename(database)
     finally:
         network.terminate()

@@ -162,6 +162,7 @@ class SimulatedNode:
                 }
             )
         self.version = 0
+        self._calendar: bytes | None = None
 
     def records(self) -> list[dict]:
         docs = [self.place_doc, *(doc for _, doc in self.events), *self.people]
@@ -173,10 +174,13 @@ class SimulatedNode:
         return docs
 
     def calendar(self) -> bytes:
-        items = [FeedEvent(event, [], self.place_doc["name"], None, []) for event, _ in self.events]
-        return build_calendar(
-            items, name=self.place_doc["name"], zone=ZONE, now=datetime(2026, 1, 1, tzinfo=UTC)
-        )
+        """The node's calendar file, built once: a real one is a file its server sends as is."""
+        if self._calendar is None:
+            items = [FeedEvent(event, [], self.place_doc["name"], None, []) for event, _ in self.events]
+            self._calendar = build_calendar(
+                items, name=self.place_doc["name"], zone=ZONE, now=datetime(2026, 1, 1, tzinfo=UTC)
+            )
+        return self._calendar
 
 
 def _etag(body: bytes) -> str:
