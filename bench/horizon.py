@@ -3,7 +3,7 @@
     python -m bench.horizon bench/out/hub-3500-0002-20261130.db [--days 2]
 
 On a copy of a store kept by `python -m bench.harvest --keep`, times `roll_horizon` as a hub
-runs it (one transaction, SQLite's write lock held throughout): the first roll of the store,
+runs it (a transaction per batch of events): the first roll of the store,
 then one roll a day later for each of `--days` days. Prints the time and occurrences written.
 """
 
@@ -17,7 +17,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bench.harvest import hub_settings
-from hub.db import make_engine, session_scope
+from hub.db import make_engine
 from hub.events.occurrences import roll_horizon
 from hub.records import utcnow
 
@@ -32,8 +32,7 @@ def run(store: Path, days: int) -> list[tuple[str, float, int]]:
         now = utcnow()
         for day in range(days + 1):
             started = time.perf_counter()
-            with session_scope(engine) as session:
-                written = roll_horizon(session, settings, now=now + timedelta(days=day))
+            written = roll_horizon(engine, settings, now=now + timedelta(days=day))
             name = "first roll" if day == 0 else f"roll {day} day{'s' if day > 1 else ''} later"
             rolls.append((name, time.perf_counter() - started, written))
             print(f"  {name:<20} {rolls[-1][1]:7.2f} s  {written:>9,} occurrences written")

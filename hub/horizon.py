@@ -25,7 +25,7 @@ def roll_if_due(engine: Engine, settings: Settings, *, now: datetime | None = No
         if not _claim(session, now):
             return None
         prune_tombstones(session, now - timedelta(days=settings.tombstone_retention_days))
-        return roll_horizon(session, settings, now=now)
+    return roll_horizon(engine, settings, now=now)
 
 
 def _claim(session: Session, now: datetime) -> bool:

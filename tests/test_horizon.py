@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pytest
+from sqlalchemy import event
 from sqlmodel import Session, select
 
 from hub.changes import FeedState
 from hub.db import session_scope
+from hub.events import occurrences
 from hub.events.models import Event, Occurrence
 from hub.events.occurrences import HORIZON_END, horizon, occurrences_of, roll_horizon
 from hub.events.schemas import EventIn
@@ -70,8 +72,7 @@ def moved(original: datetime, start: datetime) -> dict:
 
 
 def roll(db, settings: Settings, now: datetime) -> int:
-    with session_scope(db.engine) as session:
-        return roll_horizon(session, settings, now=now)
+    return roll_horizon(db.engine, settings, now=now)
 
 
 def stored(db) -> list[tuple]:
@@ -217,3 +218,24 @@ def test_the_horizon_is_rolled_once_every_twelve_hours(db, settings, clock):
     assert roll_if_due(db.engine, settings, now=clock.now + 11 * HOUR) is None
     assert roll_if_due(db.engine, settings, now=clock.now + 12 * HOUR) == 1  # at(28) entered the window
     assert roll_if_due(db.engine, settings, now=clock.now + 23 * HOUR) is None
+
+
+def test_the_roll_commits_batch_by_batch_so_writers_wait_for_a_batch_not_the_roll(
+    db, settings, clock, monkeypatch
+):
+    for day in range(3):
+        save(db, settings, clock.at(day), recurrence={"rrule": "FREQ=WEEKLY"})
+    roll(db, settings, clock.now)
+    monkeypatch.setattr(occurrences, "ROLL_BATCH", 1)
+    commits = []
+
+    def committed(connection) -> None:
+        commits.append(connection)
+
+    event.listen(db.engine, "commit", committed)
+    try:
+        assert roll(db, settings, clock.later(7)) == 3
+    finally:
+        event.remove(db.engine, "commit", committed)
+    assert len(commits) >= 3 + 2  # a batch each, where the roll starts and where it ends
+    assert stored(db) == fully_expanded(db, settings, clock.later(7))

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, or_
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import load_only
 from sqlmodel import Session, col, delete, func, select
 
 from hub.calendar.recurrence import Instance, Override, expand
 from hub.changes import FeedState
+from hub.db import session_scope
 from hub.events.models import Event, EventOverride, Occurrence
 from hub.settings import Settings
 
@@ -87,16 +88,30 @@ def _insert(session: Session, rows: list[dict]) -> None:
         session.execute(insert(Occurrence.__table__), rows)
 
 
-def roll_horizon(session: Session, settings: Settings, *, now: datetime) -> int:
+def roll_horizon(engine: Engine, settings: Settings, *, now: datetime) -> int:
     """Move the expanded window to `now`: expand what entered it since the last roll, drop what
-    left it. Returns the occurrences written."""
+    left it. Returns the occurrences written.
+
+    Each batch of events is a transaction of its own: a writer (a harvest, an edit) waits for a
+    batch, not for the whole roll (at 3,500 nodes, longer than SQLite's 30 s busy timeout). The
+    window's new end is stored last: a roll cut short is done again from the last one's end,
+    and recomputing a batch twice gives the same rows."""
     start, end = horizon(settings, now)
-    low = _recompute_from(session, settings, start, end)
-    written = sum(_roll(session, events, low, (start, end)) for events in _events_from(session, low))
-    session.exec(delete(Occurrence).where(col(Occurrence.end_utc) < start))
-    state = session.get(FeedState, HORIZON_END) or FeedState(key=HORIZON_END)
-    state.value = int(end.timestamp())
-    session.add(state)
+    with session_scope(engine) as session:
+        low = _recompute_from(session, settings, start, end)
+    written, after = 0, ""
+    while True:
+        with session_scope(engine) as session:
+            events = _batch_from(session, low, after)
+            if not events:
+                break
+            written += _roll(session, events, low, (start, end))
+        after = events[-1].id
+    with session_scope(engine) as session:
+        session.exec(delete(Occurrence).where(col(Occurrence.end_utc) < start))
+        state = session.get(FeedState, HORIZON_END) or FeedState(key=HORIZON_END)
+        state.value = int(end.timestamp())
+        session.add(state)
     return written
 
 
@@ -116,10 +131,11 @@ def _recompute_from(session: Session, settings: Settings, start: datetime, end: 
     return max(start, min(reached, end))
 
 
-def _events_from(session: Session, low: datetime) -> Iterator[list[Event]]:
-    """Events that can have occurrences starting at `low` or later, by batches.
+def _batch_from(session: Session, low: datetime, after: str) -> list[Event]:
+    """The next batch of events, by id after `after`, that can have occurrences starting at
+    `low` or later.
 
-    Row locks (PostgreSQL): an edit of an event of the batch waits for the roll, then replaces
+    Row locks (PostgreSQL): an edit of an event of the batch waits for the batch, then replaces
     what the roll wrote; one committed before is what the roll reads. An event created meanwhile
     is expanded by its creator.
     """
@@ -128,9 +144,8 @@ def _events_from(session: Session, low: datetime) -> Iterator[list[Event]]:
         col(Event.start_utc) >= low,
         col(Event.id).in_(select(EventOverride.event_id)),
     )
-    after = ""
-    while True:
-        events = session.exec(
+    return list(
+        session.exec(
             select(Event)
             .options(load_only(*EXPANDED_FIELDS))
             .where(can_start_later, col(Event.id) > after)
@@ -138,10 +153,7 @@ def _events_from(session: Session, low: datetime) -> Iterator[list[Event]]:
             .limit(ROLL_BATCH)
             .with_for_update()
         ).all()
-        if not events:
-            return
-        yield list(events)
-        after = events[-1].id
+    )
 
 
 def _roll(session: Session, events: list[Event], low: datetime, window: tuple[datetime, datetime]) -> int:
