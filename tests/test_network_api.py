@@ -18,9 +18,11 @@ from sqlmodel import Session
 from hub.api.app import create_app
 from hub.db import session_scope
 from hub.demo.run import register_network
+from hub.events.occurrences import roll_horizon
 from hub.federation.apply import content_hash
 from hub.federation.harvester import all_sources, harvest_many
 from hub.portability import export_lines, import_document
+from hub.records import utcnow
 from tests.conftest import open_store
 
 FOURNIL = "46.0512,1.8251"  # the village third place
@@ -244,3 +246,14 @@ def test_an_event_shared_by_two_places_is_listed_at_each(hub):
         [place] = [p for p in _items(hub, "/api/v1/places") if p["name"] == name]
         titles = [e["title"] for e in _items(hub, "/api/v1/events", place=place["uid"])]
         assert titles.count("Forum des tiers-lieux du bocage") == 1, name
+
+
+def test_a_cached_answer_is_not_reused_once_the_horizon_has_rolled(hub, db):
+    settings = db.settings(role="hub")
+    far = (utcnow() + settings.horizon_ahead).date()
+    window = {"start": far.isoformat(), "end": (far + timedelta(days=14)).isoformat()}
+    before = _items(hub, "/api/v1/occurrences", **window)
+    assert _items(hub, "/api/v1/occurrences", **window) == before  # from the cache
+    roll_horizon(db.engine, settings, now=utcnow() + timedelta(days=14))
+    after = _items(hub, "/api/v1/occurrences", **window)
+    assert len(after) > len(before)

@@ -2,8 +2,10 @@
 
 Partner sites ask the same few questions over and over (the agenda of a region, its feed).
 An answer is kept with the data version it was computed at: the last change of the change
-log and the last roll of the occurrence horizon. Any write, any harvested change, moves the
-version on, so a cached answer is never stale; checking the version is one indexed query.
+log, and the end of the occurrence horizon, stored when a roll is complete (a roll commits
+batch by batch: an answer read half-way through one is not reused after it). Any write, any
+harvested change, moves the version on, so a cached answer is never stale; checking the
+version is one indexed query.
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from hub.api.deps import in_read_session
+from hub.events.occurrences import HORIZON_END
 
 VERSION_QUERY = text(
-    "SELECT (SELECT max(seq) FROM change), (SELECT value FROM feedstate WHERE key = 'horizon_rolled_at')"
+    f"SELECT (SELECT max(seq) FROM change), (SELECT value FROM feedstate WHERE key = '{HORIZON_END}')"
 )
 
 
