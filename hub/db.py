@@ -21,6 +21,7 @@ SQLModel.metadata.naming_convention = {
 
 metadata: MetaData = SQLModel.metadata
 IDLE_IN_TRANSACTION_MS = 60_000
+SQLITE_POOL = 40  # anyio's thread pool: 40 threads
 
 
 def make_engine(database_url: str, schema: str | None = None, *, writer: bool = True) -> Engine:
@@ -32,7 +33,11 @@ def make_engine(database_url: str, schema: str | None = None, *, writer: bool = 
     never wait for a writer.
     """
     if database_url.startswith("sqlite"):
-        engine = create_engine(database_url, connect_args={"check_same_thread": False, "timeout": 30})
+        # Connections kept open for as many reads as the thread pool runs at once: beyond
+        # SQLAlchemy's default of 5, each read opened (and set up) a connection of its own.
+        in_memory = database_url in ("sqlite://", "sqlite:///:memory:")
+        pool = {} if in_memory else {"pool_size": SQLITE_POOL, "max_overflow": SQLITE_POOL}
+        engine = create_engine(database_url, connect_args={"check_same_thread": False, "timeout": 30}, **pool)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record) -> None:
