@@ -1,10 +1,10 @@
-"""The rolling horizon over a harvested network: the first roll, then the roll of each next day.
+"""The rolling horizon over a harvested network: a roll now, then the roll of each next day.
 
     python -m bench.horizon bench/out/hub-3500-0002-20261130.db [--days 2]
 
 On a copy of a store kept by `python -m bench.harvest --keep`, times `roll_horizon` as a hub
-runs it (a transaction per batch of events): the first roll of the store,
-then one roll a day later for each of `--days` days. Prints the time and occurrences written.
+runs it (a transaction per batch of events): a roll now, then one roll a day later for each
+of `--days` days. Prints the time and occurrences written.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def run(store: Path, days: int) -> list[tuple[str, float, int]]:
         for day in range(days + 1):
             started = time.perf_counter()
             written = roll_horizon(engine, settings, now=now + timedelta(days=day))
-            name = "first roll" if day == 0 else f"roll {day} day{'s' if day > 1 else ''} later"
+            name = "roll now" if day == 0 else f"roll {day} day{'s' if day > 1 else ''} later"
             rolls.append((name, time.perf_counter() - started, written))
             print(f"  {name:<20} {rolls[-1][1]:7.2f} s  {written:>9,} occurrences written")
         engine.dispose()
