@@ -27,7 +27,7 @@ from hub.api import (
     stats,
     vocabulary,
 )
-from hub.api.cache import ReadCache
+from hub.api.cache import ReadCache, VersionProbe
 from hub.db import make_engine, reader_of
 from hub.federation.jobs import run_in_process
 from hub.horizon import roll_if_due
@@ -65,6 +65,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        if app.state.version_probe is not None:
+            app.state.version_probe.close()
         for task in tasks:
             task.cancel()
         for task in tasks:
@@ -84,6 +86,8 @@ def create_app(settings: Settings, *, engine=None) -> FastAPI:
     app.state.engine = engine or make_engine(settings.database_url, settings.database_schema)
     app.state.read_cache = ReadCache()
     app.state.read_engine = reader_of(app.state.engine)
+    sqlite = app.state.engine.dialect.name == "sqlite"
+    app.state.version_probe = VersionProbe(app.state.read_engine) if sqlite else None
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
