@@ -6,7 +6,7 @@ import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import MetaData, event
+from sqlalchemy import MetaData, event, make_url
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine
 
@@ -35,7 +35,7 @@ def make_engine(database_url: str, schema: str | None = None, *, writer: bool = 
     if database_url.startswith("sqlite"):
         # Connections kept open for as many reads as the thread pool runs at once: beyond
         # SQLAlchemy's default of 5, each read opened (and set up) a connection of its own.
-        in_memory = database_url in ("sqlite://", "sqlite:///:memory:")
+        in_memory = make_url(database_url).database in (None, "", ":memory:")
         pool = {} if in_memory else {"pool_size": SQLITE_POOL, "max_overflow": SQLITE_POOL}
         engine = create_engine(database_url, connect_args={"check_same_thread": False, "timeout": 30}, **pool)
 
