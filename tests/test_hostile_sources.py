@@ -101,6 +101,31 @@ def test_hostile_source_keeps_what_the_hub_held_and_others_are_harvested(
         assert source.last_error and source.consecutive_failures == 1 and source.failing_since
 
 
+def test_a_failing_source_is_retried_sooner_and_healthy_again_once_it_answers(db, hub_settings, hostile):
+    with session_scope(db.engine) as session:
+        add_source(session, SourceIn(url=hostile.url, kind="ics"), default_interval=3600)
+
+    def health() -> Source:
+        with Session(db.engine) as session:
+            return session.exec(select(Source)).one()
+
+    hostile.mode = "invalid-calendar"
+    harvest(db.engine, hub_settings)
+    harvest(db.engine, hub_settings)
+    failing = health()
+    assert failing.consecutive_failures == 2 and failing.last_error_kind == "not-a-calendar"
+    backoff = (failing.next_harvest_at - failing.last_attempt_at).total_seconds()
+    assert 600 * 0.9 <= backoff <= 600 * 1.1  # the second failure waits 10 minutes, not the hour
+    hostile.mode = "good"
+    harvest(db.engine, hub_settings)
+    healthy = health()
+    assert healthy.consecutive_failures == 0 and healthy.failing_since is None
+    assert healthy.last_success_at == healthy.last_attempt_at > failing.last_attempt_at
+    assert healthy.last_error_kind == "not-a-calendar"  # the last error stays on record
+    interval = (healthy.next_harvest_at - healthy.last_success_at).total_seconds()
+    assert 3600 * 0.9 <= interval <= 3600 * 1.1
+
+
 def test_429_with_retry_after_is_honoured_and_then_harvested(db, hub_settings, hostile):
     hostile.mode = "rate-limited-once"
     with session_scope(db.engine) as session:

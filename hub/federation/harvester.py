@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import urlencode, urlsplit
 
+from sqlalchemy import bindparam, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
@@ -263,47 +264,60 @@ class _Run:
             raise UnknownContextError(str(exc)) from exc
 
 
-def _next_harvest(source: Source, now: datetime) -> datetime:
+def _next_harvest(interval: int, failures: int, now: datetime) -> datetime:
     """The next harvest: the interval with jitter, or a backoff while the source fails."""
-    if source.consecutive_failures:
-        delay = min(source.interval_seconds, 300 * 2 ** min(source.consecutive_failures - 1, 8))
-    else:
-        delay = source.interval_seconds
+    delay = min(interval, 300 * 2 ** min(failures - 1, 8)) if failures else interval
     return now + timedelta(seconds=delay * random.uniform(0.9, 1.1))
 
 
 Outcome = tuple[SourceReport, HarvestError | None]
+_SOURCE = Source.__table__
+# The sources that succeeded, one statement for all of them: most of a round answers `304`, and
+# loading and flushing each source as an object costs more than fetching it.
+_SUCCEEDED = (
+    update(_SOURCE)
+    .where(_SOURCE.c.id == bindparam("source_id"))
+    .values(
+        last_attempt_at=bindparam("now"),
+        last_success_at=bindparam("now"),
+        consecutive_failures=0,
+        failing_since=None,
+        next_harvest_at=bindparam("next_at"),
+    )
+)
 
 
 def _record_outcomes(engine: Engine, outcomes: list[Outcome]) -> None:
     """Write how harvests went (health, next harvest) in one transaction."""
+    now = utcnow()
+    failed = {report.source_id: error for report, error in outcomes if error is not None}
+    succeeded = [report.source_id for report, error in outcomes if error is None]
     with session_scope(engine) as session:
-        ids = [report.source_id for report, _ in outcomes]
-        sources = {
-            s.id: s for s in session.exec(select(Source).where(col(Source.id).in_(ids)).with_for_update())
-        }
-        now = utcnow()
-        for report, error in outcomes:
-            source = sources.get(report.source_id)
-            if source is not None:
-                _note_outcome(source, error, now)
+        if succeeded:
+            intervals = session.execute(
+                select(_SOURCE.c.id, _SOURCE.c.interval_seconds)
+                .where(_SOURCE.c.id.in_(succeeded))
+                .with_for_update()
+            ).all()
+            if intervals:
+                session.execute(
+                    _SUCCEEDED,
+                    [
+                        {"source_id": source_id, "now": now, "next_at": _next_harvest(interval, 0, now)}
+                        for source_id, interval in intervals
+                    ],
+                )
+        if failed:
+            for source in session.exec(select(Source).where(col(Source.id).in_(failed)).with_for_update()):
+                _note_failure(source, failed[source.id], now)
 
 
-def _note_outcome(source: Source, error: HarvestError | None, now: datetime) -> None:
+def _note_failure(source: Source, error: HarvestError, now: datetime) -> None:
     source.last_attempt_at = now
-    if error is None:
-        source.last_success_at = now
-        source.consecutive_failures = 0
-        source.failing_since = None
-    else:
-        source.last_error, source.last_error_kind, source.last_error_at = (
-            error.message[:2000],
-            error.kind,
-            now,
-        )
-        source.consecutive_failures += 1
-        source.failing_since = source.failing_since or now
-    source.next_harvest_at = _next_harvest(source, now)
+    source.last_error, source.last_error_kind, source.last_error_at = error.message[:2000], error.kind, now
+    source.consecutive_failures += 1
+    source.failing_since = source.failing_since or now
+    source.next_harvest_at = _next_harvest(source.interval_seconds, source.consecutive_failures, now)
     if isinstance(error, RateLimited):
         source.next_harvest_at = max(source.next_harvest_at, error.retry_at)
 
