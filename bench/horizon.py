@@ -1,6 +1,6 @@
 """The rolling horizon over a harvested network: a roll now, then the roll of each next day.
 
-    python -m bench.horizon bench/out/hub-3500-0002-20261130.db [--days 2]
+    python -m bench.horizon bench/out/hub-3500-0003-20261130.db [--days 2]
 
 On a copy of a store kept by `python -m bench.harvest --keep`, times `roll_horizon` as a hub
 runs it (a transaction per batch of events): a roll now, then one roll a day later for each

@@ -1,6 +1,6 @@
 """The floor of storing a harvest: the rows a first harvest wrote, inserted with nothing else.
 
-    python -m bench.storage bench/out/hub-3500-0002-20261130.db
+    python -m bench.storage bench/out/hub-3500-0003-20261130.db
 
 Reads every row of the harvested records' tables from a store built by the harvest benchmark
 (`--keep`) and inserts them, with the bare `sqlite3` module, into a fresh store of the same

@@ -15,9 +15,14 @@ def _event_fk() -> Column:
 
 
 class Event(Record, table=True):
+    # The duplicate search (hub/events/links.py) asks for a title starting within minutes: one
+    # range scan, where an index on the title alone reads every event of that title (hundreds
+    # across a country for a "Repair café").
+    __table_args__ = (Index("ix_event_title_start", "title_key", "start_utc"),)
+
     title: str = Field(max_length=300)
     # Folded title, to find the same event published by several sources.
-    title_key: str = Field(default="", max_length=300, index=True)
+    title_key: str = Field(default="", max_length=300)
     # Set when this record is a duplicate of another one: lists show the canonical record only.
     canonical_id: str | None = Field(
         default=None,
