@@ -110,6 +110,7 @@ class Fetcher:
     _hosts: dict[str, asyncio.Semaphore] = field(default_factory=dict)
     _all: asyncio.Semaphore | None = None
     _policy: AddressPolicy = field(default_factory=AddressPolicy)
+    _hosts_allowed: dict[str, bool] = field(default_factory=dict)
 
     async def __aenter__(self) -> Fetcher:
         self._policy = AddressPolicy.of(self.settings)
@@ -132,16 +133,23 @@ class Fetcher:
         if self._session is not None:
             await self._session.close()
 
-    def _check_url(self, url: str) -> None:
+    def _check_url(self, url: str) -> str:
+        """The URL's host, once its scheme and, for an address written out, the address are
+        allowed; a name is checked when it resolves. Verdicts on hosts are kept for the run."""
         parts = urlsplit(url)
-        if parts.scheme not in {"http", "https"} or not parts.hostname:
+        host = parts.hostname
+        if parts.scheme not in {"http", "https"} or not host:
             raise RefusedAddress(f"{url!r} is not an http(s) URL")
-        try:
-            literal = ipaddress.ip_address(parts.hostname)
-        except ValueError:
-            return  # a name: checked when resolved
-        if not self._policy.allows(str(literal)):
-            raise RefusedAddress(f"{parts.hostname} is a private, loopback or link-local address")
+        allowed = self._hosts_allowed.get(host)
+        if allowed is None:
+            try:
+                allowed = self._policy.allows(str(ipaddress.ip_address(host)))
+            except ValueError:
+                allowed = True  # a name: checked when resolved
+            self._hosts_allowed[host] = allowed
+        if not allowed:
+            raise RefusedAddress(f"{host} is a private, loopback or link-local address")
+        return host
 
     async def get(
         self,
@@ -197,8 +205,7 @@ class Fetcher:
 
     async def _follow(self, url: str, headers: dict[str, str]) -> FetchResult:
         for _ in range(self.settings.harvest_max_redirects + 1):
-            self._check_url(url)
-            host = urlsplit(url).hostname or ""
+            host = self._check_url(url)
             gate = self._hosts.setdefault(host, asyncio.Semaphore(self.settings.harvest_per_host))
             async with self._all, gate:
                 result = await self._once(url, headers)

@@ -20,6 +20,7 @@ from urllib.parse import urlencode, urlsplit
 from sqlalchemy import bindparam, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import load_only
 from sqlmodel import Session, col, select
 
 from hub.db import reader_of, session_scope
@@ -387,9 +388,29 @@ def _observe(report: SourceReport, kind: str, seconds: float) -> None:
             RECORDS.labels(label, action).inc(count)
 
 
+# What a harvest reads of a source before it writes: its health and schedule are read again,
+# locked, when the outcome is written. The other columns (dates, error texts) cost more to load
+# than a `304` costs to fetch.
+_HARVEST_COLUMNS = load_only(
+    Source.id,
+    Source.url,
+    Source.kind,
+    Source.name,
+    Source.base_url,
+    Source.feed_url,
+    Source.is_hub,
+    Source.place_iri,
+    Source.token,
+    Source.cursor,
+    Source.etag,
+    Source.last_modified,
+)
+
+
 def _load_many(engine: Engine, source_ids: list[int]) -> list[Source]:
+    query = select(Source).options(_HARVEST_COLUMNS).where(col(Source.id).in_(source_ids))
     with Session(reader_of(engine), expire_on_commit=False) as session:
-        found = {s.id: s for s in session.exec(select(Source).where(col(Source.id).in_(source_ids)))}
+        found = {s.id: s for s in session.exec(query)}
         session.expunge_all()
     return [found[i] for i in source_ids if i in found]
 
