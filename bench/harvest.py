@@ -5,8 +5,8 @@
 
 Prints, for each phase, the time, records per second, requests, rows written and the peak
 memory (RSS) of the hub process: the first full harvest, a harvest that learns the ETag of
-each node's empty page, an incremental harvest with nothing changed (all `304`), and one with
-1 % of the nodes changed. After the first and the unchanged harvests, the ceiling: bare HTTP
+each node's empty page, three incremental harvests with nothing changed (all `304`), and one
+with 1 % of the nodes changed. After the first and the unchanged harvests, the ceiling: bare HTTP
 clients sending the same requests at the same concurrency and decoding the answers, and the
 ratio of the hub's time to the fastest of them. On PostgreSQL, `--workers` also times the
 first full harvest by that many `hub worker` processes sharing the job queue.
@@ -52,6 +52,7 @@ from hub.people.models import Person
 from hub.places.models import Place
 from hub.settings import Settings
 
+UNCHANGED_ROUNDS = 3
 POSTGRES_URL = os.environ.get("HUB_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
@@ -385,10 +386,15 @@ def run(
                 store.keep(keep)
         ceiling("first full harvest", first, first_asks(store.engine), concurrency)
         phase("second harvest (learns empty-page ETags)")
-        unchanged = phase("incremental, nothing changed")
-        ceiling(
-            "incremental harvest, nothing changed", unchanged, conditional_asks(store.engine), concurrency
-        )
+        # About a second each at 3,500 nodes, easily disturbed: the best of a few, hub and clients alike.
+        hub_best, client_best = float("inf"), float("inf")
+        for i in range(UNCHANGED_ROUNDS):
+            unchanged = phase(f"incremental, nothing changed ({i + 1}/{UNCHANGED_ROUNDS})")
+            runs = ceiling(
+                "incremental harvest, nothing changed", unchanged, conditional_asks(store.engine), concurrency
+            )
+            hub_best, client_best = min(hub_best, unchanged.seconds), min(client_best, runs[0].seconds)
+        print(f"  ratio hub / fastest client, best of {UNCHANGED_ROUNDS} each: {hub_best / client_best:.1f}x")
         changed = max(1, nodes // 100)
         for i in range(changed):
             httpx.post(f"{base}/n{i * 100 % nodes}/touch")
