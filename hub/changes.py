@@ -94,7 +94,9 @@ def _write_changes(session: Session, changes: dict[str, tuple[str, bool]]) -> No
 
 def lock_change_log(session: Session) -> None:
     """On PostgreSQL, serialize change logging so sequence numbers become visible in commit
-    order: a reader never sees seq N+1 committed while N is still in flight.
+    order: a reader never sees seq N+1 committed while N is still in flight. A harvested page
+    also searches its events' duplicates under it, so of two pages bringing the same event at
+    once, the second sees the first (hub/federation/apply.py).
 
     The lock is held to the end of the transaction, so it is taken once per transaction; not
     remembered inside a SAVEPOINT, whose rollback would release it.

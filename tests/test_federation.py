@@ -237,15 +237,20 @@ def test_records_outside_the_node_base_are_quarantined_and_shown_in_health(db, h
     assert health.records_quarantined == 1 and health.records_held == 9
 
 
-def _savepoints(engine) -> list[str]:
+def _statements(engine, prefix: str = "") -> list[str]:
+    """The statements `engine` runs from now on that start with `prefix` (any case)."""
     statements: list[str] = []
 
     def record(conn, cursor, statement, parameters, context, executemany) -> None:
-        if statement.lstrip().upper().startswith("SAVEPOINT"):
-            statements.append(statement)
+        if statement.lstrip().upper().startswith(prefix.upper()):
+            statements.append(statement.lstrip())
 
     sa_event.listen(engine, "before_cursor_execute", record)
     return statements
+
+
+def _savepoints(engine) -> list[str]:
+    return _statements(engine, "SAVEPOINT")
 
 
 def test_a_page_is_applied_in_one_savepoint_when_no_record_fails(db, hub_settings, fabrique):
@@ -254,6 +259,22 @@ def test_a_page_is_applied_in_one_savepoint_when_no_record_fails(db, hub_setting
     [report] = harvest(db.engine, hub_settings)
     assert report.ok and report.stats.new == 9 and report.pages == 1
     assert len(savepoints) == 1
+
+
+@pytest.mark.parametrize("store", ["postgresql"], indirect=True)
+def test_a_page_queues_for_the_change_log_lock_only_once_its_records_are_written(db, hub_settings, fabrique):
+    # The lock keeps the change feed in commit order; taken before the records' writes, it would
+    # make workers harvesting different sources write their pages one at a time.
+    register(db.engine, fabrique.base_url)
+    statements = _statements(db.engine)
+    [report] = harvest(db.engine, hub_settings)
+    assert report.ok and report.stats.new == 9 and report.pages == 1
+    locks = [i for i, s in enumerate(statements) if "pg_advisory_xact_lock" in s]
+    records = [
+        i for i, s in enumerate(statements) if s.startswith(("INSERT INTO event ", "INSERT INTO person "))
+    ]
+    changes = [i for i, s in enumerate(statements) if s.startswith("INSERT INTO change ")]
+    assert records and locks and max(records) < min(locks) and max(locks) < min(changes)
 
 
 def test_a_record_failing_halfway_through_its_writes_is_quarantined_alone(db, hub_settings, hub, fabrique):

@@ -9,6 +9,12 @@ Records are checked before anything is written, so a page is first applied in on
 should a record still fail half-way through its writes, that SAVEPOINT is rolled back and the
 page applied again with one SAVEPOINT per record (two statements a record, a sixth of the cost
 of applying it, saved on the pages that need none).
+
+Once a page's records are written, its events are searched for duplicates and its changes
+logged (hub/changes.py), holding the change log's lock to the commit on PostgreSQL: workers
+harvesting different sources write their pages side by side and queue only for these last
+steps, in which each page sees every page committed before it (two sources bringing the same
+event at the same moment link it once).
 """
 
 from __future__ import annotations
@@ -249,12 +255,14 @@ def _apply_record(
     record: Harvested,
     held: dict[tuple[str, str], Place | Event | Person],
     fetched_at: datetime,
+    linking: dict[str, tuple[Event, bool]],
     *,
     careful: bool,
 ) -> str:
     """Apply one record; returns "new", "updated", "unchanged", "deleted" or "absent".
 
-    What needs no write (checks, hashing, validation) runs first, then the writes.
+    What needs no write (checks, hashing, validation) runs first, then the writes. An event
+    written goes into `linking`, with whether it is new, for the duplicate search.
     """
     key = (record.kind, record.iri)
     if record.deleted:
@@ -262,9 +270,9 @@ def _apply_record(
             raise Refused(f"a tombstone for {record.iri}, which is not under the source's base")
         if held.pop(key, None) is None:
             return "absent"
-        lock_change_log(session)
         with _writes(session, careful=careful):
             delete_record(session, record.kind, record.iri)
+        linking.pop(record.iri, None)
         return "deleted"
     base = origin_base(source, record)
     if not record.iri.startswith(base + "/") and record.iri != base and source.kind == "node":
@@ -289,19 +297,19 @@ def _apply_record(
         content_hash=digest,
         harvested_at=fetched_at,
     )
-    lock_change_log(session)
     with _writes(session, careful=careful):
         if record.kind == "place":
             row = save_place(session, existing or Place(iri=record.iri, name=data.name), data, origin)
             _link_events_to_place(session, row)
         elif record.kind == "event":
             row = save_event(session, settings, data, event=existing, iri=record.iri, origin=origin)
-            link_duplicates(session, row, fresh=existing is None)
         else:
             row = save_person(
                 session, settings.base_url, data, person=existing, iri=record.iri, origin=origin
             )
     held[key] = row
+    if record.kind == "event":
+        linking.setdefault(record.iri, (row, existing is None))
     return "updated" if existing is not None else "new"
 
 
@@ -360,11 +368,14 @@ def _apply_records(
     held = _held_records(session, batch.records)
     # Records applied since they were last quarantined: their old quarantine entry goes.
     cleared: set[str] = set()
+    linking: dict[str, tuple[Event, bool]] = {}
     with deferred_changes(session):
         for record in batch.records:
             stats.seen.add(record.iri)
             try:
-                outcome = _apply_record(session, settings, source, record, held, fetched_at, careful=careful)
+                outcome = _apply_record(
+                    session, settings, source, record, held, fetched_at, linking, careful=careful
+                )
             except (Refused, HubError, ValueError) as exc:
                 reason = exc.detail if isinstance(exc, HubError) else str(exc)
                 _quarantine(session, source, record.iri, reason, record.data)
@@ -376,6 +387,11 @@ def _apply_records(
             if outcome in ("new", "updated"):
                 cleared.add(record.iri)
             stats.deleted += outcome == "deleted"
+        if linking:
+            # From here to the commit, one page at a time (see the module's docstring).
+            lock_change_log(session)
+            for event, fresh in linking.values():
+                link_duplicates(session, event, fresh=fresh)
     for chunk in _chunks(sorted(cleared)):
         session.exec(
             delete(Quarantine).where(Quarantine.source_id == source.id, col(Quarantine.iri).in_(chunk))
