@@ -88,7 +88,9 @@ def _wait(condition, seconds: float, what: str) -> None:
 @pytest.mark.parametrize("store", ["postgresql"], indirect=True)
 def test_killed_worker_and_api_process_lose_nothing_and_readers_are_served(db, tmp_path):
     settings = db.settings(role="hub", allowed_private_networks=["127.0.0.1/32"])
-    nodes = SlowNodes()
+    # Slow enough that the harvest is still under way when the test looks (two workers take
+    # six nodes at a time), however fast the workers write.
+    nodes = SlowNodes(delay=1.5)
     with demo_network(tmp_path) as network, serve(nodes.app):
         register_network(
             db.engine,

@@ -27,9 +27,10 @@ SOURCES = 12
 
 
 class SlowNodes:
-    """Many minimal nodes under one server, each answering slowly and counting overlaps."""
+    """Many minimal nodes under one server, each answering in `delay` seconds and counting overlaps."""
 
-    def __init__(self) -> None:
+    def __init__(self, delay: float = 0.4) -> None:
+        self.delay = delay
         self.lock = threading.Lock()
         self.in_flight: dict[str, int] = {}
         self.overlap: dict[str, int] = {}
@@ -57,7 +58,7 @@ class SlowNodes:
                 self.in_flight[node] = self.in_flight.get(node, 0) + 1
                 self.overlap[node] = max(self.overlap.get(node, 0), self.in_flight[node])
                 self.harvests[node] = self.harvests.get(node, 0) + 1
-            await asyncio.sleep(0.4)
+            await asyncio.sleep(self.delay)
             with self.lock:
                 self.in_flight[node] -= 1
             place = {
