@@ -98,17 +98,16 @@ def lock_change_log(session: Session) -> None:
     also searches its events' duplicates under it, so of two pages bringing the same event at
     once, the second sees the first (hub/federation/apply.py).
 
-    The lock is held to the end of the transaction, so it is taken once per transaction; not
-    remembered inside a SAVEPOINT, whose rollback would release it.
+    The lock is held to the end of the transaction, so it is taken once per transaction, or
+    once per SAVEPOINT when taken inside one: a SAVEPOINT rolled back releases it.
     """
     if session.get_bind().dialect.name != "postgresql":
         return
-    transaction = session.get_transaction()
-    if session.info.get(CHANGE_LOCK) is transaction:
+    held_by = session.info.get(CHANGE_LOCK)
+    if held_by is not None and held_by in (session.get_transaction(), session.get_nested_transaction()):
         return
     session.execute(text("SELECT pg_advisory_xact_lock(7281003)"))
-    if not session.in_nested_transaction():
-        session.info[CHANGE_LOCK] = transaction
+    session.info[CHANGE_LOCK] = session.get_nested_transaction() or session.get_transaction()
 
 
 def prune_tombstones(session: Session, older_than: datetime) -> int:
