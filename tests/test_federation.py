@@ -76,24 +76,37 @@ def test_hub_harvests_a_node_over_http_keeping_iris_and_provenance(db, hub_setti
     assert occurrences and occurrences[0]["start"].endswith(("+01:00", "+02:00"))
 
 
-def _count_writes(engine) -> list[str]:
-    statements: list[str] = []
+@pytest.fixture
+def statements(db):
+    """Start recording the statements the database runs that begin with one of `prefixes` (any
+    case; every statement without one); recording ends with the test."""
+    recorders = []
 
-    def record(conn, cursor, statement, parameters, context, executemany) -> None:
-        verb = statement.lstrip().split(" ", 1)[0].upper()
-        if verb in {"INSERT", "UPDATE", "DELETE"}:
-            statements.append(statement)
+    def start(*prefixes: str) -> list[str]:
+        found: list[str] = []
+        wanted = tuple(p.upper() for p in prefixes) or ("",)
 
-    sa_event.listen(engine, "before_cursor_execute", record)
-    return statements
+        def record(conn, cursor, statement, parameters, context, executemany) -> None:
+            if statement.lstrip().upper().startswith(wanted):
+                found.append(statement.lstrip())
+
+        sa_event.listen(db.engine, "before_cursor_execute", record)
+        recorders.append(record)
+        return found
+
+    yield start
+    for record in recorders:
+        sa_event.remove(db.engine, "before_cursor_execute", record)
 
 
-def test_unchanged_sources_get_conditional_requests_only_and_no_record_is_written(db, hub_settings, fabrique):
+def test_unchanged_sources_get_conditional_requests_only_and_no_record_is_written(
+    db, hub_settings, fabrique, statements
+):
     register(db.engine, fabrique.base_url, token=fabrique.harvest_token())
     register(db.engine, f"{fabrique.base_url}/feeds/events.ics", kind="ics")
     harvest(db.engine, hub_settings)
     harvest(db.engine, hub_settings)  # learns the ETag of the empty page after the last cursor
-    writes = _count_writes(db.engine)
+    writes = statements("INSERT", "UPDATE", "DELETE")
     reports = harvest(db.engine, hub_settings)
     assert [r.requests for r in reports] == [1, 1]
     assert all(r.not_modified for r in reports)
@@ -237,47 +250,33 @@ def test_records_outside_the_node_base_are_quarantined_and_shown_in_health(db, h
     assert health.records_quarantined == 1 and health.records_held == 9
 
 
-def _statements(engine, prefix: str = "") -> list[str]:
-    """The statements `engine` runs from now on that start with `prefix` (any case)."""
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany) -> None:
-        if statement.lstrip().upper().startswith(prefix.upper()):
-            statements.append(statement.lstrip())
-
-    sa_event.listen(engine, "before_cursor_execute", record)
-    return statements
-
-
-def _savepoints(engine) -> list[str]:
-    return _statements(engine, "SAVEPOINT")
-
-
-def test_a_page_is_applied_in_one_savepoint_when_no_record_fails(db, hub_settings, fabrique):
+def test_a_page_is_applied_in_one_savepoint_when_no_record_fails(db, hub_settings, fabrique, statements):
     register(db.engine, fabrique.base_url)
-    savepoints = _savepoints(db.engine)
+    savepoints = statements("SAVEPOINT")
     [report] = harvest(db.engine, hub_settings)
     assert report.ok and report.stats.new == 9 and report.pages == 1
     assert len(savepoints) == 1
 
 
 @pytest.mark.parametrize("store", ["postgresql"], indirect=True)
-def test_a_page_queues_for_the_change_log_lock_only_once_its_records_are_written(db, hub_settings, fabrique):
+def test_a_page_queues_for_the_change_log_lock_only_once_its_records_are_written(
+    db, hub_settings, fabrique, statements
+):
     # The lock keeps the change feed in commit order; taken before the records' writes, it would
     # make workers harvesting different sources write their pages one at a time.
     register(db.engine, fabrique.base_url)
-    statements = _statements(db.engine)
+    run = statements()
     [report] = harvest(db.engine, hub_settings)
     assert report.ok and report.stats.new == 9 and report.pages == 1
-    [lock] = [i for i, s in enumerate(statements) if "pg_advisory_xact_lock" in s]
-    records = [
-        i for i, s in enumerate(statements) if s.startswith(("INSERT INTO event ", "INSERT INTO person "))
-    ]
-    changes = [i for i, s in enumerate(statements) if s.startswith("INSERT INTO change ")]
+    [lock] = [i for i, s in enumerate(run) if "pg_advisory_xact_lock" in s]
+    records = [i for i, s in enumerate(run) if s.startswith(("INSERT INTO event ", "INSERT INTO person "))]
+    changes = [i for i, s in enumerate(run) if s.startswith("INSERT INTO change ")]
     assert records and max(records) < lock < min(changes)
 
 
-def test_a_record_failing_halfway_through_its_writes_is_quarantined_alone(db, hub_settings, hub, fabrique):
+def test_a_record_failing_halfway_through_its_writes_is_quarantined_alone(
+    db, hub_settings, hub, fabrique, statements
+):
     # The node's copy of one event says it recurs every second: the hub finds out only when
     # it expands it, after the checks every record passes before it is written.
     with fabrique.session() as session:
@@ -288,7 +287,7 @@ def test_a_record_failing_halfway_through_its_writes_is_quarantined_alone(db, hu
         doc["recurrence"] = {"rrule": "FREQ=SECONDLY"}
         event.doc = orjson.dumps(doc).decode()
     register(db.engine, fabrique.base_url)
-    savepoints = _savepoints(db.engine)
+    savepoints = statements("SAVEPOINT")
     [report] = harvest(db.engine, hub_settings)
     assert report.ok and report.stats.quarantined == 1 and report.stats.new == 9
     assert len(savepoints) > 1  # the page again, one record at a time
