@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 
 import psycopg
 import pytest
@@ -15,9 +18,12 @@ from sqlalchemy.engine import Engine
 
 from hub.api.app import create_app
 from hub.db import make_engine
+from hub.demo.run import register_network
+from hub.federation.harvester import all_sources, harvest_many
 from hub.migrate import upgrade
 from hub.settings import Settings
 from hub.tables import metadata
+from tests.clock import MOMENTS, frozen_at
 
 POSTGRES_URL = os.environ.get("HUB_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 ADMIN_TOKEN = "test-admin-token-0123456789abcdef"
@@ -130,6 +136,38 @@ def network(tmp_path_factory):
 
     with demo_network(tmp_path_factory.mktemp("network")) as running:
         yield running
+
+
+@pytest.fixture(params=MOMENTS)
+def any_day(request) -> Iterator[datetime | None]:
+    """Today, or a date that broke date-sensitive code, the clock frozen there for the test.
+    Ask for it before the fixtures that should see that date."""
+    with frozen_at(request.param) as moment:
+        yield moment
+
+
+@contextmanager
+def harvested_hub(store: Store, network) -> Iterator[TestClient]:
+    """A hub on `store` that harvested the demo network over HTTP, as a client with an admin token."""
+    settings = store.settings(role="hub", allowed_private_networks=["127.0.0.1/32"], harvest_in_process=False)
+    admin = register_network(
+        store.engine,
+        settings,
+        [(n.base_url, t) for n, t in zip(network.nodes, network.tokens, strict=True)],
+        network.calendar_url,
+    )
+    reports = asyncio.run(harvest_many(store.engine, settings, all_sources(store.engine)))
+    assert all(r.ok for r in reports), [r.error for r in reports]
+    with TestClient(create_app(settings, engine=store.engine)) as client:
+        client.admin = {"Authorization": f"Bearer {admin}"}
+        yield client
+
+
+@pytest.fixture
+def hub(db, network) -> Iterator[TestClient]:
+    """A hub that harvested the demo network, for one test."""
+    with harvested_hub(db, network) as client:
+        yield client
 
 
 @pytest.fixture(scope="module")

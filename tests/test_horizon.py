@@ -47,8 +47,8 @@ class Clock:
 
 
 @pytest.fixture
-def clock() -> Clock:
-    # Close to the time of the test: saving an event expands it at the real now.
+def clock(any_day) -> Clock:
+    # Close to the time of the test (today or a hard date): saving an event expands it at now.
     return Clock(utcnow().replace(second=0, microsecond=0))
 
 

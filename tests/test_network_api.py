@@ -3,45 +3,23 @@ skills directory, one directory of places, each answering over the whole network
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 from datetime import datetime, timedelta
 
-import icalendar
 import orjson
-import pytest
-import recurring_ical_events
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from hub.api.app import create_app
 from hub.db import session_scope
-from hub.demo.run import register_network
 from hub.events.occurrences import roll_horizon
 from hub.federation.apply import content_hash
-from hub.federation.harvester import all_sources, harvest_many
 from hub.portability import export_lines, import_document
 from hub.records import utcnow
 from tests.conftest import open_store
 
 FOURNIL = "46.0512,1.8251"  # the village third place
-
-
-@pytest.fixture
-def hub(db, network):
-    settings = db.settings(role="hub", allowed_private_networks=["127.0.0.1/32"], harvest_in_process=False)
-    admin = register_network(
-        db.engine,
-        settings,
-        [(n.base_url, t) for n, t in zip(network.nodes, network.tokens, strict=True)],
-        network.calendar_url,
-    )
-    reports = asyncio.run(harvest_many(db.engine, settings, all_sources(db.engine)))
-    assert all(r.ok for r in reports), [r.error for r in reports]
-    with TestClient(create_app(settings, engine=db.engine)) as client:
-        client.admin = {"Authorization": f"Bearer {admin}"}
-        yield client
 
 
 def _items(client, path, **params):
@@ -101,52 +79,6 @@ def test_who_has_a_laser_cutter_near_me(hub):
         for p in _items(hub, "/api/v1/places", equipment="découpeuse laser", near=FOURNIL, radius_km=30)
     }
     assert nearby == {"La Fabrique du Bocage"}
-
-
-def test_ics_of_a_filtered_view_yields_the_same_occurrences_as_its_json(hub, settings):
-    today = datetime.now(settings.zone).replace(hour=0, minute=0, second=0, microsecond=0)
-    params = {
-        "start": today.isoformat(),
-        "end": (today + timedelta(days=120)).isoformat(),
-        "department": "23",
-    }
-    json_view = {
-        (o["event"]["id"], o["start"], o["end"]) for o in _items(hub, "/api/v1/occurrences", **params)
-    }
-    calendar = icalendar.Calendar.from_ical(hub.get("/feeds/events.ics", params=params).content)
-    ics_view = {
-        (str(c["UID"]), c["DTSTART"].dt.isoformat(), c["DTEND"].dt.isoformat())
-        for c in recurring_ical_events.of(calendar).between(today, today + timedelta(days=120))
-    }
-    assert ics_view == json_view and len(json_view) > 20
-
-
-def test_figures_per_month_and_place_as_json(hub):
-    by_month = hub.get("/api/v1/stats", params={"by": "month"}).json()
-    assert by_month["columns"] == ["month", "events", "occurrences"]
-    assert sum(row[2] for row in by_month["rows"]) > 50
-    by_place = hub.get("/api/v1/stats", params={"by": "place"}).json()
-    names = {row[1] for row in by_place["rows"]}
-    assert {"La Fabrique du Bocage", "Le Fournil Partagé", "La Grange aux Savoirs"} <= names
-
-
-def test_figures_count_what_the_calendar_lists(hub, settings):
-    today = datetime.now(settings.zone).date()
-    period = {"start": today.isoformat(), "end": (today + timedelta(days=90)).isoformat()}
-    listed = _items(hub, "/api/v1/occurrences", **period)
-    events = {o["event"]["id"] for o in listed}
-    for by in ("month", "department", "region", "place", "theme"):
-        rows = hub.get("/api/v1/stats", params={"by": by, **period}).json()["rows"]
-        if by == "month":
-            assert sum(row[2] for row in rows) == len(listed)
-            assert [row[0] for row in rows] == sorted(row[0] for row in rows)
-        elif by != "theme":  # an event with two themes counts under each
-            assert sum(row[3] for row in rows) == len(listed) and sum(row[2] for row in rows) == len(events)
-        else:
-            assert sum(row[3] for row in rows) >= len(listed)
-    in_23 = _items(hub, "/api/v1/occurrences", department="23", **period)
-    by_department = hub.get("/api/v1/stats", params={"by": "department", **period}).json()["rows"]
-    assert next(row[3] for row in by_department if row[0] == "23") == len(in_23)
 
 
 def test_figures_as_csv_open_in_a_spreadsheet_with_one_header_row(hub):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
 import orjson
@@ -65,7 +65,7 @@ async def figures(
     ] = None,
     format: Annotated[Literal["json", "csv"] | None, Query(description="`csv` for a spreadsheet")] = None,
 ) -> Response:
-    year = date.today().year
+    year = datetime.now(settings.zone).year
     begin = parse_date_param(start or f"{year}-01-01", "start", settings)
     finish = parse_date_param(end or f"{year}-12-31", "end", settings, end=True)
     if finish <= begin:

@@ -1,0 +1,136 @@
+"""The network's calendar and figures read today and at the dates that broke date-sensitive code:
+new year's night, both daylight saving weekends, 29 February. The demo network follows the
+(frozen) date, so every figure is compared with what the calendar lists at that date."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, datetime, timedelta
+
+import icalendar
+import pytest
+import recurring_ical_events
+
+from tests.clock import MOMENTS, frozen_at
+from tests.conftest import harvested_hub
+from tests.network import demo_network
+
+
+@pytest.fixture(scope="module", params=MOMENTS)
+def moment(request):
+    """Today, or one of the hard dates with the clock frozen there for the whole module."""
+    with frozen_at(request.param) as moment:
+        yield moment
+
+
+@pytest.fixture(scope="module")
+def network(moment, tmp_path_factory):
+    """The demo network, seeded and served at the moment's date."""
+    with demo_network(tmp_path_factory.mktemp("network")) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def hub(store, network):
+    """A hub that harvested the network once for the module; its tests only read."""
+    try:
+        with harvested_hub(store, network) as client:
+            yield client
+    finally:
+        store.empty()
+
+
+@pytest.fixture
+def settings(hub):
+    return hub.app.state.settings
+
+
+def _items(client, path, **params) -> list[dict]:
+    items, cursor = [], None
+    while True:
+        page = client.get(path, params={"limit": 500, **params} | ({"cursor": cursor} if cursor else {}))
+        assert page.status_code == 200, page.text
+        items += page.json()["items"]
+        if not (cursor := page.json()["next_cursor"]):
+            return items
+
+
+def _today(settings) -> date:
+    return datetime.now(settings.zone).date()
+
+
+def test_the_clock_is_at_the_moment(moment, settings):
+    if moment is not None:
+        assert _today(settings) == moment.astimezone(settings.zone).date()
+
+
+def test_figures_cover_the_current_year_by_default_and_count_what_the_calendar_lists(hub, settings):
+    year = _today(settings).year
+    by_month = hub.get("/api/v1/stats", params={"by": "month"}).json()
+    assert by_month["columns"] == ["month", "events", "occurrences"]
+    period = [datetime.fromisoformat(by_month[key]) for key in ("start", "end")]
+    assert period == [datetime(y, 1, 1, tzinfo=settings.zone) for y in (year, year + 1)]
+    listed = _items(hub, "/api/v1/occurrences", start=f"{year}-01-01", end=f"{year}-12-31")
+    assert sum(row[2] for row in by_month["rows"]) == len(listed) > 0
+    assert {row[0][:4] for row in by_month["rows"]} == {str(year)}
+    by_place = hub.get("/api/v1/stats", params={"by": "place"}).json()
+    assert {row[1] for row in by_place["rows"]} <= {
+        "La Fabrique du Bocage",
+        "L'Escale Coworking",
+        "Le Fournil Partagé",
+        "La Grange aux Savoirs",
+        "L'Atelier des Possibles",
+    }
+    assert sum(row[3] for row in by_place["rows"]) == len(listed)
+
+
+def test_figures_of_the_next_three_months_count_what_the_calendar_lists(hub, settings):
+    today = _today(settings)
+    period = {"start": today.isoformat(), "end": (today + timedelta(days=90)).isoformat()}
+    listed = _items(hub, "/api/v1/occurrences", **period)
+    events = {o["event"]["id"] for o in listed}
+    assert len(listed) > 20
+    for by in ("month", "department", "region", "place", "theme"):
+        rows = hub.get("/api/v1/stats", params={"by": by, **period}).json()["rows"]
+        if by == "month":
+            assert sum(row[2] for row in rows) == len(listed)
+            assert [row[0] for row in rows] == sorted(row[0] for row in rows)
+        elif by != "theme":  # an event with two themes counts under each
+            assert sum(row[3] for row in rows) == len(listed) and sum(row[2] for row in rows) == len(events)
+        else:
+            assert sum(row[3] for row in rows) >= len(listed)
+    in_23 = _items(hub, "/api/v1/occurrences", department="23", **period)
+    by_department = hub.get("/api/v1/stats", params={"by": "department", **period}).json()["rows"]
+    assert next(row[3] for row in by_department if row[0] == "23") == len(in_23)
+
+
+def test_ics_of_a_filtered_view_yields_the_same_occurrences_as_its_json(hub, settings):
+    today = datetime.now(settings.zone).replace(hour=0, minute=0, second=0, microsecond=0)
+    params = {
+        "start": today.isoformat(),
+        "end": (today + timedelta(days=120)).isoformat(),
+        "department": "23",
+    }
+    json_view = {
+        (o["event"]["id"], o["start"], o["end"]) for o in _items(hub, "/api/v1/occurrences", **params)
+    }
+    feed = hub.get("/feeds/events.ics", params={"department": "23", **params})
+    calendar = icalendar.Calendar.from_ical(feed.content)
+    ics_view = {
+        (str(c["UID"]), c["DTSTART"].dt.isoformat(), c["DTEND"].dt.isoformat())
+        for c in recurring_ical_events.of(calendar).between(today, today + timedelta(days=120))
+    }
+    assert ics_view == json_view and len(json_view) > 20
+
+
+def test_the_weekly_co_lunch_is_at_one_pm_local_every_friday_from_today(hub, settings):
+    today = _today(settings)
+    lunches = [
+        o
+        for o in _items(hub, "/api/v1/occurrences", end=(today + timedelta(days=69)).isoformat())
+        if o["title"] == "Co-lunch du vendredi"
+    ]
+    starts = [datetime.fromisoformat(o["start"]).astimezone(settings.zone) for o in lunches]
+    assert len(starts) == 10 and starts[0].date() - today < timedelta(days=7)
+    assert all(s.weekday() == 4 and (s.hour, s.minute) == (13, 0) for s in starts)
+    assert [b - a for a, b in itertools.pairwise(starts)] == [timedelta(days=7)] * 9
