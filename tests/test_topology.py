@@ -113,7 +113,7 @@ def test_killed_worker_and_api_process_lose_nothing_and_readers_are_served(db, t
         readers = Readers(ports)
         try:
             for port in ports:
-                _wait(lambda p=port: _answers(p), 30, f"the API on port {port}")
+                _wait(lambda p=port: _answers(p), 120, f"the API on port {port}")
             readers.thread.start()
             app = procrastinate_app(db.engine, settings)
 
