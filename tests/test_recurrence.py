@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from hub.calendar.recurrence import Override, RecurrenceError, expand
+from hub.calendar.rules import synchronized
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -91,16 +92,16 @@ def test_garbage_rule_is_refused():
         _expand(start, start, "FREQ=SOMETIMES")
 
 
-def test_start_that_the_rule_would_skip_is_still_the_first_occurrence():
+def test_start_off_its_rule_is_read_as_the_first_of_count_dates():
     start = datetime(2026, 11, 26, 18, tzinfo=PARIS)  # the fourth Thursday
-    window = {"window_end": datetime(2027, 6, 1, tzinfo=UTC)}
-    instances = _expand(start, start, "FREQ=MONTHLY;BYDAY=1TH;COUNT=2", **window)
-    # COUNT counts the rule's own instances, DTSTART comes on top: what recurring-ical-events
-    # (and so the calendar apps our tests stand for) read in the same file.
+    first, rule = synchronized("FREQ=MONTHLY;BYDAY=1TH;COUNT=2", start)
+    assert (first, rule) == (datetime(2026, 12, 3, 18, tzinfo=PARIS), "FREQ=MONTHLY;BYDAY=1TH;COUNT=1")
+    instances = _expand(first, first, rule, rdates=[start], window_end=datetime(2027, 6, 1, tzinfo=UTC))
+    # RFC 5545: "DTSTART always counts as the first occurrence", so two dates in all, where
+    # dateutil and recurring-ical-events add the start to two dates of the rule.
     assert [i.start_utc.astimezone(PARIS).date().isoformat() for i in instances] == [
         "2026-11-26",
         "2026-12-03",
-        "2027-01-07",
     ]
 
 
