@@ -81,6 +81,11 @@ def expand(
         rset.rdate(dtstart)
         for moment in rdates:
             rset.rdate(_aware(moment, zone))
+        # An override whose RECURRENCE-ID the rule does not produce (the series was shortened
+        # after the change, or its time moved) still happens, as calendar apps show it; one
+        # EXDATE removes stays removed.
+        for override in overrides:
+            rset.rdate(_aware(override.recurrence_id, zone))
         for moment in exdates:
             rset.exdate(_aware(moment, zone))
         # Widen the window by the longest possible move so moved occurrences are not lost.
