@@ -571,12 +571,12 @@ def test_empty_calendar():
 def test_invalid_event_rejected_alone():
     batch = _parse("invalid_event_rejected_alone")
 
-    assert [record.data["title"] for record in batch.records] == ["Conférence low-tech", "Troc de plantes"]
+    assert [record.data["title"] for record in batch.records] == [
+        "Conférence low-tech",
+        "Fin avant le début",  # kept without its end (test_dtstart_after_dtend)
+        "Troc de plantes",
+    ]
     assert [(r.iri, r.reason) for r in batch.rejected] == [
-        (
-            f"{SOURCE}#backwards%40etabli.example.org",
-            "DTEND (2026-10-21T16:00:00+02:00) is before DTSTART (2026-10-21T18:00:00+02:00)",
-        ),
         (f"{SOURCE}#broken-start%40etabli.example.org", "DTSTART cannot be read: '2026-10-22 18h00'"),
         (f"{SOURCE}#no-start%40etabli.example.org", "the event has no DTSTART"),
         (f"{SOURCE}#bad-rule%40etabli.example.org", "RRULE cannot be read: 'FREQ=SOMETIMES'"),
@@ -709,3 +709,22 @@ def test_weekly_series_with_forty_overrides():
         (o[2], o[0]) for o in theirs
     ]
     assert _ours(batch, window=window) == theirs
+
+
+def test_dtstart_after_dtend():
+    batch = _parse("dtstart_after_dtend")
+
+    # RFC 5545 wants DTEND later; people go by the start: each event is kept, its end left out
+    # (a timed event then lasts no time, an all-day one its day).
+    assert [(r["title"], r["start"], r.get("end")) for r in _records(batch).values()] == [
+        ("Conférence sur le low-tech", "2026-10-21T18:00:00+02:00", None),
+        ("Club vélo", "2026-10-03T14:00:00+02:00", None),
+        ("Journée troc", "2026-11-07", None),
+    ]
+    assert [o[:3] for o in _ours(batch)] == [
+        (_paris(2026, 10, 3, 14), _paris(2026, 10, 3, 14), "Club vélo"),
+        (_paris(2026, 10, 10, 14), _paris(2026, 10, 10, 14), "Club vélo"),
+        (_paris(2026, 10, 17, 14), _paris(2026, 10, 17, 14), "Club vélo"),
+        (_paris(2026, 10, 21, 18), _paris(2026, 10, 21, 18), "Conférence sur le low-tech"),
+        (_paris(2026, 11, 7), _paris(2026, 11, 8), "Journée troc"),
+    ]

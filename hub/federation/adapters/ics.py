@@ -439,7 +439,9 @@ class _Reader:
                 raise _Unreadable("DTSTART and DTEND must both be dates or both be date-times")
             end = self._align(raw_end, start, zone)
             if end < start:
-                raise _Unreadable(f"DTEND ({_iso(end)}) is before DTSTART ({_iso(start)})")
+                # RFC 5545 wants DTEND later; a slip of the producer's, the start is what people
+                # go by: the event is kept, with no end.
+                return _Span(start, None, zone)
         elif isinstance(duration, timedelta):
             if duration < timedelta(0):
                 raise _Unreadable("DURATION is negative")
