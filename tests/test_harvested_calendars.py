@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -22,6 +23,7 @@ from hub.events.occurrences import horizon
 from hub.federation.harvester import all_sources, harvest_many
 from hub.federation.registry import SourceIn, add_source
 from hub.records import utcnow
+from tests.factories import YEAR
 from tests.servers import serve
 
 CALENDARS = Path(__file__).parent / "calendars"
@@ -29,8 +31,11 @@ PARIS = ZoneInfo("Europe/Paris")
 END = datetime(2036, 1, 1, tzinfo=UTC)
 
 
-def _harvest(db, settings, case: str):
+def _harvest(db, settings, case: str, year: int | None = None):
+    """Harvest a calendar file over HTTP; `year` moves its dates of 2026 to that year."""
     body = (CALENDARS / f"{case}.ics").read_bytes()
+    if year is not None:
+        body = body.replace(b"2026", str(year).encode())
 
     def app(base_url: str) -> Starlette:
         return Starlette(routes=[Route("/agenda.ics", lambda _: Response(body, media_type="text/calendar"))])
@@ -94,3 +99,32 @@ def test_weekly_series_with_forty_overrides_keeps_every_occurrence(db, client):
     ours, theirs = _served(client, start, END), _theirs("weekly_series_with_forty_overrides", start, END)
     assert ours == theirs
     assert {title for _, title, _ in ours} >= {"Atelier du mardi", "Atelier déplacé au dimanche"}
+
+
+def test_event_without_summary_has_no_title_and_pages_say_so(db, client):
+    settings = db.settings(role="hub", allowed_private_networks=["127.0.0.1/32"], harvest_retries=0)
+    report = _harvest(db, settings, "missing_summary", YEAR)
+    assert report.ok and report.stats.new == 2, report
+
+    events = client.get("/api/v1/events").json()["items"]
+    assert [e["title"] for e in events] == ["", ""]
+    uid = next(e["uid"] for e in events if e.get("location"))
+    for lang, untitled in (("fr", "(sans titre)"), ("en", "(untitled)")):
+        page = client.get(f"/events/{uid}", params={"lang": lang}).text
+        assert f'<h1 id="record-title">{untitled}</h1>' in page
+        agenda = client.get("/", params={"lang": lang, "start": f"{YEAR}-11-01", "end": f"{YEAR}-11-30"}).text
+        assert agenda.count(untitled) == 3  # the morning, and the two afternoons of the series
+    feed = icalendar.Calendar.from_ical(
+        client.get("/feeds/events.ics", params={"start": f"{YEAR}-11-01"}).content
+    )
+    assert {str(e.get("SUMMARY", "")) for e in feed.walk("VEVENT")} == {""}
+    rss = ElementTree.fromstring(client.get("/feeds/events.rss", params={"start": f"{YEAR}-11-01"}).content)
+    assert len(rss.findall("channel/item")) == 3
+
+
+def test_write_without_a_title_is_refused_naming_title(client, writer):
+    data = {"start": "2031-01-01T10:00", "end": "2031-01-01T11:00"}
+    for body in (data, data | {"title": ""}):
+        response = client.post("/api/v1/events", json=body, headers=writer)
+        assert response.status_code == 422
+        assert [e["field"] for e in response.json()["errors"]] == ["title"]

@@ -19,7 +19,7 @@ from icalendar import Calendar
 
 from hub.calendar.dates import start_of_day, to_utc
 from hub.calendar.recurrence import Override, expand, parse_rule
-from hub.events.schemas import EventIn, RecurrenceIn
+from hub.events.schemas import EventIn, HarvestedEventIn, RecurrenceIn
 from hub.federation.adapters.ics import NotACalendar, parse_calendar
 from hub.federation.records import Batch
 
@@ -82,7 +82,8 @@ def _expand(event: EventIn, window: tuple[datetime, datetime] = WINDOW) -> list[
 
 
 def _ours(batch: Batch, window: tuple[datetime, datetime] = WINDOW) -> list[Occurrence]:
-    return sorted(o for record in batch.records for o in _expand(EventIn.model_validate(record.data), window))
+    events = [HarvestedEventIn.model_validate(record.data) for record in batch.records]
+    return sorted(o for event in events for o in _expand(event, window))
 
 
 def _theirs(
@@ -728,3 +729,12 @@ def test_dtstart_after_dtend():
         (_paris(2026, 10, 21, 18), _paris(2026, 10, 21, 18), "Conférence sur le low-tech"),
         (_paris(2026, 11, 7), _paris(2026, 11, 8), "Journée troc"),
     ]
+
+
+def test_missing_summary():
+    batch = _parse("missing_summary")
+
+    # No title is made up: the API shows none, the pages say "(sans titre)" or "(untitled)".
+    assert [record.data.get("title") for record in batch.records] == [None, None]
+    assert [o[2] for o in _ours(batch)] == ["", "", ""]
+    assert _ours(batch) == _theirs("missing_summary")

@@ -105,6 +105,13 @@ class EventIn(Strict):
     )
 
 
+class HarvestedEventIn(EventIn):
+    """An event as a source published it: a calendar may leave its title out (no SUMMARY). A
+    write through the API must give one; pages show "(sans titre)" or "(untitled)" instead."""
+
+    title: str = Field("", max_length=300)
+
+
 class ConceptOut(BaseModel):
     id: str | None = None
     label: dict[str, str] = Field(description="Labels by language; `und` for free text")
