@@ -7,10 +7,19 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import date, datetime, timedelta
+from types import SimpleNamespace
 
 import httpx
 import icalendar
 import pytest
+
+from hub.calendar.rules import first_date
+from hub.demo import data, network
+from hub.demo.network import grange_calendar
+from hub.events.schemas import EventIn
+from hub.federation.adapters.ics import parse_calendar
+from hub.settings import Settings
 
 
 def _free_ports(count: int) -> int:
@@ -97,3 +106,35 @@ def test_demo_hub_harvested_every_source_over_http(demo):
         } <= titles
         forum = [e for e in hub.get("/api/v1/events", params={"q": "forum"}).json()["items"]]
         assert all(len(e["organizers"]) == 2 for e in forum)
+
+
+def test_every_recurring_demo_event_starts_on_a_date_of_its_rule_whatever_today_is(monkeypatch):
+    # The demo's dates follow today, and the API refuses a series that starts off its rule. What
+    # the demo would write is recorded, for every day of a leap year, instead of stored.
+    written: list[EventIn] = []
+    stored = SimpleNamespace(id="x", iri="https://demo.example/places/x")
+    for module in (data, network):
+        monkeypatch.setattr(module, "save_event", lambda _s, _c, event: written.append(event) or stored)
+        monkeypatch.setattr(module, "create_place", lambda *_: stored)
+        monkeypatch.setattr(module, "save_person", lambda *_: stored)
+    settings = Settings(_env_file=None)
+    first = date(2028, 1, 1)
+    for today in (first + timedelta(days=n) for n in range(366)):
+        written.clear()
+        data.seed_fabrique(None, settings, today, network.forum(today, stored.iri))
+        network.seed_escale(None, settings, today, stored.id, network.forum(today, stored.iri))
+        network.seed_fournil(None, settings, today)
+        network.seed_atelier(None, settings, today)
+        calendar = parse_calendar(grange_calendar(today), source_url="https://grange.example/agenda.ics")
+        series = [
+            (e.title, e.recurrence.rrule, e.start.replace(tzinfo=settings.zone))
+            for e in written
+            if e.recurrence
+        ] + [
+            (r.data["title"], r.data["recurrence"]["rrule"], datetime.fromisoformat(r.data["start"]))
+            for r in calendar.records
+            if "recurrence" in r.data
+        ]
+        assert len(series) == 9, today
+        for title, rule, start in series:
+            assert first_date(rule, start) == start, (today, title)

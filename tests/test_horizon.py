@@ -106,7 +106,11 @@ def test_a_day_later_a_weekly_event_gains_its_far_occurrence_and_loses_the_expir
 
 
 def test_rolling_day_after_day_stores_what_a_full_expansion_gives(db, settings, clock):
-    save(db, settings, clock.at(-20), recurrence={"rrule": "FREQ=WEEKLY;BYDAY=MO,TH"})
+    # Two days a week, the first of them the start's own (a series starts on a date of its rule).
+    days = ",".join(
+        ["MO", "TU", "WE", "TH", "FR", "SA", "SU"][(clock.at(-20).weekday() + k) % 7] for k in (0, 3)
+    )
+    save(db, settings, clock.at(-20), recurrence={"rrule": f"FREQ=WEEKLY;BYDAY={days}"})
     until = clock.later(15).strftime("%Y%m%dT%H%M%SZ")
     save(
         db,
@@ -239,3 +243,17 @@ def test_the_roll_commits_batch_by_batch_so_writers_wait_for_a_batch_not_the_rol
         event.remove(db.engine, "commit", committed)
     assert len(commits) >= 3 + 2  # a batch each, where the roll starts and where it ends
     assert stored(db) == fully_expanded(db, settings, clock.later(7))
+
+
+def test_an_event_whose_stored_rule_cannot_be_expanded_does_not_stop_the_roll(db, settings, clock):
+    weekly = save(db, settings, clock.at(-14), recurrence={"rrule": "FREQ=WEEKLY"})
+    stale = save(db, settings, clock.at(-14), recurrence={"rrule": "FREQ=DAILY"})
+    with session_scope(db.engine) as session:
+        # Stored before rules were bounded: it walks to the year 9999 without producing a date.
+        get_event(session, stale).rrule = "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30"
+    roll(db, settings, clock.now)
+    daily = starts(db, stale)
+
+    assert roll(db, settings, clock.later(1)) == 1
+    assert starts(db, weekly) == [clock.at(d) for d in (0, 7, 14, 21, 28)]
+    assert starts(db, stale) == daily[1:]  # what it had, less the day gone; nothing new

@@ -19,7 +19,7 @@ from icalendar import Calendar
 
 from hub.calendar.dates import start_of_day, to_utc
 from hub.calendar.recurrence import Override, expand, parse_rule
-from hub.events.schemas import EventIn, RecurrenceIn
+from hub.events.schemas import EventIn, HarvestedEventIn, RecurrenceIn
 from hub.federation.adapters.ics import NotACalendar, parse_calendar
 from hub.federation.records import Batch
 
@@ -41,7 +41,7 @@ def _records(batch: Batch) -> dict[str, dict]:
     return {record.iri: record.data for record in batch.records}
 
 
-def _expand(event: EventIn) -> list[Occurrence]:
+def _expand(event: EventIn, window: tuple[datetime, datetime] = WINDOW) -> list[Occurrence]:
     """Occurrences of one record, converted the way `hub.events.service.save_event` stores it."""
     zone = ZoneInfo(event.timezone)
     all_day = not isinstance(event.start, datetime)
@@ -75,17 +75,20 @@ def _expand(event: EventIn) -> list[Occurrence]:
             )
             for o in event.overrides
         ],
-        window_start=WINDOW[0],
-        window_end=WINDOW[1],
+        window_start=window[0],
+        window_end=window[1],
     )
     return [(i.start_utc, i.end_utc, i.title, i.status) for i in instances]
 
 
-def _ours(batch: Batch) -> list[Occurrence]:
-    return sorted(o for record in batch.records for o in _expand(EventIn.model_validate(record.data)))
+def _ours(batch: Batch, window: tuple[datetime, datetime] = WINDOW) -> list[Occurrence]:
+    events = [HarvestedEventIn.model_validate(record.data) for record in batch.records]
+    return sorted(o for event in events for o in _expand(event, window))
 
 
-def _theirs(case: str, zone: str = "Europe/Paris") -> list[Occurrence]:
+def _theirs(
+    case: str, zone: str = "Europe/Paris", window: tuple[datetime, datetime] = WINDOW
+) -> list[Occurrence]:
     """What recurring-ical-events reads in the file; dates and floating times are taken in `zone`."""
     tz = ZoneInfo(zone)
 
@@ -101,7 +104,7 @@ def _theirs(case: str, zone: str = "Europe/Paris") -> list[Occurrence]:
             " ".join(str(o.get("SUMMARY", "")).split()),
             "cancelled" if o.get("STATUS") == "CANCELLED" else "scheduled",
         )
-        for o in recurring_ical_events.of(calendar).between(*WINDOW)
+        for o in recurring_ical_events.of(calendar).between(*window)
         if o["UID"] not in private
     )
 
@@ -569,12 +572,12 @@ def test_empty_calendar():
 def test_invalid_event_rejected_alone():
     batch = _parse("invalid_event_rejected_alone")
 
-    assert [record.data["title"] for record in batch.records] == ["Conférence low-tech", "Troc de plantes"]
+    assert [record.data["title"] for record in batch.records] == [
+        "Conférence low-tech",
+        "Fin avant le début",  # kept without its end (test_dtstart_after_dtend)
+        "Troc de plantes",
+    ]
     assert [(r.iri, r.reason) for r in batch.rejected] == [
-        (
-            f"{SOURCE}#backwards%40etabli.example.org",
-            "DTEND (2026-10-21T16:00:00+02:00) is before DTSTART (2026-10-21T18:00:00+02:00)",
-        ),
         (f"{SOURCE}#broken-start%40etabli.example.org", "DTSTART cannot be read: '2026-10-22 18h00'"),
         (f"{SOURCE}#no-start%40etabli.example.org", "the event has no DTSTART"),
         (f"{SOURCE}#bad-rule%40etabli.example.org", "RRULE cannot be read: 'FREQ=SOMETIMES'"),
@@ -660,3 +663,78 @@ def test_override_without_dtstart_keeps_the_original_time():
     ours = _ours(batch)
     assert [o[3] for o in ours] == ["scheduled", "scheduled", "cancelled", "scheduled", "scheduled"]
     assert ours[2] == (_paris(2026, 10, 7, 9), _paris(2026, 10, 7, 10), "Accueil café", "cancelled")
+
+
+def test_exdate_over_several_lines():
+    batch = _parse("exdate_over_several_lines")
+
+    records = _records(batch)
+    welding = records[f"{SOURCE}#atelier-soudure-2026%40lafabrique.example.org"]
+    # Three EXDATE lines, one of them in UTC, and lists of values, one folded: seven exceptions.
+    assert len(welding["recurrence"]["exdates"]) == 7
+    garden = records[f"{SOURCE}#permanence-jardin-2026%40lafabrique.example.org"]
+    assert sorted(garden["recurrence"]["exdates"]) == ["2026-04-11", "2026-04-18", "2026-04-25"]
+    ours = _ours(batch)
+    assert len(ours) == 12 - 7 + 6 - 3
+    assert ours == _theirs("exdate_over_several_lines")
+
+
+def test_dtstart_without_timezone():
+    batch = _parse("dtstart_without_timezone")
+
+    # A floating DTSTART is read in the calendar's zone (here no X-WR-TIMEZONE: Europe/Paris),
+    # whatever zone its DTEND names.
+    assert [(r["title"], r["start"], r["end"]) for r in _records(batch).values()] == [
+        ("Soirée jeux", "2026-10-09T20:00:00+02:00", "2026-10-09T23:00:00+02:00"),
+        ("Atelier tricot", "2026-10-06T14:00:00+02:00", "2026-10-06T16:00:00+02:00"),
+        ("Café couture", "2026-10-15T10:00:00+02:00", "2026-10-15T12:00:00+02:00"),
+        ("Permanence administrative", "2026-10-16T09:00:00+02:00", "2026-10-16T12:00:00+02:00"),
+    ]
+    # recurring-ical-events reads the floating start of the last one in its DTEND's zone, UTC.
+    apart = "Permanence administrative"
+    theirs = _theirs("dtstart_without_timezone")
+    assert [o[0] for o in theirs if o[2] == apart] == [datetime(2026, 10, 16, 9, tzinfo=UTC)]
+    assert [o for o in _ours(batch) if o[2] != apart] == [o for o in theirs if o[2] != apart]
+
+
+def test_weekly_series_with_forty_overrides():
+    batch = _parse("weekly_series_with_forty_overrides")
+
+    [series] = _records(batch).values()
+    assert len(series["overrides"]) == 40
+    window = (WINDOW[0], datetime(2036, 1, 1, tzinfo=UTC))
+    theirs = [o for o in _theirs("weekly_series_with_forty_overrides", window=window)]
+    # Two overrides name a date the rule does not produce (half an hour off, and after UNTIL):
+    # they still happen.
+    assert ("Atelier déplacé au dimanche", datetime(2035, 8, 5, 16, tzinfo=UTC)) in [
+        (o[2], o[0]) for o in theirs
+    ]
+    assert _ours(batch, window=window) == theirs
+
+
+def test_dtstart_after_dtend():
+    batch = _parse("dtstart_after_dtend")
+
+    # RFC 5545 wants DTEND later; people go by the start: each event is kept, its end left out
+    # (a timed event then lasts no time, an all-day one its day).
+    assert [(r["title"], r["start"], r.get("end")) for r in _records(batch).values()] == [
+        ("Conférence sur le low-tech", "2026-10-21T18:00:00+02:00", None),
+        ("Club vélo", "2026-10-03T14:00:00+02:00", None),
+        ("Journée troc", "2026-11-07", None),
+    ]
+    assert [o[:3] for o in _ours(batch)] == [
+        (_paris(2026, 10, 3, 14), _paris(2026, 10, 3, 14), "Club vélo"),
+        (_paris(2026, 10, 10, 14), _paris(2026, 10, 10, 14), "Club vélo"),
+        (_paris(2026, 10, 17, 14), _paris(2026, 10, 17, 14), "Club vélo"),
+        (_paris(2026, 10, 21, 18), _paris(2026, 10, 21, 18), "Conférence sur le low-tech"),
+        (_paris(2026, 11, 7), _paris(2026, 11, 8), "Journée troc"),
+    ]
+
+
+def test_missing_summary():
+    batch = _parse("missing_summary")
+
+    # No title is made up: the API shows none, the pages say "(sans titre)" or "(untitled)".
+    assert [record.data.get("title") for record in batch.records] == [None, None]
+    assert [o[2] for o in _ours(batch)] == ["", "", ""]
+    assert _ours(batch) == _theirs("missing_summary")

@@ -17,6 +17,7 @@ import pytest
 from hub.calendar.recurrence import parse_rule
 from hub.events.schemas import EventIn
 from hub.federation.adapters.jsonld_page import parse_page
+from hub.federation.adapters.schema_schedule import NoRule, series
 from hub.federation.records import Batch, Harvested
 
 PAGES = Path(__file__).parent / "pages"
@@ -629,3 +630,15 @@ def test_reference_whose_id_is_a_list_does_not_break_the_page():
      "location": {"@id": ["x"]}}</script></html>"""
     batch = parse_page(page, source_url="https://lieu.example/agenda")
     assert [r.data["title"] for r in batch.records] == ["Atelier"]
+
+
+@pytest.mark.parametrize(
+    "schedule",
+    [
+        {"@type": "Schedule", "repeatFrequency": "P100000000000D"},  # one dateutil step would loop for ever
+        {"@type": "Schedule", "repeatFrequency": "P1M", "byMonth": 2, "byMonthDay": 30},  # no such day
+    ],
+)
+def test_schedule_that_cannot_be_expanded_safely_is_not_translated(schedule):
+    with pytest.raises(NoRule):
+        series([schedule], datetime(2026, 2, 2, 18), None, "Europe/Paris")

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from hub.calendar.recurrence import Override, RecurrenceError, expand
+from hub.calendar.rules import synchronized
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -91,14 +92,54 @@ def test_garbage_rule_is_refused():
         _expand(start, start, "FREQ=SOMETIMES")
 
 
-def test_start_that_the_rule_would_skip_is_still_the_first_occurrence():
+def test_start_off_its_rule_is_read_as_the_first_of_count_dates():
     start = datetime(2026, 11, 26, 18, tzinfo=PARIS)  # the fourth Thursday
-    window = {"window_end": datetime(2027, 6, 1, tzinfo=UTC)}
-    instances = _expand(start, start, "FREQ=MONTHLY;BYDAY=1TH;COUNT=2", **window)
-    # COUNT counts the rule's own instances, DTSTART comes on top: what recurring-ical-events
-    # (and so the calendar apps our tests stand for) read in the same file.
+    first, rule = synchronized("FREQ=MONTHLY;BYDAY=1TH;COUNT=2", start)
+    assert (first, rule) == (datetime(2026, 12, 3, 18, tzinfo=PARIS), "FREQ=MONTHLY;BYDAY=1TH;COUNT=1")
+    instances = _expand(first, first, rule, rdates=[start], window_end=datetime(2027, 6, 1, tzinfo=UTC))
+    # RFC 5545: "DTSTART always counts as the first occurrence", so two dates in all, where
+    # dateutil and recurring-ical-events add the start to two dates of the rule.
     assert [i.start_utc.astimezone(PARIS).date().isoformat() for i in instances] == [
         "2026-11-26",
         "2026-12-03",
-        "2027-01-07",
     ]
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30",
+        "FREQ=MONTHLY;BYMONTH=4,6,9,11;BYMONTHDAY=31",
+        "FREQ=YEARLY;BYYEARDAY=366;BYMONTH=1",
+        "FREQ=YEARLY;BYWEEKNO=53;BYMONTH=6",
+        "FREQ=DAILY;INTERVAL=7;BYDAY=SA",  # from a Friday, every seventh day is a Friday
+        "FREQ=YEARLY;INTERVAL=4;BYMONTH=2;BYMONTHDAY=29",  # from 2026: never a leap year
+    ],
+)
+def test_rule_that_never_produces_a_date_is_refused(rule):
+    start = datetime(2026, 5, 1, 13, tzinfo=PARIS)
+    with pytest.raises(RecurrenceError, match="never produces a date"):
+        _expand(start, start, rule)
+
+
+@pytest.mark.parametrize(
+    ("rule", "first"),
+    [
+        ("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29", "2028-02-29"),
+        ("FREQ=MONTHLY;BYDAY=FR;BYMONTHDAY=13", "2026-11-13"),
+        ("FREQ=YEARLY;INTERVAL=2;BYMONTH=2;BYMONTHDAY=29", "2028-02-29"),
+        ("FREQ=MONTHLY;BYDAY=-1SU;BYMONTH=10", "2026-10-25"),
+    ],
+)
+def test_rare_rules_are_kept(rule, first):
+    start = datetime(2026, 5, 1, 13, tzinfo=PARIS)
+    instances = _expand(start, start, rule, window_end=datetime(2029, 1, 1, tzinfo=UTC))
+    assert instances[1].start_utc.astimezone(PARIS).date().isoformat() == first
+
+
+def test_series_walked_past_the_step_bound_from_its_start_is_refused():
+    # dateutil starts a series only at its start: a daily one from 1880 walks 53,000 days first.
+    start = datetime(1880, 5, 1, 13, tzinfo=PARIS)
+    with pytest.raises(RecurrenceError, match="takes more than 50000 occurrences"):
+        _expand(start, start, "FREQ=DAILY")
+    assert len(_expand(start.replace(year=1950), start, "FREQ=DAILY")) == 365

@@ -6,17 +6,21 @@ at 13:00 across daylight saving changes; instants are then converted to UTC.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import rrule, rruleset, rrulestr
+from dateutil.rrule import rruleset
 
+from hub.calendar.rules import RecurrenceError, parse_rule
+
+# Occurrences kept in one window, and occurrences walked from the start of the series to the
+# window's end: dateutil cannot start a series anywhere but at its start.
 MAX_OCCURRENCES = 1500
-
-
-class RecurrenceError(ValueError):
-    """The recurrence cannot be read or yields too much."""
+MAX_STEPS = 50_000
+# A last resort: the rules' bounds (hub/calendar/rules.py) keep every expansion far below it.
+MAX_SECONDS = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,46 +47,6 @@ def _aware(value_utc: datetime, zone: ZoneInfo) -> datetime:
 
 def _utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
-
-
-def parse_rule(rule: str, dtstart: datetime) -> rrule:
-    """Parse one RRULE (with or without the `RRULE:` prefix) anchored at an aware `dtstart`.
-
-    UNTIL given as a date, or as a floating date-time, is read in the event's zone; a date
-    includes its whole day ("until 26 June" keeps the lunch of 26 June).
-    """
-    text = rule.strip()
-    if text.upper().startswith("RRULE:"):
-        text = text[6:]
-    if not text or "\n" in text:
-        raise RecurrenceError("a single RRULE line is expected")
-    parts = dict(part.split("=", 1) for part in text.split(";") if "=" in part)
-    if "FREQ" not in {k.upper() for k in parts}:
-        raise RecurrenceError("invalid RRULE: FREQ is missing")
-    try:
-        naive = rrulestr(text, dtstart=dtstart.replace(tzinfo=None), ignoretz=True)
-    except (ValueError, TypeError, KeyError) as exc:
-        raise RecurrenceError(f"invalid RRULE: {exc}") from exc
-    if not isinstance(naive, rrule):
-        raise RecurrenceError("a single RRULE is expected")
-    until = _until(parts, dtstart)
-    return naive.replace(dtstart=dtstart, until=until)
-
-
-def _until(parts: dict[str, str], dtstart: datetime) -> datetime | None:
-    raw = next((v for k, v in parts.items() if k.upper() == "UNTIL"), None)
-    if raw is None:
-        return None
-    raw = raw.strip()
-    try:
-        if len(raw) == 8:
-            day = datetime.strptime(raw, "%Y%m%d")
-            return day.replace(hour=23, minute=59, second=59, tzinfo=dtstart.tzinfo)
-        if raw.endswith(("Z", "z")):
-            return datetime.strptime(raw[:-1], "%Y%m%dT%H%M%S").replace(tzinfo=UTC)
-        return datetime.strptime(raw, "%Y%m%dT%H%M%S").replace(tzinfo=dtstart.tzinfo)
-    except ValueError as exc:
-        raise RecurrenceError(f"invalid RRULE: UNTIL {raw!r} is not a date or date-time") from exc
 
 
 def expand(
@@ -117,21 +81,18 @@ def expand(
         rset.rdate(dtstart)
         for moment in rdates:
             rset.rdate(_aware(moment, zone))
+        # An override whose RECURRENCE-ID the rule does not produce (the series was shortened
+        # after the change, or its time moved) still happens, as calendar apps show it; one
+        # EXDATE removes stays removed.
+        for override in overrides:
+            rset.rdate(_aware(override.recurrence_id, zone))
         for moment in exdates:
             rset.exdate(_aware(moment, zone))
         # Widen the window by the longest possible move so moved occurrences are not lost.
         moved = [o.recurrence_id for o in overrides if o.start_utc is not None]
         low = min([window_start, *moved]) - timedelta(days=1)
         high = max([window_end, *(m + timedelta(seconds=1) for m in moved)])
-        originals = []
-        for moment in rset.xafter(_aware(low, zone), inc=True):
-            if moment >= _aware(high, zone):
-                break
-            originals.append(moment)
-            if len(originals) > MAX_OCCURRENCES:
-                raise RecurrenceError(
-                    f"the recurrence yields more than {MAX_OCCURRENCES} occurrences in the horizon"
-                )
+        originals = _walk(rset, _aware(low, zone), _aware(high, zone))
 
     instances = []
     for original in originals:
@@ -158,3 +119,28 @@ def expand(
             instances.append(instance)
     instances.sort(key=lambda i: i.start_utc)
     return instances
+
+
+def _walk(rset: rruleset, low: datetime, high: datetime) -> list[datetime]:
+    """The set's moments in [low, high), walked from its start within MAX_STEPS and MAX_SECONDS."""
+    deadline = time.monotonic() + MAX_SECONDS
+    found: list[datetime] = []
+    moments = iter(rset)
+    for _ in range(MAX_STEPS):
+        if time.monotonic() > deadline:
+            break
+        try:
+            moment = next(moments, None)
+        except (ValueError, OverflowError) as exc:
+            raise RecurrenceError(f"the recurrence cannot be expanded: {exc}") from exc
+        if moment is None or moment >= high:
+            return found
+        if moment >= low:
+            found.append(moment)
+            if len(found) > MAX_OCCURRENCES:
+                raise RecurrenceError(
+                    f"the recurrence yields more than {MAX_OCCURRENCES} occurrences in the horizon"
+                )
+    raise RecurrenceError(
+        f"the recurrence takes more than {MAX_STEPS} occurrences or {MAX_SECONDS:g} s to reach the horizon"
+    )

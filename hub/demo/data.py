@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import Session
 
+from hub.calendar.rules import first_date
 from hub.events.schemas import EventIn
 from hub.events.service import save_event
 from hub.people.schemas import PersonIn
@@ -21,6 +22,16 @@ def _weekday_on_or_after(day: date, weekday: int) -> date:
 
 def _at(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute))
+
+
+def series_start(rule: str, day: date, hour: int, minute: int = 0) -> datetime:
+    """The first date of `rule` from `day` on, at that time of day: a series starts on a date
+    of its own rule, whatever today is (the API refuses any other start)."""
+    # Weekdays and months are wall-clock matters: read in UTC, which has no daylight saving.
+    first = first_date(rule, datetime.combine(day, time(hour, minute), UTC))
+    if first is None:
+        raise ValueError(f"{rule} has no date from {day}")
+    return first.replace(tzinfo=None)
 
 
 FABRIQUE = {
@@ -74,16 +85,17 @@ def seed_fabrique(
             is_free=True,
         ),
     )
-    pitch_start = _weekday_on_or_after(today.replace(day=1) - timedelta(days=60), 3)
+    pitch = "FREQ=MONTHLY;BYDAY=3TH"
+    pitch_start = series_start(pitch, today.replace(day=1) - timedelta(days=60), 19)
     save_event(
         session,
         settings,
         EventIn(
             title="Soirée pitch",
             description="<p>Trois porteurs de projet, cinq minutes chacun, et des questions.</p>",
-            start=_at(pitch_start, 19),
-            end=_at(pitch_start, 21, 30),
-            recurrence={"rrule": "FREQ=MONTHLY;BYDAY=3TH"},
+            start=pitch_start,
+            end=pitch_start + timedelta(hours=2, minutes=30),
+            recurrence={"rrule": pitch},
             place=place.id,
             themes=["soirée pitch"],
             audience=["entrepreneurs"],
@@ -91,16 +103,17 @@ def seed_fabrique(
             registration_url="https://fabrique-bocage.example/pitch",
         ),
     )
-    first_monday = _weekday_on_or_after(today.replace(day=1) - timedelta(days=31), 0)
+    breakfast = "FREQ=MONTHLY;BYDAY=1MO"
+    first_monday = series_start(breakfast, today.replace(day=1) - timedelta(days=31), 8, 30)
     save_event(
         session,
         settings,
         EventIn(
             title="Petit-déjeuner des nouveaux",
             description="<p>Le premier lundi du mois, on accueille les nouveaux venus autour d'un café.</p>",
-            start=_at(first_monday, 8, 30),
-            end=_at(first_monday, 10),
-            recurrence={"rrule": "FREQ=MONTHLY;BYDAY=1MO"},
+            start=first_monday,
+            end=first_monday + timedelta(hours=1, minutes=30),
+            recurrence={"rrule": breakfast},
             place=place.id,
             themes=["accueil des nouveaux"],
             audience=["nouveaux arrivants"],

@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlmodel import Session
 
+from hub.demo.data import series_start
 from hub.events.schemas import EventIn
 from hub.events.service import save_event
 from hub.people.schemas import PersonIn
@@ -88,13 +89,14 @@ def seed_escale(session: Session, settings: Settings, today: date, place_id: str
             is_free=True,
         ),
     )
+    afterwork = series_start("FREQ=MONTHLY;BYDAY=1TH", today + timedelta(days=3), 18, 30)
     save_event(
         session,
         settings,
         EventIn(
             title="Afterwork des indépendants",
-            start=_at(_day(today, 3, 3), 18, 30),
-            end=_at(_day(today, 3, 3), 21),
+            start=afterwork.isoformat(),
+            end=(afterwork + timedelta(hours=2, minutes=30)).isoformat(),
             recurrence={"rrule": "FREQ=MONTHLY;BYDAY=1TH"},
             place=place_id,
             themes=["afterwork"],
@@ -126,16 +128,17 @@ def seed_fournil(session: Session, settings: Settings, today: date) -> dict[str,
             equipment=[{"name": "four à pain", "category": "alimentation", "quantity": 1}],
         ),
     )
-    saturday = _day(today, -20, 5)
+    repair = "FREQ=MONTHLY;BYDAY=2SA"
+    saturday = series_start(repair, today - timedelta(days=20), 14)
     save_event(
         session,
         settings,
         EventIn(
             title="Repair café du village",
             description="<p>On répare ensemble petit électroménager, vélos et vêtements.</p>",
-            start=_at(saturday, 14),
-            end=_at(saturday, 17),
-            recurrence={"rrule": "FREQ=MONTHLY;BYDAY=2SA"},
+            start=saturday.isoformat(),
+            end=(saturday + timedelta(hours=3)).isoformat(),
+            recurrence={"rrule": repair},
             place=place.id,
             themes=["réparation"],
             audience=["habitants"],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -11,11 +12,13 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import load_only
 from sqlmodel import Session, col, delete, func, select
 
-from hub.calendar.recurrence import Instance, Override, expand
+from hub.calendar.recurrence import Instance, Override, RecurrenceError, expand
 from hub.changes import FeedState
 from hub.db import session_scope
 from hub.events.models import Event, EventOverride, Occurrence
 from hub.settings import Settings
+
+log = logging.getLogger(__name__)
 
 HORIZON_END = "horizon_end"
 # Events per batch of the roll: its DELETE binds up to twice as many parameters, under the 999
@@ -174,10 +177,21 @@ def _roll(session: Session, events: list[Event], low: datetime, window: tuple[da
     rows = [
         _row(e, i)
         for e in events
-        for i in occurrences_of(e, overrides.get(e.id, []), start if e.id in overrides else low, end)
+        for i in _rolled(e, overrides.get(e.id, []), start if e.id in overrides else low, end)
     ]
     _insert(session, rows)
     return len(rows)
+
+
+def _rolled(event: Event, overrides: list[EventOverride], start: datetime, end: datetime) -> list[Instance]:
+    """The occurrences of a stored event in the window; none, logged, when its recurrence can no
+    longer be expanded within bounds (a daily series walked past MAX_STEPS occurrences years after
+    it was written, a rule stored before rules were bounded): one event must not stop the whole roll."""
+    try:
+        return occurrences_of(event, overrides, start, end)
+    except RecurrenceError as exc:
+        log.warning("event %s keeps no occurrence from %s: %s", event.id, start.isoformat(), exc)
+        return []
 
 
 def _overrides_of(session: Session, event_ids: list[str]) -> dict[str, list[EventOverride]]:

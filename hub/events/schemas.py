@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, HttpUrl
 
+from hub.calendar.rules import rule_parts
 from hub.places.schemas import Address, Geo, Strict
 
 EventStatus = Literal["scheduled", "cancelled", "postponed", "moved_online"]
@@ -33,9 +34,19 @@ DateOrDateTime = Annotated[
 ]
 
 
+def _bounded_rule(rule: str | None) -> str | None:
+    """A rule whose expansion could not be bounded is refused with the input (hub/calendar/rules.py)."""
+    if rule is not None:
+        rule_parts(rule)
+    return rule
+
+
 class RecurrenceIn(Strict):
-    rrule: str | None = Field(
-        None, max_length=500, examples=["FREQ=WEEKLY;BYDAY=FR"], description="One RFC 5545 RRULE"
+    rrule: Annotated[str | None, AfterValidator(_bounded_rule)] = Field(
+        None,
+        max_length=500,
+        examples=["FREQ=WEEKLY;BYDAY=FR"],
+        description="One RFC 5545 RRULE, FREQ at most DAILY, INTERVAL 1-1000, COUNT 1-10000",
     )
     rdates: list[DateOrDateTime] = Field(default_factory=list, max_length=500)
     exdates: list[DateOrDateTime] = Field(default_factory=list, max_length=1000)
@@ -92,6 +103,13 @@ class EventIn(Strict):
     same_as: list[HttpUrl] = Field(
         default_factory=list, max_length=20, description="IRIs of other records of this same event"
     )
+
+
+class HarvestedEventIn(EventIn):
+    """An event as a source published it: a calendar may leave its title out (no SUMMARY). A
+    write through the API must give one; pages show "(sans titre)" or "(untitled)" instead."""
+
+    title: str = Field("", max_length=300)
 
 
 class ConceptOut(BaseModel):

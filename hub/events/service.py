@@ -11,6 +11,7 @@ from sqlmodel import Session, col, delete, select
 
 from hub.calendar.dates import start_of_day, to_utc
 from hub.calendar.recurrence import RecurrenceError
+from hub.calendar.rules import first_date, synchronized
 from hub.changes import record_change
 from hub.errors import InvalidInput, NotFound
 from hub.events.documents import event_document, event_summary
@@ -118,6 +119,10 @@ def save_event(
         if data.recurrence
         else []
     )
+    if rule:
+        start_utc, end_utc, rule = _on_its_rule(
+            start_utc, end_utc, zone, rule, rdates, harvested=origin is not None
+        )
     exdates = (
         [clock.instant(v, f"recurrence.exdates[{i}]") for i, v in enumerate(data.recurrence.exdates)]
         if data.recurrence
@@ -217,6 +222,48 @@ def save_event(
     store_occurrences(session, event, instances, fresh=fresh)
     record_change(session, "event", event.iri)
     return event
+
+
+def _on_its_rule(
+    start_utc: datetime,
+    end_utc: datetime,
+    zone: ZoneInfo,
+    rule: str,
+    rdates: list[datetime],
+    *,
+    harvested: bool,
+) -> tuple[datetime, datetime, str | None]:
+    """Start, end and rule of a series that starts on a date of its rule (README, "Recurring events").
+
+    RFC 5545 leaves the dates of any other series undefined and clients disagree: a write is
+    refused, naming `start` and the rule's first date; a harvested series is read as "DTSTART
+    counts as the first occurrence" (`synchronized`): the start moves to the rule's first date,
+    COUNT loses one, and the original start joins `rdates`.
+    """
+    start = start_utc.astimezone(zone)
+    try:
+        first = first_date(rule, start)
+    except RecurrenceError as exc:
+        raise InvalidInput("recurrence.rrule", str(exc)) from exc
+    if first == start:
+        return start_utc, end_utc, rule
+    if not harvested and first is None:
+        raise InvalidInput(
+            "recurrence.rrule", f"the rule produces no date from the start {start.isoformat()}"
+        )
+    if not harvested:
+        raise InvalidInput(
+            "start",
+            f"{start.isoformat()} is not a date of the rule {rule}: "
+            f"its first date from there is {first.isoformat()}",
+        )
+    moved, kept = synchronized(rule, start)
+    if moved == start:
+        return start_utc, end_utc, kept
+    rdates.append(start_utc)
+    # The same length in wall-clock time as every occurrence of the series.
+    length = end_utc.astimezone(zone).replace(tzinfo=None) - start.replace(tzinfo=None)
+    return to_utc(moved, zone), to_utc(moved.replace(tzinfo=None) + length, zone), kept
 
 
 def _overrides(event: Event, data: EventIn, clock: _Clock) -> list[EventOverride]:

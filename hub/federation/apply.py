@@ -34,7 +34,7 @@ from hub.changes import deferred_changes, lock_change_log, record_change, savepo
 from hub.errors import HubError
 from hub.events.links import link_duplicates
 from hub.events.models import Event, Occurrence
-from hub.events.schemas import EventIn
+from hub.events.schemas import EventIn, HarvestedEventIn
 from hub.events.service import save_event
 from hub.federation.models import Quarantine, Source
 from hub.federation.records import Batch, Harvested, Rejected
@@ -167,7 +167,7 @@ def input_of(kind: str, document: dict, place_iri: str | None = None) -> PlaceIn
         )
         return PlaceIn.model_validate({k: document[k] for k in keys if k in document})
     if kind == "event":
-        return EventIn.model_validate(_event_input(document, place_iri))
+        return HarvestedEventIn.model_validate(_event_input(document, place_iri))
     levels = {v["field"]: v["level"] for v in document.get("visibility", []) if isinstance(v, dict)}
     fields = [
         f for f in ("display_name", "bio", "skills", "badges", "places", "links", "contact") if f in document

@@ -66,7 +66,7 @@ def slot(row: OccurrenceRow, words: Words, ask: Ask, by_iri: dict[str, Place]) -
     where = ", ".join(filter(None, [location.get("name"), (location.get("address") or {}).get("city")]))
     return Slot(
         event_id=row.event_id,
-        title=row.title,
+        title=row.title or words.t("event.untitled"),
         start=row.start_utc.astimezone(ask.zone),
         end=row.end_utc.astimezone(ask.zone),
         all_day=row.all_day,

@@ -47,6 +47,7 @@ SCRIPT_WORDS = (
     "event.cancelled",
     "event.online",
     "event.themes",
+    "event.untitled",
     "embed.agenda",
     "embed.loading",
     "embed.views",
@@ -154,7 +155,7 @@ def agenda_days(items: list[dict], zone: ZoneInfo, lang: Lang) -> list[Day]:
         event = item["event"]
         days.setdefault(day, Day(words.day(day, year=False))).items.append(
             {
-                "title": item["title"],
+                "title": item["title"] or words.t("event.untitled"),
                 "start": item["start"],
                 "when": _when(item, words),
                 "status": item["status"],

@@ -71,7 +71,7 @@ def event_page(request: Request, uid: str, session: SessionDep, settings: Settin
     return render_page(
         ask,
         "event.html",
-        event.title,
+        event.title or words.t("event.untitled"),
         event=event,
         doc=doc,
         when=(

@@ -29,13 +29,12 @@ from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 from pydantic import BaseModel, HttpUrl, TypeAdapter, ValidationError
 
 from hub.calendar.recurrence import RecurrenceError, parse_rule
-from hub.events.schemas import EventIn, LocationIn
+from hub.events.schemas import EventIn, HarvestedEventIn, LocationIn
 from hub.federation.records import Batch, Harvested, Rejected
 
 Moment = date | datetime
 
 DEFAULT_ZONE = "Europe/Paris"
-UNTITLED = "(sans titre)"
 STATUSES = {"TENTATIVE": "scheduled", "CONFIRMED": "scheduled", "CANCELLED": "cancelled"}
 # A private slot in a shared calendar must not be published.
 HIDDEN_CLASSES = {"PRIVATE", "CONFIDENTIAL"}
@@ -328,7 +327,7 @@ def _url(component: Event) -> str | None:
 def _fields(component: Event, span: _Span) -> dict:
     """What an event says about itself, in the `EventIn` shape."""
     return {
-        "title": _title(component) or UNTITLED,
+        "title": _title(component),
         "description": _description(component),
         "start": _iso(span.start),
         "end": None if span.end is None else _iso(span.end),
@@ -389,7 +388,7 @@ class _Reader:
         """One event with its overridden occurrences, or why it cannot be harvested."""
         try:
             data = self._series(component, overrides)
-            EventIn.model_validate(data)
+            HarvestedEventIn.model_validate(data)
         except _Unreadable as exc:
             return Rejected(str(exc), iri, _raw(component))
         except ValidationError as exc:
@@ -439,7 +438,9 @@ class _Reader:
                 raise _Unreadable("DTSTART and DTEND must both be dates or both be date-times")
             end = self._align(raw_end, start, zone)
             if end < start:
-                raise _Unreadable(f"DTEND ({_iso(end)}) is before DTSTART ({_iso(start)})")
+                # RFC 5545 wants DTEND later; a slip of the producer's, the start is what people
+                # go by: the event is kept, with no end.
+                return _Span(start, None, zone)
         elif isinstance(duration, timedelta):
             if duration < timedelta(0):
                 raise _Unreadable("DURATION is negative")

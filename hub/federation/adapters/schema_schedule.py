@@ -13,7 +13,7 @@ import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import rrulestr
+from hub.calendar.rules import RecurrenceError, first_date
 
 WEEKDAYS = {
     "Monday": "MO",
@@ -69,7 +69,7 @@ def series(schedules: list, start: date | datetime | None, end: date | datetime 
     anchor = _anchor(schedule, start, zone)
     all_day = not isinstance(anchor, datetime)
     rule = ";".join([*_rule_parts(schedule), *_limit(schedule, start, end, all_day, zone)])
-    first = _first_occurrence(rule, anchor)
+    first = _first_occurrence(rule, anchor, zone)
     series: dict = {"start": first.isoformat(), "recurrence": {"rrule": rule}}
     last = _occurrence_end(schedule, first, start, end, zone)
     if last is not None:
@@ -168,15 +168,16 @@ def _limit(
     return [f"UNTIL={in_zone:%Y%m%dT%H%M%S}"]
 
 
-def _first_occurrence(rule: str, anchor: date | datetime) -> date | datetime:
+def _first_occurrence(rule: str, anchor: date | datetime, zone: str) -> date | datetime:
     """The first occurrence on or after the anchor, so the event starts on a day the rule holds."""
     dtstart = anchor if isinstance(anchor, datetime) else datetime.combine(anchor, time(0))
     try:
-        first = rrulestr(rule, dtstart=dtstart).after(dtstart, inc=True)
-    except (ValueError, OverflowError) as exc:
+        first = first_date(rule, dtstart.replace(tzinfo=ZoneInfo(zone)))
+    except RecurrenceError as exc:
         raise NoRule from exc
     if first is None:
         raise NoRule
+    first = first.replace(tzinfo=None)
     return first if isinstance(anchor, datetime) else first.date()
 
 

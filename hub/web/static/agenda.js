@@ -217,7 +217,7 @@ class TiersLieuxAgenda extends HTMLElement {
     const located = event.location?.name;
     const li = h("li", { class: o.status === "cancelled" ? "ev cancelled" : "ev" },
       h("time", { datetime: o.start }, this.when(o, locale, withDate)),
-      h("a", { href: new URL("events/" + encodeURIComponent(event.uid || ""), HUB) }, o.title || ""));
+      h("a", { href: new URL("events/" + encodeURIComponent(event.uid || ""), HUB) }, o.title || this.t("untitled")));
     const badges = [];
     if (o.status === "cancelled") badges.push(["cancelled", "x"]);
     if (o.status === "postponed") badges.push(["postponed", ""]);
