@@ -40,3 +40,12 @@ def ical_js_occurrences(calendar: bytes, start: datetime, end: datetime) -> list
     start and end (UTC instants with `Z`, or dates for all-day events, the end exclusive), status
     and summary."""
     return run_node("expand_ics.mjs", start.isoformat(), end.isoformat(), stdin=calendar)
+
+
+def jsonld_js_expand(documents: list[dict], contexts: dict[str, object]) -> list[dict]:
+    """Each document expanded by jsonld.js in safe mode, with a document loader that serves the
+    bundled `contexts` (by IRI) and refuses anything else: per document, the error if any, and the
+    number of nodes expanded."""
+    return run_node(
+        "expand_jsonld.mjs", stdin=json.dumps({"contexts": contexts, "documents": documents}).encode()
+    )
