@@ -25,7 +25,8 @@ from icalendar import Timezone, TimezoneDaylight, TimezoneStandard, vRecur
 # TZif files list transitions explicitly up to 2037 at most; past them zoneinfo applies the rule.
 RULE_CHECKED_UNTIL = 2038
 DAYS = ("SU", "MO", "TU", "WE", "TH", "FR", "SA")
-# Transitions older than the rule are looked for day by day, at most this far back.
+# Transitions older than the rule are looked for day by day, at most this far back. What is read
+# from the time zone database is kept (`lru_cache`): it changes only with the tzdata installed.
 LONGEST_HISTORY = timedelta(days=366 * 30)
 _NAME = r"(?:<[^>]+>|[A-Za-z]{3,})"
 _OFFSET = r"[+-]?\d{1,3}(?::\d{2}){0,2}"
@@ -158,9 +159,10 @@ def _offset(zone: ZoneInfo, moment: datetime) -> timedelta:
     return moment.astimezone(zone).utcoffset() or timedelta(0)
 
 
+@lru_cache(maxsize=256)
 def _transitions(
     zone: ZoneInfo, start: datetime, stop: datetime
-) -> list[tuple[datetime, timedelta, timedelta]]:
+) -> tuple[tuple[datetime, timedelta, timedelta], ...]:
     """The zone's changes of offset in [start, stop): (instant, offset before, offset after)."""
     found = []
     moment = start
@@ -176,7 +178,7 @@ def _transitions(
                     high = middle
             found.append((high.replace(microsecond=0), _offset(zone, low), _offset(zone, high)))
         moment = following
-    return found
+    return tuple(found)
 
 
 def _observance(kind: type, onset: datetime, before: timedelta, after: timedelta, name: str):
@@ -189,6 +191,7 @@ def _observance(kind: type, onset: datetime, before: timedelta, after: timedelta
     return observance
 
 
+@lru_cache(maxsize=256)
 def _rule_year(zone: ZoneInfo, rule: Rule, first_year: int) -> int | None:
     """The earliest year, down to `first_year`, since which the zone follows `rule`."""
     if not rule.holds_in(zone, RULE_CHECKED_UNTIL):
