@@ -22,6 +22,8 @@ from hub.vocabulary.jsonld import CONTEXT_IRI, JSONLD_TYPE, SCHEMAS_DIR, bundled
 from tests.reference_clients import jsonld_js_expand
 from tests.test_vocabulary import SCHEMA, TL
 
+# One worker reads the hub once, for all the tests of this module.
+pytestmark = pytest.mark.xdist_group("linked-data")
 # Enough pages to read every list of the demo network, and a bound if a cursor never ends.
 MOST_PAGES = 50
 # Path parameters, filled from the list that names them.

@@ -181,7 +181,13 @@ def _transitions(
     return tuple(found)
 
 
-def _observance(kind: type, onset: datetime, before: timedelta, after: timedelta, name: str):
+def _observance(
+    kind: type[TimezoneStandard | TimezoneDaylight],
+    onset: datetime,
+    before: timedelta,
+    after: timedelta,
+    name: str,
+) -> TimezoneStandard | TimezoneDaylight:
     """One observance starting at `onset` (wall-clock time in the offset `before`)."""
     observance = kind()
     observance.add("dtstart", onset)
