@@ -5,7 +5,6 @@ without dropping anything. Contexts are the bundled ones; nothing is fetched."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 
 import pyshacl
@@ -15,8 +14,6 @@ from rdflib import Graph
 from rdflib.namespace import RDF
 
 from hub.api.app import create_app
-from hub.demo.run import register_network
-from hub.federation.harvester import all_sources, harvest_many
 from hub.stats import DIMENSIONS
 from hub.vocabulary.jsonld import CONTEXT_IRI, JSONLD_TYPE, SCHEMAS_DIR, bundled_contexts, to_graph
 from tests.reference_clients import jsonld_js_expand
@@ -51,14 +48,7 @@ def hub(store, network) -> Iterator[TestClient]:
         harvest_in_process=False,
         horizon_days_ahead=365,
     )
-    register_network(
-        store.engine,
-        settings,
-        [(n.base_url, t) for n, t in zip(network.nodes, network.tokens, strict=True)],
-        network.calendar_url,
-    )
-    reports = asyncio.run(harvest_many(store.engine, settings, all_sources(store.engine)))
-    assert all(r.ok for r in reports), [r.error for r in reports]
+    network.harvested_by(store.engine, settings)
     with TestClient(create_app(settings, engine=store.engine)) as client:
         yield client
     store.empty()

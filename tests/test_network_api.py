@@ -3,7 +3,6 @@ skills directory, one directory of places, each answering over the whole network
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 from datetime import datetime, timedelta
@@ -17,10 +16,8 @@ from sqlmodel import Session
 
 from hub.api.app import create_app
 from hub.db import session_scope
-from hub.demo.run import register_network
 from hub.events.occurrences import roll_horizon
 from hub.federation.apply import content_hash
-from hub.federation.harvester import all_sources, harvest_many
 from hub.portability import export_lines, import_document
 from hub.records import utcnow
 from tests.conftest import open_store
@@ -31,14 +28,7 @@ FOURNIL = "46.0512,1.8251"  # the village third place
 @pytest.fixture
 def hub(db, network):
     settings = db.settings(role="hub", allowed_private_networks=["127.0.0.1/32"], harvest_in_process=False)
-    admin = register_network(
-        db.engine,
-        settings,
-        [(n.base_url, t) for n, t in zip(network.nodes, network.tokens, strict=True)],
-        network.calendar_url,
-    )
-    reports = asyncio.run(harvest_many(db.engine, settings, all_sources(db.engine)))
-    assert all(r.ok for r in reports), [r.error for r in reports]
+    admin = network.harvested_by(db.engine, settings)
     with TestClient(create_app(settings, engine=db.engine)) as client:
         client.admin = {"Authorization": f"Bearer {admin}"}
         yield client
