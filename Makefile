@@ -3,8 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat constraints.txt pyproject.toml | cksum | cut -d' ' -f1)
+# The reference clients the tests read our feeds with (ical.js, jsonld.js), at the locked versions.
+JS := tests/js
+JS_STAMP := $(JS)/node_modules/.package-lock.json
 
-.PHONY: install demo test lint lock openapi chromium bench bench-quick
+.PHONY: install demo test lint lock openapi chromium reference-clients bench bench-quick
 
 $(STAMP): constraints.txt pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || (echo "Python 3.11+ is needed" && exit 1)
@@ -24,7 +27,14 @@ chromium:
 		echo "Installing Chromium (Debian packages chromium, chromium-driver)"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; }
 
-test: install chromium
+$(JS_STAMP): $(JS)/package.json $(JS)/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "Node.js 18+ and npm are needed by the tests"; exit 1; }
+	cd $(JS) && npm ci --no-audit --no-fund --loglevel=error
+	touch $(JS_STAMP)
+
+reference-clients: $(JS_STAMP)
+
+test: install chromium reference-clients
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -n 2 --dist loadgroup

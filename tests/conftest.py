@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
+import socket
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,8 +19,6 @@ from sqlalchemy.engine import Engine
 
 from hub.api.app import create_app
 from hub.db import make_engine
-from hub.demo.run import register_network
-from hub.federation.harvester import all_sources, harvest_many
 from hub.migrate import upgrade
 from hub.settings import Settings
 from hub.tables import metadata
@@ -129,6 +128,21 @@ def client(app) -> Iterator[TestClient]:
         yield test_client
 
 
+@pytest.fixture
+def network_attempts(monkeypatch) -> list[tuple]:
+    """Every way out to the network refuses and is recorded; a test asserts the list stays empty."""
+    attempts: list[tuple] = []
+
+    def refuse(*args, **kwargs):
+        attempts.append(args)
+        raise OSError("network access is refused in this test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(urllib.request, "urlopen", refuse)
+    return attempts
+
+
 @pytest.fixture(scope="module")
 def network(tmp_path_factory):
     """The demo network (four nodes and a calendar-only place) served on 127.0.0.1 for a module."""
@@ -150,14 +164,7 @@ def any_day(request) -> Iterator[datetime | None]:
 def harvested_hub(store: Store, network) -> Iterator[TestClient]:
     """A hub on `store` that harvested the demo network over HTTP, as a client with an admin token."""
     settings = store.settings(role="hub", allowed_private_networks=["127.0.0.1/32"], harvest_in_process=False)
-    admin = register_network(
-        store.engine,
-        settings,
-        [(n.base_url, t) for n, t in zip(network.nodes, network.tokens, strict=True)],
-        network.calendar_url,
-    )
-    reports = asyncio.run(harvest_many(store.engine, settings, all_sources(store.engine)))
-    assert all(r.ok for r in reports), [r.error for r in reports]
+    admin = network.harvested_by(store.engine, settings)
     with TestClient(create_app(settings, engine=store.engine)) as client:
         client.admin = {"Authorization": f"Bearer {admin}"}
         yield client

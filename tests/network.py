@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from hub.demo.run import NODES, calendar_app, seed_network
+from sqlalchemy.engine import Engine
+
+from hub.demo.run import NODES, calendar_app, register_network, seed_network
+from hub.federation.harvester import all_sources, harvest_many
+from hub.settings import Settings
 from tests.servers import Node, running_node, serve
 
 
@@ -17,6 +22,18 @@ class DemoNetwork:
     nodes: list[Node]
     tokens: list[str]
     calendar_url: str
+
+    def harvested_by(self, engine: Engine, settings: Settings) -> str:
+        """Register the network on a hub and harvest it over HTTP; the hub's admin token."""
+        admin = register_network(
+            engine,
+            settings,
+            [(n.base_url, t) for n, t in zip(self.nodes, self.tokens, strict=True)],
+            self.calendar_url,
+        )
+        reports = asyncio.run(harvest_many(engine, settings, all_sources(engine)))
+        assert all(r.ok for r in reports), [r.error for r in reports]
+        return admin
 
 
 @contextmanager

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from xml.etree import ElementTree
 
 import icalendar
 import pytest
 import recurring_ical_events
+import time_machine
 
+from hub.calendar.ics import STATUS
 from hub.db import session_scope
 from hub.demo.data import seed_fabrique
 from tests import factories
 from tests.factories import YEAR
+from tests.reference_clients import ical_js_occurrences
 
 
 @pytest.fixture
@@ -47,9 +50,6 @@ def _ics_occurrences(body: bytes, start: datetime, end: datetime) -> set[tuple]:
             )
         )
     return found
-
-
-STATUS = {"scheduled": "CONFIRMED", "cancelled": "CANCELLED"}
 
 
 def test_ics_yields_exactly_the_api_occurrences_across_dst_and_cancellation(
@@ -135,3 +135,132 @@ def test_rss_marks_cancelled_occurrences(client, writer):
     client.post("/api/v1/events", json=factories.event(title="Annulé", status="cancelled"), headers=writer)
     rss = ElementTree.fromstring(client.get("/feeds/events.rss", params={"start": f"{YEAR}-01-01"}).content)
     assert [i.findtext("title") for i in rss.iter("item")] == ["[ANNULÉ] Annulé"]
+
+
+# Calendar clients: Thunderbird's parser (ical.js) and recurring-ical-events read the feed as the API
+# says, on both sides of every change of daylight saving time, years ahead.
+
+CLOCK = datetime(2027, 1, 15, 9, tzinfo=UTC)
+RANGE = (datetime(2027, 1, 20, tzinfo=UTC), datetime(2028, 11, 30, tzinfo=UTC))
+NETWORK_CALENDAR = [
+    factories.event(
+        title="Co-lunch du vendredi",
+        start="2027-02-05T12:30:00+01:00",
+        end="2027-02-05T13:30:00+01:00",
+        recurrence={"rrule": "FREQ=WEEKLY;BYDAY=FR"},
+        overrides=[
+            {"recurrence_id": "2027-04-02T12:30:00+02:00", "status": "cancelled"},
+            {
+                "recurrence_id": "2027-11-12T12:30:00+01:00",
+                "start": "2027-11-10T12:00:00+01:00",
+                "end": "2027-11-10T14:00:00+01:00",
+                "title": "Co-lunch (exceptionnellement le mercredi)",
+            },
+        ],
+    ),
+    factories.event(
+        title="Soirée pitch",
+        start="2027-02-09T19:00:00+01:00",
+        end="2027-02-09T21:30:00+01:00",
+        recurrence={"rrule": "FREQ=MONTHLY;BYDAY=2TU", "exdates": ["2027-08-10T19:00:00+02:00"]},
+    ),
+    factories.event(title="Fête du fablab", start="2027-10-30", end="2027-10-31"),
+    factories.event(
+        title="Visio avec un réseau québécois",
+        start="2027-10-28T10:00:00-04:00",
+        end="2027-10-28T11:00:00-04:00",
+        timezone="America/Toronto",
+        recurrence={"rrule": "FREQ=WEEKLY;COUNT=4"},
+    ),
+]
+
+
+@pytest.fixture
+def frozen_clock():
+    """Today is fixed, so the calendar's dates stay inside the expansion horizon whatever the date."""
+    with time_machine.travel(CLOCK):
+        yield
+
+
+def _as_utc(value: str | date | datetime) -> str:
+    """An instant as `…Z`, or a date alone."""
+    if isinstance(value, str):
+        value = date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
+    if not isinstance(value, datetime):
+        return value.isoformat()
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _api_occurrence(item: dict) -> tuple:
+    end = _as_utc(item["end"])
+    if item["all_day"]:  # the API shows the last day; calendars the day after it
+        end = (date.fromisoformat(end) + timedelta(days=1)).isoformat()
+    recurrence_id = _as_utc(item["recurrence_id"]) if "recurrence_id" in item else None
+    return (
+        item["event"]["id"],
+        recurrence_id,
+        _as_utc(item["start"]),
+        end,
+        STATUS[item["status"]],
+        item["title"],
+    )
+
+
+def _rie_occurrences(calendar: bytes, start: datetime, end: datetime) -> set[tuple]:
+    parsed = icalendar.Calendar.from_ical(calendar)
+    # recurring-ical-events gives one-off events a RECURRENCE-ID too; the API and ical.js do not.
+    series = {str(e["UID"]) for e in parsed.walk("VEVENT") if "RRULE" in e or "RDATE" in e}
+    found = set()
+    for component in recurring_ical_events.of(parsed).between(start, end):
+        begin = component["DTSTART"].dt
+        moment = begin if isinstance(begin, datetime) else datetime.combine(begin, time(), UTC)
+        if not start <= moment < end:  # between() also yields what began before and still runs
+            continue
+        recurrence_id = component["RECURRENCE-ID"].dt if str(component["UID"]) in series else None
+        found.add(
+            (
+                str(component["UID"]),
+                recurrence_id and _as_utc(recurrence_id),
+                _as_utc(begin),
+                _as_utc(component["DTEND"].dt),
+                str(component.get("STATUS", "CONFIRMED")),
+                str(component["SUMMARY"]),
+            )
+        )
+    return found
+
+
+def test_calendar_clients_read_the_feed_as_the_api_says_across_dst_changes_years_ahead(
+    frozen_clock, client, writer
+):
+    for event in NETWORK_CALENDAR:
+        assert client.post("/api/v1/events", json=event, headers=writer).status_code == 201
+    start, end = RANGE
+    params = {"start": start.isoformat(), "end": end.isoformat()}
+    api = {_api_occurrence(item) for item in _all_occurrences(client, **params)}
+    feed = client.get("/feeds/events.ics", params=params).content
+
+    ical_js = {tuple(o.values()) for o in ical_js_occurrences(feed, start, end)}
+    assert ical_js == api
+    assert _rie_occurrences(feed, start, end) == api
+
+    # What the calendar holds: both offsets of Paris past October 2027, a cancelled and a moved
+    # occurrence, a monthly series, an all-day event, a second zone.
+    late_paris = {o[2][11:] for o in api if o[5] == "Co-lunch du vendredi" and o[2] > "2027-11"}
+    assert late_paris == {"11:30:00Z", "10:30:00Z"}
+    titles = {o[5] for o in api}
+    assert {"Soirée pitch", "Fête du fablab", "Co-lunch (exceptionnellement le mercredi)"} <= titles
+    assert [o[1] for o in api if o[4] == "CANCELLED"] == ["2027-04-02T10:30:00Z"]
+    assert len([o for o in api if o[5] == "Visio avec un réseau québécois"]) == 4
+
+
+def test_ics_writes_each_zone_as_yearly_rules_with_the_calendar_zone_named(client, writer):
+    client.post("/api/v1/events", json=NETWORK_CALENDAR[3], headers=writer)
+    calendar = icalendar.Calendar.from_ical(client.get("/feeds/events.ics").content)
+    assert calendar["X-WR-TIMEZONE"] == "Europe/Paris"
+    zones = {str(zone["TZID"]): zone for zone in calendar.walk("VTIMEZONE")}
+    assert set(zones) == {"America/Toronto", "Europe/Paris"}
+    for zone in zones.values():
+        observances = zone.walk("STANDARD") + zone.walk("DAYLIGHT")
+        assert len(zone.walk("STANDARD")) == len(zone.walk("DAYLIGHT")) == 1
+        assert all("RRULE" in o and "RDATE" not in o for o in observances)

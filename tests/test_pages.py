@@ -270,7 +270,7 @@ def test_event_page_is_what_its_iri_dereferences_to(site, chromium):
         page.locator("a.event-link", has_text="Forum des tiers-lieux du bocage").click()
         assert page.url.endswith(f"/events/{forum['uid']}")
         document = _jsonld(page)
-        assert document["id"] == forum["id"] and document["title"] == "Forum des tiers-lieux du bocage"
+        assert document["@id"] == forum["id"] and document["name"] == "Forum des tiers-lieux du bocage"
         graph = to_graph(document)
         assert (URIRef(forum["id"]), RDF.type, SCHEMA_EVENT) in graph
         organizers = page.locator("dd ul.plain").first.inner_text()
@@ -320,7 +320,7 @@ def test_hostile_title_and_description_stay_text(site, chromium):
                 assert page.locator("h1").inner_text() == HOSTILE_TITLE
                 assert page.locator(".description").inner_text().strip() == "Bienvenue"
                 document = _jsonld(page)
-                assert document["title"] == HOSTILE_TITLE and document["id"].endswith(f"/events/{uid}")
+                assert document["name"] == HOSTILE_TITLE and document["@id"].endswith(f"/events/{uid}")
                 assert page.locator("script").count() == 1  # the JSON-LD block only
             else:
                 assert HOSTILE_TITLE in _titles(page)

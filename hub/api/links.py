@@ -7,9 +7,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel
 
-from hub.api.deps import Admin, SessionDep, WriteSessionDep
+from hub.api.deps import Admin, SessionDep, SettingsDep, WriteSessionDep
 from hub.api.problems import problem_responses
-from hub.api.responses import read_response
+from hub.api.responses import jsonld_response, read_response, wants_jsonld
 from hub.events.links import list_links, undo_link
 
 router = APIRouter(prefix="/api/v1/links", tags=["consolidation"], responses=problem_responses(422))
@@ -52,6 +52,7 @@ def _iso(moment) -> str | None:
 def links(
     request: Request,
     session: SessionDep,
+    settings: SettingsDep,
     include_undone: Annotated[bool, Query(description="Also list links a coordinator undid")] = False,
 ) -> Response:
     items = [
@@ -66,7 +67,23 @@ def links(
         )
         for link, event, canonical in list_links(session, include_undone=include_undone)
     ]
+    if wants_jsonld(request):
+        document = {"items": [_jsonld(item, settings.base_url) for item in items]}
+        return jsonld_response(request, document, cache="no-cache")
     return read_response(request, LinkList(items=items).model_dump_json().encode(), cache="no-cache")
+
+
+def _jsonld(link: LinkOut, base_url: str) -> dict:
+    """A link as JSON-LD: named by the URL that undoes it, the event under `linked` (`event` means
+    the series an occurrence belongs to)."""
+    data = link.model_dump(exclude_none=True, exclude={"id", "event"})
+    return {
+        "id": f"{base_url}/api/v1/links/{link.id}",
+        "type": "Link",
+        "uid": str(link.id),
+        "linked": link.event.model_dump(exclude_none=True),
+        **data,
+    }
 
 
 @router.delete(

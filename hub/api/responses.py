@@ -61,6 +61,12 @@ def read_response(
     return Response(body, media_type=media_type, headers=common)
 
 
+def jsonld_response(request: Request, document: dict, cache: str = READ_CACHE) -> Response:
+    """A read answered with a document written for JSON-LD, where our JSON for the same resource
+    is not JSON-LD as it stands (integer ids: sources, links)."""
+    return read_response(request, as_jsonld(orjson.dumps(document)), media_type=JSONLD_TYPE, cache=cache)
+
+
 def created(body: bytes | str, location: str) -> Response:
     payload = body.encode() if isinstance(body, str) else body
     return Response(payload, status_code=201, media_type=JSON_TYPE, headers={"Location": location})

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Request, Response
 
 from hub.api.deps import Admin, SessionDep, SettingsDep, WriteSessionDep
 from hub.api.problems import problem_responses
-from hub.api.responses import created, read_response
+from hub.api.responses import created, jsonld_response, read_response, wants_jsonld
 from hub.federation import registry
 from hub.federation.registry import SourceIn, SourceList, SourceOut
 
@@ -17,16 +17,36 @@ SourceId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Id of the source
 router = APIRouter(prefix="/api/v1/sources", tags=["sources"], responses=problem_responses(422))
 
 
+def _jsonld(item: SourceOut, base_url: str) -> dict:
+    """A source as JSON-LD: named by its URL here, its kind and place under terms of their own
+    (`kind` and `place` mean a tombstone's record kind and an event's place)."""
+    data = item.model_dump(exclude_none=True, exclude={"id", "kind", "place"})
+    place = {"place": {"id": item.place}} if item.place else {}
+    return {
+        "id": f"{base_url}/api/v1/sources/{item.id}",
+        "type": "Source",
+        "uid": str(item.id),
+        "source_kind": item.kind,
+        **place,
+        **data,
+    }
+
+
 @router.get("", response_model=SourceList, summary="Sources and their health")
-def list_sources(request: Request, session: SessionDep) -> Response:
+def list_sources(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     items = registry.describe(session, registry.list_sources(session))
+    if wants_jsonld(request):
+        document = {"items": [_jsonld(item, settings.base_url) for item in items]}
+        return jsonld_response(request, document, cache="no-cache")
     body = SourceList(items=items).model_dump_json().encode()
     return read_response(request, body, cache="no-cache")
 
 
 @router.get("/{source_id}", response_model=SourceOut, responses=problem_responses(404), summary="One source")
-def get_source(request: Request, session: SessionDep, source_id: SourceId) -> Response:
+def get_source(request: Request, session: SessionDep, settings: SettingsDep, source_id: SourceId) -> Response:
     [item] = registry.describe(session, [registry.find_source(session, source_id)])
+    if wants_jsonld(request):
+        return jsonld_response(request, _jsonld(item, settings.base_url), cache="no-cache")
     return read_response(request, item.model_dump_json().encode(), cache="no-cache")
 
 

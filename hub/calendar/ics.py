@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Timezone, vRecur
+from icalendar import Calendar, vRecur
 from icalendar import Event as VEvent
 
 from hub.calendar.dates import in_zone
+from hub.calendar.vtimezone import build_vtimezone
 from hub.events.models import Event, EventOverride
 from hub.sanitize import text_with_paragraphs
 
@@ -70,16 +71,9 @@ def build_calendar(items: list[FeedEvent], *, name: str, zone: ZoneInfo, now: da
     calendar.add("x-wr-calname", name)
     calendar.add("x-wr-timezone", zone.key)
     zones = {zone.key} | {item.event.timezone for item in items if not item.event.all_day}
-    first = min([item.event.start_utc for item in items] + [now]).date() - timedelta(days=366)
+    first = min([item.event.start_utc for item in items] + [now]).date()
     for key in sorted(zones):
-        calendar.add_component(
-            Timezone.from_tzinfo(
-                ZoneInfo(key),
-                tzid=key,
-                first_date=first,
-                last_date=now.date() + timedelta(days=366 * 15),
-            )
-        )
+        calendar.add_component(build_vtimezone(ZoneInfo(key), first, now.date() + timedelta(days=366 * 15)))
     for item in items:
         event = item.event
         tz = ZoneInfo(event.timezone)

@@ -10,6 +10,7 @@ import orjson
 from hub.calendar.dates import in_zone, iso_utc
 from hub.events.models import Event, EventOverride
 from hub.places.models import Place
+from hub.vocabulary.jsonld import name_under
 
 
 def moment(value: datetime, zone: ZoneInfo, all_day: bool) -> str:
@@ -36,6 +37,20 @@ def place_summary(place: Place | None, iri: str | None) -> dict | None:
     if place.lat is not None and place.lon is not None:
         summary["geo"] = {"lat": place.lat, "lon": place.lon}
     return summary
+
+
+def republished(document: dict, uid: str, place: Place | None) -> dict:
+    """A harvested event's document as this instance serves it: under its own id (its detail URL
+    here), its place summed up from the place as held here. The origin's summary names the place
+    by the origin's id; kept, it would give the place two identifiers in what this instance serves."""
+    doc = {**document, "uid": uid}
+    summary = doc.get("place")
+    if isinstance(summary, dict):
+        if place is not None and place.iri == summary.get("id"):
+            doc["place"] = place_summary(place, place.iri)
+        else:
+            doc["place"] = {k: v for k, v in summary.items() if k != "uid"}
+    return doc
 
 
 def _optional(event: Event) -> dict:
@@ -140,7 +155,8 @@ def event_summary(doc: dict) -> dict:
 
 
 def occurrence_id(event_iri: str, start_utc: datetime) -> str:
-    return f"{event_iri}#{start_utc.strftime('%Y%m%dT%H%M%SZ')}"
+    """An occurrence is named under its event by its original start in UTC."""
+    return name_under(event_iri, start_utc.strftime("%Y%m%dT%H%M%SZ"))
 
 
 def occurrence_json(

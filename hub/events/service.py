@@ -14,7 +14,7 @@ from hub.calendar.recurrence import RecurrenceError
 from hub.calendar.rules import first_date, synchronized
 from hub.changes import record_change
 from hub.errors import InvalidInput, NotFound
-from hub.events.documents import event_document, event_summary
+from hub.events.documents import event_document, event_summary, republished
 from hub.events.models import Event, EventConcept, EventOrganizer, EventOverride
 from hub.events.occurrences import horizon, occurrences_of, store_occurrences
 from hub.events.schemas import EventIn
@@ -182,8 +182,7 @@ def save_event(
     theme_docs = [concept_document(r, labels) for r in themes]
     audience_docs = [concept_document(r, labels) for r in audience]
     if origin is not None and origin.document is not None:
-        # The origin's document, under this instance's own id (its detail URL here).
-        doc = {**origin.document, "uid": event.id}
+        doc = republished(origin.document, event.id, place)
     else:
         doc = event_document(
             event,

@@ -21,6 +21,7 @@ from hub.places.service import get_place, list_places
 from hub.settings import Settings
 from hub.web.agenda import by_day, slot
 from hub.web.i18n import translator
+from hub.web.schema_org import place_markup
 from hub.web.site import (
     RADII,
     Ask,
@@ -90,7 +91,7 @@ def place_page(request: Request, uid: str, session: SessionDep, settings: Settin
         days=by_day([slot(row, words, ask, {place.iri: place}) for row in upcoming.items]),
         people=people,
         by_iri={place.iri: place},
-        jsonld=jsonld_script(place.doc.encode()),
+        jsonld=jsonld_script(place_markup(place, f"{settings.base_url}/places/{place.id}")),
     )
 
 

@@ -1,5 +1,6 @@
 """The page of an event, which is also what its IRI dereferences to: a linked-data client asking
-for `application/ld+json` gets the document instead."""
+for `application/ld+json` gets the document instead. The page itself carries schema.org JSON-LD
+(`hub.web.schema_org`), what search engines read."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from hub.events.models import Event, Occurrence
 from hub.events.service import get_event
 from hub.federation.registry import list_sources
 from hub.settings import Settings
+from hub.web.schema_org import event_markup
 from hub.web.site import Ask, all_places, find, jsonld_script, not_found, render_page, wants_data
 from hub.web.words import Words
 
@@ -25,18 +27,18 @@ router = APIRouter(include_in_schema=False)
 NEXT_DATES = 8
 
 
-def _next_dates(session: Session, event: Event, ask: Ask) -> list[tuple[datetime, datetime, bool]]:
-    """The next occurrences of a recurring event, cancelled ones included (and marked)."""
-    upcoming = session.exec(
-        select(Occurrence)
-        .where(Occurrence.event_id == event.id, Occurrence.end_utc >= datetime.now(UTC))
-        .order_by(col(Occurrence.start_utc))
-        .limit(NEXT_DATES)
+def _upcoming(session: Session, event: Event) -> list[Occurrence]:
+    """The next occurrences of a recurring event, cancelled ones included."""
+    if not event.recurring:
+        return []
+    return list(
+        session.exec(
+            select(Occurrence)
+            .where(Occurrence.event_id == event.id, Occurrence.end_utc >= datetime.now(UTC))
+            .order_by(col(Occurrence.start_utc))
+            .limit(NEXT_DATES)
+        )
     )
-    return [
-        (o.start_utc.astimezone(ask.zone), o.end_utc.astimezone(ask.zone), o.status == "cancelled")
-        for o in upcoming
-    ]
 
 
 def _source_names(session: Session, settings: Settings) -> dict[str, str]:
@@ -68,6 +70,17 @@ def event_page(request: Request, uid: str, session: SessionDep, settings: Settin
     sources = doc.get("sources") or ([provenance["source"]] if provenance.get("source") else [])
     names = _source_names(session, settings)
     place = doc.get("place") or {}
+    place_local = by_iri.get(place.get("id", ""))
+    upcoming = _upcoming(session, event)
+    organizers = [(iri, by_iri.get(iri)) for iri in doc.get("organizers") or []]
+    markup = event_markup(
+        event,
+        doc,
+        next_occurrence=upcoming[0] if upcoming else None,
+        place=place_local,
+        organizers=[local or iri for iri, local in organizers],
+        page_url=f"{settings.base_url}/events/{event.id}",
+    )
     return render_page(
         ask,
         "event.html",
@@ -80,14 +93,17 @@ def event_page(request: Request, uid: str, session: SessionDep, settings: Settin
             else words.when(start, end, event.all_day)
         ),
         since=words.t("event.since", day=words.date(start.date())) if event.recurring else None,
-        next_dates=_next_dates(session, event, ask) if event.recurring else [],
+        next_dates=[
+            (o.start_utc.astimezone(zone), o.end_utc.astimezone(zone), o.status == "cancelled")
+            for o in upcoming
+        ],
         place=place,
-        place_local=by_iri.get(place.get("id", "")),
-        organizers=[(iri, by_iri.get(iri)) for iri in doc.get("organizers") or []],
+        place_local=place_local,
+        organizers=organizers,
         themes=[words.label(c) for c in doc.get("themes") or []],
         audience=[words.label(c) for c in doc.get("audience") or []],
         sources=[(url, names.get(url, url)) for url in sources] if settings.role == "hub" else [],
         cancelled=event.status == "cancelled",
         online=event.attendance_mode in ("online", "mixed") or event.status == "moved_online",
-        jsonld=jsonld_script(body),
+        jsonld=jsonld_script(markup),
     )

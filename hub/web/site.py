@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import TypeVar
 from urllib.parse import urlencode
 
+import orjson
 from fastapi import Request
 from markupsafe import Markup
 from sqlmodel import Session
@@ -26,7 +27,7 @@ from hub.places.service import list_places
 from hub.query import Near, parse_near
 from hub.settings import Settings
 from hub.vocabulary.concepts import list_concepts
-from hub.vocabulary.jsonld import JSONLD_TYPE, as_jsonld
+from hub.vocabulary.jsonld import JSONLD_TYPE
 from hub.web.i18n import Lang, language, translator
 from hub.web.templating import render
 from hub.web.words import Words
@@ -121,9 +122,9 @@ def wants_data(request: Request) -> bool:
     return data > html
 
 
-def jsonld_script(document: bytes) -> Markup:
+def jsonld_script(document: dict) -> Markup:
     """A JSON-LD document safe inside `<script>`: no `<`, `>` or `&` can end the block."""
-    text = as_jsonld(document).decode()
+    text = orjson.dumps(document).decode()
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 

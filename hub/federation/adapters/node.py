@@ -9,6 +9,7 @@ import orjson
 
 from hub.federation.errors import InvalidFeed, InvalidJson, WrongContentType
 from hub.federation.records import Batch, Harvested, Rejected
+from hub.vocabulary.jsonld import unname_nodes
 
 KINDS = {"Place": "place", "Event": "event", "Person": "person"}
 TOMBSTONE_KINDS = {"place", "event", "person"}
@@ -95,4 +96,5 @@ def _record(item: object) -> Harvested | Rejected:
         return Harvested(kind=item["kind"], iri=iri, deleted=True)
     if kind not in KINDS:
         return Rejected(f"a record of unknown type {kind!r}", iri=iri, raw=orjson.dumps(item).decode()[:2000])
-    return Harvested(kind=KINDS[kind], iri=iri, data=item)
+    # Our JSON-LD names nested nodes; the record is our JSON, as the API takes it.
+    return Harvested(kind=KINDS[kind], iri=iri, data=unname_nodes(item))
