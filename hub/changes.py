@@ -106,7 +106,8 @@ def lock_change_log(session: Session) -> None:
     held_by = session.info.get(CHANGE_LOCK)
     if held_by is not None and held_by in (session.get_transaction(), session.get_nested_transaction()):
         return
-    session.execute(text("SELECT pg_advisory_xact_lock(7281003)"))
+    # Keyed by schema too: instances sharing a database in separate schemas do not wait on each other.
+    session.execute(text("SELECT pg_advisory_xact_lock(7281003, hashtext(current_schema()))"))
     session.info[CHANGE_LOCK] = session.get_nested_transaction() or session.get_transaction()
 
 

@@ -30,7 +30,10 @@ def roll_if_due(engine: Engine, settings: Settings, *, now: datetime | None = No
 
 def _claim(session: Session, now: datetime) -> bool:
     if session.get_bind().dialect.name == "postgresql":
-        locked = session.execute(text("SELECT pg_try_advisory_xact_lock(7281004)")).scalar()
+        # Keyed by schema: another instance's roll in another schema of the database is no reason to skip.
+        locked = session.execute(
+            text("SELECT pg_try_advisory_xact_lock(7281004, hashtext(current_schema()))")
+        ).scalar()
         if not locked:
             return False
     state = session.get(FeedState, "horizon_rolled_at") or FeedState(key="horizon_rolled_at")
