@@ -82,6 +82,21 @@ class Settings(BaseSettings):
         3600, ge=60, description="Default interval between harvests of a source."
     )
     harvest_page_size: int = Field(200, ge=1, le=1000, description="Records asked per change-feed page.")
+    harvest_max_pages: int = Field(
+        500,
+        ge=1,
+        description="Change-feed pages applied per harvest of a source; a source with more is harvested "
+        "again soon, from its cursor.",
+    )
+    harvest_source_timeout: float = Field(
+        900, gt=0, description="Seconds one harvest of a source may take in all; what was applied stays."
+    )
+    harvest_round_timeout: float = Field(
+        3000,
+        gt=0,
+        description="Seconds one round of harvests may take in all; sources left unfinished are "
+        "recorded as timed out.",
+    )
     harvest_in_process: bool = Field(
         True, description="On SQLite, `hub serve --role hub` harvests due sources itself."
     )

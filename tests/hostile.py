@@ -1,4 +1,4 @@
-"""A hostile source: serves a good calendar, then misbehaves in the way a test asks."""
+"""Hostile sources: a calendar and a change feed that misbehave in the way a test asks."""
 
 from __future__ import annotations
 
@@ -8,7 +8,13 @@ import itertools
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, RedirectResponse, Response, StreamingResponse
+from starlette.responses import (
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
 from starlette.routing import Route
 
 from tests.factories import YEAR
@@ -100,3 +106,66 @@ class Hostile:
         if mode == "one-removed":
             return Response(calendar("a", "b"), headers=ics)
         raise AssertionError(mode)
+
+
+class ChangeFeed:
+    """A node whose change feed misbehaves as a test asks: its cursor stops moving (`stuck`), its
+    pages never end (`pages=None`), or each page takes `delay` seconds. Page n is asked with the
+    cursor `p<n>` and holds `per_page` events; `asked` lists the cursors asked for, in order."""
+
+    def __init__(
+        self, *, pages: int | None = None, stuck: bool = False, delay: float = 0.0, per_page: int = 2
+    ) -> None:
+        self.pages, self.stuck, self.delay, self.per_page = pages, stuck, delay, per_page
+        self.asked: list[str | None] = []
+
+    def app(self, base_url: str) -> Starlette:
+        self.base_url = base_url
+        return Starlette(
+            routes=[
+                Route("/.well-known/tiers-lieux", self.descriptor),
+                Route("/api/v1/changes", self.changes),
+            ]
+        )
+
+    async def descriptor(self, request: Request) -> Response:
+        return JSONResponse(
+            {
+                "id": f"{self.base_url}/",
+                "type": "NodeDescriptor",
+                "name": "Flux capricieux",
+                "role": "node",
+                "feeds": {"changes": f"{self.base_url}/api/v1/changes"},
+            },
+            media_type="application/ld+json",
+        )
+
+    def event_iri(self, n: int) -> str:
+        return f"{self.base_url}/events/{n}"
+
+    async def changes(self, request: Request) -> Response:
+        since = request.query_params.get("since")
+        self.asked.append(since)
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        page = int(since.removeprefix("p")) if since else 0
+        following = 1 if self.stuck else page + 1
+        items = [
+            {
+                "type": "Event",
+                "id": self.event_iri(n),
+                "title": f"Atelier du flux n°{n}",
+                "start": f"{YEAR}-05-{1 + n % 28:02d}T18:00:00+02:00",
+                "end": f"{YEAR}-05-{1 + n % 28:02d}T20:00:00+02:00",
+            }
+            for n in range(page * self.per_page, (page + 1) * self.per_page)
+        ]
+        return JSONResponse(
+            {
+                "type": "ChangePage",
+                "items": items,
+                "next_cursor": f"p{following}",
+                "has_more": self.pages is None or following < self.pages,
+            },
+            media_type="application/ld+json",
+        )

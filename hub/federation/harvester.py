@@ -4,6 +4,11 @@ Sources are harvested concurrently on one event loop with one shared HTTP client
 work runs in threads, one transaction per change-feed page or per snapshot, so a failure
 leaves what the hub held intact. Whatever goes wrong is recorded on the source, in words a
 coordinator understands, and the other sources carry on.
+
+Every harvest is bounded: a change feed must move its cursor and gives at most a number of
+pages per harvest (the rest comes at the next, soon after), each source has a deadline and
+so has a round of harvests, and a source's outcome is written within a second of its end
+whatever the others do.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypeVar
 from urllib.parse import urlencode, urlsplit
 
 from sqlalchemy import bindparam, update
@@ -29,12 +35,14 @@ from hub.federation.adapters.node import parse_change_page, parse_descriptor
 from hub.federation.apply import ApplyStats, apply_batch, remove_missing
 from hub.federation.errors import (
     ContentError,
+    DeadlinePassed,
     HarvestError,
     HttpStatus,
     InternalFailure,
     InvalidFeed,
     NotACalendar,
     RateLimited,
+    StuckFeed,
     UnknownContextError,
     WrongContentType,
 )
@@ -47,12 +55,15 @@ from hub.settings import Settings
 from hub.vocabulary.jsonld import UnknownContext
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 JSON_ACCEPT = "application/ld+json, application/json;q=0.9"
 ICS_ACCEPT = "text/calendar, text/plain;q=0.5, */*;q=0.1"
 PAGE_ACCEPT = "text/html, application/ld+json;q=0.9, application/json;q=0.8"
 RESYNC_KINDS = ("place", "event", "person")
 CONFLICT_RETRIES = 3
 OUTCOME_BATCH = 100  # outcomes of a harvest round written per transaction
+OUTCOME_DELAY = 1.0  # seconds an outcome may wait for others to share its transaction
+SOON_SECONDS = 60  # a source that has more to give is harvested again this soon
 LOAD_BATCH = 200  # sources of a harvest round read at once
 
 
@@ -64,6 +75,7 @@ class SourceReport:
     requests: int = 0
     not_modified: bool = False
     pages: int = 0
+    has_more: bool = False
     error: str | None = None
     error_kind: str | None = None
     flagged: str | None = None
@@ -129,7 +141,17 @@ class _Run:
 
     async def _save_kind(self, kind: str) -> None:
         self.source.kind = kind
-        await asyncio.to_thread(self._in_transaction, lambda session, source: setattr(source, "kind", kind))
+        await self._off_loop(self._in_transaction, lambda session, source: setattr(source, "kind", kind))
+
+    async def _off_loop(self, work: Callable[..., T], *args: object) -> T:
+        """Run blocking work (a page's transaction, parsing) in a thread. A deadline that passes
+        meanwhile lets it end first: a page commits whole, and before the outcome is written."""
+        task = asyncio.ensure_future(asyncio.to_thread(work, *args))
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            await asyncio.wait([task])
+            raise
 
     def _in_transaction(self, work: Callable[[Session, Source], object]) -> object:
         """Run `work` in one transaction; retried when it collides with another harvest
@@ -157,14 +179,16 @@ class _Run:
                 row.base_url, row.feed_url = descriptor.base_url, descriptor.changes_url
                 row.is_hub, row.name = descriptor.role == "hub", row.name or descriptor.name
 
-            await asyncio.to_thread(self._in_transaction, remember)
+            await self._off_loop(self._in_transaction, remember)
             source.base_url, source.feed_url = descriptor.base_url, descriptor.changes_url
             source.is_hub, source.name = descriptor.role == "hub", source.name or descriptor.name
         cursor, etag = source.cursor, source.etag
         resync = False
         seen: set[str] = set()
+        asked: set[str | None] = set()  # at most harvest_max_pages + 1 cursors
         while True:
             params = {"limit": self.settings.harvest_page_size} | ({"since": cursor} if cursor else {})
+            asked.add(cursor)
             try:
                 result = await self.fetch(f"{source.feed_url}?{urlencode(params)}", JSON_ACCEPT, etag=etag)
             except HttpStatus as exc:
@@ -177,16 +201,27 @@ class _Run:
                 self.report.not_modified = True
                 break
             page = parse_change_page(result.body, result.content_type)
+            if page.has_more and page.next_cursor in asked:
+                raise StuckFeed(
+                    f"{source.feed_url} answered the cursor {page.next_cursor!r} again, with more to come: "
+                    "its cursor does not move, so the rest of the feed cannot be read"
+                )
             page_etag = None if page.has_more else result.etag
-            stats = await asyncio.to_thread(self._apply_page, page.batch, page.next_cursor, page_etag)
-            self.report.stats.add(stats)
-            self.report.pages += 1
+            stats = await self._off_loop(self._apply_page, page.batch, page.next_cursor, page_etag)
             seen |= stats.seen
             cursor, etag = page.next_cursor, None
             if not page.has_more:
                 break
-        if resync:
-            await asyncio.to_thread(self._remove_missing, seen, RESYNC_KINDS)
+            if self.report.pages >= self.settings.harvest_max_pages:
+                # The rest comes at the next harvest, from the cursor just saved.
+                self.report.has_more = True
+                break
+        if resync and self.report.has_more:
+            self.report.flagged = "the resync from scratch was cut by the page limit; nothing was removed"
+            flag = self.report.flagged
+            await self._off_loop(self._in_transaction, lambda _, row: setattr(row, "flagged", flag))
+        elif resync:
+            await self._off_loop(self._remove_missing, seen, RESYNC_KINDS)
 
     def _apply_page(self, batch: Batch, cursor: str | None, etag: str | None) -> ApplyStats:
         fetched_at = utcnow()
@@ -196,7 +231,10 @@ class _Run:
             source.cursor, source.etag = cursor, etag
             return stats
 
-        return self._in_transaction(work)
+        stats = self._in_transaction(work)
+        self.report.stats.add(stats)
+        self.report.pages += 1
+        return stats
 
     def _remove_missing(self, seen: set[str], kinds: tuple[str, ...]) -> None:
         def work(session: Session, source: Source) -> None:
@@ -230,7 +268,7 @@ class _Run:
             row.etag, row.last_modified = result.etag, result.last_modified
             return stats
 
-        self.report.stats.add(await asyncio.to_thread(self._in_transaction, work))
+        self.report.stats.add(await self._off_loop(self._in_transaction, work))
         self.report.pages = 1
 
     def _read_snapshot(self, result: FetchResult) -> Batch:
@@ -265,9 +303,12 @@ class _Run:
             raise UnknownContextError(str(exc)) from exc
 
 
-def _next_harvest(interval: int, failures: int, now: datetime) -> datetime:
-    """The next harvest: the interval with jitter, or a backoff while the source fails."""
+def _next_harvest(interval: int, failures: int, now: datetime, *, more: bool = False) -> datetime:
+    """The next harvest: the interval with jitter, a backoff while the source fails, or soon
+    when the source has more to give than one harvest takes."""
     delay = min(interval, 300 * 2 ** min(failures - 1, 8)) if failures else interval
+    if more:
+        delay = min(delay, SOON_SECONDS)
     return now + timedelta(seconds=delay * random.uniform(0.9, 1.1))
 
 
@@ -292,7 +333,7 @@ def _record_outcomes(engine: Engine, outcomes: list[Outcome]) -> None:
     """Write how harvests went (health, next harvest) in one transaction."""
     now = utcnow()
     failed = {report.source_id: error for report, error in outcomes if error is not None}
-    succeeded = [report.source_id for report, error in outcomes if error is None]
+    succeeded = {report.source_id: report.has_more for report, error in outcomes if error is None}
     with session_scope(engine) as session:
         if succeeded:
             intervals = session.execute(
@@ -304,7 +345,11 @@ def _record_outcomes(engine: Engine, outcomes: list[Outcome]) -> None:
                 session.execute(
                     _SUCCEEDED,
                     [
-                        {"source_id": source_id, "now": now, "next_at": _next_harvest(interval, 0, now)}
+                        {
+                            "source_id": source_id,
+                            "now": now,
+                            "next_at": _next_harvest(interval, 0, now, more=succeeded[source_id]),
+                        }
                         for source_id, interval in intervals
                     ],
                 )
@@ -326,21 +371,40 @@ def _note_failure(source: Source, error: HarvestError, now: datetime) -> None:
 class Outcomes:
     """The outcomes of a round of harvests, written by batches: a round of thousands of sources
     answering `304` is otherwise one write transaction per source, each queueing for SQLite's
-    single writer lock. A batch is written when full and when the round ends."""
+    single writer lock. A batch is written when full, `delay` seconds after its first outcome
+    (a source that takes long holds back no one's health), and when the round ends (`close`)."""
 
-    def __init__(self, engine: Engine, size: int = OUTCOME_BATCH) -> None:
-        self.engine, self.size = engine, size
+    def __init__(self, engine: Engine, size: int = OUTCOME_BATCH, delay: float = OUTCOME_DELAY) -> None:
+        self.engine, self.size, self.delay = engine, size, delay
         self.pending: list[Outcome] = []
+        self._timer: asyncio.TimerHandle | None = None
+        self._writes: set[asyncio.Task] = set()
 
     async def add(self, report: SourceReport, error: HarvestError | None) -> None:
         self.pending.append((report, error))
         if len(self.pending) >= self.size:
             await self.flush()
+        elif self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(self.delay, self._flush_later)
+
+    def _flush_later(self) -> None:
+        self._timer = None
+        write = asyncio.ensure_future(self.flush())
+        self._writes.add(write)
+        write.add_done_callback(self._writes.discard)
 
     async def flush(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         batch, self.pending = self.pending, []
         if batch:
             await asyncio.to_thread(_record_outcomes, self.engine, batch)
+
+    async def close(self) -> None:
+        """Write what is pending and wait for the writes under way."""
+        await self.flush()
+        await asyncio.gather(*self._writes)
 
 
 async def harvest_source(
@@ -351,23 +415,33 @@ async def harvest_source(
     *,
     outcomes: Outcomes | None = None,
     source: Source | None = None,
+    round_ends: float | None = None,
 ) -> SourceReport:
     """Harvest one source (read now unless given) and record how it went (now, or with `outcomes`
-    in their next batch); never raises for a source's fault."""
+    soon); never raises for a source's fault.
+
+    The harvest stops at its deadline, or at `round_ends` (event-loop time) when that comes
+    first; what it applied until then stays."""
     source = source or await asyncio.to_thread(_load, engine, source_id)
     run = _Run(engine, settings, fetcher, source)
     started = time.perf_counter()
+    own_end = asyncio.get_running_loop().time() + settings.harvest_source_timeout
     error: HarvestError | None = None
+    extra = {"source_id": source.id}
     try:
-        await run.run()
+        async with asyncio.timeout_at(own_end if round_ends is None else min(own_end, round_ends)):
+            await run.run()
+    except TimeoutError:
+        error = _out_of_time(settings, round_over=round_ends is not None and round_ends < own_end)
     except HarvestError as exc:
         error = exc
-        log.warning("source %s (%s): %s", source.id, source.url, exc.message, extra={"source_id": source.id})
     except Exception as exc:
         # Our fault, not the source's: say so, keep the trace, go on with the other sources.
         error = InternalFailure(f"the hub failed on this source ({type(exc).__name__}); see the logs")
-        log.exception("source %s (%s): harvest failed", source.id, source.url, extra={"source_id": source.id})
+        log.exception("source %s (%s): harvest failed", source.id, source.url, extra=extra)
     if error is not None:
+        if not isinstance(error, InternalFailure):
+            log.warning("source %s (%s): %s", source.id, source.url, error.message, extra=extra)
         run.report.error, run.report.error_kind = error.message, error.kind
     _observe(run.report, source.kind, time.perf_counter() - started)
     if outcomes is None:
@@ -375,6 +449,21 @@ async def harvest_source(
     else:
         await outcomes.add(run.report, error)
     return run.report
+
+
+def _out_of_time(settings: Settings, *, round_over: bool, reached: bool = True) -> DeadlinePassed:
+    """Why a harvest stopped at a deadline: its own, or its round's."""
+    if not round_over:
+        return DeadlinePassed(
+            f"the harvest of this source took more than {settings.harvest_source_timeout:g} s; "
+            "what was applied stays, the rest comes next time"
+        )
+    round_deadline = f"the harvest round ran past its deadline ({settings.harvest_round_timeout:g} s)"
+    if not reached:
+        return DeadlinePassed(f"{round_deadline} before this source was reached")
+    return DeadlinePassed(
+        f"{round_deadline} while this source was harvested; what was applied stays, the rest comes next time"
+    )
 
 
 def _observe(report: SourceReport, kind: str, seconds: float) -> None:
@@ -449,11 +538,15 @@ async def harvest_many(
     of `source_ids` (a source deleted meanwhile has none).
 
     A fixed set of tasks takes the sources from a bounded queue, filled by reading the sources a
-    batch at a time: what is in memory does not grow with the number of sources."""
+    batch at a time: what is in memory does not grow with the number of sources. Once the
+    round's deadline passes, the harvests under way stop and the sources not reached yet are
+    recorded as timed out, without a request."""
     outcomes = Outcomes(engine)
     queue: asyncio.Queue[Source | None] = asyncio.Queue(maxsize=LOAD_BATCH)
     reports: dict[int, SourceReport] = {}
     workers = min(settings.harvest_concurrency, max(len(source_ids), 1))
+    loop = asyncio.get_running_loop()
+    ends = loop.time() + settings.harvest_round_timeout
 
     async def read() -> None:
         for start in range(0, len(source_ids), LOAD_BATCH):
@@ -464,9 +557,15 @@ async def harvest_many(
 
     async def work(shared: Fetcher) -> None:
         while (source := await queue.get()) is not None:
-            report = await harvest_source(
-                engine, settings, shared, source.id, outcomes=outcomes, source=source
-            )
+            if loop.time() < ends:
+                report = await harvest_source(
+                    engine, settings, shared, source.id, outcomes=outcomes, source=source, round_ends=ends
+                )
+            else:
+                report = SourceReport(source_id=source.id, url=source.url)
+                error = _out_of_time(settings, round_over=True, reached=False)
+                report.error, report.error_kind = error.message, error.kind
+                await outcomes.add(report, error)
             reports[source.id] = report
             if on_done is not None:
                 on_done(report)
@@ -475,7 +574,7 @@ async def harvest_many(
         try:
             await asyncio.gather(read(), *(work(shared) for _ in range(workers)))
         finally:
-            await outcomes.flush()
+            await outcomes.close()
         return [reports[i] for i in source_ids if i in reports]
 
     if fetcher is not None:
