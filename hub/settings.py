@@ -67,7 +67,9 @@ class Settings(BaseSettings):
     harvest_per_host: int = Field(6, ge=1, le=100, description="Requests at once to one host.")
     harvest_connect_timeout: float = Field(10, gt=0, description="Seconds to connect to a source.")
     harvest_read_timeout: float = Field(30, gt=0, description="Seconds of silence tolerated while reading.")
-    harvest_total_timeout: float = Field(120, gt=0, description="Seconds one request may take in all.")
+    harvest_total_timeout: float = Field(
+        120, gt=0, description="Seconds one fetch may take in all, its retries, waits and redirects included."
+    )
     harvest_max_bytes: int = Field(
         20_000_000, ge=1000, description="Largest body accepted (after decompression)."
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import itertools
+from functools import cache
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -39,6 +40,13 @@ def calendar(*uids: str) -> bytes:
 GOOD = calendar("a", "b", "c")
 
 
+@cache
+def _bomb() -> bytes:
+    """50 MB of calendar in 50 KB of gzip, compressed once: on a busy machine, compressing it for
+    each request took longer than the hub waits for an answer."""
+    return gzip.compress(b"BEGIN:VCALENDAR\r\n" + b"X" * 50_000_000)
+
+
 class Hostile:
     """State of the hostile server: its mode and what it received."""
 
@@ -69,6 +77,14 @@ class Hostile:
                     yield b"X-PADDING:" + b"x" * 10 + b"\r\n"
 
             return StreamingResponse(drip(), headers=ics)
+        if mode == "trickle":
+
+            async def trickle():
+                for byte in GOOD:  # a minute for the whole calendar
+                    await asyncio.sleep(0.1)
+                    yield bytes([byte])
+
+            return StreamingResponse(trickle(), headers=ics)
         if mode == "huge":
             return Response(
                 b"BEGIN:VCALENDAR\r\n" + b"X-PADDING:" + b"x" * 300_000 + b"\r\nEND:VCALENDAR\r\n",
@@ -99,8 +115,7 @@ class Hostile:
         if mode == "gzip":
             return Response(gzip.compress(GOOD), headers=ics | {"Content-Encoding": "gzip"})
         if mode == "gzip-bomb":
-            bomb = gzip.compress(b"BEGIN:VCALENDAR\r\n" + b"X" * 50_000_000)
-            return Response(bomb, headers=ics | {"Content-Encoding": "gzip"})
+            return Response(_bomb(), headers=ics | {"Content-Encoding": "gzip"})
         if mode == "mass-deletion":
             return Response(calendar("a"), headers=ics)
         if mode == "one-removed":

@@ -145,3 +145,14 @@ def test_a_harvest_round_ends_at_its_deadline_and_records_every_source(db, hub_s
     assert all(held.last_attempt_at is not None for held in health.values())
     assert health[first].last_success_at is not None and health[first].consecutive_failures == 0
     assert health[endless].last_error_kind == health[last].last_error_kind == "timeout"
+
+
+def test_a_source_that_trickles_bytes_fails_at_one_deadline_for_the_whole_fetch(db, hub_settings, calendar):
+    calendar.mode = "trickle"  # a byte every 0.1 s: no read ever times out
+    settings = hub_settings.model_copy(
+        update={"harvest_total_timeout": 1.5, "harvest_read_timeout": 1, "harvest_retries": 2}
+    )
+    register(db.engine, f"{calendar.url}/agenda.ics", "ics")
+    [report] = harvest(db.engine, settings)
+    assert calendar.requests == 1  # the deadline passed during the first request: no retry
+    assert report.error_kind == "timeout" and "1.5 s in all" in report.error
