@@ -83,7 +83,12 @@ class Settings(BaseSettings):
     harvest_interval_seconds: int = Field(
         3600, ge=60, description="Default interval between harvests of a source."
     )
-    harvest_page_size: int = Field(200, ge=1, le=1000, description="Records asked per change-feed page.")
+    harvest_page_size: int = Field(
+        200,
+        ge=1,
+        le=1000,
+        description="Records asked per change-feed page; events of a calendar read and applied at a time.",
+    )
     harvest_max_pages: int = Field(
         500,
         ge=1,

@@ -38,6 +38,33 @@ def calendar(*uids: str) -> bytes:
 
 
 GOOD = calendar("a", "b", "c")
+BROKEN_ZONE = (
+    "BEGIN:VTIMEZONE\r\nTZID:Fuseau cassé\r\nBEGIN:STANDARD\r\nDTSTART:19700101T000000\r\n"
+    "TZOFFSETFROM:+5744\r\nTZOFFSETTO:+5744\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n"
+)
+
+
+def many_events(count: int, *, title: str = "Atelier", broken_from: int | None = None) -> bytes:
+    """A calendar of `count` events: the first a weekly series whose moved occurrence is written
+    last, far from it. From `broken_from` on, events name a time zone icalendar cannot read."""
+
+    def event(n: int) -> str:
+        zone = "Fuseau cassé" if broken_from is not None and n >= broken_from else "Europe/Paris"
+        day = f"{YEAR}{1 + n // 28 % 12:02d}{1 + n % 28:02d}"
+        weekly = "RRULE:FREQ=WEEKLY;COUNT=10\r\n" if n == 0 else ""
+        return (
+            f"BEGIN:VEVENT\r\nUID:n{n}@hostile.example\r\nDTSTART;TZID={zone}:{day}T180000\r\n"
+            f"DTEND;TZID={zone}:{day}T200000\r\nSUMMARY:{title} {n}\r\n{weekly}END:VEVENT\r\n"
+        )
+
+    moved = (
+        f"BEGIN:VEVENT\r\nUID:n0@hostile.example\r\nRECURRENCE-ID;TZID=Europe/Paris:{YEAR}0108T180000\r\n"
+        f"DTSTART;TZID=Europe/Paris:{YEAR}0109T190000\r\nDTEND;TZID=Europe/Paris:{YEAR}0109T210000\r\n"
+        "SUMMARY:Atelier déplacé\r\nEND:VEVENT\r\n"
+    )
+    head = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Hostile//Test//FR\r\n"
+    zones = BROKEN_ZONE if broken_from is not None else ""
+    return (head + zones + "".join(map(event, range(count))) + moved + "END:VCALENDAR\r\n").encode()
 
 
 @cache
@@ -54,6 +81,7 @@ class Hostile:
         self.mode = "good"
         self.requests = 0
         self.counter = itertools.count()
+        self.served = GOOD  # what the "given" mode serves
 
     def app(self, base_url: str) -> Starlette:
         self.base_url = base_url
@@ -65,6 +93,8 @@ class Hostile:
         ics = {"Content-Type": "text/calendar; charset=utf-8"}
         if mode == "good":
             return Response(GOOD, headers=ics | {"ETag": '"good"'})
+        if mode == "given":
+            return Response(self.served, headers=ics)
         if mode == "slow":
             await asyncio.sleep(5)
             return Response(GOOD, headers=ics)
