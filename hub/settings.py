@@ -96,10 +96,10 @@ class Settings(BaseSettings):
         "again soon, from its cursor.",
     )
     harvest_source_timeout: float = Field(
-        900, gt=0, description="Seconds one harvest of a source may take in all; what was applied stays."
+        1800, gt=0, description="Seconds one harvest of a source may take in all; what was applied stays."
     )
     harvest_round_timeout: float = Field(
-        3000,
+        3300,
         gt=0,
         description="Seconds one round of harvests may take in all; sources left unfinished are "
         "recorded as timed out.",
