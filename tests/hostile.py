@@ -18,6 +18,7 @@ from starlette.responses import (
 )
 from starlette.routing import Route
 
+from hub.settings import Settings
 from tests.factories import YEAR
 
 
@@ -38,6 +39,15 @@ def calendar(*uids: str) -> bytes:
 
 
 GOOD = calendar("a", "b", "c")
+
+
+def harvesting_hub(db, **overrides) -> Settings:
+    """Settings of the hub under test harvesting these servers on 127.0.0.1, by hand."""
+    return db.settings(
+        role="hub", allowed_private_networks=["127.0.0.1/32"], harvest_in_process=False, **overrides
+    )
+
+
 BROKEN_ZONE = (
     "BEGIN:VTIMEZONE\r\nTZID:Fuseau cassé\r\nBEGIN:STANDARD\r\nDTSTART:19700101T000000\r\n"
     "TZOFFSETFROM:+5744\r\nTZOFFSETTO:+5744\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n"

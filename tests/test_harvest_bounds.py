@@ -17,7 +17,7 @@ from hub.events.models import Event
 from hub.federation.harvester import all_sources, harvest_many
 from hub.federation.models import Source
 from hub.federation.registry import SourceIn, add_source
-from tests.hostile import ChangeFeed, Hostile
+from tests.hostile import ChangeFeed, Hostile, harvesting_hub
 from tests.servers import serve
 
 POLL_LIMIT = 30  # seconds a test waits for what it expects before it fails
@@ -25,12 +25,7 @@ POLL_LIMIT = 30  # seconds a test waits for what it expects before it fails
 
 @pytest.fixture
 def hub_settings(db):
-    return db.settings(
-        role="hub",
-        allowed_private_networks=["127.0.0.1/32"],
-        harvest_in_process=False,
-        harvest_retries=0,
-    )
+    return harvesting_hub(db, harvest_retries=0)
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from hub.federation.adapters.ics import parse_calendar, read_pages
 from hub.federation.harvester import all_sources, harvest_many
 from hub.federation.models import Source
 from hub.federation.registry import SourceIn, add_source
-from tests.hostile import Hostile, many_events
+from tests.hostile import Hostile, harvesting_hub, many_events
 from tests.servers import serve
 
 CALENDARS = Path(__file__).parent / "calendars"
@@ -56,13 +56,7 @@ def test_an_empty_calendar_is_one_empty_page():
 
 @pytest.fixture
 def hub_settings(db):
-    return db.settings(
-        role="hub",
-        allowed_private_networks=["127.0.0.1/32"],
-        harvest_in_process=False,
-        harvest_retries=0,
-        harvest_page_size=PAGE,
-    )
+    return harvesting_hub(db, harvest_retries=0, harvest_page_size=PAGE)
 
 
 @pytest.fixture
