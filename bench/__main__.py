@@ -9,6 +9,8 @@ Every part prints its figures and its ratio to the ceiling measured in the same 
 from __future__ import annotations
 
 import argparse
+import subprocess
+import sys
 import time
 
 from bench import harvest, jsonld_serialization, query, storage, transports
@@ -37,6 +39,12 @@ def main() -> None:
     if not args.quick:
         print("\n# Harvest memory at a smaller scale (is the peak independent of N?)\n")
         harvest.run(500, "sqlite", ics_share=0.1, workers=[])
+
+    print(
+        "\n# One big calendar file, harvested a page at a time (in a process of its own: its peak memory)\n"
+    )
+    events = "2000" if args.quick else "200000"
+    subprocess.run([sys.executable, "-m", "bench.ics_snapshot", "--events", events], check=True)
 
     print("\n# Queries over the harvested network\n")
     query.run(nodes, requests=60 if args.quick else 400, concurrencies=[1, 16] if args.quick else [1, 16, 64])

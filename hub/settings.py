@@ -67,7 +67,9 @@ class Settings(BaseSettings):
     harvest_per_host: int = Field(6, ge=1, le=100, description="Requests at once to one host.")
     harvest_connect_timeout: float = Field(10, gt=0, description="Seconds to connect to a source.")
     harvest_read_timeout: float = Field(30, gt=0, description="Seconds of silence tolerated while reading.")
-    harvest_total_timeout: float = Field(120, gt=0, description="Seconds one request may take in all.")
+    harvest_total_timeout: float = Field(
+        120, gt=0, description="Seconds one fetch may take in all, its retries, waits and redirects included."
+    )
     harvest_max_bytes: int = Field(
         20_000_000, ge=1000, description="Largest body accepted (after decompression)."
     )
@@ -81,7 +83,27 @@ class Settings(BaseSettings):
     harvest_interval_seconds: int = Field(
         3600, ge=60, description="Default interval between harvests of a source."
     )
-    harvest_page_size: int = Field(200, ge=1, le=1000, description="Records asked per change-feed page.")
+    harvest_page_size: int = Field(
+        200,
+        ge=1,
+        le=1000,
+        description="Records asked per change-feed page; events of a calendar read and applied at a time.",
+    )
+    harvest_max_pages: int = Field(
+        500,
+        ge=1,
+        description="Change-feed pages applied per harvest of a source; a source with more is harvested "
+        "again soon, from its cursor.",
+    )
+    harvest_source_timeout: float = Field(
+        1800, gt=0, description="Seconds one harvest of a source may take in all; what was applied stays."
+    )
+    harvest_round_timeout: float = Field(
+        3300,
+        gt=0,
+        description="Seconds one round of harvests may take in all; sources left unfinished are "
+        "recorded as timed out.",
+    )
     harvest_in_process: bool = Field(
         True, description="On SQLite, `hub serve --role hub` harvests due sources itself."
     )

@@ -19,16 +19,14 @@ from hub.federation.harvester import all_sources, harvest_many
 from hub.federation.models import Source
 from hub.federation.registry import SourceIn, add_source
 from hub.settings import Settings
-from tests.hostile import Hostile
+from tests.hostile import Hostile, harvesting_hub
 from tests.servers import running_node, serve
 
 
 @pytest.fixture
 def hub_settings(db):
-    return db.settings(
-        role="hub",
-        allowed_private_networks=["127.0.0.1/32"],
-        harvest_in_process=False,
+    return harvesting_hub(
+        db,
         harvest_retries=1,
         harvest_read_timeout=1,
         harvest_total_timeout=3,

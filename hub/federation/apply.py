@@ -420,11 +420,11 @@ def remove_missing(
     Removing more than half of what a source holds at once removes nothing and returns why,
     so a coordinator can look (a broken export looks like a mass deletion).
     """
-    missing = {kind: held_iris(session, source, kind) - seen for kind in kinds}
-    held = sum(len(held_iris(session, source, kind)) for kind in kinds)
-    gone = sum(len(v) for v in missing.values())
-    if gone and gone * 2 > held:
-        return 0, f"the last snapshot would remove {gone} of the {held} records held; nothing was removed"
+    held = {kind: held_iris(session, source, kind) for kind in kinds}
+    missing = {kind: iris - seen for kind, iris in held.items()}
+    gone, total = sum(len(v) for v in missing.values()), sum(len(v) for v in held.values())
+    if gone and gone * 2 > total:
+        return 0, f"the last snapshot would remove {gone} of the {total} records held; nothing was removed"
     for kind, iris in missing.items():
         for iri in iris:
             delete_record(session, kind, iri)

@@ -2,7 +2,8 @@
 
     HarvestError                      kind
     +-- FetchError
-    |   +-- SourceTimeout             timeout           too slow to answer (connect, read or total)
+    |   +-- SourceTimeout             timeout           too slow to answer (connect, read, or in all)
+    |   |   +-- DeadlinePassed        timeout           the source's harvest, or the round, ran out of time
     |   +-- ConnectionFailed          connection        refused, reset, DNS failure, TLS error
     |   +-- RefusedAddress            refused-address   private, loopback or link-local address
     |   +-- TooManyRedirects          redirects         a redirect loop or too long a chain
@@ -15,6 +16,7 @@
         +-- InvalidJson               invalid-json      the body is not JSON
         +-- InvalidFeed               invalid-feed      JSON, but not a change page or descriptor
         +-- NotACalendar              not-a-calendar    not an iCalendar file
+        +-- StuckFeed                 stuck-feed        a change feed whose cursor does not move
         +-- UnknownContext            unknown-context   JSON-LD naming a context we do not bundle
 
 Every foreign exception is wrapped with `raise ... from exc`, so the cause stays in the logs.
@@ -39,6 +41,11 @@ class FetchError(HarvestError):
 
 class SourceTimeout(FetchError):
     kind = "timeout"
+
+
+class DeadlinePassed(SourceTimeout):
+    """The harvest of a source, or the round it belongs to, ran out of time: what was applied
+    before stays applied (pages commit one by one)."""
 
 
 class ConnectionFailed(FetchError):
@@ -95,6 +102,13 @@ class InvalidFeed(ContentError):
 
 class NotACalendar(ContentError):
     kind = "not-a-calendar"
+
+
+class StuckFeed(ContentError):
+    """A change feed answered a cursor already asked for in this harvest, with more to come:
+    followed, it would be harvested forever."""
+
+    kind = "stuck-feed"
 
 
 class UnknownContextError(ContentError):

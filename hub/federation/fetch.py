@@ -2,9 +2,10 @@
 
 Every address a request would reach is checked when the name is resolved, so what is checked
 is what is connected to; redirects are followed by hand, each hop checked again; bodies are
-read as a stream and cut at the size limit after decompression; timeouts bound connecting,
-each read and the whole request; transient failures are retried with backoff and jitter, and
-`Retry-After` is honoured.
+read as a stream and cut at the size limit after decompression; timeouts bound connecting and
+each read, and one deadline bounds a whole fetch, its retries, waits and redirects included (a
+source trickling a byte a second fails at that deadline, not once per attempt); transient
+failures are retried with backoff and jitter, and `Retry-After` is honoured.
 """
 
 from __future__ import annotations
@@ -118,8 +119,9 @@ class Fetcher:
         connector = aiohttp.TCPConnector(
             resolver=resolver, limit=self.settings.harvest_concurrency, ttl_dns_cache=300
         )
+        # No total per request: `get` holds one deadline for all its requests.
         timeout = aiohttp.ClientTimeout(
-            total=self.settings.harvest_total_timeout,
+            total=None,
             sock_connect=self.settings.harvest_connect_timeout,
             sock_read=self.settings.harvest_read_timeout,
         )
@@ -160,7 +162,8 @@ class Fetcher:
         last_modified: str | None = None,
         token: str | None = None,
     ) -> FetchResult:
-        """GET with conditional headers, retries and every safety rule. Raises FetchError."""
+        """GET with conditional headers, retries and every safety rule, within one deadline
+        (`harvest_total_timeout`) for all of it. Raises FetchError."""
         headers = {"Accept": accept, "Accept-Encoding": "gzip, deflate"}
         if etag:
             headers["If-None-Match"] = etag
@@ -168,34 +171,45 @@ class Fetcher:
             headers["If-Modified-Since"] = last_modified
         if token:
             headers["Authorization"] = f"Bearer {token}"
+        total = self.settings.harvest_total_timeout
+        ends = asyncio.get_running_loop().time() + total
+        try:
+            async with asyncio.timeout_at(ends):
+                return await self._attempts(url, headers, ends)
+        except TimeoutError as exc:
+            raise SourceTimeout(f"{url} took more than {total:g} s in all, retries included") from exc
+
+    async def _attempts(self, url: str, headers: dict[str, str], ends: float) -> FetchResult:
+        """The request and its retries; a retry whose wait would end past `ends` is not made."""
+        retries = self.settings.harvest_retries
         attempts = 0
         while True:
             attempts += 1
             try:
                 result = await self._follow(url, headers)
             except (SourceTimeout, ConnectionFailed):
-                if attempts > self.settings.harvest_retries:
+                wait = self._backoff(attempts)
+                if attempts > retries or not _before(wait, ends):
                     raise
-                await self.sleep(self._backoff(attempts))
+                await self.sleep(wait)
                 continue
             except _Retryable as retry:
-                if attempts > self.settings.harvest_retries:
-                    if retry.retry_after is not None:
-                        raise RateLimited(
-                            retry.message, datetime.now(UTC) + timedelta(seconds=retry.retry_after)
-                        ) from None
-                    raise HttpStatus(retry.message, retry.status) from None
-                if (
-                    retry.retry_after is not None
-                    and retry.retry_after > self.settings.harvest_max_retry_after
+                later = retry.retry_after
+                if later is not None and (
+                    later > self.settings.harvest_max_retry_after or not _before(later, ends)
                 ):
                     raise RateLimited(
-                        f"{retry.message}; asked to come back in {retry.retry_after:.0f} s",
-                        datetime.now(UTC) + timedelta(seconds=retry.retry_after),
+                        f"{retry.message}; asked to come back in {later:.0f} s",
+                        datetime.now(UTC) + timedelta(seconds=later),
                     ) from None
-                await self.sleep(
-                    retry.retry_after if retry.retry_after is not None else self._backoff(attempts)
-                )
+                wait = later if later is not None else self._backoff(attempts)
+                if attempts > retries or not _before(wait, ends):
+                    if later is not None:
+                        raise RateLimited(
+                            retry.message, datetime.now(UTC) + timedelta(seconds=later)
+                        ) from None
+                    raise HttpStatus(retry.message, retry.status) from None
+                await self.sleep(wait)
                 continue
             result.requests = attempts
             return result
@@ -276,6 +290,11 @@ class Fetcher:
                 raise TooLarge(f"{url} sent more than {limit} bytes")
             chunks.append(chunk)
         return b"".join(chunks)
+
+
+def _before(wait: float, ends: float) -> bool:
+    """Whether waiting `wait` seconds still leaves time before `ends` (event-loop time)."""
+    return asyncio.get_running_loop().time() + wait < ends
 
 
 class _Retryable(Exception):

@@ -1,9 +1,14 @@
 """Harvesting sources: fetch (safely), read (adapters), apply (one transaction per page).
 
-Sources are harvested concurrently on one event loop with one shared HTTP client; database
-work runs in threads, one transaction per change-feed page or per snapshot, so a failure
-leaves what the hub held intact. Whatever goes wrong is recorded on the source, in words a
-coordinator understands, and the other sources carry on.
+Sources are harvested concurrently on one event loop with one shared HTTP client; parsing and
+database work run in threads, one transaction per page (of a change feed, or of a snapshot read
+a page at a time), so a failure leaves what the hub held intact. Whatever goes wrong is recorded
+on the source, in words a coordinator understands, and the other sources carry on.
+
+Every harvest is bounded: a change feed must move its cursor and gives at most a number of
+pages per harvest (the rest comes at the next, soon after), each source has a deadline and
+so has a round of harvests, and a source's outcome is written within a second of its end
+whatever the others do (hub/federation/outcomes.py).
 """
 
 from __future__ import annotations
@@ -12,12 +17,11 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import TypeVar
 from urllib.parse import urlencode, urlsplit
 
-from sqlalchemy import bindparam, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import load_only
@@ -29,17 +33,19 @@ from hub.federation.adapters.node import parse_change_page, parse_descriptor
 from hub.federation.apply import ApplyStats, apply_batch, remove_missing
 from hub.federation.errors import (
     ContentError,
+    DeadlinePassed,
     HarvestError,
     HttpStatus,
     InternalFailure,
     InvalidFeed,
     NotACalendar,
-    RateLimited,
+    StuckFeed,
     UnknownContextError,
     WrongContentType,
 )
 from hub.federation.fetch import Fetcher, FetchResult
 from hub.federation.models import Source
+from hub.federation.outcomes import Outcomes, SourceReport, record_outcomes
 from hub.federation.records import Batch
 from hub.observability import HARVEST_DURATION, HARVESTS, RECORDS
 from hub.records import utcnow
@@ -47,30 +53,13 @@ from hub.settings import Settings
 from hub.vocabulary.jsonld import UnknownContext
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 JSON_ACCEPT = "application/ld+json, application/json;q=0.9"
 ICS_ACCEPT = "text/calendar, text/plain;q=0.5, */*;q=0.1"
 PAGE_ACCEPT = "text/html, application/ld+json;q=0.9, application/json;q=0.8"
 RESYNC_KINDS = ("place", "event", "person")
 CONFLICT_RETRIES = 3
-OUTCOME_BATCH = 100  # outcomes of a harvest round written per transaction
 LOAD_BATCH = 200  # sources of a harvest round read at once
-
-
-@dataclass
-class SourceReport:
-    source_id: int
-    url: str
-    stats: ApplyStats = field(default_factory=ApplyStats)
-    requests: int = 0
-    not_modified: bool = False
-    pages: int = 0
-    error: str | None = None
-    error_kind: str | None = None
-    flagged: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
 
 
 class _Run:
@@ -129,7 +118,17 @@ class _Run:
 
     async def _save_kind(self, kind: str) -> None:
         self.source.kind = kind
-        await asyncio.to_thread(self._in_transaction, lambda session, source: setattr(source, "kind", kind))
+        await self._off_loop(self._in_transaction, lambda session, source: setattr(source, "kind", kind))
+
+    async def _off_loop(self, work: Callable[..., T], *args: object) -> T:
+        """Run blocking work (a page's transaction, parsing) in a thread. A deadline that passes
+        meanwhile lets it end first: a page commits whole, and before the outcome is written."""
+        task = asyncio.ensure_future(asyncio.to_thread(work, *args))
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            await asyncio.wait([task])
+            raise
 
     def _in_transaction(self, work: Callable[[Session, Source], object]) -> object:
         """Run `work` in one transaction; retried when it collides with another harvest
@@ -157,14 +156,16 @@ class _Run:
                 row.base_url, row.feed_url = descriptor.base_url, descriptor.changes_url
                 row.is_hub, row.name = descriptor.role == "hub", row.name or descriptor.name
 
-            await asyncio.to_thread(self._in_transaction, remember)
+            await self._off_loop(self._in_transaction, remember)
             source.base_url, source.feed_url = descriptor.base_url, descriptor.changes_url
             source.is_hub, source.name = descriptor.role == "hub", source.name or descriptor.name
         cursor, etag = source.cursor, source.etag
         resync = False
         seen: set[str] = set()
+        asked: set[str | None] = set()  # at most harvest_max_pages + 1 cursors
         while True:
             params = {"limit": self.settings.harvest_page_size} | ({"since": cursor} if cursor else {})
+            asked.add(cursor)
             try:
                 result = await self.fetch(f"{source.feed_url}?{urlencode(params)}", JSON_ACCEPT, etag=etag)
             except HttpStatus as exc:
@@ -177,26 +178,44 @@ class _Run:
                 self.report.not_modified = True
                 break
             page = parse_change_page(result.body, result.content_type)
-            page_etag = None if page.has_more else result.etag
-            stats = await asyncio.to_thread(self._apply_page, page.batch, page.next_cursor, page_etag)
-            self.report.stats.add(stats)
-            self.report.pages += 1
+            if page.has_more and page.next_cursor in asked:
+                raise StuckFeed(
+                    f"{source.feed_url} answered the cursor {page.next_cursor!r} again, with more to come: "
+                    "its cursor does not move, so the rest of the feed cannot be read"
+                )
+            saved = {"cursor": page.next_cursor, "etag": None if page.has_more else result.etag}
+            stats = await self._off_loop(self._apply_page, page.batch, utcnow(), saved)
             seen |= stats.seen
             cursor, etag = page.next_cursor, None
             if not page.has_more:
                 break
-        if resync:
-            await asyncio.to_thread(self._remove_missing, seen, RESYNC_KINDS)
+            if self.report.pages >= self.settings.harvest_max_pages:
+                # The rest comes at the next harvest, from the cursor just saved.
+                self.report.has_more = True
+                break
+        if resync and self.report.has_more:
+            self.report.flagged = "the resync from scratch was cut by the page limit; nothing was removed"
+            flag = self.report.flagged
+            await self._off_loop(self._in_transaction, lambda _, row: setattr(row, "flagged", flag))
+        elif resync:
+            await self._off_loop(self._remove_missing, seen, RESYNC_KINDS)
 
-    def _apply_page(self, batch: Batch, cursor: str | None, etag: str | None) -> ApplyStats:
-        fetched_at = utcnow()
+    def _apply_page(
+        self, batch: Batch, fetched_at: datetime, saved: dict[str, object] | None = None
+    ) -> ApplyStats:
+        """Apply one page in its own transaction, with what to save on the source along with it
+        (a change feed's cursor)."""
 
         def work(session: Session, source: Source) -> ApplyStats:
             stats = apply_batch(session, self.settings, source, batch, fetched_at=fetched_at)
-            source.cursor, source.etag = cursor, etag
+            for name, value in (saved or {}).items():
+                setattr(source, name, value)
             return stats
 
-        return self._in_transaction(work)
+        stats = self._in_transaction(work)
+        self.report.stats.add(stats)
+        self.report.pages += 1
+        return stats
 
     def _remove_missing(self, seen: set[str], kinds: tuple[str, ...]) -> None:
         def work(session: Session, source: Source) -> None:
@@ -208,41 +227,48 @@ class _Run:
         self._in_transaction(work)
 
     async def harvest_snapshot(self) -> None:
+        """Read a snapshot (a calendar, a page of events) a page at a time off the event loop and
+        apply each page in its own transaction; remove what the source no longer has only once
+        the whole snapshot was read and complete. A failure half-way keeps the pages applied."""
         source = self.source
         accept = ICS_ACCEPT if source.kind == "ics" else PAGE_ACCEPT
         result = await self.fetch(source.url, accept, etag=source.etag, modified=source.last_modified)
         if result.not_modified:
             self.report.not_modified = True
             return
-        batch = self._read_snapshot(result)
+        pages = self._snapshot_pages(result)
         fetched_at = utcnow()
-
-        def work(session: Session, row: Source) -> ApplyStats:
-            stats = apply_batch(session, self.settings, row, batch, fetched_at=fetched_at)
-            if batch.complete:
-                removed, flag = remove_missing(session, row, stats.seen, ("event",))
-                stats.deleted += removed
-                row.flagged = flag
-                self.report.flagged = flag
-            else:
-                row.flagged = "the last snapshot was incomplete; nothing was removed"
-                self.report.flagged = row.flagged
-            row.etag, row.last_modified = result.etag, result.last_modified
-            return stats
-
-        self.report.stats.add(await asyncio.to_thread(self._in_transaction, work))
-        self.report.pages = 1
-
-    def _read_snapshot(self, result: FetchResult) -> Batch:
-        batch = self._parse_snapshot(result)
-        if not batch.complete and not batch.records and not batch.rejected:
+        seen: set[str] = set()
+        complete, readable = True, False
+        while (batch := await self._off_loop(_next_page, pages)) is not None:
+            complete, readable = batch.complete, readable or bool(batch.records or batch.rejected)
+            seen |= (await self._off_loop(self._apply_page, batch, fetched_at)).seen
+        if not complete and not readable:
             # Nothing readable at all: an error for the coordinator, not an empty agenda.
-            if self.source.kind == "ics":
-                raise NotACalendar(f"{self.source.url}: the calendar is cut short or unreadable")
-            raise InvalidFeed(f"{self.source.url}: no schema.org event could be read on this page")
-        return batch
+            if source.kind == "ics":
+                raise NotACalendar(f"{source.url}: the calendar is cut short or unreadable")
+            raise InvalidFeed(f"{source.url}: no schema.org event could be read on this page")
+        await self._off_loop(self._in_transaction, self._end_snapshot(result, seen, complete))
 
-    def _parse_snapshot(self, result: FetchResult) -> Batch:
+    def _end_snapshot(
+        self, result: FetchResult, seen: set[str], complete: bool
+    ) -> Callable[[Session, Source], None]:
+        """The last step of a snapshot: removals, the flag, and the validators of a complete read
+        (a cut download is fetched whole again next time)."""
+
+        def work(session: Session, row: Source) -> None:
+            if complete:
+                removed, flag = remove_missing(session, row, seen, ("event",))
+                self.report.stats.deleted += removed
+                row.etag, row.last_modified = result.etag, result.last_modified
+            else:
+                flag = "the last snapshot was incomplete; nothing was removed"
+            row.flagged = self.report.flagged = flag
+
+        return work
+
+    def _snapshot_pages(self, result: FetchResult) -> Iterator[Batch]:
+        """The snapshot's pages, read as they are asked for."""
         content_type = result.content_type.lower()
         if self.source.kind == "ics":
             if "html" in content_type and not result.body.lstrip()[:15].upper().startswith(
@@ -251,96 +277,28 @@ class _Run:
                 raise WrongContentType(
                     f"{self.source.url} answered a web page ({content_type.split(';')[0]}), not a calendar"
                 )
-            try:
-                return ics.parse_calendar(
-                    result.body, source_url=self.source.url, content_type=result.content_type
-                )
-            except ics.NotACalendar as exc:
-                raise NotACalendar(str(exc)) from exc
-        try:
-            return jsonld_page.parse_page(
-                result.body, source_url=self.source.url, content_type=result.content_type
+            return ics.read_pages(
+                result.body,
+                source_url=self.source.url,
+                content_type=result.content_type,
+                page_size=self.settings.harvest_page_size,
             )
-        except UnknownContext as exc:
-            raise UnknownContextError(str(exc)) from exc
+        return _one_page(jsonld_page.parse_page, result.body, self.source.url, result.content_type)
 
 
-def _next_harvest(interval: int, failures: int, now: datetime) -> datetime:
-    """The next harvest: the interval with jitter, or a backoff while the source fails."""
-    delay = min(interval, 300 * 2 ** min(failures - 1, 8)) if failures else interval
-    return now + timedelta(seconds=delay * random.uniform(0.9, 1.1))
+def _one_page(parse: Callable[..., Batch], body: bytes, url: str, content_type: str) -> Iterator[Batch]:
+    """A snapshot read whole, as one page, read when asked for (off the event loop)."""
+    yield parse(body, source_url=url, content_type=content_type)
 
 
-Outcome = tuple[SourceReport, HarvestError | None]
-_SOURCE = Source.__table__
-# The sources that succeeded, one statement for all of them: most of a round answers `304`, and
-# loading and flushing each source as an object costs more than fetching it.
-_SUCCEEDED = (
-    update(_SOURCE)
-    .where(_SOURCE.c.id == bindparam("source_id"))
-    .values(
-        last_attempt_at=bindparam("now"),
-        last_success_at=bindparam("now"),
-        consecutive_failures=0,
-        failing_since=None,
-        next_harvest_at=bindparam("next_at"),
-    )
-)
-
-
-def _record_outcomes(engine: Engine, outcomes: list[Outcome]) -> None:
-    """Write how harvests went (health, next harvest) in one transaction."""
-    now = utcnow()
-    failed = {report.source_id: error for report, error in outcomes if error is not None}
-    succeeded = [report.source_id for report, error in outcomes if error is None]
-    with session_scope(engine) as session:
-        if succeeded:
-            intervals = session.execute(
-                select(_SOURCE.c.id, _SOURCE.c.interval_seconds)
-                .where(_SOURCE.c.id.in_(succeeded))
-                .with_for_update()
-            ).all()
-            if intervals:
-                session.execute(
-                    _SUCCEEDED,
-                    [
-                        {"source_id": source_id, "now": now, "next_at": _next_harvest(interval, 0, now)}
-                        for source_id, interval in intervals
-                    ],
-                )
-        if failed:
-            for source in session.exec(select(Source).where(col(Source.id).in_(failed)).with_for_update()):
-                _note_failure(source, failed[source.id], now)
-
-
-def _note_failure(source: Source, error: HarvestError, now: datetime) -> None:
-    source.last_attempt_at = now
-    source.last_error, source.last_error_kind, source.last_error_at = error.message[:2000], error.kind, now
-    source.consecutive_failures += 1
-    source.failing_since = source.failing_since or now
-    source.next_harvest_at = _next_harvest(source.interval_seconds, source.consecutive_failures, now)
-    if isinstance(error, RateLimited):
-        source.next_harvest_at = max(source.next_harvest_at, error.retry_at)
-
-
-class Outcomes:
-    """The outcomes of a round of harvests, written by batches: a round of thousands of sources
-    answering `304` is otherwise one write transaction per source, each queueing for SQLite's
-    single writer lock. A batch is written when full and when the round ends."""
-
-    def __init__(self, engine: Engine, size: int = OUTCOME_BATCH) -> None:
-        self.engine, self.size = engine, size
-        self.pending: list[Outcome] = []
-
-    async def add(self, report: SourceReport, error: HarvestError | None) -> None:
-        self.pending.append((report, error))
-        if len(self.pending) >= self.size:
-            await self.flush()
-
-    async def flush(self) -> None:
-        batch, self.pending = self.pending, []
-        if batch:
-            await asyncio.to_thread(_record_outcomes, self.engine, batch)
+def _next_page(pages: Iterator[Batch]) -> Batch | None:
+    """The next page of a snapshot, parsed in the calling thread; None after the last."""
+    try:
+        return next(pages, None)
+    except ics.NotACalendar as exc:
+        raise NotACalendar(str(exc)) from exc
+    except UnknownContext as exc:
+        raise UnknownContextError(str(exc)) from exc
 
 
 async def harvest_source(
@@ -351,30 +309,55 @@ async def harvest_source(
     *,
     outcomes: Outcomes | None = None,
     source: Source | None = None,
+    round_ends: float | None = None,
 ) -> SourceReport:
     """Harvest one source (read now unless given) and record how it went (now, or with `outcomes`
-    in their next batch); never raises for a source's fault."""
+    soon); never raises for a source's fault.
+
+    The harvest stops at its deadline, or at `round_ends` (event-loop time) when that comes
+    first; what it applied until then stays."""
     source = source or await asyncio.to_thread(_load, engine, source_id)
     run = _Run(engine, settings, fetcher, source)
     started = time.perf_counter()
+    own_end = asyncio.get_running_loop().time() + settings.harvest_source_timeout
     error: HarvestError | None = None
+    extra = {"source_id": source.id}
     try:
-        await run.run()
+        async with asyncio.timeout_at(own_end if round_ends is None else min(own_end, round_ends)):
+            await run.run()
+    except TimeoutError:
+        error = _out_of_time(settings, round_over=round_ends is not None and round_ends < own_end)
     except HarvestError as exc:
         error = exc
-        log.warning("source %s (%s): %s", source.id, source.url, exc.message, extra={"source_id": source.id})
     except Exception as exc:
         # Our fault, not the source's: say so, keep the trace, go on with the other sources.
         error = InternalFailure(f"the hub failed on this source ({type(exc).__name__}); see the logs")
-        log.exception("source %s (%s): harvest failed", source.id, source.url, extra={"source_id": source.id})
+        log.exception("source %s (%s): harvest failed", source.id, source.url, extra=extra)
     if error is not None:
+        if not isinstance(error, InternalFailure):
+            log.warning("source %s (%s): %s", source.id, source.url, error.message, extra=extra)
         run.report.error, run.report.error_kind = error.message, error.kind
     _observe(run.report, source.kind, time.perf_counter() - started)
     if outcomes is None:
-        await asyncio.to_thread(_record_outcomes, engine, [(run.report, error)])
+        await asyncio.to_thread(record_outcomes, engine, [(run.report, error)])
     else:
         await outcomes.add(run.report, error)
     return run.report
+
+
+def _out_of_time(settings: Settings, *, round_over: bool, reached: bool = True) -> DeadlinePassed:
+    """Why a harvest stopped at a deadline: its own, or its round's."""
+    if not round_over:
+        return DeadlinePassed(
+            f"the harvest of this source took more than {settings.harvest_source_timeout:g} s; "
+            "what was applied stays, the rest comes next time"
+        )
+    round_deadline = f"the harvest round ran past its deadline ({settings.harvest_round_timeout:g} s)"
+    if not reached:
+        return DeadlinePassed(f"{round_deadline} before this source was reached")
+    return DeadlinePassed(
+        f"{round_deadline} while this source was harvested; what was applied stays, the rest comes next time"
+    )
 
 
 def _observe(report: SourceReport, kind: str, seconds: float) -> None:
@@ -449,11 +432,15 @@ async def harvest_many(
     of `source_ids` (a source deleted meanwhile has none).
 
     A fixed set of tasks takes the sources from a bounded queue, filled by reading the sources a
-    batch at a time: what is in memory does not grow with the number of sources."""
+    batch at a time: what is in memory does not grow with the number of sources. Once the
+    round's deadline passes, the harvests under way stop and the sources not reached yet are
+    recorded as timed out, without a request."""
     outcomes = Outcomes(engine)
     queue: asyncio.Queue[Source | None] = asyncio.Queue(maxsize=LOAD_BATCH)
     reports: dict[int, SourceReport] = {}
     workers = min(settings.harvest_concurrency, max(len(source_ids), 1))
+    loop = asyncio.get_running_loop()
+    ends = loop.time() + settings.harvest_round_timeout
 
     async def read() -> None:
         for start in range(0, len(source_ids), LOAD_BATCH):
@@ -464,9 +451,15 @@ async def harvest_many(
 
     async def work(shared: Fetcher) -> None:
         while (source := await queue.get()) is not None:
-            report = await harvest_source(
-                engine, settings, shared, source.id, outcomes=outcomes, source=source
-            )
+            if loop.time() < ends:
+                report = await harvest_source(
+                    engine, settings, shared, source.id, outcomes=outcomes, source=source, round_ends=ends
+                )
+            else:
+                report = SourceReport(source_id=source.id, url=source.url)
+                error = _out_of_time(settings, round_over=True, reached=False)
+                report.error, report.error_kind = error.message, error.kind
+                await outcomes.add(report, error)
             reports[source.id] = report
             if on_done is not None:
                 on_done(report)
@@ -475,7 +468,7 @@ async def harvest_many(
         try:
             await asyncio.gather(read(), *(work(shared) for _ in range(workers)))
         finally:
-            await outcomes.flush()
+            await outcomes.close()
         return [reports[i] for i in source_ids if i in reports]
 
     if fetcher is not None:
