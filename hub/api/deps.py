@@ -23,6 +23,7 @@ from hub.events.queries import EventFilters
 from hub.events.schemas import AttendanceMode, EventStatus
 from hub.people.visibility import Audience
 from hub.query import Near, parse_near
+from hub.records import utcnow
 from hub.settings import Settings
 
 T = TypeVar("T")
@@ -219,9 +220,11 @@ EventFiltersDep = Annotated[EventFilters, Depends(get_event_filters)]
 
 
 async def get_upcoming_filters(settings: SettingsDep, filters: EventFiltersDep) -> EventFilters:
-    """The same filters, with `start` defaulting to the beginning of today (in the instance's zone)."""
+    """The same filters, with `start` defaulting to the beginning of today (in the instance's zone),
+    or to the back of the horizon if that is later (it keeps no day behind)."""
     if filters.start is None:
-        filters.start = parse_bound(datetime.now(settings.zone).date().isoformat(), settings.zone)
+        today = parse_bound(datetime.now(settings.zone).date().isoformat(), settings.zone)
+        filters.start = max(today, utcnow() - settings.horizon_back)
     return filters
 
 

@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from hub.errors import PROBLEM_BASE, HubError
+from hub.events.schemas import Horizon
 
 log = logging.getLogger(__name__)
 QUERY_CANCELED = "57014"  # PostgreSQL: statement_timeout reached
@@ -33,6 +34,9 @@ class Problem(BaseModel):
     detail: str
     instance: str | None = None
     errors: list[FieldError] = []
+    horizon: Horizon | None = Field(
+        None, description="With `outside-horizon`: the days whose occurrences are served in full"
+    )
 
 
 def problem_response(
@@ -42,6 +46,7 @@ def problem_response(
     detail: str,
     instance: str,
     errors: list[dict] | None = None,
+    extensions: dict | None = None,
 ) -> Response:
     body = {
         "type": type_uri,
@@ -52,6 +57,7 @@ def problem_response(
     }
     if errors:
         body["errors"] = errors
+    body.update(extensions or {})
     return Response(orjson.dumps(body), status_code=status, media_type=PROBLEM_TYPE)
 
 
@@ -122,7 +128,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HubError)
     async def _hub_error(request: Request, exc: HubError) -> Response:
-        return problem_response(exc.status, exc.type_uri, exc.title, exc.detail, request.url.path, exc.errors)
+        return problem_response(
+            exc.status, exc.type_uri, exc.title, exc.detail, request.url.path, exc.errors, exc.extensions
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:

@@ -197,7 +197,17 @@ class EventList(BaseModel):
     total: int | None = Field(None, description="Every matching event, when asked with `total=true`")
 
 
+class Horizon(BaseModel):
+    """Occurrences are stored over a rolling horizon: these days, in the instance's zone, in full."""
+
+    first_day: date
+    last_day: date
+
+
 class OccurrenceList(BaseModel):
     items: list[OccurrenceOut]
     next_cursor: str | None
     total: int | None = Field(None, description="Every matching occurrence, when asked with `total=true`")
+    horizon: Horizon = Field(
+        description="The days whose occurrences are served in full; a range past them is refused"
+    )

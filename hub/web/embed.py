@@ -17,6 +17,9 @@ from hub import geo
 from hub.api.deps import SessionDep, SettingsDep, UpcomingFiltersDep
 from hub.api.responses import read_response
 from hub.events import queries
+from hub.events.occurrences import covered
+from hub.query import Page
+from hub.records import utcnow
 from hub.web.i18n import LANGUAGES, MESSAGES, Lang, language
 from hub.web.site import theme_tree
 from hub.web.templating import STATIC, render
@@ -44,6 +47,7 @@ SCRIPT_WORDS = (
     "agenda.empty",
     "agenda.subscribe",
     "agenda.unreachable",
+    "agenda.horizon",
     "event.cancelled",
     "event.online",
     "event.themes",
@@ -183,13 +187,21 @@ def agenda_frame(
 ) -> Response:
     """The agenda as a page with no script, for an `<iframe>` on sites that cannot run scripts."""
     page_lang = language(request, lang)
-    page = queries.list_occurrences(session, filters, limit=limit, cursor=None)
-    items = [orjson.loads(row.to_json()) for row in page.items]
+    window = covered(session, settings, utcnow())
+    narrowed = queries.narrow_to(filters, window)
+    rows = (
+        queries.list_occurrences(session, filters, limit=limit, cursor=None)
+        if filters.start < filters.end
+        else Page([], None)
+    )
+    items = [orjson.loads(row.to_json()) for row in rows.items]
     query = _filter_query(request)
+    note = Words(page_lang, settings.zone).horizon(window.first_day, window.last_day)
     return render(
         "embed_agenda.html",
         page_lang,
         days=agenda_days(items, settings.zone, page_lang),
+        horizon=note if narrowed and not rows.next_cursor else None,
         subscribe="/feeds/events.ics" + (f"?{query}" if query else ""),
         headers=FRAME_HEADERS,
     )
