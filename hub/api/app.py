@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 
 from hub import __version__
 from hub.api import (
+    docs,
     events,
     federation,
     feeds,
@@ -81,6 +82,8 @@ def create_app(settings: Settings, *, engine=None) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         lifespan=_lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.database_url, settings.database_schema)
@@ -103,6 +106,7 @@ def create_app(settings: Settings, *, engine=None) -> FastAPI:
     for web in (agenda, event, directory, figures, embed):
         app.include_router(web.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    docs.install(app)
     if settings.role == "hub":
         app.include_router(sources.router)
         app.include_router(links.router)
