@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import re
+import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Annotated
@@ -33,6 +34,12 @@ DEFAULT_LIMIT = 20
 MOST = 100
 SCRIPT_TYPE = "text/javascript; charset=utf-8"
 SCRIPT_CACHE = "public, max-age=3600"
+# The snippet generator runs its own script (nonce) and the component's; the component styles its
+# shadow DOM with a <style> element, and the form colours the preview with `style` attributes.
+GENERATOR_CSP = (
+    "default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'"
+)
 # The iframe page runs no script at all, and any site may frame it.
 FRAME_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
@@ -256,9 +263,12 @@ def generator(
         "title": MESSAGES[agenda_lang if agenda_lang in LANGUAGES else page_lang]["embed.frame_title"],
     }
     component, frame = _snippets(settings.base_url.rstrip("/"), chosen)
+    nonce = secrets.token_urlsafe(16)
     return render(
         "embed_generator.html",
         page_lang,
+        headers={"Content-Security-Policy": GENERATOR_CSP.format(nonce=nonce)},
+        nonce=nonce,
         chosen=chosen,
         regions=sorted(geo.REGIONS.items(), key=lambda item: item[1]),
         departments=[(code, name) for code, (name, _) in sorted(geo.DEPARTMENTS.items())],
