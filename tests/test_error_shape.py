@@ -72,3 +72,18 @@ def test_nul_characters_are_refused_everywhere(client, writer):
         client.post("/api/v1/events", json={"title": "\x00", "start": "2031-01-01"}, headers=writer), 422
     )
     assert body["errors"][0]["field"] == "title"
+
+
+def test_method_not_allowed_names_every_method_the_path_takes(client):
+    response = client.request("OPTIONS", "/api/v1/events/anything")
+    _assert_problem(response, 405)
+    assert response.headers["allow"] == "DELETE, GET, PUT"
+    assert client.patch("/api/v1/places").headers["allow"] == "GET, POST"
+
+
+def test_a_body_that_is_not_utf8_json_gets_a_documented_400(client, writer, app):
+    response = client.post(
+        "/api/v1/places", content=b"\xff\xfe{", headers=writer | {"Content-Type": "application/json"}
+    )
+    _assert_problem(response, 400)
+    assert "400" in app.openapi()["paths"]["/api/v1/places"]["post"]["responses"]
