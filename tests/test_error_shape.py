@@ -87,3 +87,12 @@ def test_a_body_that_is_not_utf8_json_gets_a_documented_400(client, writer, app)
     )
     _assert_problem(response, 400)
     assert "400" in app.openapi()["paths"]["/api/v1/places"]["post"]["responses"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("capacity", False), ("capacity", "12"), ("is_free", 1), ("price", "3")]
+)
+def test_numbers_and_booleans_of_a_body_are_taken_as_they_are_typed(client, writer, field, value):
+    event = {"title": "Atelier", "start": "2030-06-12T18:00:00+02:00", field: value}
+    body = _assert_problem(client.post("/api/v1/events", json=event, headers=writer), 422)
+    assert [e["field"] for e in body["errors"]] == [field]

@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, HttpUrl
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    Field,
+    HttpUrl,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+)
 
 from hub.places.schemas import Address, Geo, Strict
 
@@ -81,11 +90,11 @@ class EventIn(Strict):
     audience: list[str] = Field(default_factory=list, max_length=30)
     attendance_mode: AttendanceMode = "offline"
     status: EventStatus = "scheduled"
-    is_free: bool | None = None
-    price: float | None = Field(None, ge=0, le=100000)
+    is_free: StrictBool | None = None
+    price: StrictFloat | None = Field(None, ge=0, le=100000)
     currency: str | None = Field(None, pattern=r"^[A-Z]{3}$")
     registration_url: HttpUrl | None = None
-    capacity: int | None = Field(None, ge=0, le=1000000)
+    capacity: StrictInt | None = Field(None, ge=0, le=1000000)
     language: str | None = Field(None, pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")
     image: HttpUrl | None = None
     url: HttpUrl | None = None
