@@ -96,3 +96,20 @@ def test_numbers_and_booleans_of_a_body_are_taken_as_they_are_typed(client, writ
     event = {"title": "Atelier", "start": "2030-06-12T18:00:00+02:00", field: value}
     body = _assert_problem(client.post("/api/v1/events", json=event, headers=writer), 422)
     assert [e["field"] for e in body["errors"]] == [field]
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "field"),
+    [
+        ("/api/v1/occurrences", {"start": "2027-02-29"}, "start"),
+        ("/api/v1/events", {"end": "2100-02-29"}, "end"),
+        ("/api/v1/events", {"start": "0000-01-01"}, "start"),
+        ("/api/v1/places", {"near": "91,1.8"}, "near"),
+        ("/api/v1/events/not.an.id", {}, "event_id"),
+    ],
+)
+def test_the_contract_states_which_dates_points_and_ids_exist(client, path, params, field):
+    """Refused by the patterns the OpenAPI document publishes, not by a rule clients cannot see."""
+    body = _assert_problem(client.get(path, params=params), 422)
+    assert [e["field"] for e in body["errors"]] == [field]
+    assert "should match pattern" in body["errors"][0]["message"]

@@ -9,6 +9,7 @@ from hub.api.cache import cached_read
 from hub.api.deps import (
     EventFiltersDep,
     PageDep,
+    RecordId,
     SessionDep,
     SettingsDep,
     TotalDep,
@@ -73,7 +74,7 @@ async def list_occurrences(
     responses=problem_responses(404),
     summary="One event",
 )
-def get_event(request: Request, session: SessionDep, event_id: str) -> Response:
+def get_event(request: Request, session: SessionDep, event_id: RecordId) -> Response:
     event = service.get_event(session, event_id)
     merged = merged_documents(session, [event])
     return read_response(request, merged.get(event.id) or event.doc.encode())
@@ -99,7 +100,7 @@ def create_event(session: WriteSessionDep, settings: SettingsDep, _: Writer, dat
     summary="Replace an event",
 )
 def replace_event(
-    session: WriteSessionDep, settings: SettingsDep, _: Writer, event_id: str, data: EventIn
+    session: WriteSessionDep, settings: SettingsDep, _: Writer, event_id: RecordId, data: EventIn
 ) -> Response:
     event = service.save_event(
         session, settings, data, event=service.get_event(session, event_id, for_update=True)
@@ -114,7 +115,7 @@ def replace_event(
     responses=problem_responses(401, 403, 404),
     summary="Delete an event",
 )
-def delete_event(session: WriteSessionDep, _: Writer, event_id: str) -> Response:
+def delete_event(session: WriteSessionDep, _: Writer, event_id: RecordId) -> Response:
     service.delete_event(session, event_id)
     session.commit()
     return Response(status_code=204)
