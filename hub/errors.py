@@ -2,6 +2,7 @@
 
 HubError                    500 (never raised for bad input)
 +-- InvalidInput            422 a field of the request is wrong (names the field)
+|   +-- OutsideHorizon      422 a date range reaches past the days whose occurrences are stored
 +-- NotFound                404
 +-- Conflict                409
 +-- Unauthorized            401 no or unknown bearer token
@@ -24,6 +25,8 @@ class HubError(Exception):
         super().__init__(detail)
         self.detail = detail
         self.errors = errors or []
+        # Members added to the problem document (RFC 9457, section 3.2).
+        self.extensions: dict = {}
 
     @property
     def type_uri(self) -> str:
@@ -41,6 +44,18 @@ class InvalidInput(HubError):
             errors=[{"field": field, "location": location, "message": message}],
         )
         self.field = field
+
+
+class OutsideHorizon(InvalidInput):
+    """Occurrences are stored over a rolling horizon: a range reaching past it would be answered
+    from a part of the calendar only. The problem document gives the days served in full."""
+
+    type_slug = "outside-horizon"
+    title = "Outside the horizon"
+
+    def __init__(self, field: str, message: str, *, first_day: str, last_day: str) -> None:
+        super().__init__(field, message, location="query")
+        self.extensions = {"horizon": {"first_day": first_day, "last_day": last_day}}
 
 
 class NotFound(HubError):

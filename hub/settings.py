@@ -110,6 +110,15 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(
         ["*"], description="Origins allowed to read the API from a browser (writes are never open)."
     )
+    rate_limit_per_minute: int = Field(
+        120,
+        ge=0,
+        description="Expensive reads (text searches, figures, pages) an anonymous client may make per "
+        "minute, in each API process; 0 turns the limit off.",
+    )
+    rate_limit_burst: int = Field(
+        60, ge=1, description="...and at once, before that rate applies (the size of its token bucket)."
+    )
 
     @field_validator("base_url")
     @classmethod

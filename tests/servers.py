@@ -81,7 +81,7 @@ def running_node(directory: Path, label: str, *, role: str = "node", **overrides
             allowed_private_networks=["127.0.0.1/32"],
             harvest_in_process=False,
             harvest_retries=0,
-            **overrides,
+            **{"rate_limit_per_minute": 0, **overrides},
         )
         engine = make_engine(settings.database_url)
         upgrade(engine)

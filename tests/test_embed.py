@@ -25,6 +25,7 @@ from starlette.routing import Route
 
 from hub.api.app import create_app
 from hub.db import session_scope
+from hub.demo.data import seed_fabrique
 from hub.demo.run import register_network
 from hub.events.schemas import EventIn
 from hub.events.service import save_event
@@ -196,6 +197,12 @@ def partner_site(hub_url: str) -> Starlette:
 def partner(hub):
     with serve(lambda _: partner_site(hub.url)) as url:
         yield url
+
+
+@pytest.fixture
+def partner_of():
+    """The partner's site embedding the agenda of the hub at a given URL."""
+    return lambda hub_url: serve(lambda _: partner_site(hub_url))
 
 
 @pytest.fixture
@@ -546,3 +553,30 @@ def test_component_script_travels_gzipped_to_browsers_that_accept_it(client):
         assert "content-encoding" not in response.headers
         assert response.content == gzipped.content
     assert plain.headers["etag"] != gzipped.headers["etag"]
+
+
+def test_component_moving_past_the_horizon_shows_the_days_it_holds_and_says_where_they_stop(
+    db, partner_of, visit
+):
+    """Three weeks ahead: the next month reaches past the horizon (wholly or in part); the
+    component shows what it holds of it and says so, instead of an empty or a cut month."""
+    settings = db.settings(horizon_days_ahead=21, base_url="http://127.0.0.1")
+    with session_scope(db.engine) as session:
+        seed_fabrique(session, settings, datetime.now(settings.zone).date())
+
+    def make(base: str):
+        return create_app(db.settings(horizon_days_ahead=21, base_url=base), engine=db.engine)
+
+    with serve(make) as url, partner_of(url) as partner:
+        last = httpx.get(f"{url}/api/v1/occurrences").json()["horizon"]["last_day"]
+        agenda = open_agenda(visit, partner, lang="fr")
+        note = agenda.locator("p.note")
+        expect(note).to_have_text("")
+        for button in ("Mois", "Mois suivant"):
+            agenda.get_by_role("button", name=button, exact=True).click()
+            settled(agenda)
+        expect(note).to_contain_text("Les dates sont publiées du")
+        expect(note).to_contain_text(f"{int(last[8:])} {MONTHS_FR[int(last[5:7]) - 1]} {last[:4]}")
+        assert all(d["day"] <= last for d in agenda.evaluate(DAYS) if d["starts"])
+        screenshot(visit.page, "embed-past-the-horizon-fr")
+    assert visit.errors == []

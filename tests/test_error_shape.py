@@ -72,3 +72,44 @@ def test_nul_characters_are_refused_everywhere(client, writer):
         client.post("/api/v1/events", json={"title": "\x00", "start": "2031-01-01"}, headers=writer), 422
     )
     assert body["errors"][0]["field"] == "title"
+
+
+def test_method_not_allowed_names_every_method_the_path_takes(client):
+    response = client.request("OPTIONS", "/api/v1/events/anything")
+    _assert_problem(response, 405)
+    assert response.headers["allow"] == "DELETE, GET, PUT"
+    assert client.patch("/api/v1/places").headers["allow"] == "GET, POST"
+
+
+def test_a_body_that_is_not_utf8_json_gets_a_documented_400(client, writer, app):
+    response = client.post(
+        "/api/v1/places", content=b"\xff\xfe{", headers=writer | {"Content-Type": "application/json"}
+    )
+    _assert_problem(response, 400)
+    assert "400" in app.openapi()["paths"]["/api/v1/places"]["post"]["responses"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("capacity", False), ("capacity", "12"), ("is_free", 1), ("price", "3")]
+)
+def test_numbers_and_booleans_of_a_body_are_taken_as_they_are_typed(client, writer, field, value):
+    event = {"title": "Atelier", "start": "2030-06-12T18:00:00+02:00", field: value}
+    body = _assert_problem(client.post("/api/v1/events", json=event, headers=writer), 422)
+    assert [e["field"] for e in body["errors"]] == [field]
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "field"),
+    [
+        ("/api/v1/occurrences", {"start": "2027-02-29"}, "start"),
+        ("/api/v1/events", {"end": "2100-02-29"}, "end"),
+        ("/api/v1/events", {"start": "0000-01-01"}, "start"),
+        ("/api/v1/places", {"near": "91,1.8"}, "near"),
+        ("/api/v1/events/not.an.id", {}, "event_id"),
+    ],
+)
+def test_the_contract_states_which_dates_points_and_ids_exist(client, path, params, field):
+    """Refused by the patterns the OpenAPI document publishes, not by a rule clients cannot see."""
+    body = _assert_problem(client.get(path, params=params), 422)
+    assert [e["field"] for e in body["errors"]] == [field]
+    assert "should match pattern" in body["errors"][0]["message"]

@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 
 from hub import __version__
 from hub.api import (
+    docs,
     events,
     federation,
     feeds,
@@ -28,6 +29,10 @@ from hub.api import (
     vocabulary,
 )
 from hub.api.cache import ReadCache, VersionProbe
+from hub.api.deps import read_session
+from hub.api.headers import SecurityHeaders
+from hub.api.ratelimit import Buckets, RateLimit, limited_in_openapi
+from hub.auth.tokens import scopes_of
 from hub.db import make_engine, reader_of
 from hub.federation.jobs import run_in_process
 from hub.horizon import roll_if_due
@@ -74,6 +79,12 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
                 await task
 
 
+def _known(app: FastAPI, token: str) -> bool:
+    """Whether a bearer token is valid (then its client reads without a budget)."""
+    with read_session(app.state.read_engine) as session:
+        return bool(scopes_of(session, token, app.state.settings.admin_token))
+
+
 def create_app(settings: Settings, *, engine=None) -> FastAPI:
     """Build the app for these settings (tests pass their own engine to share a database)."""
     app = FastAPI(
@@ -81,6 +92,8 @@ def create_app(settings: Settings, *, engine=None) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         lifespan=_lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.database_url, settings.database_schema)
@@ -88,21 +101,26 @@ def create_app(settings: Settings, *, engine=None) -> FastAPI:
     app.state.read_engine = reader_of(app.state.engine)
     sqlite = app.state.engine.dialect.name == "sqlite"
     app.state.version_probe = VersionProbe(app.state.read_engine) if sqlite else None
+    if settings.rate_limit_per_minute:
+        buckets = Buckets(settings.rate_limit_per_minute, settings.rate_limit_burst)
+        app.add_middleware(RateLimit, buckets=buckets, known=lambda token: _known(app, token))
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
         allow_methods=["GET", "HEAD", "OPTIONS"],
         allow_headers=["If-None-Match", "Accept", "Accept-Language"],
-        expose_headers=["ETag", "Location"],
+        expose_headers=["ETag", "Location", "Retry-After"],
         max_age=86400,
     )
     problems.install(app)
     app.add_middleware(RequestContext)
+    app.add_middleware(SecurityHeaders)
     for module in (health, places, events, people, vocabulary, feeds, federation):
         app.include_router(module.router)
     for web in (agenda, event, directory, figures, embed):
         app.include_router(web.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    docs.install(app)
     if settings.role == "hub":
         app.include_router(sources.router)
         app.include_router(links.router)
@@ -113,7 +131,7 @@ def create_app(settings: Settings, *, engine=None) -> FastAPI:
             schema = get_openapi(
                 title=app.title, version=app.version, description=app.description, routes=app.routes
             )
-            app.openapi_schema = problems.problems_in_openapi(schema)
+            app.openapi_schema = limited_in_openapi(problems.problems_in_openapi(schema))
         return app.openapi_schema
 
     app.openapi = openapi

@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from datetime import date
+from datetime import datetime
 
 from fastapi import Request
 from sqlalchemy import text
@@ -82,9 +82,11 @@ class VersionProbe:
 async def cached_read(request: Request, audience: str, work: Callable[[Session], bytes]) -> bytes:
     """The answer to this read: from the cache when the data has not changed, else computed."""
     cache: ReadCache = request.app.state.read_cache
-    # "From today" answers change at midnight, hence the date in the key.
+    # "From today" answers, and the days of the horizon, change at midnight in the instance's zone,
+    # hence that date in the key.
+    today = datetime.now(request.app.state.settings.zone).date()
     query = tuple(sorted(request.query_params.multi_items()))
-    base = (request.url.path, query, audience, date.today().isoformat())
+    base = (request.url.path, query, audience, today.isoformat())
     probe: VersionProbe | None = request.app.state.version_probe
     if probe is not None and (body := cache.get((*base, probe.version()))) is not None:
         return body

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Literal, TypeVar
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import text
@@ -23,6 +23,7 @@ from hub.events.queries import EventFilters
 from hub.events.schemas import AttendanceMode, EventStatus
 from hub.people.visibility import Audience
 from hub.query import Near, parse_near
+from hub.records import utcnow
 from hub.settings import Settings
 
 T = TypeVar("T")
@@ -133,13 +134,21 @@ async def get_page(
 
 
 PageDep = Annotated[PageParams, Depends(get_page)]
+# Local ids are URL-safe tokens (hub/records.py): anything else names no record.
+RecordId = Annotated[
+    str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$", description="Local id of the record")
+]
 TotalDep = Annotated[bool, Query(description="Also count every matching item (`total` in the answer)")]
 
 DATE_HELP = "ISO 8601 date-time with offset, or a date alone (read in the instance's zone)"
+# Days that exist, in the years events may have (1900 to 2999): 29 February of leap years only.
 DATE_PATTERN = (
-    r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
+    r"^((19|2\d)\d{2}-((0[13578]|1[02])-(0[1-9]|[12]\d|3[01])|(0[469]|11)-(0[1-9]|[12]\d|30)"
+    r"|02-(0[1-9]|1\d|2[0-8]))|((19|2\d)(0[48]|[2468][048]|[13579][26])|2[048]00)-02-29)"
     r"([T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?(Z|z|[+-]([01]\d|2[0-3]):?[0-5]\d)?)?$"
 )
+# Latitude within ±90, longitude within ±180, in decimal degrees.
+POINT_PATTERN = r"^-?(90(\.0+)?|[1-8]?\d(\.\d+)?),-?(180(\.0+)?|(1[0-7]\d|[1-9]?\d)(\.\d+)?)$"
 RegionCode = Literal[tuple(sorted(geo.REGIONS))]  # type: ignore[valid-type]
 DepartmentCode = Literal[tuple(sorted(geo.DEPARTMENTS))]  # type: ignore[valid-type]
 
@@ -157,7 +166,7 @@ async def get_near(
         str | None,
         Query(
             max_length=60,
-            pattern=r"^-?\d{1,3}(\.\d+)?,-?\d{1,3}(\.\d+)?$",
+            pattern=POINT_PATTERN,
             description="A point, `lat,lon` in decimal degrees (WGS 84)",
             examples=["46.05,1.83"],
         ),
@@ -219,9 +228,11 @@ EventFiltersDep = Annotated[EventFilters, Depends(get_event_filters)]
 
 
 async def get_upcoming_filters(settings: SettingsDep, filters: EventFiltersDep) -> EventFilters:
-    """The same filters, with `start` defaulting to the beginning of today (in the instance's zone)."""
+    """The same filters, with `start` defaulting to the beginning of today (in the instance's zone),
+    or to the back of the horizon if that is later (it keeps no day behind)."""
     if filters.start is None:
-        filters.start = parse_bound(datetime.now(settings.zone).date().isoformat(), settings.zone)
+        today = parse_bound(datetime.now(settings.zone).date().isoformat(), settings.zone)
+        filters.start = max(today, utcnow() - settings.horizon_back)
     return filters
 
 

@@ -9,6 +9,7 @@ from hub.api.cache import cached_read
 from hub.api.deps import (
     EventFiltersDep,
     PageDep,
+    RecordId,
     SessionDep,
     SettingsDep,
     TotalDep,
@@ -20,7 +21,9 @@ from hub.api.problems import problem_responses
 from hub.api.responses import created, list_body, ok, read_response
 from hub.events import queries, service
 from hub.events.links import merged_documents
+from hub.events.occurrences import covered
 from hub.events.schemas import EventIn, EventList, EventOut, OccurrenceList
+from hub.records import utcnow
 
 router = APIRouter(tags=["events"], responses=problem_responses(422))
 
@@ -42,15 +45,25 @@ async def list_events(
     "/api/v1/occurrences",
     response_model=OccurrenceList,
     summary="List occurrences, recurring events expanded, sorted by start (from today by default)",
+    description="Occurrences are stored over a rolling horizon (`HUB_HORIZON_DAYS_BACK` and `_AHEAD`): "
+    "the answer gives its days in `horizon`, and a `start` or `end` past them gets a problem document "
+    "of type `outside-horizon` naming the field.",
 )
 async def list_occurrences(
-    request: Request, page: PageDep, filters: UpcomingFiltersDep, total: TotalDep = False
+    request: Request,
+    settings: SettingsDep,
+    page: PageDep,
+    filters: UpcomingFiltersDep,
+    total: TotalDep = False,
 ) -> Response:
     def read(session: Session) -> bytes:
+        window = covered(session, settings, utcnow())
+        queries.refuse_outside(filters, window)
         result = queries.list_occurrences(
             session, filters, limit=page.limit, cursor=page.cursor, with_total=total
         )
-        return list_body((o.to_json() for o in result.items), result.next_cursor, result.total)
+        items = (o.to_json() for o in result.items)
+        return list_body(items, result.next_cursor, result.total, {"horizon": window.as_json()})
 
     return read_response(request, await cached_read(request, "public", read))
 
@@ -61,7 +74,7 @@ async def list_occurrences(
     responses=problem_responses(404),
     summary="One event",
 )
-def get_event(request: Request, session: SessionDep, event_id: str) -> Response:
+def get_event(request: Request, session: SessionDep, event_id: RecordId) -> Response:
     event = service.get_event(session, event_id)
     merged = merged_documents(session, [event])
     return read_response(request, merged.get(event.id) or event.doc.encode())
@@ -87,7 +100,7 @@ def create_event(session: WriteSessionDep, settings: SettingsDep, _: Writer, dat
     summary="Replace an event",
 )
 def replace_event(
-    session: WriteSessionDep, settings: SettingsDep, _: Writer, event_id: str, data: EventIn
+    session: WriteSessionDep, settings: SettingsDep, _: Writer, event_id: RecordId, data: EventIn
 ) -> Response:
     event = service.save_event(
         session, settings, data, event=service.get_event(session, event_id, for_update=True)
@@ -102,7 +115,7 @@ def replace_event(
     responses=problem_responses(401, 403, 404),
     summary="Delete an event",
 )
-def delete_event(session: WriteSessionDep, _: Writer, event_id: str) -> Response:
+def delete_event(session: WriteSessionDep, _: Writer, event_id: RecordId) -> Response:
     service.delete_event(session, event_id)
     session.commit()
     return Response(status_code=204)

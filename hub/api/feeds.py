@@ -14,6 +14,8 @@ from hub.api.responses import read_response
 from hub.calendar.ics import build_calendar
 from hub.calendar.rss import build_rss
 from hub.events.feeds import feed_events, feed_items
+from hub.events.occurrences import covered
+from hub.events.queries import refuse_outside
 from hub.records import utcnow
 
 router = APIRouter(prefix="/feeds", tags=["feeds"], responses=problem_responses(422))
@@ -41,6 +43,7 @@ async def events_ics(
     limit: Annotated[int, Query(ge=1, le=5000, description="Most series in the feed")] = 1000,
 ) -> Response:
     def read(session: Session) -> bytes:
+        refuse_outside(filters, covered(session, settings, utcnow()))
         items = feed_events(session, filters, limit=limit)
         return build_calendar(items, name=settings.name, zone=settings.zone, now=utcnow())
 
@@ -73,6 +76,7 @@ async def events_rss(
     limit: Annotated[int, Query(ge=1, le=500, description="Most items in the feed")] = 100,
 ) -> Response:
     def read(session: Session) -> bytes:
+        refuse_outside(filters, covered(session, settings, utcnow()))
         items = feed_items(session, filters, limit=limit, fallback_link=f"{settings.base_url}/events")
         return build_rss(
             items,

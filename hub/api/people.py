@@ -8,7 +8,16 @@ from fastapi import APIRouter, Query, Request, Response
 from sqlmodel import Session
 
 from hub.api.cache import cached_read
-from hub.api.deps import AudienceDep, NearDep, PageDep, SessionDep, SettingsDep, Writer, WriteSessionDep
+from hub.api.deps import (
+    AudienceDep,
+    NearDep,
+    PageDep,
+    RecordId,
+    SessionDep,
+    SettingsDep,
+    Writer,
+    WriteSessionDep,
+)
 from hub.api.problems import problem_responses
 from hub.api.responses import created, list_body, ok, read_response
 from hub.calendar.dates import iso_utc
@@ -55,7 +64,7 @@ async def list_people(
     responses=problem_responses(404),
     summary="One profile",
 )
-def get_person(request: Request, session: SessionDep, audience: AudienceDep, person_id: str) -> Response:
+def get_person(request: Request, session: SessionDep, audience: AudienceDep, person_id: RecordId) -> Response:
     person = session.get(service.Person, person_id)
     doc = service.person_json(person, audience) if person else None
     if doc is None:
@@ -84,7 +93,7 @@ def create_person(session: WriteSessionDep, settings: SettingsDep, _: Writer, da
     summary="Replace a profile",
 )
 def replace_person(
-    session: WriteSessionDep, settings: SettingsDep, _: Writer, person_id: str, data: PersonIn
+    session: WriteSessionDep, settings: SettingsDep, _: Writer, person_id: RecordId, data: PersonIn
 ) -> Response:
     person = service.save_person(
         session, settings.base_url, data, person=service.get_person(session, person_id)
@@ -99,7 +108,7 @@ def replace_person(
     responses=problem_responses(401, 403, 404),
     summary="Delete a profile",
 )
-def delete_person(session: WriteSessionDep, _: Writer, person_id: str) -> Response:
+def delete_person(session: WriteSessionDep, _: Writer, person_id: RecordId) -> Response:
     service.delete_person(session, person_id)
     session.commit()
     return Response(status_code=204)
@@ -122,7 +131,7 @@ def _consent_out(person: service.Person) -> ConsentOut:
     responses=problem_responses(401, 403, 404),
     summary="Consent record",
 )
-def get_consent(session: WriteSessionDep, _: Writer, person_id: str) -> Response:
+def get_consent(session: WriteSessionDep, _: Writer, person_id: RecordId) -> Response:
     return ok(_consent_out(service.get_person(session, person_id)).model_dump_json())
 
 
@@ -132,7 +141,7 @@ def get_consent(session: WriteSessionDep, _: Writer, person_id: str) -> Response
     responses=problem_responses(401, 403, 404),
     summary="Give consent",
 )
-def give_consent(session: WriteSessionDep, _: Writer, person_id: str, data: ConsentIn) -> Response:
+def give_consent(session: WriteSessionDep, _: Writer, person_id: RecordId, data: ConsentIn) -> Response:
     person = service.give_consent(session, person_id, data)
     session.commit()
     return ok(_consent_out(person).model_dump_json())
@@ -144,7 +153,7 @@ def give_consent(session: WriteSessionDep, _: Writer, person_id: str, data: Cons
     responses=problem_responses(401, 403, 404),
     summary="Withdraw consent: the profile leaves every output, hubs get a tombstone",
 )
-def withdraw_consent(session: WriteSessionDep, _: Writer, person_id: str) -> Response:
+def withdraw_consent(session: WriteSessionDep, _: Writer, person_id: RecordId) -> Response:
     person = service.withdraw_consent(session, person_id)
     session.commit()
     return ok(_consent_out(person).model_dump_json())

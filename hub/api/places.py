@@ -10,6 +10,7 @@ from hub.api.deps import (
     DepartmentCode,
     NearDep,
     PageDep,
+    RecordId,
     RegionCode,
     SessionDep,
     SettingsDep,
@@ -54,7 +55,7 @@ def list_places(
 
 
 @router.get("/{place_id}", response_model=PlaceOut, responses=problem_responses(404), summary="One place")
-def get_place(request: Request, session: SessionDep, place_id: str) -> Response:
+def get_place(request: Request, session: SessionDep, place_id: RecordId) -> Response:
     return read_response(request, service.get_place(session, place_id).doc.encode())
 
 
@@ -77,7 +78,7 @@ def create_place(session: WriteSessionDep, settings: SettingsDep, _: Writer, dat
     responses=problem_responses(401, 403, 404),
     summary="Replace a place",
 )
-def replace_place(session: WriteSessionDep, _: Writer, place_id: str, data: PlaceIn) -> Response:
+def replace_place(session: WriteSessionDep, _: Writer, place_id: RecordId, data: PlaceIn) -> Response:
     place = service.replace_place(session, place_id, data)
     session.commit()
     return ok(place.doc)
@@ -89,7 +90,7 @@ def replace_place(session: WriteSessionDep, _: Writer, place_id: str, data: Plac
     responses=problem_responses(401, 403, 404, 409),
     summary="Delete a place",
 )
-def delete_place(session: WriteSessionDep, _: Writer, place_id: str) -> Response:
+def delete_place(session: WriteSessionDep, _: Writer, place_id: RecordId) -> Response:
     service.delete_place(session, place_id)
     session.commit()
     return Response(status_code=204)

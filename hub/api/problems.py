@@ -11,13 +11,16 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.routing import Match, Mount
 
 from hub.errors import PROBLEM_BASE, HubError
+from hub.events.schemas import Horizon
 
 log = logging.getLogger(__name__)
 QUERY_CANCELED = "57014"  # PostgreSQL: statement_timeout reached
 
 PROBLEM_TYPE = "application/problem+json"
+METHODS = ("DELETE", "GET", "PATCH", "POST", "PUT")
 
 
 class FieldError(BaseModel):
@@ -33,6 +36,9 @@ class Problem(BaseModel):
     detail: str
     instance: str | None = None
     errors: list[FieldError] = []
+    horizon: Horizon | None = Field(
+        None, description="With `outside-horizon`: the days whose occurrences are served in full"
+    )
 
 
 def problem_response(
@@ -42,6 +48,7 @@ def problem_response(
     detail: str,
     instance: str,
     errors: list[dict] | None = None,
+    extensions: dict | None = None,
 ) -> Response:
     body = {
         "type": type_uri,
@@ -52,6 +59,7 @@ def problem_response(
     }
     if errors:
         body["errors"] = errors
+    body.update(extensions or {})
     return Response(orjson.dumps(body), status_code=status, media_type=PROBLEM_TYPE)
 
 
@@ -122,7 +130,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HubError)
     async def _hub_error(request: Request, exc: HubError) -> Response:
-        return problem_response(exc.status, exc.type_uri, exc.title, exc.detail, request.url.path, exc.errors)
+        return problem_response(
+            exc.status, exc.type_uri, exc.title, exc.detail, request.url.path, exc.errors, exc.extensions
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
@@ -134,12 +144,16 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
+        slug = {400: "unreadable-body", 404: "not-found", 405: "method-not-allowed"}.get(
+            exc.status_code, "http-error"
+        )
         response = problem_response(
             exc.status_code, PROBLEM_BASE + slug, str(exc.detail), str(exc.detail), request.url.path
         )
         if exc.headers:
             response.headers.update(exc.headers)
+        if exc.status_code == 405:
+            response.headers["Allow"] = ", ".join(_allowed(request))
         return response
 
     @app.exception_handler(OperationalError)
@@ -166,6 +180,16 @@ def install(app: FastAPI) -> None:
         )
 
 
+def _allowed(request: Request) -> list[str]:
+    """Every method the path takes: the router's 405 names those of the first route matching it."""
+    routes = [route for route in request.app.router.routes if not isinstance(route, Mount)]
+    return [
+        method
+        for method in METHODS
+        if any(route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes)
+    ]
+
+
 def problem_responses(*statuses: int) -> dict:
     """OpenAPI declarations of the problem documents a route may answer."""
     return {status: {"model": Problem, "description": "Problem document (RFC 9457)"} for status in statuses}
@@ -183,6 +207,9 @@ def problems_in_openapi(schema: dict) -> dict:
         for method, operation in operations.items():
             if method == "get" and operation.get("security"):
                 operation["security"] = [{}, *operation["security"]]
+            if "requestBody" in operation:
+                # A body that is not JSON (or not UTF-8) is refused before it is validated.
+                operation.setdefault("responses", {}).setdefault("400", {})
             ok = operation.get("responses", {}).get("200", {}).get("content", {})
             if method == "get" and "application/json" in ok:
                 ok["application/ld+json"] = ok["application/json"]

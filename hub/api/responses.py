@@ -17,10 +17,15 @@ READ_CACHE = "public, max-age=60"
 CONTEXT_LINK = f'<{CONTEXT_IRI}>; rel="http://www.w3.org/ns/json-ld#context"; type="{JSONLD_TYPE}"'
 
 
-def list_body(items: Iterable[bytes | str], next_cursor: str | None, total: int | None = None) -> bytes:
-    """`{"items": [...], "next_cursor": ...}` from already-serialized items (and the total, if counted)."""
+def list_body(
+    items: Iterable[bytes | str], next_cursor: str | None, total: int | None = None, extra: dict | None = None
+) -> bytes:
+    """`{"items": [...], "next_cursor": ...}` from already-serialized items (and the total, if
+    counted, and the `extra` members)."""
     parts = [i.encode() if isinstance(i, str) else i for i in items]
     tail = b',"total":' + orjson.dumps(total) if total is not None else b""
+    if extra:
+        tail += b"," + orjson.dumps(extra)[1:-1]
     return b'{"items":[' + b",".join(parts) + b'],"next_cursor":' + orjson.dumps(next_cursor) + tail + b"}"
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, or_
@@ -12,6 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import load_only
 from sqlmodel import Session, col, delete, func, select
 
+from hub.calendar.dates import start_of_day
 from hub.calendar.recurrence import Instance, Override, RecurrenceError, expand
 from hub.changes import FeedState
 from hub.db import session_scope
@@ -21,6 +23,7 @@ from hub.settings import Settings
 log = logging.getLogger(__name__)
 
 HORIZON_END = "horizon_end"
+DAY = timedelta(days=1)
 # Events per batch of the roll: its DELETE binds up to twice as many parameters, under the 999
 # of older SQLite builds.
 ROLL_BATCH = 400
@@ -42,6 +45,53 @@ EXPANDED_FIELDS = (
 def horizon(settings: Settings, now: datetime) -> tuple[datetime, datetime]:
     """The window kept expanded at `now`: occurrences starting in [start, end)."""
     return now - settings.horizon_back, now + settings.horizon_ahead
+
+
+@dataclass(frozen=True)
+class Covered:
+    """What the store holds in full: every occurrence starting in [start, end), `end` at midnight.
+    A range reaching past it would be answered from a part of the calendar only."""
+
+    start: datetime
+    end: datetime
+    zone: ZoneInfo
+
+    @property
+    def first_day(self) -> date:
+        """The first whole day covered, in the instance's zone."""
+        first = self.start.astimezone(self.zone)
+        return first.date() if first == start_of_day(first.date(), self.zone) else first.date() + DAY
+
+    @property
+    def last_day(self) -> date:
+        """The last whole day covered."""
+        return self.end.astimezone(self.zone).date() - DAY
+
+    def as_json(self) -> dict[str, str]:
+        return {"first_day": self.first_day.isoformat(), "last_day": self.last_day.isoformat()}
+
+
+def covered(session: Session, settings: Settings, now: datetime) -> Covered:
+    """What the store holds in full at `now`. At the back, what a roll dropped and what a save
+    did not expand is older than the horizon; ahead, every event is expanded up to the last
+    roll's end (events saved since, further), or to the horizon's end if that is nearer (the
+    horizon was shortened since)."""
+    start, end = horizon(settings, now)
+    reached = _expanded_until(session, settings)
+    end = (end if reached is None else min(reached, end)).astimezone(settings.zone)
+    # Ahead, whole days only: a range ending within a day the horizon reaches into would look whole.
+    return Covered(start, start_of_day(end.date(), settings.zone).astimezone(UTC), settings.zone)
+
+
+def _expanded_until(session: Session, settings: Settings) -> datetime | None:
+    """Up to where every event is expanded: the last roll's end; before the first roll, each
+    event was expanded when it was saved, and the oldest creation bounds them all. None while
+    there is no event."""
+    state = session.get(FeedState, HORIZON_END)
+    if state is not None:
+        return datetime.fromtimestamp(state.value, UTC)
+    oldest = session.exec(select(func.min(Event.created_at))).one()
+    return oldest + settings.horizon_ahead if oldest is not None else None
 
 
 def occurrences_of(
@@ -119,19 +169,13 @@ def roll_horizon(engine: Engine, settings: Settings, *, now: datetime) -> int:
 
 
 def _recompute_from(session: Session, settings: Settings, start: datetime, end: datetime) -> datetime:
-    """Where the roll recomputes occurrences from: the last roll's end, up to which every event is
-    expanded (one edited since, further); `end` if the horizon was shortened since.
+    """Where the roll recomputes occurrences from: where every event is expanded to (one edited
+    since, further); `end` if the horizon was shortened since.
 
-    Before the first roll, each event was expanded when it was saved, up to that moment's end
-    of the horizon: the oldest creation bounds them all. A hub that just harvested a country
-    thus rolls in seconds instead of re-expanding 175,000 events it expanded minutes ago."""
-    state = session.get(FeedState, HORIZON_END)
-    if state is not None:
-        reached = datetime.fromtimestamp(state.value, UTC)
-    else:
-        oldest = session.exec(select(func.min(Event.created_at))).one()
-        reached = oldest + settings.horizon_ahead if oldest is not None else start
-    return max(start, min(reached, end))
+    A hub that just harvested a country thus rolls in seconds instead of re-expanding 175,000
+    events it expanded minutes ago."""
+    reached = _expanded_until(session, settings)
+    return max(start, min(reached or start, end))
 
 
 def _batch_from(session: Session, low: datetime, after: str) -> list[Event]:

@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, exists, func, literal_column, text
 from sqlmodel import Session, col, select
 
-from hub.errors import InvalidInput
+from hub.errors import InvalidInput, OutsideHorizon
 from hub.events.documents import occurrence_json
 from hub.events.models import Event, EventConcept, EventOrganizer, Occurrence
+from hub.events.occurrences import Covered
 from hub.pagination import decode_cursor
 from hub.places.models import Place
 from hub.places.service import find_place
@@ -117,6 +118,28 @@ def list_events(
         query = query.where(after([Event.start_utc, Event.id], decode_cursor(cursor, (datetime, str))))
     rows = session.exec(query.order_by(Event.start_utc, Event.id).limit(limit + 1)).all()
     return page_of(list(rows), limit, lambda e: (e.start_utc, e.id), total)
+
+
+def refuse_outside(f: EventFilters, window: Covered) -> None:
+    """A problem document naming `start` or `end` when the range reaches past what the store
+    holds in full: an answer from a part of the calendar would look whole. Without `end`, the
+    range ends where the store stops holding everything."""
+    days = {"first_day": window.first_day.isoformat(), "last_day": window.last_day.isoformat()}
+    early = f"occurrences are kept from {days['first_day']} on (the horizon's first day)"
+    late = f"occurrences are expanded up to {days['last_day']} (the horizon's last day)"
+    if f.start is not None and not window.start <= f.start < window.end:
+        raise OutsideHorizon("start", early if f.start < window.start else late, **days)
+    if f.end is not None and not window.start < f.end <= window.end:
+        raise OutsideHorizon("end", early if f.end <= window.start else late, **days)
+    f.end = f.end or window.end
+
+
+def narrow_to(f: EventFilters, window: Covered) -> bool:
+    """Narrow the range to the days served in full (pages say so); True when it reached past them."""
+    asked = (f.start, f.end)
+    f.start = max(f.start or window.start, window.start)
+    f.end = min(f.end or window.end, window.end)
+    return (f.start, f.end) != asked
 
 
 @dataclass(frozen=True, slots=True)

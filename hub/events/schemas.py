@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, HttpUrl
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    Field,
+    HttpUrl,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+)
 
 from hub.calendar.rules import rule_parts
 from hub.places.schemas import Address, Geo, Strict
@@ -92,11 +101,11 @@ class EventIn(Strict):
     audience: list[str] = Field(default_factory=list, max_length=30)
     attendance_mode: AttendanceMode = "offline"
     status: EventStatus = "scheduled"
-    is_free: bool | None = None
-    price: float | None = Field(None, ge=0, le=100000)
+    is_free: StrictBool | None = None
+    price: StrictFloat | None = Field(None, ge=0, le=100000)
     currency: str | None = Field(None, pattern=r"^[A-Z]{3}$")
     registration_url: HttpUrl | None = None
-    capacity: int | None = Field(None, ge=0, le=1000000)
+    capacity: StrictInt | None = Field(None, ge=0, le=1000000)
     language: str | None = Field(None, pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")
     image: HttpUrl | None = None
     url: HttpUrl | None = None
@@ -215,7 +224,17 @@ class EventList(BaseModel):
     total: int | None = Field(None, description="Every matching event, when asked with `total=true`")
 
 
+class Horizon(BaseModel):
+    """Occurrences are stored over a rolling horizon: these days, in the instance's zone, in full."""
+
+    first_day: date
+    last_day: date
+
+
 class OccurrenceList(BaseModel):
     items: list[OccurrenceOut]
     next_cursor: str | None
     total: int | None = Field(None, description="Every matching occurrence, when asked with `total=true`")
+    horizon: Horizon = Field(
+        description="The days whose occurrences are served in full; a range past them is refused"
+    )

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt
 from sqlmodel import Session, col, func, select
 
 from hub.errors import Conflict, InvalidInput, NotFound
@@ -26,7 +26,7 @@ class SourceIn(BaseModel):
     name: str | None = Field(None, max_length=200)
     place: str | None = Field(None, max_length=500, description="Place the events belong to (ics, jsonld)")
     token: str | None = Field(None, max_length=200, description="Harvest token the node issued to this hub")
-    interval_seconds: int | None = Field(None, ge=60, le=7 * 86400)
+    interval_seconds: StrictInt | None = Field(None, ge=60, le=7 * 86400)
 
 
 class QuarantinedOut(BaseModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, HttpUrl, field_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, HttpUrl, StrictFloat, StrictInt, field_validator
 
 PlaceKind = Literal[
     "coworking",
@@ -66,8 +66,8 @@ class Address(Strict):
 
 
 class Geo(Strict):
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
+    lat: StrictFloat = Field(ge=-90, le=90)
+    lon: StrictFloat = Field(ge=-180, le=180)
 
 
 class OpeningHours(Strict):
@@ -84,7 +84,7 @@ class Contact(Strict):
 class EquipmentIn(Strict):
     name: str = Field(min_length=1, max_length=200, examples=["découpeuse laser"])
     category: str | None = Field(None, max_length=100, examples=["fabrication numérique"])
-    quantity: int = Field(1, ge=0, le=10000)
+    quantity: StrictInt = Field(1, ge=0, le=10000)
 
 
 class PlaceIn(Strict):

@@ -12,8 +12,11 @@ from starlette.responses import Response
 from hub import geo
 from hub.api.deps import SessionDep, SettingsDep, parse_date_param
 from hub.errors import HubError, InvalidInput
-from hub.events.queries import EventFilters, OccurrenceRow, list_occurrences
+from hub.events.occurrences import covered
+from hub.events.queries import EventFilters, OccurrenceRow, list_occurrences, narrow_to
 from hub.places.models import Place
+from hub.query import Page
+from hub.records import utcnow
 from hub.web.i18n import translator
 from hub.web.site import RADII, Ask, Theme, all_places, geography, near_options, render_page, theme_tree
 from hub.web.words import Words
@@ -115,7 +118,14 @@ def agenda(request: Request, session: SessionDep, settings: SettingsDep) -> Resp
     view = ask.values.get("view") if ask.values.get("view") in VIEWS else "list"
     places = all_places(session, settings)
     by_iri = {p.iri: p for p in places}
-    context: dict = {"view": view, "days": [], "error": None, "next_cursor": None, "truncated": False}
+    context: dict = {
+        "view": view,
+        "days": [],
+        "error": None,
+        "next_cursor": None,
+        "truncated": False,
+        "horizon": None,
+    }
     try:
         filters = _event_filters(ask)
         if view == "list":
@@ -132,13 +142,21 @@ def agenda(request: Request, session: SessionDep, settings: SettingsDep) -> Resp
                 previous_url=ask.here(start=previous.isoformat(), cursor=None),
                 next_url=ask.here(start=following.isoformat(), cursor=None),
             )
-        page = list_occurrences(session, filters, limit=limit, cursor=cursor)
+        window = covered(session, settings, utcnow())
+        narrowed = narrow_to(filters, window)
+        page = (
+            list_occurrences(session, filters, limit=limit, cursor=cursor)
+            if filters.start < filters.end
+            else Page([], None)
+        )
         slots = [slot(row, words, ask, by_iri) for row in page.items]
         week = [first + timedelta(days=i) for i in range(7)] if view == "week" else None
         context["days"] = by_day(slots, week)
         if view == "list" and page.next_cursor:
             context["next_cursor"] = ask.here(cursor=page.next_cursor)
         context["truncated"] = view != "list" and page.next_cursor is not None
+        if narrowed and page.next_cursor is None:
+            context["horizon"] = words.horizon(window.first_day, window.last_day)
         status = 200
     except HubError as exc:
         context["error"], status = exc.detail, 422

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import re
+import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Annotated
@@ -17,6 +18,9 @@ from hub import geo
 from hub.api.deps import SessionDep, SettingsDep, UpcomingFiltersDep
 from hub.api.responses import read_response
 from hub.events import queries
+from hub.events.occurrences import covered
+from hub.query import Page
+from hub.records import utcnow
 from hub.web.i18n import LANGUAGES, MESSAGES, Lang, language
 from hub.web.site import theme_tree
 from hub.web.templating import STATIC, render
@@ -30,6 +34,12 @@ DEFAULT_LIMIT = 20
 MOST = 100
 SCRIPT_TYPE = "text/javascript; charset=utf-8"
 SCRIPT_CACHE = "public, max-age=3600"
+# The snippet generator runs its own script (nonce) and the component's; the component styles its
+# shadow DOM with a <style> element, and the form colours the preview with `style` attributes.
+GENERATOR_CSP = (
+    "default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'"
+)
 # The iframe page runs no script at all, and any site may frame it.
 FRAME_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
@@ -44,6 +54,7 @@ SCRIPT_WORDS = (
     "agenda.empty",
     "agenda.subscribe",
     "agenda.unreachable",
+    "agenda.horizon",
     "event.cancelled",
     "event.online",
     "event.themes",
@@ -184,13 +195,21 @@ def agenda_frame(
 ) -> Response:
     """The agenda as a page with no script, for an `<iframe>` on sites that cannot run scripts."""
     page_lang = language(request, lang)
-    page = queries.list_occurrences(session, filters, limit=limit, cursor=None)
-    items = [orjson.loads(row.to_json()) for row in page.items]
+    window = covered(session, settings, utcnow())
+    narrowed = queries.narrow_to(filters, window)
+    rows = (
+        queries.list_occurrences(session, filters, limit=limit, cursor=None)
+        if filters.start < filters.end
+        else Page([], None)
+    )
+    items = [orjson.loads(row.to_json()) for row in rows.items]
     query = _filter_query(request)
+    note = Words(page_lang, settings.zone).horizon(window.first_day, window.last_day)
     return render(
         "embed_agenda.html",
         page_lang,
         days=agenda_days(items, settings.zone, page_lang),
+        horizon=note if narrowed and not rows.next_cursor else None,
         subscribe="/feeds/events.ics" + (f"?{query}" if query else ""),
         headers=FRAME_HEADERS,
     )
@@ -245,9 +264,12 @@ def generator(
         "title": MESSAGES[agenda_lang if agenda_lang in LANGUAGES else page_lang]["embed.frame_title"],
     }
     component, frame = _snippets(settings.base_url.rstrip("/"), chosen)
+    nonce = secrets.token_urlsafe(16)
     return render(
         "embed_generator.html",
         page_lang,
+        headers={"Content-Security-Policy": GENERATOR_CSP.format(nonce=nonce)},
+        nonce=nonce,
         chosen=chosen,
         regions=sorted(geo.REGIONS.items(), key=lambda item: item[1]),
         departments=[(code, name) for code, (name, _) in sorted(geo.DEPARTMENTS.items())],

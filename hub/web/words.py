@@ -21,6 +21,10 @@ class Words:
         number = "1er" if self.lang == "fr" and d.day == 1 else str(d.day)
         return f"{number} {self.t(f'month.{d.month}')} {d.year}"
 
+    def horizon(self, first: date, last: date) -> str:
+        """What a page says when the dates it was asked reach past the horizon."""
+        return self.t("agenda.horizon", first=self.date(first), last=self.date(last))
+
     def day(self, d: date, *, year: bool = True, cap: bool = False) -> str:
         text = f"{self.t(f'weekday.{d.weekday()}')} {self.date(d)}"
         text = text if year else text.rsplit(" ", 1)[0]

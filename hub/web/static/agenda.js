@@ -74,9 +74,10 @@ class TiersLieuxAgenda extends HTMLElement {
     this.heading = h("h2");
     this.status = h("p", { role: "status" });
     this.body = h("div");
+    this.note = h("p", { class: "note" });
     this.subscribe = h("a");
     this.box = h("div", { class: "tl" }, this.views, h("div", { class: "bar" }, this.previous, this.heading,
-      this.next), this.status, this.body, h("p", { class: "foot" }, this.subscribe));
+      this.next), this.status, this.body, this.note, h("p", { class: "foot" }, this.subscribe));
     this.attachShadow({ mode: "open" }).append(h("style", {}, CSS), this.box);
   }
 
@@ -127,6 +128,12 @@ class TiersLieuxAgenda extends HTMLElement {
     return [first, shifted(first, -1, 1)];
   }
 
+  // The shown days within the hub's horizon (the days it holds every occurrence of), once known.
+  within(range) {
+    const d = this.horizon;
+    return range && d ? [[range[0], d.first_day].sort()[1], [range[1], d.last_day].sort()[0]] : range;
+  }
+
   query(path) {
     const url = new URL(path, HUB);
     for (const name of FILTERS) if (this.getAttribute(name)) url.searchParams.set(name, this.getAttribute(name));
@@ -138,21 +145,27 @@ class TiersLieuxAgenda extends HTMLElement {
     const view = this.view;
     const locale = this.language === "en" ? "en-GB" : "fr-FR";
     const range = view === "list" ? null : this.range();
+    const asked = this.within(range);
     const url = this.query("api/v1/occurrences");
     const limit = Math.min(Math.max(parseInt(this.getAttribute("limit"), 10) || 20, 1), 100);
     url.searchParams.set("lang", this.language);
     url.searchParams.set("limit", range ? 200 : limit);
     if (range) {
-      url.searchParams.set("start", range[0]);
-      url.searchParams.set("end", range[1]);
+      url.searchParams.set("start", asked[0]);
+      url.searchParams.set("end", asked[1]);
     }
     this.chrome(view, locale, range);
     let items = [];
     try {
-      for (let page = 0; page < 5; page++) {
+      for (let page = 0; page < 5 && (!range || asked[0] <= asked[1]); page++) {
         const response = await fetch(url);
+        // Past the horizon: learn it and ask again for the days within it.
+        if (response.status === 422 && !this.horizon && (this.horizon = (await response.json()).horizon)) {
+          return this.load();
+        }
         if (!response.ok) throw new Error(response.status);
         const answer = await response.json();
+        this.horizon = answer.horizon;
         items = items.concat(answer.items);
         if (!range || !answer.next_cursor) break;
         url.searchParams.set("cursor", answer.next_cursor);
@@ -161,7 +174,12 @@ class TiersLieuxAgenda extends HTMLElement {
       // Hub unreachable, an error answer, an unreadable body: say so, never throw into the host page.
       items = null;
     }
-    if (ticket === this.ticket) this.show(items, locale, range);
+    const day = (d) => format(locale, { dateStyle: "long" }).format(asDate(this.horizon[d + "_day"]));
+    if (ticket === this.ticket) {
+      this.note.textContent = asked + "" === range + "" ? "" : this.t("horizon").replace("{first}", day("first"))
+        .replace("{last}", day("last"));
+      this.show(items, locale, range);
+    }
   }
 
   // What stays in place across renders, so the focus stays on the button just pressed.
