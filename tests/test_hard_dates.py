@@ -15,6 +15,9 @@ from tests.clock import MOMENTS, frozen_at
 from tests.conftest import harvested_hub
 from tests.network import demo_network
 
+# One worker runs the module, so each moment's network is served and harvested once.
+pytestmark = pytest.mark.xdist_group("hard-dates")
+
 
 @pytest.fixture(scope="module", params=MOMENTS)
 def moment(request):
