@@ -113,3 +113,15 @@ def test_the_contract_states_which_dates_points_and_ids_exist(client, path, para
     body = _assert_problem(client.get(path, params=params), 422)
     assert [e["field"] for e in body["errors"]] == [field]
     assert "should match pattern" in body["errors"][0]["message"]
+
+
+def test_a_refusal_of_the_domain_reads_in_its_own_words_without_the_validator_s(client, writer):
+    event = {
+        "title": "Atelier",
+        "start": "2030-01-10T10:00:00+01:00",
+        "recurrence": {"rrule": "FREQ=MINUTELY"},
+    }
+    body = _assert_problem(client.post("/api/v1/events", json=event, headers=writer), 422)
+    [error] = body["errors"]
+    assert error["field"] == "recurrence.rrule" and error["message"].startswith("FREQ=MINUTELY is refused")
+    assert "Value error" not in body["detail"]

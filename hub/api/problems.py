@@ -86,6 +86,8 @@ def _validation_errors(exc: RequestValidationError) -> list[dict]:
     for error in exc.errors():
         key = _field_path(tuple(error.get("loc", ())))
         message = error.get("msg", "invalid")
+        if error.get("type") == "value_error" and "error" in error.get("ctx", {}):
+            message = str(error["ctx"]["error"])  # our own words, without pydantic's "Value error, "
         if message not in merged.setdefault(key, []):
             merged[key].append(message)
     return [
