@@ -15,6 +15,7 @@ from hub.db import session_scope
 from hub.demo.data import seed_fabrique
 from tests import factories
 from tests.factories import YEAR
+from tests.paging import every_item
 from tests.reference_clients import ical_js_occurrences
 
 
@@ -22,18 +23,6 @@ from tests.reference_clients import ical_js_occurrences
 def demo_node(db, settings):
     with session_scope(db.engine) as session:
         return seed_fabrique(session, settings, datetime.now(settings.zone).date())
-
-
-def _all_occurrences(client, **params) -> list[dict]:
-    items, cursor = [], None
-    while True:
-        page = client.get(
-            "/api/v1/occurrences", params=params | {"limit": 200} | ({"cursor": cursor} if cursor else {})
-        )
-        assert page.status_code == 200, page.text
-        items += page.json()["items"]
-        if not (cursor := page.json()["next_cursor"]):
-            return items
 
 
 def _ics_occurrences(body: bytes, start: datetime, end: datetime) -> set[tuple]:
@@ -60,7 +49,7 @@ def test_ics_yields_exactly_the_api_occurrences_across_dst_and_cancellation(
     params = {"start": start.isoformat(), "end": end.isoformat()}
     api = {
         (o["event"]["id"], o["start"], o["end"], STATUS[o["status"]], o["title"])
-        for o in _all_occurrences(client, **params)
+        for o in every_item(client, "/api/v1/occurrences", **params)
     }
     feed = client.get("/feeds/events.ics", params=params)
     assert feed.status_code == 200
@@ -237,7 +226,7 @@ def test_calendar_clients_read_the_feed_as_the_api_says_across_dst_changes_years
         assert client.post("/api/v1/events", json=event, headers=writer).status_code == 201
     start, end = RANGE
     params = {"start": start.isoformat(), "end": end.isoformat()}
-    api = {_api_occurrence(item) for item in _all_occurrences(client, **params)}
+    api = {_api_occurrence(item) for item in every_item(client, "/api/v1/occurrences", **params)}
     feed = client.get("/feeds/events.ics", params=params).content
 
     ical_js = {tuple(o.values()) for o in ical_js_occurrences(feed, start, end)}

@@ -14,6 +14,7 @@ import recurring_ical_events
 from tests.clock import MOMENTS, frozen_at
 from tests.conftest import harvested_hub
 from tests.network import demo_network
+from tests.paging import every_item
 
 # One worker runs the module, so each moment's network is served and harvested once.
 pytestmark = pytest.mark.xdist_group("hard-dates")
@@ -48,16 +49,6 @@ def settings(hub):
     return hub.app.state.settings
 
 
-def _items(client, path, **params) -> list[dict]:
-    items, cursor = [], None
-    while True:
-        page = client.get(path, params={"limit": 500, **params} | ({"cursor": cursor} if cursor else {}))
-        assert page.status_code == 200, page.text
-        items += page.json()["items"]
-        if not (cursor := page.json()["next_cursor"]):
-            return items
-
-
 def _today(settings) -> date:
     return datetime.now(settings.zone).date()
 
@@ -77,7 +68,7 @@ def test_figures_cover_the_current_year_by_default_and_count_what_the_calendar_l
     # The calendar holds the year from the horizon's first day on: compare over what it holds.
     held = hub.get("/api/v1/occurrences", params={"limit": 1}).json()["horizon"]["first_day"]
     start = max(f"{year}-01-01", held)
-    listed = _items(hub, "/api/v1/occurrences", start=start, end=f"{year}-12-31")
+    listed = every_item(hub, "/api/v1/occurrences", start=start, end=f"{year}-12-31")
     assert len(listed) > 0
     for by, count in (("month", 2), ("place", 3)):
         rows = hub.get("/api/v1/stats", params={"by": by, "start": start, "end": f"{year}-12-31"}).json()
@@ -95,7 +86,7 @@ def test_figures_cover_the_current_year_by_default_and_count_what_the_calendar_l
 def test_figures_of_the_next_three_months_count_what_the_calendar_lists(hub, settings):
     today = _today(settings)
     period = {"start": today.isoformat(), "end": (today + timedelta(days=90)).isoformat()}
-    listed = _items(hub, "/api/v1/occurrences", **period)
+    listed = every_item(hub, "/api/v1/occurrences", **period)
     events = {o["event"]["id"] for o in listed}
     assert len(listed) > 20
     for by in ("month", "department", "region", "place", "theme"):
@@ -107,7 +98,7 @@ def test_figures_of_the_next_three_months_count_what_the_calendar_lists(hub, set
             assert sum(row[3] for row in rows) == len(listed) and sum(row[2] for row in rows) == len(events)
         else:
             assert sum(row[3] for row in rows) >= len(listed)
-    in_23 = _items(hub, "/api/v1/occurrences", department="23", **period)
+    in_23 = every_item(hub, "/api/v1/occurrences", department="23", **period)
     by_department = hub.get("/api/v1/stats", params={"by": "department", **period}).json()["rows"]
     assert next(row[3] for row in by_department if row[0] == "23") == len(in_23)
 
@@ -120,7 +111,7 @@ def test_ics_of_a_filtered_view_yields_the_same_occurrences_as_its_json(hub, set
         "department": "23",
     }
     json_view = {
-        (o["event"]["id"], o["start"], o["end"]) for o in _items(hub, "/api/v1/occurrences", **params)
+        (o["event"]["id"], o["start"], o["end"]) for o in every_item(hub, "/api/v1/occurrences", **params)
     }
     feed = hub.get("/feeds/events.ics", params={"department": "23", **params})
     calendar = icalendar.Calendar.from_ical(feed.content)
@@ -135,7 +126,7 @@ def test_the_weekly_co_lunch_is_at_one_pm_local_every_friday_from_today(hub, set
     today = _today(settings)
     lunches = [
         o
-        for o in _items(hub, "/api/v1/occurrences", end=(today + timedelta(days=69)).isoformat())
+        for o in every_item(hub, "/api/v1/occurrences", end=(today + timedelta(days=69)).isoformat())
         if o["title"] == "Co-lunch du vendredi"
     ]
     starts = [datetime.fromisoformat(o["start"]).astimezone(settings.zone) for o in lunches]

@@ -24,6 +24,7 @@ from hub.federation.harvester import all_sources, harvest_many
 from hub.federation.registry import SourceIn, add_source
 from hub.records import utcnow
 from tests.factories import YEAR
+from tests.paging import every_item
 from tests.servers import serve
 
 CALENDARS = Path(__file__).parent / "calendars"
@@ -51,22 +52,13 @@ def _served(client, start: datetime, end: datetime) -> list[tuple]:
     """Every occurrence the API lists from start to end, a year at a time (a read spans two at most)."""
     found = []
     while start < end:
-        cursor, until = None, min(start + timedelta(days=365), end)
-        while True:
-            params = {"start": start.isoformat(), "end": until.isoformat(), "limit": 500}
-            response = client.get(
-                "/api/v1/occurrences", params=params | ({"cursor": cursor} if cursor else {})
-            )
-            assert response.status_code == 200, response.text
-            page = response.json()
-            found += [
-                (datetime.fromisoformat(o["start"]).astimezone(UTC), o["title"], o["status"])
-                for o in page["items"]
-                if start <= datetime.fromisoformat(o["start"]) < until
-            ]
-            cursor = page["next_cursor"]
-            if cursor is None:
-                break
+        until = min(start + timedelta(days=365), end)
+        window = {"start": start.isoformat(), "end": until.isoformat()}
+        found += [
+            (datetime.fromisoformat(o["start"]).astimezone(UTC), o["title"], o["status"])
+            for o in every_item(client, "/api/v1/occurrences", **window)
+            if start <= datetime.fromisoformat(o["start"]) < until
+        ]
         start = until
     return sorted(found)
 
