@@ -119,6 +119,12 @@ def _place_uid(site: Site, name: str) -> str:
     return next(p["uid"] for p in site.api("/api/v1/places") if p["name"] == name)
 
 
+def follow(page, link) -> None:
+    """Click `link` and wait until the page it leads to has loaded: reading before would race it."""
+    with page.expect_navigation():
+        link.click()
+
+
 def _titles(page) -> list[str]:
     return page.locator("a.event-link").all_inner_texts()
 
@@ -175,17 +181,17 @@ def test_french_without_a_preference_and_the_language_link_keeps_the_query(site,
     english = httpx.get(site.url("/places"), headers={"Accept-Language": "en-GB,en;q=0.9"})
     assert '<html lang="en">' in english.text
     with opened(chromium, site.url("/?department=23&view=week")) as page:
-        page.locator("a.language").click()
+        follow(page, page.locator("a.language"))
         assert page.get_attribute("html", "lang") == "en"
         assert "department=23" in page.url and "view=week" in page.url and "lang=en" in page.url
-        page.locator("nav.site-nav a", has_text="Places").click()
+        follow(page, page.locator("nav.site-nav a", has_text="Places"))
         assert page.get_attribute("html", "lang") == "en" and "/places" in page.url
 
 
 def test_agenda_filters_narrow_it_to_a_department_and_a_theme(site, chromium):
     with opened(chromium, site.url("/")) as page:
         page.select_option("#f-department", "19")
-        page.locator("form.filters button[type=submit]").click()
+        follow(page, page.locator("form.filters button[type=submit]"))
         assert "department=19" in page.url
         assert set(_titles(page)) == {"Soirée Arduino", "Install party logiciel libre"}
         assert _places_of_slots(page) == {"L'Atelier des Possibles"}
@@ -218,7 +224,7 @@ def test_week_and_month_views_group_occurrences_by_day(site, chromium):
             assert day.get_attribute("data-date") == (first + timedelta(days=i)).isoformat()
             for start in day.locator("time").evaluate_all("ts => ts.map(t => t.dateTime)"):
                 assert start.startswith(day.get_attribute("data-date"))
-        page.locator("a[rel=next]").click()
+        follow(page, page.locator("a[rel=next]"))
         following = page.locator("section.day").first.get_attribute("data-date")
         assert following == (first + timedelta(7)).isoformat()
     with opened(chromium, site.url("/?view=month&lang=en")) as page:
@@ -230,7 +236,7 @@ def test_week_and_month_views_group_occurrences_by_day(site, chromium):
         for i in range(sections.count()):
             starts = sections.nth(i).locator("time").evaluate_all("ts => ts.map(t => t.dateTime)")
             assert starts and all(s.startswith(dates[i]) for s in starts)
-        page.locator("a[rel=prev]").click()
+        follow(page, page.locator("a[rel=prev]"))
         assert page.locator("section.day").first.get_attribute("data-date")[:7] < month
 
 
@@ -248,7 +254,7 @@ def test_cancelled_co_lunch_shows_its_badge_in_the_agenda_and_among_its_next_dat
     with opened(chromium, site.url(f"/?view=week&start={(cancelled - timedelta(7)).isoformat()}")) as page:
         lunch = page.locator("li.occurrence", has_text="Co-lunch du vendredi")
         assert lunch.count() == 1 and lunch.locator(".badge-cancelled").count() == 0
-        lunch.locator("a.event-link").click()
+        follow(page, lunch.locator("a.event-link"))
         assert "Chaque semaine, le vendredi, 13:00 – 14:00" in page.locator("dl.facts").inner_text()
         dates = page.locator("ul.dates li")
         starts = dates.locator("time").evaluate_all("ts => ts.map(t => t.dateTime)")
@@ -267,7 +273,7 @@ def _jsonld(page) -> dict:
 def test_event_page_is_what_its_iri_dereferences_to(site, chromium):
     [forum] = [e for e in site.api("/api/v1/events", q="forum") if e["title"].startswith("Forum")]
     with opened(chromium, site.url("/?q=forum")) as page:
-        page.locator("a.event-link", has_text="Forum des tiers-lieux du bocage").click()
+        follow(page, page.locator("a.event-link", has_text="Forum des tiers-lieux du bocage"))
         assert page.url.endswith(f"/events/{forum['uid']}")
         document = _jsonld(page)
         assert document["@id"] == forum["id"] and document["name"] == "Forum des tiers-lieux du bocage"
@@ -336,9 +342,9 @@ def test_places_directory_finds_who_has_a_laser_cutter_near_the_village(site, ch
         assert sorted(names) == ["L'Atelier des Possibles", "La Fabrique du Bocage"]
         page.select_option("#f-near", label="Le Fournil Partagé")
         page.select_option("#f-radius_km", "20")
-        page.locator("form.filters button[type=submit]").click()
+        follow(page, page.locator("form.filters button[type=submit]"))
         assert page.locator("li.card h3").all_inner_texts() == ["La Fabrique du Bocage"]
-        page.locator("li.card h3 a").click()
+        follow(page, page.locator("li.card h3 a"))
         assert page.locator("h1").inner_text() == "La Fabrique du Bocage"
         equipment = page.locator("section[aria-labelledby=equipment-title] tbody").inner_text()
         assert "découpeuse laser" in equipment and "imprimante 3D\tfabrication numérique\t4" in equipment
@@ -353,7 +359,7 @@ def test_skills_directory_shows_consenting_members_and_public_fields_only(site, 
         text = page.locator("main").inner_text()
         assert "bricole l'électronique" not in text  # Karim shows his bio to the network only
         assert "karim@exemple.example" not in text and "06 00 00 00 02" not in text
-        page.locator("li.person", has_text="Lucie Mercadier").locator("a", has_text="Python").click()
+        follow(page, page.locator("li.person", has_text="Lucie Mercadier").locator("a", has_text="Python"))
         assert "skill=python" in page.url.lower()
         assert "Lucie Mercadier" in page.locator("li.person h3").all_inner_texts()
     with opened(chromium, site.url("/people")) as page:
