@@ -31,10 +31,10 @@ from bench.query import load
 from hub.api.app import create_app
 from hub.api.headers import SecurityHeaders
 from hub.api.ratelimit import RateLimit
-from hub.db import make_engine, session_scope
 from hub.demo.data import seed_fabrique
-from hub.migrate import upgrade
 from hub.settings import Settings
+from hub.store.db import make_engine, session_scope
+from hub.store.migrate import upgrade
 
 PATHS = {
     "cached list": ["/api/v1/events?department=23"],

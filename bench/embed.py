@@ -24,11 +24,11 @@ from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
 from hub.api.app import create_app
-from hub.db import make_engine
 from hub.demo.run import register_network
 from hub.federation.harvester import all_sources, harvest_many
-from hub.migrate import upgrade
 from hub.settings import Settings
+from hub.store.db import make_engine
+from hub.store.migrate import upgrade
 from tests.browser import browser
 from tests.network import demo_network
 from tests.servers import serve
@@ -47,7 +47,7 @@ def harvested_hub(directory: Path, stack: ExitStack) -> str:
     """A hub on SQLite that harvested the demo network, served; returns its URL."""
     (directory / "network").mkdir()
     network = stack.enter_context(demo_network(directory / "network"))
-    url = f"sqlite:///{directory}/hub.db"
+    url = f"sqlite:///{directory}/hub.store.db"
     options = {"role": "hub", "allowed_private_networks": ["127.0.0.1/32"], "harvest_in_process": False}
     settings = Settings(_env_file=None, database_url=url, **options)
     engine = make_engine(url)

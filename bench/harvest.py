@@ -41,16 +41,16 @@ from sqlalchemy import event, text
 from sqlmodel import Session, func, select
 
 from bench.ceiling import Ask, Ceiling, fastest, measure
-from hub.db import make_engine, session_scope
 from hub.events.models import Event
 from hub.federation.harvester import all_sources, harvest_many
 from hub.federation.jobs import apply_queue_schema, defer_harvest, procrastinate_app
 from hub.federation.models import Source
 from hub.federation.registry import SourceIn, add_source
-from hub.migrate import upgrade
 from hub.people.models import Person
 from hub.places.models import Place
 from hub.settings import Settings
+from hub.store.db import make_engine, session_scope
+from hub.store.migrate import upgrade
 
 UNCHANGED_ROUNDS = 3
 POSTGRES_URL = os.environ.get("HUB_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -192,7 +192,7 @@ class Store:
 
     def __init__(self, database: str, copy_of: Path | None = None) -> None:
         if database == "sqlite":
-            self.file = Path(tempfile.mkdtemp()) / "hub.db"
+            self.file = Path(tempfile.mkdtemp()) / "hub.store.db"
             if copy_of:
                 shutil.copyfile(copy_of, self.file)
             self.url, self.schema = f"sqlite:///{self.file}", None

@@ -17,15 +17,15 @@ from datetime import timedelta
 from pathlib import Path
 
 from bench.harvest import hub_settings
-from hub.db import make_engine
 from hub.events.occurrences import roll_horizon
-from hub.records import utcnow
+from hub.store.db import make_engine
+from hub.store.records import utcnow
 
 
 def run(store: Path, days: int) -> list[tuple[str, float, int]]:
     rolls = []
     with tempfile.TemporaryDirectory() as directory:
-        copy = Path(directory) / "hub.db"
+        copy = Path(directory) / "hub.store.db"
         shutil.copyfile(store, copy)
         url = f"sqlite:///{copy}"
         engine, settings = make_engine(url), hub_settings(url, None)

@@ -27,11 +27,11 @@ from pathlib import Path
 import httpx
 
 from bench.harvest import free_port, rss
-from hub.db import make_engine, session_scope
 from hub.federation.harvester import all_sources, harvest_many
 from hub.federation.registry import SourceIn, add_source
-from hub.migrate import upgrade
 from hub.settings import Settings
+from hub.store.db import make_engine, session_scope
+from hub.store.migrate import upgrade
 
 SERIES_EVERY = 100  # one event in a hundred is a weekly series with a moved occurrence
 
@@ -89,7 +89,7 @@ def run(events: int, page_size: int | None = None) -> list[tuple[str, float, int
     directory = Path(tempfile.mkdtemp())
     phases = []
     try:
-        database = f"sqlite:///{directory / 'hub.db'}"
+        database = f"sqlite:///{directory / 'hub.store.db'}"
         settings = Settings(
             _env_file=None,
             role="hub",

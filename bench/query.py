@@ -29,11 +29,11 @@ from fastapi import Response
 
 from bench.harvest import checkpoint, free_port, hub_settings, start_network
 from hub.api.app import create_app
-from hub.db import make_engine, session_scope
 from hub.federation.harvester import all_sources, harvest_many
 from hub.federation.registry import SourceIn, add_source
 from hub.horizon import roll_if_due
-from hub.migrate import head_revision, upgrade
+from hub.store.db import make_engine, session_scope
+from hub.store.migrate import head_revision, upgrade
 
 OUT = Path(__file__).resolve().parent / "out"
 FIXED = orjson.dumps(

@@ -30,10 +30,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hub import geo
-from hub.calendar.ics import FeedEvent, build_calendar
+from hub.calendar.ics_feed import FeedEvent, build_calendar
 from hub.events.documents import event_document
 from hub.events.models import Event
+from hub.kit import geo
 from hub.places.documents import place_document
 from hub.places.models import Equipment, Place
 from hub.vocabulary.jsonld import as_jsonld

@@ -28,7 +28,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _engine(settings: Settings):
-    from hub.db import make_engine
+    from hub.store.db import make_engine
 
     return make_engine(settings.database_url, settings.database_schema)
 
@@ -52,7 +52,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> None:
-    from hub.migrate import upgrade
+    from hub.store.migrate import upgrade
 
     settings = _settings(args)
     loaded = upgrade(_engine(settings), settings.database_schema)
@@ -62,7 +62,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> None:
 
 
 def cmd_db_new_epoch(args: argparse.Namespace) -> None:
-    from hub.migrate import new_feed_epoch
+    from hub.store.migrate import new_feed_epoch
 
     new_feed_epoch(_engine(_settings(args)))
     console.print("The change feed has a new epoch: hubs harvesting this instance will resync.")
@@ -70,7 +70,7 @@ def cmd_db_new_epoch(args: argparse.Namespace) -> None:
 
 def cmd_tokens_create(args: argparse.Namespace) -> None:
     from hub.auth.tokens import create_token
-    from hub.db import session_scope
+    from hub.store.db import session_scope
 
     with session_scope(_engine(_settings(args))) as session:
         token, clear = create_token(session, args.name, args.scope)
@@ -80,7 +80,7 @@ def cmd_tokens_create(args: argparse.Namespace) -> None:
 
 def cmd_tokens_list(args: argparse.Namespace) -> None:
     from hub.auth.tokens import list_tokens
-    from hub.db import session_scope
+    from hub.store.db import session_scope
 
     with session_scope(_engine(_settings(args))) as session:
         tokens = list_tokens(session)
@@ -94,7 +94,7 @@ def cmd_tokens_list(args: argparse.Namespace) -> None:
 
 def cmd_tokens_revoke(args: argparse.Namespace) -> None:
     from hub.auth.tokens import revoke_token
-    from hub.db import session_scope
+    from hub.store.db import session_scope
 
     with session_scope(_engine(_settings(args))) as session:
         revoke_token(session, args.id)
@@ -113,8 +113,8 @@ def cmd_openapi(args: argparse.Namespace) -> None:
 
 
 def cmd_sources_add(args: argparse.Namespace) -> None:
-    from hub.db import session_scope
     from hub.federation.registry import SourceIn, add_source
+    from hub.store.db import session_scope
 
     settings = _settings(args)
     data = SourceIn(
@@ -149,8 +149,8 @@ def _sources_table(items, title: str) -> Table:
 
 
 def cmd_sources_list(args: argparse.Namespace) -> None:
-    from hub.db import session_scope
     from hub.federation.registry import describe, list_sources
+    from hub.store.db import session_scope
 
     with session_scope(_engine(_settings(args))) as session:
         items = describe(session, list_sources(session))
@@ -158,8 +158,8 @@ def cmd_sources_list(args: argparse.Namespace) -> None:
 
 
 def cmd_sources_health(args: argparse.Namespace) -> None:
-    from hub.db import session_scope
     from hub.federation.registry import describe, list_sources
+    from hub.store.db import session_scope
 
     with session_scope(_engine(_settings(args))) as session:
         items = describe(session, list_sources(session, failing_only=True))
@@ -171,8 +171,8 @@ def cmd_sources_health(args: argparse.Namespace) -> None:
 
 
 def cmd_sources_remove(args: argparse.Namespace) -> None:
-    from hub.db import session_scope
     from hub.federation.registry import remove_source
+    from hub.store.db import session_scope
 
     with session_scope(_engine(_settings(args))) as session:
         removed = remove_source(session, args.source)
@@ -289,8 +289,8 @@ def cmd_export(args: argparse.Namespace) -> None:
 def cmd_import(args: argparse.Namespace) -> None:
     import orjson
 
-    from hub.db import session_scope
     from hub.portability import import_document
+    from hub.store.db import session_scope
 
     settings = _settings(args)
     document = orjson.loads(Path(args.file).read_bytes())
@@ -300,8 +300,8 @@ def cmd_import(args: argparse.Namespace) -> None:
 
 
 def cmd_people_erase(args: argparse.Namespace) -> None:
-    from hub.db import session_scope
     from hub.people.service import erase_person
+    from hub.store.db import session_scope
 
     with session_scope(_engine(_settings(args))) as session:
         iri = erase_person(session, args.id)

@@ -8,11 +8,11 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from hub.changes import FeedState, prune_tombstones
-from hub.db import session_scope
 from hub.events.occurrences import roll_horizon
-from hub.records import utcnow
 from hub.settings import Settings
+from hub.store.changes import FeedState, prune_tombstones
+from hub.store.db import session_scope
+from hub.store.records import utcnow
 
 ROLL_EVERY = timedelta(hours=12)
 

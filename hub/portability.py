@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 import orjson
 from sqlmodel import Session, col, select
 
-from hub.changes import record_change
 from hub.errors import InvalidInput
 from hub.events.documents import event_summary
 from hub.events.models import Event, EventLink
@@ -28,8 +27,9 @@ from hub.people.schemas import PersonIn
 from hub.people.service import publish, save_person
 from hub.places.models import Place
 from hub.places.service import save_place
-from hub.records import Origin
 from hub.settings import Settings
+from hub.store.changes import record_change
+from hub.store.records import Origin
 from hub.vocabulary.jsonld import CONTEXT_IRI
 
 EXPORT_VERSION = 1

@@ -10,8 +10,8 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import ColumnElement, and_, func, or_, select
 
 from hub.errors import InvalidInput
-from hub.pagination import encode_cursor
-from hub.text import search_terms
+from hub.kit.paging import encode_cursor
+from hub.kit.text import search_terms
 
 T = TypeVar("T")
 

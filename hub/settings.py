@@ -27,7 +27,7 @@ class Settings(BaseSettings):
         description="`production` refuses unsafe values such as a placeholder admin token.",
     )
     database_url: str = Field(
-        "sqlite:///hub.db",
+        "sqlite:///hub.store.db",
         description="SQLAlchemy URL: `sqlite:///path.db` (default) or `postgresql+psycopg://user@host/db`.",
     )
     database_schema: str | None = Field(

@@ -18,10 +18,10 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from hub.api.app import create_app
-from hub.db import make_engine
-from hub.migrate import upgrade
 from hub.settings import Settings
-from hub.tables import metadata
+from hub.store.db import make_engine
+from hub.store.migrate import upgrade
+from hub.store.tables import metadata
 from tests.clock import MOMENTS, frozen_at
 
 POSTGRES_URL = os.environ.get("HUB_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -78,7 +78,7 @@ class Store:
 
 def open_store(kind: str, tmp_dir) -> Iterator[Store]:
     if kind == "sqlite":
-        url = f"sqlite:///{tmp_dir / 'hub.db'}"
+        url = f"sqlite:///{tmp_dir / 'hub.store.db'}"
         engine = make_engine(url)
         upgrade(engine)
         yield Store(kind, url, None, engine)

@@ -19,10 +19,10 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from hub.api.app import create_app
-from hub.db import session_scope
 from hub.demo.data import seed_fabrique
 from hub.federation.registry import SourceIn, add_source
 from hub.settings import Settings
+from hub.store.db import session_scope
 from tests.servers import running_node, serve
 
 ADMIN_TOKEN = "contract-admin-token-0123456789abcdef"

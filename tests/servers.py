@@ -15,9 +15,9 @@ from sqlalchemy.engine import Engine
 
 from hub.api.app import create_app
 from hub.auth.tokens import create_token
-from hub.db import make_engine, session_scope
-from hub.migrate import upgrade
 from hub.settings import Settings
+from hub.store.db import make_engine, session_scope
+from hub.store.migrate import upgrade
 
 
 def free_port() -> int:

@@ -24,7 +24,6 @@ from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
 from hub.api.app import create_app
-from hub.db import session_scope
 from hub.demo.data import seed_fabrique
 from hub.demo.run import register_network
 from hub.events.schemas import EventIn
@@ -33,6 +32,7 @@ from hub.federation.harvester import all_sources, harvest_many
 from hub.places.schemas import PlaceIn
 from hub.places.service import create_place
 from hub.settings import Settings
+from hub.store.db import session_scope
 from tests.browser import SCREENSHOTS, screenshot, serious_violations
 from tests.servers import serve
 

@@ -12,8 +12,6 @@ from sqlalchemy import event as sa_event
 from sqlmodel import Session, select
 
 from hub.api.app import create_app
-from hub.changes import FeedState
-from hub.db import session_scope
 from hub.demo.data import seed_fabrique
 from hub.events.models import Event
 from hub.events.schemas import EventIn
@@ -23,6 +21,8 @@ from hub.federation.models import Quarantine
 from hub.federation.registry import SourceIn, add_source, describe, list_sources
 from hub.people.schemas import PersonIn
 from hub.people.service import save_person, withdraw_consent
+from hub.store.changes import FeedState
+from hub.store.db import session_scope
 from tests import factories
 from tests.servers import running_node
 
@@ -236,7 +236,7 @@ def test_records_outside_the_node_base_are_quarantined_and_shown_in_health(db, h
         doc = orjson.loads(event.doc)
         doc["id"] = event.iri
         event.doc = orjson.dumps(doc).decode()
-        from hub.changes import record_change
+        from hub.store.changes import record_change
 
         record_change(session, "event", event.iri)
     register(db.engine, fabrique.base_url)
@@ -354,7 +354,7 @@ def test_a_record_changed_twice_in_a_row_reaches_a_hub_each_time(fabrique):
 
                 event = get_event(session, fabrique.ids["colunch"])
                 event.title = title
-                from hub.changes import record_change
+                from hub.store.changes import record_change
 
                 record_change(session, "event", event.iri)
             page = node.get("/api/v1/changes", params={"since": cursor}, headers=headers).json()

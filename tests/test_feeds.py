@@ -10,9 +10,9 @@ import pytest
 import recurring_ical_events
 import time_machine
 
-from hub.calendar.ics import STATUS
-from hub.db import session_scope
+from hub.calendar.ics_feed import STATUS
 from hub.demo.data import seed_fabrique
+from hub.store.db import session_scope
 from tests import factories
 from tests.factories import YEAR
 from tests.paging import every_item

@@ -12,11 +12,11 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from hub.db import session_scope
 from hub.events.models import Event
 from hub.federation.harvester import all_sources, harvest_many
 from hub.federation.models import Source
 from hub.federation.registry import SourceIn, add_source
+from hub.store.db import session_scope
 from tests.hostile import ChangeFeed, Hostile, harvesting_hub
 from tests.servers import serve
 

@@ -18,11 +18,11 @@ from starlette.applications import Starlette
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hub.db import session_scope
 from hub.events.occurrences import horizon
 from hub.federation.harvester import all_sources, harvest_many
 from hub.federation.registry import SourceIn, add_source
-from hub.records import utcnow
+from hub.store.db import session_scope
+from hub.store.records import utcnow
 from tests.factories import YEAR
 from tests.paging import every_item
 from tests.servers import serve

@@ -14,16 +14,16 @@ import pytest
 from sqlalchemy import event
 from sqlmodel import Session, select
 
-from hub.changes import FeedState
-from hub.db import session_scope
 from hub.events import occurrences
 from hub.events.models import Event, Occurrence
 from hub.events.occurrences import HORIZON_END, horizon, occurrences_of, roll_horizon
 from hub.events.schemas import EventIn
 from hub.events.service import get_event, overrides_of, save_event
 from hub.horizon import roll_if_due
-from hub.records import utcnow
 from hub.settings import Settings
+from hub.store.changes import FeedState
+from hub.store.db import session_scope
+from hub.store.records import utcnow
 from tests import factories
 
 AHEAD = timedelta(days=28)

@@ -16,11 +16,11 @@ from starlette.applications import Starlette
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hub.db import session_scope
 from hub.events.models import Event
 from hub.federation.harvester import all_sources, harvest_many
 from hub.federation.models import Quarantine
 from hub.federation.registry import SourceIn, add_source
+from hub.store.db import session_scope
 from tests import factories
 from tests.factories import YEAR
 from tests.servers import serve

@@ -11,7 +11,6 @@ import pytest
 from aiohttp.abc import AbstractResolver
 from sqlmodel import Session, select
 
-from hub.db import session_scope
 from hub.demo.data import seed_fabrique
 from hub.events.models import Event
 from hub.federation.fetch import Fetcher
@@ -19,6 +18,7 @@ from hub.federation.harvester import all_sources, harvest_many
 from hub.federation.models import Source
 from hub.federation.registry import SourceIn, add_source
 from hub.settings import Settings
+from hub.store.db import session_scope
 from tests.hostile import Hostile, harvesting_hub
 from tests.servers import running_node, serve
 

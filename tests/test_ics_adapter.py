@@ -21,7 +21,7 @@ from hub.calendar.dates import start_of_day, to_utc
 from hub.calendar.recurrence import Override, expand, parse_rule
 from hub.events.schemas import EventIn, HarvestedEventIn, RecurrenceIn
 from hub.federation.adapters.ics import NotACalendar, parse_calendar
-from hub.federation.records import Batch
+from hub.federation.harvested import Batch
 
 CALENDARS = Path(__file__).parent / "calendars"
 SOURCE = "https://tiers-lieu.example.org/agenda.ics"

@@ -18,7 +18,7 @@ from hub.calendar.recurrence import parse_rule
 from hub.events.schemas import EventIn
 from hub.federation.adapters.jsonld_page import parse_page
 from hub.federation.adapters.schema_schedule import NoRule, series
-from hub.federation.records import Batch, Harvested
+from hub.federation.harvested import Batch, Harvested
 
 PAGES = Path(__file__).parent / "pages"
 PARIS = ZoneInfo("Europe/Paris")

@@ -6,8 +6,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
-from hub.migrate import at_head, include_name
-from hub.tables import metadata
+from hub.store.migrate import at_head, include_name
+from hub.store.tables import metadata
 
 
 def test_migrated_database_matches_the_models(db):

@@ -13,12 +13,12 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from hub.api.app import create_app
-from hub.changes import FeedState
-from hub.db import session_scope
 from hub.events.occurrences import HORIZON_END, roll_horizon
 from hub.federation.apply import content_hash
 from hub.portability import export_lines, import_document
-from hub.records import utcnow
+from hub.store.changes import FeedState
+from hub.store.db import session_scope
+from hub.store.records import utcnow
 from tests.conftest import open_store
 
 FOURNIL = "46.0512,1.8251"  # the village third place

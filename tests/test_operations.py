@@ -113,7 +113,7 @@ class TcpProxy:
 
 @pytest.mark.parametrize("store", ["postgresql"], indirect=True)
 def test_readyz_fails_while_the_database_is_down_and_recovers_when_it_is_back(db):
-    from hub.db import make_engine
+    from hub.store.db import make_engine
 
     proxy = TcpProxy()
     url = db.url.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")

@@ -14,9 +14,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from hub.api.app import create_app
-from hub.db import session_scope
 from hub.events.occurrences import covered, roll_horizon
-from hub.records import utcnow
+from hub.store.db import session_scope
+from hub.store.records import utcnow
 from tests import factories
 
 DAY = timedelta(days=1)

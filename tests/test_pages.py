@@ -20,13 +20,13 @@ import pytest
 from rdflib import RDF, URIRef
 
 from hub.api.app import create_app
-from hub.db import session_scope
 from hub.demo.run import register_network
 from hub.events.schemas import EventIn
 from hub.events.service import save_event
 from hub.federation.harvester import all_sources, harvest_many
 from hub.federation.registry import SourceIn, add_source
 from hub.settings import Settings
+from hub.store.db import session_scope
 from hub.vocabulary.jsonld import to_graph
 from tests.browser import screenshot, serious_violations
 from tests.servers import serve

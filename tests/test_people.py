@@ -7,7 +7,7 @@ import re
 import pytest
 
 from hub.auth.tokens import create_token
-from hub.db import session_scope
+from hub.store.db import session_scope
 from tests import factories
 
 NEVER_CONSENTED = "Sentinelle Sans Accord"

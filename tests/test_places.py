@@ -50,7 +50,7 @@ def test_writing_without_token_is_refused(client):
 
 def test_harvest_token_cannot_write(client, db):
     from hub.auth.tokens import create_token
-    from hub.db import session_scope
+    from hub.store.db import session_scope
 
     with session_scope(db.engine) as session:
         _, clear = create_token(session, "a hub", ["harvest"])

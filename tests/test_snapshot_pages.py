@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from hub.db import session_scope
 from hub.events.models import Event
 from hub.federation.adapters.ics import parse_calendar, read_pages
 from hub.federation.harvester import all_sources, harvest_many
 from hub.federation.models import Source
 from hub.federation.registry import SourceIn, add_source
+from hub.store.db import session_scope
 from tests.hostile import Hostile, harvesting_hub, many_events
 from tests.servers import serve
 

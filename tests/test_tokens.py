@@ -6,7 +6,7 @@ from sqlmodel import select
 
 from hub.auth.models import ApiToken
 from hub.auth.tokens import create_token, revoke_token
-from hub.db import session_scope
+from hub.store.db import session_scope
 from tests import factories
 
 

@@ -17,7 +17,6 @@ import httpx
 import pytest
 from sqlmodel import Session, col, func, select
 
-from hub.db import session_scope
 from hub.demo.run import register_network
 from hub.events.models import Event, Occurrence
 from hub.federation.jobs import defer_harvest, procrastinate_app, rescue_stalled
@@ -25,6 +24,7 @@ from hub.federation.models import Source
 from hub.federation.registry import SourceIn, add_source
 from hub.people.models import Person
 from hub.places.models import Place
+from hub.store.db import session_scope
 from tests.network import demo_network
 from tests.servers import free_port, serve
 from tests.test_workers import SlowNodes

@@ -19,11 +19,11 @@ from rdflib.namespace import OWL, RDF, RDFS, SH, SKOS
 from sqlmodel import Session, select
 
 from hub.auth.tokens import create_token
-from hub.db import session_scope
 from hub.demo.data import seed_fabrique
 from hub.events.models import Event
 from hub.people.models import Person
 from hub.places.models import Place
+from hub.store.db import session_scope
 from hub.vocabulary.jsonld import (
     CONTEXT_IRI,
     JSONLD_TYPE,

@@ -16,11 +16,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from hub.db import session_scope
 from hub.federation.jobs import defer_harvest, procrastinate_app
 from hub.federation.models import Source
 from hub.federation.registry import SourceIn, add_source
 from hub.places.models import Place
+from hub.store.db import session_scope
 from tests.servers import serve
 
 SOURCES = 12

@@ -15,16 +15,16 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from hub import geo
 from hub.auth.tokens import require, scopes_of
 from hub.calendar.dates import parse_bound
 from hub.errors import InvalidInput, QueryTooCostly
 from hub.events.queries import EventFilters
 from hub.events.schemas import AttendanceMode, EventStatus
+from hub.kit import geo
 from hub.people.visibility import Audience
 from hub.query import Near, parse_near
-from hub.records import utcnow
 from hub.settings import Settings
+from hub.store.records import utcnow
 
 T = TypeVar("T")
 
@@ -134,7 +134,7 @@ async def get_page(
 
 
 PageDep = Annotated[PageParams, Depends(get_page)]
-# Local ids are URL-safe tokens (hub/records.py): anything else names no record.
+# Local ids are URL-safe tokens (hub/store/records.py): anything else names no record.
 RecordId = Annotated[
     str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$", description="Local id of the record")
 ]

@@ -23,7 +23,7 @@ from hub.events import queries, service
 from hub.events.links import merged_documents
 from hub.events.occurrences import covered
 from hub.events.schemas import EventIn, EventList, EventOut, OccurrenceList
-from hub.records import utcnow
+from hub.store.records import utcnow
 
 router = APIRouter(tags=["events"], responses=problem_responses(422))
 

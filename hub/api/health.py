@@ -12,8 +12,8 @@ from sqlalchemy.engine import Engine
 from hub.api.problems import problem_response
 from hub.errors import PROBLEM_BASE
 from hub.federation.harvester import due_sources
-from hub.migrate import schema_is_usable
 from hub.observability import QUEUE_DEPTH
+from hub.store.migrate import schema_is_usable
 
 router = APIRouter(tags=["operations"], include_in_schema=False)
 

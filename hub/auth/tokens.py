@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from hub.auth.models import ApiToken
 from hub.errors import Forbidden, InvalidInput, NotFound, Unauthorized
-from hub.records import utcnow
+from hub.store.records import utcnow
 
 Scope = Literal["write", "harvest", "admin"]
 SCOPES: tuple[str, ...] = Scope.__args__

@@ -29,14 +29,14 @@ from starlette.routing import Route
 
 from hub.api.app import create_app
 from hub.auth.tokens import create_token
-from hub.db import make_engine, session_scope
 from hub.demo import network
 from hub.demo.data import seed_fabrique
 from hub.federation.harvester import all_sources, harvest_many
 from hub.federation.registry import SourceIn, add_source
-from hub.migrate import upgrade
 from hub.places.service import create_place
 from hub.settings import Settings
+from hub.store.db import make_engine, session_scope
+from hub.store.migrate import upgrade
 
 console = Console()
 NODES = ["La Fabrique du Bocage", "L'Escale Coworking", "Le Fournil Partagé", "L'Atelier des Possibles"]

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import orjson
 from sqlmodel import Session, col, select
 
-from hub.calendar.ics import FeedEvent
+from hub.calendar.ics_feed import FeedEvent
 from hub.calendar.rss import FeedItem
 from hub.events.documents import moment, occurrence_id
 from hub.events.models import Event, EventConcept, EventOverride, Occurrence

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from hub.errors import NotFound
 from hub.events.models import Event, EventLink, EventOrganizer
 from hub.query import Near, near_condition
-from hub.records import utcnow
+from hub.store.records import utcnow
 
 START_TOLERANCE = timedelta(minutes=15)
 NEARBY_KM = 5.0

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Column, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from hub.records import Record, utcnow
+from hub.store.records import Record, utcnow
 
 
 def _event_fk() -> Column:

@@ -15,10 +15,10 @@ from sqlmodel import Session, col, delete, func, select
 
 from hub.calendar.dates import start_of_day
 from hub.calendar.recurrence import Instance, Override, RecurrenceError, expand
-from hub.changes import FeedState
-from hub.db import session_scope
 from hub.events.models import Event, EventOverride, Occurrence
 from hub.settings import Settings
+from hub.store.changes import FeedState
+from hub.store.db import session_scope
 
 log = logging.getLogger(__name__)
 

@@ -13,11 +13,11 @@ from hub.errors import InvalidInput, OutsideHorizon
 from hub.events.documents import occurrence_json
 from hub.events.models import Event, EventConcept, EventOrganizer, Occurrence
 from hub.events.occurrences import Covered
-from hub.pagination import decode_cursor
+from hub.kit.paging import decode_cursor
+from hub.kit.text import search_terms
 from hub.places.models import Place
 from hub.places.service import find_place
 from hub.query import Near, Page, after, count_of, near_condition, page_of
-from hub.text import search_terms
 from hub.vocabulary.thesaurus import resolve, with_narrower
 
 

@@ -12,18 +12,18 @@ from sqlmodel import Session, col, delete, select
 from hub.calendar.dates import start_of_day, to_utc
 from hub.calendar.recurrence import RecurrenceError
 from hub.calendar.rules import first_date, synchronized
-from hub.changes import record_change
 from hub.errors import InvalidInput, NotFound
 from hub.events.documents import event_document, event_summary, republished
 from hub.events.models import Event, EventConcept, EventOrganizer, EventOverride
 from hub.events.occurrences import horizon, occurrences_of, store_occurrences
 from hub.events.schemas import EventIn
+from hub.kit.sanitize import clean_html, plain_text
+from hub.kit.text import fold
 from hub.places.models import Place
 from hub.places.service import find_place
-from hub.records import Origin, new_id, save_row, utcnow
-from hub.sanitize import clean_html, plain_text
 from hub.settings import Settings
-from hub.text import fold
+from hub.store.changes import record_change
+from hub.store.records import Origin, new_id, save_row, utcnow
 from hub.vocabulary.thesaurus import ConceptRef, concept_document, labels_of, resolve
 
 IRI_PREFIXES = ("http://", "https://")

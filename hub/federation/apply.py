@@ -11,7 +11,7 @@ page applied again with one SAVEPOINT per record (two statements a record, a six
 of applying it, saved on the pages that need none).
 
 Once a page's records are written, its events are searched for duplicates and its changes
-logged (hub/changes.py), holding the change log's lock to the commit on PostgreSQL: workers
+logged (hub/store/changes.py), holding the change log's lock to the commit on PostgreSQL: workers
 harvesting different sources write their pages side by side and queue only for these last
 steps, in which each page sees every page committed before it (two sources bringing the same
 event at the same moment link it once).
@@ -30,22 +30,22 @@ from pydantic import ValidationError
 from sqlalchemy import update
 from sqlmodel import Session, col, delete, func, select
 
-from hub.changes import deferred_changes, lock_change_log, record_change, savepoint
 from hub.errors import HubError
 from hub.events.links import link_duplicates
 from hub.events.models import Event, Occurrence
 from hub.events.schemas import EventIn, HarvestedEventIn
 from hub.events.service import save_event
+from hub.federation.harvested import Batch, Harvested, Rejected
 from hub.federation.models import Quarantine, Source
-from hub.federation.records import Batch, Harvested, Rejected
 from hub.people.models import Person
 from hub.people.schemas import PersonIn
 from hub.people.service import save_person
 from hub.places.models import Place
 from hub.places.schemas import PlaceIn
 from hub.places.service import save_place
-from hub.records import Origin
 from hub.settings import Settings
+from hub.store.changes import deferred_changes, lock_change_log, record_change, savepoint
+from hub.store.records import Origin
 
 TABLES = {"place": Place, "event": Event, "person": Person}
 RAW_LIMIT = 4000

@@ -14,13 +14,13 @@ import orjson
 from sqlmodel import Session, col, func, select
 
 from hub.calendar.dates import iso_utc
-from hub.changes import Change, FeedState
 from hub.errors import Gone, HubError, InvalidInput
 from hub.events.models import Event
 from hub.people.models import Person
 from hub.people.service import person_json
 from hub.people.visibility import Audience
 from hub.places.models import Place
+from hub.store.changes import Change, FeedState
 
 TABLES = {"place": Place, "event": Event, "person": Person}
 

@@ -27,7 +27,6 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import load_only
 from sqlmodel import Session, col, select
 
-from hub.db import reader_of, session_scope
 from hub.federation.adapters import ics, jsonld_page
 from hub.federation.adapters.node import parse_change_page, parse_descriptor
 from hub.federation.apply import ApplyStats, apply_batch, remove_missing
@@ -44,12 +43,13 @@ from hub.federation.errors import (
     WrongContentType,
 )
 from hub.federation.fetch import Fetcher, FetchResult
+from hub.federation.harvested import Batch
 from hub.federation.models import Source
 from hub.federation.outcomes import Outcomes, SourceReport, record_outcomes
-from hub.federation.records import Batch
 from hub.observability import HARVEST_DURATION, HARVESTS, RECORDS
-from hub.records import utcnow
 from hub.settings import Settings
+from hub.store.db import reader_of, session_scope
+from hub.store.records import utcnow
 from hub.vocabulary.jsonld import UnknownContext
 
 log = logging.getLogger(__name__)

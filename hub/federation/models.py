@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Column, ForeignKey, Integer, Text
 from sqlmodel import Field, SQLModel
 
-from hub.records import utcnow
+from hub.store.records import utcnow
 
 
 class Source(SQLModel, table=True):

@@ -17,11 +17,11 @@ from sqlalchemy import bindparam, update
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
-from hub.db import session_scope
 from hub.federation.apply import ApplyStats
 from hub.federation.errors import HarvestError, RateLimited
 from hub.federation.models import Source
-from hub.records import utcnow
+from hub.store.db import session_scope
+from hub.store.records import utcnow
 
 OUTCOME_BATCH = 100  # outcomes of a harvest round written per transaction
 OUTCOME_DELAY = 1.0  # seconds an outcome may wait for others to share its transaction

@@ -13,7 +13,7 @@ from hub.errors import Conflict, InvalidInput, NotFound
 from hub.federation.apply import TABLES, counts_by_source, delete_record
 from hub.federation.models import Quarantine, Source
 from hub.places.service import find_place
-from hub.records import utcnow
+from hub.store.records import utcnow
 
 SourceKind = Literal["auto", "node", "ics", "jsonld"]
 

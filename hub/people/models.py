@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Column, ForeignKey, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from hub.records import Record
+from hub.store.records import Record
 
 
 def _person_fk() -> Column:

@@ -8,9 +8,9 @@ import orjson
 from sqlalchemy import exists, insert
 from sqlmodel import Session, col, delete, func, select
 
-from hub.changes import record_change
 from hub.errors import InvalidInput, NotFound
-from hub.pagination import decode_cursor
+from hub.kit.paging import decode_cursor
+from hub.kit.text import fold
 from hub.people.documents import person_document
 from hub.people.models import Person, PersonPlace, PersonSkill
 from hub.people.schemas import PERSON_FIELDS, ConsentIn, PersonIn
@@ -24,8 +24,8 @@ from hub.people.visibility import (
 from hub.places.models import Place
 from hub.places.service import find_place
 from hub.query import Near, Page, after, near_condition, page_of, text_condition
-from hub.records import Origin, new_id, save_row, utcnow
-from hub.text import fold
+from hub.store.changes import record_change
+from hub.store.records import Origin, new_id, save_row, utcnow
 from hub.vocabulary.thesaurus import ConceptRef, concept_document, labels_of, resolve, with_narrower
 
 IRI_PREFIXES = ("http://", "https://")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import JSON, Column, ForeignKey, String
 from sqlmodel import Field, SQLModel
 
-from hub.records import Record
+from hub.store.records import Record
 
 
 class Place(Record, table=True):

@@ -6,18 +6,18 @@ import orjson
 from sqlalchemy import String, cast
 from sqlmodel import Session, delete, exists, func, select
 
-from hub import geo
-from hub.changes import record_change
 from hub.errors import Conflict, InvalidInput, NotFound
 from hub.events.models import Event
-from hub.pagination import decode_cursor
+from hub.kit import geo
+from hub.kit.paging import decode_cursor
+from hub.kit.sanitize import clean_html
+from hub.kit.text import fold, search_terms
 from hub.places.documents import place_document
 from hub.places.models import Equipment, Place
 from hub.places.schemas import PlaceIn
 from hub.query import Near, Page, after, near_condition, page_of, text_condition
-from hub.records import Origin, new_id, utcnow
-from hub.sanitize import clean_html
-from hub.text import fold, search_terms
+from hub.store.changes import record_change
+from hub.store.records import Origin, new_id, utcnow
 
 PLACE_IDS = "hub.place_ids"
 

@@ -8,9 +8,9 @@ from pydantic import BaseModel
 from sqlmodel import Session, col, exists, select
 
 from hub.errors import NotFound
-from hub.pagination import decode_cursor
+from hub.kit.paging import decode_cursor
+from hub.kit.text import search_terms
 from hub.query import Page, after, page_of
-from hub.text import search_terms
 from hub.vocabulary.models import Concept, ConceptLabel
 
 

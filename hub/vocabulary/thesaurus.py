@@ -10,8 +10,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SKOS
 from sqlmodel import Session, col, delete, select
 
-from hub.changes import FeedState
-from hub.text import fold
+from hub.kit.text import fold
+from hub.store.changes import FeedState
 from hub.vocabulary.models import Concept, ConceptLabel
 
 SCHEMAS_DIR = Path(__file__).resolve().parent.parent / "schemas"

@@ -9,14 +9,14 @@ import orjson
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from hub import geo
 from hub.api.deps import SessionDep, SettingsDep, parse_date_param
 from hub.errors import HubError, InvalidInput
 from hub.events.occurrences import covered
 from hub.events.queries import EventFilters, OccurrenceRow, list_occurrences, narrow_to
+from hub.kit import geo
 from hub.places.models import Place
 from hub.query import Page
-from hub.records import utcnow
+from hub.store.records import utcnow
 from hub.web.i18n import translator
 from hub.web.site import RADII, Ask, Theme, all_places, geography, near_options, render_page, theme_tree
 from hub.web.words import Words

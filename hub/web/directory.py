@@ -9,11 +9,11 @@ from fastapi import APIRouter, Request
 from sqlmodel import Session
 from starlette.responses import Response
 
-from hub import geo
 from hub.api.deps import SessionDep, SettingsDep
 from hub.api.responses import read_response
 from hub.errors import HubError, InvalidInput
 from hub.events.queries import EventFilters, list_occurrences
+from hub.kit import geo
 from hub.people.service import list_people, person_json
 from hub.places.models import Place
 from hub.places.schemas import PlaceKind

@@ -14,13 +14,13 @@ from zoneinfo import ZoneInfo
 import orjson
 from fastapi import APIRouter, Query, Request, Response
 
-from hub import geo
 from hub.api.deps import SessionDep, SettingsDep, UpcomingFiltersDep
 from hub.api.responses import read_response
 from hub.events import queries
 from hub.events.occurrences import covered
+from hub.kit import geo
 from hub.query import Page
-from hub.records import utcnow
+from hub.store.records import utcnow
 from hub.web.i18n import LANGUAGES, MESSAGES, Lang, language
 from hub.web.site import theme_tree
 from hub.web.templating import STATIC, render

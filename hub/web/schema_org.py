@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 
 from hub.events.documents import end_moment, moment, occurrence_id
 from hub.events.models import Event, Occurrence
+from hub.kit.sanitize import text_with_paragraphs
 from hub.places.models import Place
-from hub.sanitize import text_with_paragraphs
 
 SCHEMA = "https://schema.org/"
 STATUS = {

@@ -19,9 +19,9 @@ from markupsafe import Markup
 from sqlmodel import Session
 from starlette.responses import Response
 
-from hub import geo
 from hub.api.deps import parse_date_param
 from hub.errors import InvalidInput, NotFound
+from hub.kit import geo
 from hub.places.models import Place
 from hub.places.service import list_places
 from hub.query import Near, parse_near

@@ -32,7 +32,7 @@ from pydantic import BaseModel, HttpUrl, TypeAdapter, ValidationError
 from hub.calendar.recurrence import RecurrenceError, parse_rule
 from hub.events.schemas import EventIn, HarvestedEventIn, LocationIn
 from hub.federation.adapters.ics_text import NotACalendar, calendar_text
-from hub.federation.records import Batch, Harvested, Rejected
+from hub.federation.harvested import Batch, Harvested, Rejected
 
 Moment = date | datetime
 

@@ -33,7 +33,7 @@ from w3lib.encoding import html_to_unicode
 from hub.events.schemas import EventIn
 from hub.federation.adapters.schema_event import Page, Unreadable, event_data, http, join
 from hub.federation.adapters.schema_schedule import as_list, local, text
-from hub.federation.records import Batch, Harvested, Rejected
+from hub.federation.harvested import Batch, Harvested, Rejected
 
 RAW_LIMIT = 10_000  # a quarantined document is kept for a person to read, not whole when huge
 EVENT_TYPES = frozenset(

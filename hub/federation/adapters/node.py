@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import orjson
 
 from hub.federation.errors import InvalidFeed, InvalidJson, WrongContentType
-from hub.federation.records import Batch, Harvested, Rejected
+from hub.federation.harvested import Batch, Harvested, Rejected
 from hub.vocabulary.jsonld import unname_nodes
 
 KINDS = {"Place": "place", "Event": "event", "Person": "person"}

@@ -29,7 +29,7 @@ from hub.federation.adapters.schema_schedule import (
     text,
     wall,
 )
-from hub.sanitize import plain_text
+from hub.kit.sanitize import plain_text
 
 DEFAULT_TIMEZONE = "Europe/Paris"
 STATUSES = {

@@ -10,9 +10,9 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
-from hub.db import session_scope
 from hub.federation.feed import ensure_feed_epoch, reset_feed_epoch
 from hub.federation.jobs import apply_queue_schema
+from hub.store.db import session_scope
 from hub.vocabulary.thesaurus import load_thesauri
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"

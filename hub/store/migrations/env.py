@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import text
 
-from hub.migrate import include_name
-from hub.tables import metadata
+from hub.store.migrate import include_name
+from hub.store.tables import metadata
 
 config = context.config
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, insert, text
 from sqlmodel import Field, Session, SQLModel, delete, select
 
-from hub.records import utcnow
+from hub.store.records import utcnow
 
 CHANGE_LOCK = "hub.change_log_locked"
 PENDING = "hub.pending_changes"

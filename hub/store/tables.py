@@ -1,12 +1,12 @@
 """Every table, imported once so `SQLModel.metadata` is complete (migrations, tests)."""
 
 from hub.auth.models import ApiToken
-from hub.changes import Change, FeedState
-from hub.db import metadata
 from hub.events.models import Event, EventConcept, EventLink, EventOrganizer, EventOverride, Occurrence
 from hub.federation.models import Quarantine, Source
 from hub.people.models import Person, PersonPlace, PersonSkill
 from hub.places.models import Equipment, Place
+from hub.store.changes import Change, FeedState
+from hub.store.db import metadata
 from hub.vocabulary.models import Concept, ConceptLabel
 
 __all__ = [

@@ -12,7 +12,7 @@ from icalendar import Event as VEvent
 from hub.calendar.dates import in_zone
 from hub.calendar.vtimezone import build_vtimezone
 from hub.events.models import Event, EventOverride
-from hub.sanitize import text_with_paragraphs
+from hub.kit.sanitize import text_with_paragraphs
 
 STATUS = {
     "scheduled": "CONFIRMED",

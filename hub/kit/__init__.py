@@ -1,0 +1,1 @@
+"""Small tools with no knowledge of the domain: cursors, text folding, HTML cleaning, French geography."""

@@ -1,0 +1,1 @@
+"""Storage: engine and sessions, tables, migrations, what every record has, the change log."""
