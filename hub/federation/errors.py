@@ -1,6 +1,7 @@
-"""What can go wrong with a source, in words a coordinator understands.
+"""What can go wrong with a source, in words a coordinator understands; each class with the kind
+recorded on the source.
 
-    HarvestError                      kind
+    HarvestError                      error
     +-- FetchError                    fetch
     |   +-- SourceTimeout             timeout           too slow to answer (connect, read, or in all)
     |   |   +-- DeadlinePassed        timeout           the source's harvest, or the round, ran out of time
