@@ -1,5 +1,5 @@
-"""Harvesting sources: fetch (safely), read (the adapter of the source's kind), apply (one
-transaction per page).
+"""Harvesting sources: fetch (safely), read (the adapter of the source's kind, looked up in
+hub/federation/adapters/kinds.py), apply (one transaction per page).
 
 Sources are harvested concurrently on one event loop with one shared HTTP client; parsing and
 database work run in threads, one transaction per page (of a change feed, or of a snapshot read

@@ -59,10 +59,13 @@ THEMES_MAX = _limit(EventIn, "themes")
 LOCATION_MAX = _limit(LocationIn, "name")
 
 
+def _begins_a_calendar(body: bytes) -> bool:
+    return body.lstrip(b"\xef\xbb\xbf \r\n\t")[:15].upper().startswith(b"BEGIN:VCALENDAR")
+
+
 def sniff(body: bytes, content_type: str, url: str) -> bool:
     """Whether an answer is a calendar, by its first line or its content type."""
-    head = body.lstrip(b"\xef\xbb\xbf \r\n\t")[:15].upper()
-    return head.startswith(b"BEGIN:VCALENDAR") or "calendar" in content_type.lower()
+    return _begins_a_calendar(body) or "calendar" in content_type.lower()
 
 
 def read(
@@ -70,7 +73,7 @@ def read(
 ) -> Iterator[Batch]:
     """The calendar at `url` as pages of events at `place_iri` unless they name their own; a web
     page, or a calendar cut short before any event could be read, raises its error."""
-    if "html" in content_type.lower() and not body.lstrip()[:15].upper().startswith(b"BEGIN:VCALENDAR"):
+    if "html" in content_type.lower() and not _begins_a_calendar(body):
         raise WrongContentType(f"{url} answered a web page ({content_type.split(';')[0]}), not a calendar")
     pages = read_pages(
         body, source_url=url, content_type=content_type, page_size=page_size, place_iri=place_iri
