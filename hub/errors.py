@@ -9,6 +9,17 @@ HubError                    500 (never raised for bad input)
 +-- Forbidden               403 token lacks the scope
 +-- Gone                    410 change-feed cursor older than the tombstone retention
 +-- QueryTooCostly          422 a query would scan too much (narrow it)
+
+What goes wrong with a harvested source has a tree of its own, HarvestError
+(hub/federation/errors.py): recorded on the source or on a quarantined record, never answered to
+a client. Outside both trees, on purpose:
+- RecurrenceError (hub/calendar/rules.py), a ValueError of calendar code that knows no request:
+  the events service names the field (InvalidInput), an adapter the record (Unreadable);
+- UnknownContext (hub/vocabulary/jsonld.py), a ValueError of reading JSON-LD with bundled
+  contexts only (the documents are checked against the SHACL shapes that way);
+- private signals that never leave their module: apply's _HalfWritten (retry the page record by
+  record), fetch's _Retryable (retry the request), schema_schedule's NoRule (keep the dates
+  instead of a rule).
 """
 
 from __future__ import annotations

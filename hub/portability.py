@@ -19,7 +19,8 @@ from hub.errors import InvalidInput
 from hub.events.documents import event_summary
 from hub.events.models import Event, EventLink
 from hub.events.service import save_event
-from hub.federation.apply import content_hash, input_of
+from hub.federation.adapters.node import input_of
+from hub.federation.apply import content_hash
 from hub.federation.feed import reset_feed_epoch
 from hub.federation.models import Source
 from hub.people.models import Person, PersonPlace, PersonSkill

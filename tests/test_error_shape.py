@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+
+from hub import errors
+from hub.federation import errors as harvest_errors
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance"}
 
@@ -125,3 +130,32 @@ def test_a_refusal_of_the_domain_reads_in_its_own_words_without_the_validator_s(
     [error] = body["errors"]
     assert error["field"] == "recurrence.rrule" and error["message"].startswith("FREQ=MINUTELY is refused")
     assert "Value error" not in body["detail"]
+
+
+# A line of a drawn tree: the root at the margin, or a branch under `|` and `+--`.
+TREE_LINE = re.compile(r"^(?P<branch>(?:[ |]*\+-- )?)(?P<name>[A-Z]\w+)\s+(?P<value>\S+)")
+
+
+@pytest.mark.parametrize(("module", "attribute"), [(errors, "status"), (harvest_errors, "kind")])
+def test_the_error_trees_drawn_in_the_docstrings_are_the_classes(module, attribute):
+    drawn: dict[str, tuple[str | None, str]] = {}
+    parents: list[tuple[int, str]] = []
+    for line in module.__doc__.splitlines():
+        found = TREE_LINE.match(line.strip())
+        if found is None or not hasattr(module, found["name"]):
+            continue
+        column = line.index(found["name"])
+        parents = [(c, name) for c, name in parents if c < column]
+        drawn[found["name"]] = (parents[-1][1] if parents else None, found["value"])
+        parents.append((column, found["name"]))
+    [root] = [name for name, (parent, _) in drawn.items() if parent is None]
+    defined = {
+        name
+        for name, value in vars(module).items()
+        if isinstance(value, type) and issubclass(value, getattr(module, root))
+    }
+    assert set(drawn) == defined
+    for name, (parent, value) in drawn.items():
+        cls = getattr(module, name)
+        assert parent is None or cls.__bases__ == (getattr(module, parent),), name
+        assert str(getattr(cls, attribute)) == value, name

@@ -26,29 +26,25 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import orjson
-from pydantic import ValidationError
 from sqlalchemy import update
 from sqlmodel import Session, col, delete, func, select
 
 from hub.errors import HubError
 from hub.events.links import link_duplicates
 from hub.events.models import Event, Occurrence
-from hub.events.schemas import EventIn, HarvestedEventIn
 from hub.events.service import save_event
-from hub.federation.harvested import Batch, Harvested, Rejected
+from hub.federation.errors import Refused
+from hub.federation.harvested import RAW_LIMIT, Batch, Harvested, Rejected
 from hub.federation.models import Quarantine, Source
 from hub.people.models import Person
-from hub.people.schemas import PersonIn
 from hub.people.service import save_person
 from hub.places.models import Place
-from hub.places.schemas import PlaceIn
 from hub.places.service import save_place
 from hub.settings import Settings
 from hub.store.changes import deferred_changes, lock_change_log, record_change, savepoint
 from hub.store.records import Origin
 
 TABLES = {"place": Place, "event": Event, "person": Person}
-RAW_LIMIT = 4000
 # IRIs per IN (...) list: well under SQLite's limit on bound parameters.
 LOOKUP_CHUNK = 500
 
@@ -74,10 +70,6 @@ class ApplyStats:
     @property
     def written(self) -> int:
         return self.new + self.updated + self.deleted + self.quarantined
-
-
-class Refused(Exception):
-    """A record this source may not publish, or cannot be read; quarantined with the reason."""
 
 
 class _HalfWritten(Exception):
@@ -133,90 +125,6 @@ def _provenance(source: Source, record: Harvested, fetched_at: datetime, digest:
 
 def _iso(moment: datetime) -> str:
     return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
-def _concept_values(values: list) -> list[str]:
-    found = []
-    for value in values or []:
-        if isinstance(value, dict):
-            label = value.get("label")
-            text = value.get("id")
-            if not text and isinstance(label, dict):
-                text = next(iter(label.values()), None)
-            if text:
-                found.append(str(text))
-        elif isinstance(value, str):
-            found.append(value)
-    return found
-
-
-def input_of(kind: str, document: dict, place_iri: str | None = None) -> PlaceIn | EventIn | PersonIn:
-    """The API input a published document stands for (documents are our output shape); an
-    event that names no place is at `place_iri` (a calendar registered for one place)."""
-    if kind == "place":
-        keys = (
-            "name",
-            "description",
-            "kinds",
-            "address",
-            "geo",
-            "opening_hours",
-            "contact",
-            "website",
-            "equipment",
-        )
-        return PlaceIn.model_validate({k: document[k] for k in keys if k in document})
-    if kind == "event":
-        return HarvestedEventIn.model_validate(_event_input(document, place_iri))
-    levels = {v["field"]: v["level"] for v in document.get("visibility", []) if isinstance(v, dict)}
-    fields = [
-        f for f in ("display_name", "bio", "skills", "badges", "places", "links", "contact") if f in document
-    ]
-    data = {
-        k: document[k]
-        for k in ("display_name", "bio", "badges", "places", "links", "contact")
-        if k in document
-    }
-    data["skills"] = _concept_values(document.get("skills", []))
-    data["visibility"] = {f: levels.get(f, "public") for f in fields}
-    data["consent"] = {"fields": fields or ["display_name"]}
-    return PersonIn.model_validate(data)
-
-
-def _event_input(document: dict, place_iri: str | None) -> dict:
-    keys = (
-        "title",
-        "description",
-        "start",
-        "end",
-        "timezone",
-        "recurrence",
-        "overrides",
-        "location",
-        "attendance_mode",
-        "status",
-        "is_free",
-        "price",
-        "currency",
-        "registration_url",
-        "capacity",
-        "language",
-        "image",
-        "url",
-        "organizers",
-        "same_as",
-    )
-    data = {k: document[k] for k in keys if k in document}
-    place = document.get("place")
-    if isinstance(place, dict) and place.get("id"):
-        data["place"] = place["id"]
-    elif isinstance(place, str):
-        data["place"] = place
-    elif place_iri:
-        data["place"] = place_iri
-    data["themes"] = _concept_values(document.get("themes", []))
-    data["audience"] = _concept_values(document.get("audience", []))
-    return data
 
 
 def _quarantine(session: Session, source: Source, iri: str | None, reason: str, raw: object) -> None:
@@ -286,10 +194,7 @@ def _apply_record(
         raise Refused(f"{record.iri} belongs to this instance; a source may not overwrite it")
     if existing is not None and _older(document, existing):
         return "unchanged"
-    try:
-        data = input_of(record.kind, document, source.place_iri)
-    except ValidationError as exc:
-        raise Refused(_validation_reason(exc)) from exc
+    data = record.input
     origin = Origin(
         source_id=source.id,
         document=document if source.kind == "node" else None,
@@ -331,14 +236,6 @@ def _older(document: dict, existing) -> bool:
     held = orjson.loads(existing.doc).get("updated") if existing.doc else None
     incoming = document.get("updated")
     return isinstance(held, str) and isinstance(incoming, str) and incoming < held
-
-
-def _validation_reason(exc: ValidationError) -> str:
-    first = exc.errors()[0]
-    where = ".".join(str(p) for p in first.get("loc", ()))
-    return f"invalid record: {where}: {first.get('msg', 'invalid')}" + (
-        f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-    )
 
 
 def apply_batch(

@@ -1,7 +1,8 @@
-"""What can go wrong with a source, in words a coordinator understands.
+"""What can go wrong with a source, in words a coordinator understands; each class with the kind
+recorded on the source.
 
-    HarvestError                      kind
-    +-- FetchError
+    HarvestError                      error
+    +-- FetchError                    fetch
     |   +-- SourceTimeout             timeout           too slow to answer (connect, read, or in all)
     |   |   +-- DeadlinePassed        timeout           the source's harvest, or the round, ran out of time
     |   +-- ConnectionFailed          connection        refused, reset, DNS failure, TLS error
@@ -11,14 +12,19 @@
     |   +-- HttpStatus                http-status       an error status (4xx, 5xx)
     |   +-- RateLimited               rate-limited      429/503 with a Retry-After beyond our patience
     +-- InternalFailure               internal          the hub's own fault (logged with its trace)
-    +-- ContentError
-        +-- WrongContentType          content-type      HTML where a feed was expected, ...
-        +-- InvalidJson               invalid-json      the body is not JSON
-        +-- InvalidFeed               invalid-feed      JSON, but not a change page or descriptor
-        +-- NotACalendar              not-a-calendar    not an iCalendar file
-        +-- StuckFeed                 stuck-feed        a change feed whose cursor does not move
-        +-- UnknownContext            unknown-context   JSON-LD naming a context we do not bundle
+    +-- ContentError                  content
+    |   +-- WrongContentType          content-type      HTML where a feed was expected, ...
+    |   +-- InvalidJson               invalid-json      the body is not JSON
+    |   +-- InvalidFeed               invalid-feed      JSON, but not a change page or descriptor; a page
+    |   |                                               without a readable schema.org event
+    |   +-- NotACalendar              not-a-calendar    not an iCalendar file, or cut short before any event
+    |   +-- StuckFeed                 stuck-feed        a change feed whose cursor does not move
+    +-- Refused                       refused           one record this source may not publish
+        +-- Unreadable                unreadable        one record that cannot be read, or is no valid input
 
+The adapters raise these themselves and the harvester records on the source the kind and the
+message of the one that ended a harvest. `Refused` and `Unreadable` concern one record: they
+never end a harvest, the record is quarantined alone with the message and the rest goes in.
 Every foreign exception is wrapped with `raise ... from exc`, so the cause stays in the logs.
 """
 
@@ -111,5 +117,13 @@ class StuckFeed(ContentError):
     kind = "stuck-feed"
 
 
-class UnknownContextError(ContentError):
-    kind = "unknown-context"
+class Refused(HarvestError):
+    """A record this source may not publish (an IRI outside its base, a record of this instance)."""
+
+    kind = "refused"
+
+
+class Unreadable(Refused):
+    """A record an adapter cannot read, or that is not a valid input once read."""
+
+    kind = "unreadable"

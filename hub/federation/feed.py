@@ -84,10 +84,6 @@ def _documents(session: Session, changes: list[Change], audience: Audience) -> d
     return found
 
 
-def _tombstone(change: Change) -> dict:
-    return {"type": "Tombstone", "id": change.iri, "kind": change.kind, "deleted": iso_utc(change.changed_at)}
-
-
 def changes_page(session: Session, audience: Audience, *, since: str | None, limit: int) -> bytes:
     """One page of the change feed as JSON bytes (records in full, tombstones, cursor, more?)."""
     epoch = feed_epoch(session)

@@ -1,4 +1,5 @@
-"""Harvesting sources: fetch (safely), read (adapters), apply (one transaction per page).
+"""Harvesting sources: fetch (safely), read (the adapter of the source's kind, looked up in
+hub/federation/adapters/kinds.py), apply (one transaction per page).
 
 Sources are harvested concurrently on one event loop with one shared HTTP client; parsing and
 database work run in threads, one transaction per page (of a change feed, or of a snapshot read
@@ -20,28 +21,17 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import TypeVar
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import load_only
 from sqlmodel import Session, col, select
 
-from hub.federation.adapters import ics, jsonld_page
-from hub.federation.adapters.node import parse_change_page, parse_descriptor
+from hub.federation.adapters import node
+from hub.federation.adapters.kinds import ADAPTERS, Adapter, detect
 from hub.federation.apply import ApplyStats, apply_batch, remove_missing
-from hub.federation.errors import (
-    ContentError,
-    DeadlinePassed,
-    HarvestError,
-    HttpStatus,
-    InternalFailure,
-    InvalidFeed,
-    NotACalendar,
-    StuckFeed,
-    UnknownContextError,
-    WrongContentType,
-)
+from hub.federation.errors import DeadlinePassed, HarvestError, HttpStatus, InternalFailure, StuckFeed
 from hub.federation.fetch import Fetcher, FetchResult
 from hub.federation.harvested import Batch
 from hub.federation.models import Source
@@ -50,13 +40,9 @@ from hub.observability import HARVEST_DURATION, HARVESTS, RECORDS
 from hub.settings import Settings
 from hub.store.db import reader_of, session_scope
 from hub.store.records import utcnow
-from hub.vocabulary.jsonld import UnknownContext
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-JSON_ACCEPT = "application/ld+json, application/json;q=0.9"
-ICS_ACCEPT = "text/calendar, text/plain;q=0.5, */*;q=0.1"
-PAGE_ACCEPT = "text/html, application/ld+json;q=0.9, application/json;q=0.8"
 RESYNC_KINDS = ("place", "event", "person")
 CONFLICT_RETRIES = 3
 LOAD_BATCH = 200  # sources of a harvest round read at once
@@ -81,40 +67,15 @@ class _Run:
 
     async def run(self) -> SourceReport:
         if self.source.kind == "auto":
-            await self.detect_kind()
-        if self.source.kind == "node":
-            await self.harvest_node()
+            adapter = await detect(self.source.url, self.fetch)
+            await self._save_kind(adapter.kind)
         else:
-            await self.harvest_snapshot()
+            adapter = ADAPTERS[self.source.kind]
+        if adapter.feed:
+            await self.harvest_feed(adapter)
+        else:
+            await self.harvest_snapshot(adapter)
         return self.report
-
-    async def detect_kind(self) -> None:
-        """Tell a node, a calendar and a web page apart by what the URL answers."""
-        url = self.source.url
-        path = urlsplit(url).path
-        if path in ("", "/"):
-            try:
-                result = await self.fetch(url.rstrip("/") + "/.well-known/tiers-lieux", JSON_ACCEPT)
-                parse_descriptor(result.body, result.content_type, url=url)
-                await self._save_kind("node")
-                return
-            except (HttpStatus, ContentError):
-                pass  # not a node: look at what the URL itself answers
-        result = await self.fetch(url, f"{ICS_ACCEPT}, {PAGE_ACCEPT}")
-        head = result.body.lstrip(b"\xef\xbb\xbf \r\n\t")[:64].upper()
-        if head.startswith(b"BEGIN:VCALENDAR") or "calendar" in result.content_type:
-            kind = "ics"
-        elif (
-            "html" in result.content_type
-            or head.startswith((b"<!DOCTYPE", b"<HTML"))
-            or "json" in result.content_type
-        ):
-            kind = "jsonld"
-        else:
-            raise WrongContentType(
-                f"{url} is neither a node, a calendar nor a web page ({result.content_type})"
-            )
-        await self._save_kind(kind)
 
     async def _save_kind(self, kind: str) -> None:
         self.source.kind = kind
@@ -146,11 +107,22 @@ class _Run:
                 time.sleep(0.05 * (attempt + 1) * random.uniform(1, 2))
         raise AssertionError("unreachable")
 
-    async def harvest_node(self) -> None:
+    def _read(self, adapter: Adapter, result: FetchResult, url: str) -> Iterator[Batch]:
+        """The pages of an answer, each read when asked for (off the event loop: `_next_page`)."""
+        return adapter.read(
+            result.body,
+            result.content_type,
+            url=url,
+            place_iri=self.source.place_iri,
+            page_size=self.settings.harvest_page_size,
+        )
+
+    async def harvest_feed(self, adapter: Adapter) -> None:
+        """Follow a node's change feed from the cursor saved, a page per transaction."""
         source = self.source
         if not source.feed_url:
-            result = await self.fetch(source.url.rstrip("/") + "/.well-known/tiers-lieux", JSON_ACCEPT)
-            descriptor = parse_descriptor(result.body, result.content_type, url=source.url)
+            result = await self.fetch(node.descriptor_url(source.url), adapter.accept)
+            descriptor = node.parse_descriptor(result.body, result.content_type, url=source.url)
 
             def remember(session: Session, row: Source) -> None:
                 row.base_url, row.feed_url = descriptor.base_url, descriptor.changes_url
@@ -167,7 +139,7 @@ class _Run:
             params = {"limit": self.settings.harvest_page_size} | ({"since": cursor} if cursor else {})
             asked.add(cursor)
             try:
-                result = await self.fetch(f"{source.feed_url}?{urlencode(params)}", JSON_ACCEPT, etag=etag)
+                result = await self.fetch(f"{source.feed_url}?{urlencode(params)}", adapter.accept, etag=etag)
             except HttpStatus as exc:
                 if exc.status != 410 or resync:
                     raise
@@ -177,14 +149,14 @@ class _Run:
             if result.not_modified:
                 self.report.not_modified = True
                 break
-            page = parse_change_page(result.body, result.content_type)
+            page = await self._off_loop(_next_page, self._read(adapter, result, source.feed_url))
             if page.has_more and page.next_cursor in asked:
                 raise StuckFeed(
                     f"{source.feed_url} answered the cursor {page.next_cursor!r} again, with more to come: "
                     "its cursor does not move, so the rest of the feed cannot be read"
                 )
             saved = {"cursor": page.next_cursor, "etag": None if page.has_more else result.etag}
-            stats = await self._off_loop(self._apply_page, page.batch, utcnow(), saved)
+            stats = await self._off_loop(self._apply_page, page, utcnow(), saved)
             seen |= stats.seen
             cursor, etag = page.next_cursor, None
             if not page.has_more:
@@ -226,28 +198,22 @@ class _Run:
 
         self._in_transaction(work)
 
-    async def harvest_snapshot(self) -> None:
+    async def harvest_snapshot(self, adapter: Adapter) -> None:
         """Read a snapshot (a calendar, a page of events) a page at a time off the event loop and
         apply each page in its own transaction; remove what the source no longer has only once
         the whole snapshot was read and complete. A failure half-way keeps the pages applied."""
         source = self.source
-        accept = ICS_ACCEPT if source.kind == "ics" else PAGE_ACCEPT
-        result = await self.fetch(source.url, accept, etag=source.etag, modified=source.last_modified)
+        result = await self.fetch(source.url, adapter.accept, etag=source.etag, modified=source.last_modified)
         if result.not_modified:
             self.report.not_modified = True
             return
-        pages = self._snapshot_pages(result)
+        pages = self._read(adapter, result, source.url)
         fetched_at = utcnow()
         seen: set[str] = set()
-        complete, readable = True, False
+        complete = True
         while (batch := await self._off_loop(_next_page, pages)) is not None:
-            complete, readable = batch.complete, readable or bool(batch.records or batch.rejected)
+            complete = batch.complete
             seen |= (await self._off_loop(self._apply_page, batch, fetched_at)).seen
-        if not complete and not readable:
-            # Nothing readable at all: an error for the coordinator, not an empty agenda.
-            if source.kind == "ics":
-                raise NotACalendar(f"{source.url}: the calendar is cut short or unreadable")
-            raise InvalidFeed(f"{source.url}: no schema.org event could be read on this page")
         await self._off_loop(self._in_transaction, self._end_snapshot(result, seen, complete))
 
     def _end_snapshot(
@@ -267,38 +233,10 @@ class _Run:
 
         return work
 
-    def _snapshot_pages(self, result: FetchResult) -> Iterator[Batch]:
-        """The snapshot's pages, read as they are asked for."""
-        content_type = result.content_type.lower()
-        if self.source.kind == "ics":
-            if "html" in content_type and not result.body.lstrip()[:15].upper().startswith(
-                b"BEGIN:VCALENDAR"
-            ):
-                raise WrongContentType(
-                    f"{self.source.url} answered a web page ({content_type.split(';')[0]}), not a calendar"
-                )
-            return ics.read_pages(
-                result.body,
-                source_url=self.source.url,
-                content_type=result.content_type,
-                page_size=self.settings.harvest_page_size,
-            )
-        return _one_page(jsonld_page.parse_page, result.body, self.source.url, result.content_type)
-
-
-def _one_page(parse: Callable[..., Batch], body: bytes, url: str, content_type: str) -> Iterator[Batch]:
-    """A snapshot read whole, as one page, read when asked for (off the event loop)."""
-    yield parse(body, source_url=url, content_type=content_type)
-
 
 def _next_page(pages: Iterator[Batch]) -> Batch | None:
-    """The next page of a snapshot, parsed in the calling thread; None after the last."""
-    try:
-        return next(pages, None)
-    except ics.NotACalendar as exc:
-        raise NotACalendar(str(exc)) from exc
-    except UnknownContext as exc:
-        raise UnknownContextError(str(exc)) from exc
+    """The next page of an answer, read in the calling thread; None after the last."""
+    return next(pages, None)
 
 
 async def harvest_source(

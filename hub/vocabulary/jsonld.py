@@ -156,7 +156,3 @@ def as_jsonld(body: bytes) -> bytes:
         raise ValueError("a JSON object is expected")
     body = orjson.dumps(name_nodes(orjson.loads(body)))
     return _CONTEXT_MEMBER + body[1:] if body != b"{}" else _CONTEXT_MEMBER[:-1] + b"}"
-
-
-def context_document() -> bytes:
-    return (SCHEMAS_DIR / "context.jsonld").read_bytes()

@@ -1,1 +1,1 @@
-"""Source adapters, one module per kind of source, registered by name."""
+"""Source adapters, one module per kind of source, registered by kind in `kinds.py`."""

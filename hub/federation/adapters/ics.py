@@ -4,8 +4,7 @@ Reads RFC 5545 as producers really write it (Google, Outlook/Exchange, Nextcloud
 hand-made files): Windows zone names, X-WR-TIMEZONE, floating times, overrides whose series is
 missing, truncated downloads. Pure: bytes in, records out, a page of whole series at a time
 (`read_pages`; `ics_text` finds the pages without parsing the file whole); no database, no network.
-
-NotACalendar(ValueError)    the body is not an iCalendar file at all (HTML page, JSON, binary)
+An event that cannot be read is rejected alone; a body that is not a calendar raises NotACalendar.
 """
 
 from __future__ import annotations
@@ -30,9 +29,10 @@ from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 from pydantic import BaseModel, HttpUrl, TypeAdapter, ValidationError
 
 from hub.calendar.recurrence import RecurrenceError, parse_rule
-from hub.events.schemas import EventIn, HarvestedEventIn, LocationIn
-from hub.federation.adapters.ics_text import NotACalendar, calendar_text
-from hub.federation.harvested import Batch, Harvested, Rejected
+from hub.events.schemas import EventIn, LocationIn
+from hub.federation.adapters.ics_text import calendar_text
+from hub.federation.errors import NotACalendar, Unreadable, WrongContentType
+from hub.federation.harvested import Batch, Harvested, Rejected, event_input, readable, validation_reason
 
 Moment = date | datetime
 
@@ -45,13 +45,8 @@ PERSONAL = ("ORGANIZER", "ATTENDEE", "CONTACT")
 UTC_NAMES = {"UTC", "Etc/UTC", "Etc/UCT", "Etc/Universal", "Etc/Zulu", "Etc/GMT", "GMT", "UCT", "Zulu"}
 PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 CUT_MARKUP = re.compile(r"<[^>]*$|&#?\w*$")
-RAW_LIMIT = 4000
 PAGE_SIZE = 500  # events parsed at a time
 HTTP_URL = TypeAdapter(HttpUrl)
-
-
-class _Unreadable(ValueError):
-    """One event cannot be read; the message says why, in words a coordinator understands."""
 
 
 def _limit(model: type[BaseModel], field: str) -> int:
@@ -64,8 +59,35 @@ THEMES_MAX = _limit(EventIn, "themes")
 LOCATION_MAX = _limit(LocationIn, "name")
 
 
+def _begins_a_calendar(body: bytes) -> bool:
+    return body.lstrip(b"\xef\xbb\xbf \r\n\t")[:15].upper().startswith(b"BEGIN:VCALENDAR")
+
+
+def sniff(body: bytes, content_type: str, url: str) -> bool:
+    """Whether an answer is a calendar, by its first line or its content type."""
+    return _begins_a_calendar(body) or "calendar" in content_type.lower()
+
+
+def read(
+    body: bytes, content_type: str, *, url: str, place_iri: str | None = None, page_size: int = PAGE_SIZE
+) -> Iterator[Batch]:
+    """The calendar at `url` as pages of events at `place_iri` unless they name their own; a web
+    page, or a calendar cut short before any event could be read, raises its error."""
+    if "html" in content_type.lower() and not _begins_a_calendar(body):
+        raise WrongContentType(f"{url} answered a web page ({content_type.split(';')[0]}), not a calendar")
+    pages = read_pages(
+        body, source_url=url, content_type=content_type, page_size=page_size, place_iri=place_iri
+    )
+    return readable(pages, NotACalendar(f"{url}: the calendar is cut short or unreadable"))
+
+
 def read_pages(
-    body: bytes, *, source_url: str, content_type: str | None = None, page_size: int = PAGE_SIZE
+    body: bytes,
+    *,
+    source_url: str,
+    content_type: str | None = None,
+    page_size: int = PAGE_SIZE,
+    place_iri: str | None = None,
 ) -> Iterator[Batch]:
     """Read a calendar file as event records, a page of whole series (about `page_size` events)
     at a time, parsing only that page's components: at least one page, each saying whether the
@@ -80,7 +102,7 @@ def read_pages(
         batch = Batch(complete=found.complete)
         for calendar in components:
             if calendar.name == "VCALENDAR":
-                _read_calendar(calendar, source_url, batch)
+                _read_calendar(calendar, source_url, place_iri, batch)
         read = True
         yield batch
     if not read:
@@ -142,7 +164,7 @@ def _value(component: Event, name: str) -> Any:
     """The parsed value of a property, None when absent. A broken value makes the event unreadable."""
     prop = _first(component, name)
     if isinstance(prop, vBroken):
-        raise _Unreadable(f"{name} cannot be read: {_ical(prop)!r}")
+        raise Unreadable(f"{name} cannot be read: {_ical(prop)!r}")
     return None if prop is None else prop.dt
 
 
@@ -150,7 +172,7 @@ def _when(component: Event, name: str) -> Moment | None:
     """A date or date-time property, None when absent; anything else makes the event unreadable."""
     value = _value(component, name)
     if value is not None and not isinstance(value, date):
-        raise _Unreadable(f"{name} is not a date or a date-time")
+        raise Unreadable(f"{name} is not a date or a date-time")
     return value
 
 
@@ -293,13 +315,7 @@ def _raw(component: Event) -> str:
         if name not in PERSONAL
         for prop in _props(component, name)
     ]
-    return "\n".join(lines)[:RAW_LIMIT]
-
-
-def _reason(exc: ValidationError) -> str:
-    return "; ".join(
-        f"{'.'.join(str(part) for part in error['loc']) or 'event'}: {error['msg']}" for error in exc.errors()
-    )
+    return "\n".join(lines)
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,20 +333,22 @@ class _Span:
 
 @dataclass(frozen=True, slots=True)
 class _Reader:
-    """Reads the events of one calendar, whose floating times and all-day events happen in `zone`."""
+    """Reads the events of one calendar, whose floating times and all-day events happen in `zone`,
+    at `place_iri` (the place the calendar is registered for)."""
 
     zone: str
+    place_iri: str | None
 
     def record(self, iri: str, component: Event, overrides: list[Event]) -> Harvested | Rejected:
         """One event with its overridden occurrences, or why it cannot be harvested."""
         try:
             data = self._series(component, overrides)
-            HarvestedEventIn.model_validate(data)
-        except _Unreadable as exc:
+            valid = event_input(data, self.place_iri)
+        except Unreadable as exc:
             return Rejected(str(exc), iri, _raw(component))
         except ValidationError as exc:
-            return Rejected(_reason(exc), iri, _raw(component))
-        return Harvested(kind="event", iri=iri, data=data)
+            return Rejected(validation_reason(exc, "event"), iri, _raw(component))
+        return Harvested(kind="event", iri=iri, data=data, input=valid)
 
     def _series(self, master: Event, overrides: list[Event]) -> dict:
         span = self._span(master)
@@ -367,12 +385,12 @@ class _Reader:
     def _span(self, component: Event) -> _Span:
         raw_start = _when(component, "DTSTART")
         if raw_start is None:
-            raise _Unreadable("the event has no DTSTART")
+            raise Unreadable("the event has no DTSTART")
         start, zone = self._moment(raw_start)
         raw_end, duration = _when(component, "DTEND"), _value(component, "DURATION")
         if raw_end is not None:
             if isinstance(raw_end, datetime) != isinstance(start, datetime):
-                raise _Unreadable("DTSTART and DTEND must both be dates or both be date-times")
+                raise Unreadable("DTSTART and DTEND must both be dates or both be date-times")
             end = self._align(raw_end, start, zone)
             if end < start:
                 # RFC 5545 wants DTEND later; a slip of the producer's, the start is what people
@@ -380,7 +398,7 @@ class _Reader:
                 return _Span(start, None, zone)
         elif isinstance(duration, timedelta):
             if duration < timedelta(0):
-                raise _Unreadable("DURATION is negative")
+                raise Unreadable("DURATION is negative")
             end = start + duration
         else:
             return _Span(start, None, zone)
@@ -395,7 +413,7 @@ class _Reader:
         for name, found in moments.items():
             for prop in _props(component, name):
                 if isinstance(prop, vBroken):
-                    raise _Unreadable(f"{name} cannot be read: {_ical(prop)!r}")
+                    raise Unreadable(f"{name} cannot be read: {_ical(prop)!r}")
                 # A PERIOD (a tuple) would give the occurrence its own length, which we cannot keep.
                 found.extend(
                     self._align(ddd.dt, span.start, span.zone) for ddd in prop.dts if isinstance(ddd.dt, date)
@@ -414,7 +432,7 @@ class _Reader:
         """The RRULE as text, its UNTIL in the form `parse_rule` and every reader agree on."""
         until = None if isinstance(rule, vBroken) else (rule.get("UNTIL") or [None])[0]
         if isinstance(rule, vBroken) or "FREQ" not in rule or not isinstance(until, date | None):
-            raise _Unreadable(f"RRULE cannot be read: {_ical(rule)!r}")
+            raise Unreadable(f"RRULE cannot be read: {_ical(rule)!r}")
         if until is not None:
             rule = vRecur({**rule, "UNTIL": [_until(until, span.start)]})
         text = rule.to_ical().decode()
@@ -424,7 +442,7 @@ class _Reader:
         try:
             parse_rule(text, anchor)
         except RecurrenceError as exc:
-            raise _Unreadable(f"RRULE {text!r}: {exc}") from exc
+            raise Unreadable(f"RRULE {text!r}: {exc}") from exc
         return text
 
     def _override(self, component: Event, series: _Span, master: dict) -> dict:
@@ -458,13 +476,13 @@ def _until(value: Moment, start: Moment) -> Moment:
     return value.astimezone(UTC)
 
 
-def _read_calendar(calendar: Calendar, source_url: str, batch: Batch) -> None:
+def _read_calendar(calendar: Calendar, source_url: str, place_iri: str | None, batch: Batch) -> None:
     """Add the public events of one VCALENDAR to `batch`, overrides folded into their series."""
     declared = _iana(_text(calendar, "X-WR-TIMEZONE"))
     if declared:
         # Google's X-WR-TIMEZONE: the calendar's UTC and floating times are meant in that zone.
         calendar = x_wr_timezone.to_standard(calendar, timezone=ZoneInfo(declared))
-    reader = _Reader(declared or DEFAULT_ZONE)
+    reader = _Reader(declared or DEFAULT_ZONE, place_iri)
     hidden = {_uid(c) for c in calendar.events if _hidden(c) and "RECURRENCE-ID" not in c}
     series: dict[str, list[Event]] = {}
     for component in calendar.events:

@@ -7,9 +7,8 @@ and the few properties that place it: an event's UID, a time zone's TZID, the ca
 X-WR-TIMEZONE, matched by one regular expression over the text), groups each UID's master and
 RECURRENCE-ID overrides wherever they are in the file, and tells whether the file is complete.
 Only one page's components are then handed to icalendar at a time: what stays in memory for the
-whole file is the text and where its events are.
-
-NotACalendar(ValueError)    the body is not an iCalendar file at all (HTML page, JSON, binary)
+whole file is the text and where its events are. A body that is not an iCalendar file at all
+(an HTML page, JSON, binary) raises NotACalendar.
 """
 
 from __future__ import annotations
@@ -20,6 +19,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from icalendar.parser import Contentline
+
+from hub.federation.errors import NotACalendar
 
 # Components that only open directly inside VCALENDAR: meeting one inside another means an END was lost.
 TOP_LEVEL = {"VEVENT", "VTODO", "VJOURNAL", "VFREEBUSY", "VTIMEZONE", "VAVAILABILITY"}
@@ -36,10 +37,6 @@ TZID_PARAMETER = re.compile(r";[^\S\n]*TZID[^\S\n]*=[^\S\n]*(\"[^\"\n]*\"|[^;:\n
 CALENDAR_PROPERTIES = ("X-WR-TIMEZONE",)
 
 Span = tuple[int, int]
-
-
-class NotACalendar(ValueError):
-    """The body is not an iCalendar file."""
 
 
 @dataclass

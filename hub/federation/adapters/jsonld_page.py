@@ -22,6 +22,7 @@ import hashlib
 import json
 import re
 from collections import Counter
+from collections.abc import Iterator
 
 import lxml.etree
 import orjson
@@ -30,12 +31,11 @@ from extruct.utils import parse_html
 from pydantic import ValidationError
 from w3lib.encoding import html_to_unicode
 
-from hub.events.schemas import EventIn
-from hub.federation.adapters.schema_event import Page, Unreadable, event_data, http, join
+from hub.federation.adapters.schema_event import Page, event_data, http, join
 from hub.federation.adapters.schema_schedule import as_list, local, text
-from hub.federation.harvested import Batch, Harvested, Rejected
+from hub.federation.errors import InvalidFeed, Unreadable
+from hub.federation.harvested import Batch, Harvested, Rejected, event_input, readable, validation_reason
 
-RAW_LIMIT = 10_000  # a quarantined document is kept for a person to read, not whole when huge
 EVENT_TYPES = frozenset(
     {
         "Event",
@@ -79,11 +79,28 @@ _SCHEMA_CONTEXT = re.compile(r"^https?://(www\.)?schema\.org/?(docs/jsonldcontex
 _JSONLD_SCRIPTS = lxml.etree.XPath('//script[@type="application/ld+json"]')  # extruct's own selector
 
 
-class _UnknownContext(Exception):
-    """A JSON-LD context other than schema.org; reading it would mean fetching it."""
+def sniff(body: bytes, content_type: str, url: str) -> bool:
+    """Whether an answer is a web page or a JSON document, by its content type or its first bytes."""
+    head = body.lstrip(b"\xef\xbb\xbf \r\n\t")[:9].upper()
+    media = content_type.lower()
+    return "html" in media or "json" in media or head.startswith((b"<!DOCTYPE", b"<HTML"))
 
 
-def parse_page(body: bytes, *, source_url: str, content_type: str | None = None) -> Batch:
+def read(
+    body: bytes, content_type: str, *, url: str, place_iri: str | None = None, page_size: int = 0
+) -> Iterator[Batch]:
+    """The page at `url` as one batch of events at `place_iri` unless they name their own; a page
+    where no event could be read raises InvalidFeed."""
+    # A generator: the page is parsed when the harvester asks for it, off its event loop.
+    yield from readable(
+        iter([parse_page(body, source_url=url, content_type=content_type, place_iri=place_iri)]),
+        InvalidFeed(f"{url}: no schema.org event could be read on this page"),
+    )
+
+
+def parse_page(
+    body: bytes, *, source_url: str, content_type: str | None = None, place_iri: str | None = None
+) -> Batch:
     """The events of one page: HTML with JSON-LD blocks, or a JSON-LD document itself."""
     # w3lib decodes as a browser does: BOM, then the Content-Type charset, then the HTML meta
     # charset, else UTF-8; undecodable bytes become U+FFFD.
@@ -102,7 +119,7 @@ def parse_page(body: bytes, *, source_url: str, content_type: str | None = None)
     _index(documents, page.nodes)
     found: list[dict] = []
     _collect(documents, page, set(), found)
-    _read_events(found, page, batch)
+    _read_events(found, page, place_iri, batch)
     return batch
 
 
@@ -146,7 +163,7 @@ def _html_documents(text: str, source_url: str, batch: Batch) -> list:
 
 
 def _reject_block(batch: Batch, reason: str, raw: str) -> None:
-    batch.rejected.append(Rejected(reason=reason, raw=raw[:RAW_LIMIT]))
+    batch.rejected.append(Rejected(reason=reason, raw=raw))
     batch.complete = False
 
 
@@ -158,7 +175,7 @@ def _normalised(sources: list, base: str, batch: Batch) -> list[dict]:
             continue
         try:
             documents.append(_normalise(item, base))
-        except _UnknownContext as exc:
+        except Unreadable as exc:
             reason = str(exc)
         except RecursionError:
             reason = "the document is nested too deeply"
@@ -196,13 +213,13 @@ def _check_context(context: object) -> None:
     """Accept schema.org in any spelling, as a URL or as @vocab; refuse any other context."""
     for entry in as_list(context):
         if isinstance(entry, str) and not _SCHEMA_CONTEXT.match(entry.strip()):
-            raise _UnknownContext(f"unknown context {entry}: not fetched")
+            raise Unreadable(f"unknown context {entry}: not fetched")
         if isinstance(entry, dict):
             if "@import" in entry:
-                raise _UnknownContext(f"unknown context {entry['@import']}: not fetched")
+                raise Unreadable(f"unknown context {entry['@import']}: not fetched")
             vocab = entry.get("@vocab")
             if isinstance(vocab, str) and not _SCHEMA_CONTEXT.match(vocab.strip()):
-                raise _UnknownContext(f"unknown vocabulary {vocab}")
+                raise Unreadable(f"unknown vocabulary {vocab}")
 
 
 def _index(value: object, nodes: dict[str, dict]) -> None:
@@ -235,7 +252,7 @@ def _collect(value: object, page: Page, seen: set[int], found: list[dict]) -> No
             _collect(node[key], page, seen, found)
 
 
-def _read_events(found: list[dict], page: Page, batch: Batch) -> None:
+def _read_events(found: list[dict], page: Page, place_iri: str | None, batch: Batch) -> None:
     seen: set[str] = set()
     shared = _shared_urls(found, page)
     for node in found:
@@ -247,13 +264,13 @@ def _read_events(found: list[dict], page: Page, batch: Batch) -> None:
         seen.add(iri)
         try:
             data = event_data(node, page)
-            EventIn.model_validate(data)
+            valid = event_input(data, place_iri)
         except ValidationError as exc:
-            reason = _explain(exc)
+            reason = validation_reason(exc, "event")
         except (Unreadable, OverflowError) as exc:
             reason = str(exc)
         else:
-            batch.records.append(Harvested(kind="event", iri=iri, data=data))
+            batch.records.append(Harvested(kind="event", iri=iri, data=data, input=valid))
             continue
         batch.rejected.append(Rejected(reason=reason, iri=iri, raw=_dump(node)))
 
@@ -281,13 +298,6 @@ def _identity(node: dict, page: Page, shared_urls: set[str]) -> str:
     return f"{page.url}#{hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()[:16]}"
 
 
-def _explain(exc: ValidationError) -> str:
-    problems = "; ".join(
-        f"{'.'.join(str(part) for part in error['loc']) or 'event'}: {error['msg']}" for error in exc.errors()
-    )
-    return f"not a valid event: {problems}"
-
-
 def _dump(node: object) -> str:
     # The standard library, not orjson: it also writes integers beyond 64 bits that a page may hold.
-    return json.dumps(node, ensure_ascii=False)[:RAW_LIMIT]
+    return json.dumps(node, ensure_ascii=False)

@@ -1,18 +1,28 @@
-"""Native nodes: the node descriptor and change-feed pages, as records."""
+"""Native nodes: the node descriptor and change-feed pages, as records validated as our inputs.
+
+A node publishes our own JSON documents; `input_of` reads one back as the API input it stands for
+(also for imports, hub/portability.py).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import orjson
+from pydantic import ValidationError
 
-from hub.federation.errors import InvalidFeed, InvalidJson, WrongContentType
-from hub.federation.harvested import Batch, Harvested, Rejected
+from hub.events.schemas import HarvestedEventIn
+from hub.federation.errors import ContentError, InvalidFeed, InvalidJson, WrongContentType
+from hub.federation.harvested import Batch, Harvested, Input, Rejected, validation_reason
+from hub.people.schemas import PersonIn
+from hub.places.schemas import PlaceIn
 from hub.vocabulary.jsonld import unname_nodes
 
 KINDS = {"Place": "place", "Event": "event", "Person": "person"}
 TOMBSTONE_KINDS = {"place", "event", "person"}
+DESCRIPTOR_PATH = "/.well-known/tiers-lieux"
 
 
 @dataclass(frozen=True)
@@ -59,42 +69,156 @@ def parse_descriptor(body: bytes, content_type: str, *, url: str) -> Descriptor:
     )
 
 
-@dataclass(frozen=True)
-class ChangePage:
-    batch: Batch
-    next_cursor: str
-    has_more: bool
+def descriptor_url(url: str) -> str:
+    """Where the node registered at `url` describes itself."""
+    return url.rstrip("/") + DESCRIPTOR_PATH
 
 
-def parse_change_page(body: bytes, content_type: str) -> ChangePage:
-    """Read one page of a change feed; an unreadable item is rejected alone."""
+def probe(url: str) -> str | None:
+    """Where to ask whether `url` is a node: only a base URL can be one."""
+    return descriptor_url(url) if urlsplit(url).path in ("", "/") else None
+
+
+def sniff(body: bytes, content_type: str, url: str) -> bool:
+    """Whether the answer at `probe(url)` is the descriptor of a node at `url`."""
+    try:
+        parse_descriptor(body, content_type, url=url)
+    except ContentError:
+        return False
+    return True
+
+
+def read(
+    body: bytes, content_type: str, *, url: str, place_iri: str | None = None, page_size: int = 0
+) -> Iterator[Batch]:
+    """One page of a change feed, as the only batch (the harvester follows the cursor)."""
+    yield parse_change_page(body, content_type, place_iri=place_iri)
+
+
+def parse_change_page(body: bytes, content_type: str, *, place_iri: str | None = None) -> Batch:
+    """Read one page of a change feed; an unreadable item is rejected alone. Events that name no
+    place are at `place_iri` (a node registered for one place)."""
     value = _json(body, content_type, "change feed")
     items, cursor, more = value.get("items"), value.get("next_cursor"), value.get("has_more")
     if value.get("type") != "ChangePage" or not isinstance(items, list):
         raise InvalidFeed("the change feed page lacks its type or items")
     if not isinstance(cursor, str) or not cursor or not isinstance(more, bool):
         raise InvalidFeed("the change feed page lacks next_cursor or has_more")
-    batch = Batch()
+    batch = Batch(next_cursor=cursor, has_more=more)
     for item in items:
-        record = _record(item)
+        record = _record(item, place_iri)
         if isinstance(record, Rejected):
             batch.rejected.append(record)
         else:
             batch.records.append(record)
-    return ChangePage(batch=batch, next_cursor=cursor, has_more=more)
+    return batch
 
 
-def _record(item: object) -> Harvested | Rejected:
+def _record(item: object, place_iri: str | None) -> Harvested | Rejected:
     if not isinstance(item, dict):
-        return Rejected("an item of the change feed is not an object", raw=orjson.dumps(item).decode()[:2000])
+        return Rejected("an item of the change feed is not an object", raw=_dump(item))
     iri, kind = item.get("id"), item.get("type")
     if not isinstance(iri, str) or not iri.startswith(("http://", "https://")):
-        return Rejected("a record without an http(s) IRI", raw=orjson.dumps(item).decode()[:2000])
+        return Rejected("a record without an http(s) IRI", raw=_dump(item))
     if kind == "Tombstone":
         if item.get("kind") not in TOMBSTONE_KINDS:
             return Rejected("a tombstone of an unknown kind", iri=iri)
         return Harvested(kind=item["kind"], iri=iri, deleted=True)
     if kind not in KINDS:
-        return Rejected(f"a record of unknown type {kind!r}", iri=iri, raw=orjson.dumps(item).decode()[:2000])
+        return Rejected(f"a record of unknown type {kind!r}", iri=iri, raw=_dump(item))
     # Our JSON-LD names nested nodes; the record is our JSON, as the API takes it.
-    return Harvested(kind=KINDS[kind], iri=iri, data=unname_nodes(item))
+    data = unname_nodes(item)
+    document = {k: v for k, v in data.items() if k not in ("provenance", "@context")}
+    try:
+        valid = input_of(KINDS[kind], document, place_iri)
+    except ValidationError as exc:
+        return Rejected(validation_reason(exc, KINDS[kind]), iri=iri, raw=_dump(item))
+    return Harvested(kind=KINDS[kind], iri=iri, data=data, input=valid)
+
+
+def _dump(item: object) -> str:
+    return orjson.dumps(item).decode()
+
+
+def _concept_values(values: list) -> list[str]:
+    found = []
+    for value in values or []:
+        if isinstance(value, dict):
+            label = value.get("label")
+            text = value.get("id")
+            if not text and isinstance(label, dict):
+                text = next(iter(label.values()), None)
+            if text:
+                found.append(str(text))
+        elif isinstance(value, str):
+            found.append(value)
+    return found
+
+
+def input_of(kind: str, document: dict, place_iri: str | None = None) -> Input:
+    """The API input a published document stands for (documents are our output shape); an
+    event that names no place is at `place_iri`. Raises pydantic's ValidationError."""
+    if kind == "place":
+        keys = (
+            "name",
+            "description",
+            "kinds",
+            "address",
+            "geo",
+            "opening_hours",
+            "contact",
+            "website",
+            "equipment",
+        )
+        return PlaceIn.model_validate({k: document[k] for k in keys if k in document})
+    if kind == "event":
+        return HarvestedEventIn.model_validate(_event_input(document, place_iri))
+    levels = {v["field"]: v["level"] for v in document.get("visibility", []) if isinstance(v, dict)}
+    fields = [
+        f for f in ("display_name", "bio", "skills", "badges", "places", "links", "contact") if f in document
+    ]
+    data = {
+        k: document[k]
+        for k in ("display_name", "bio", "badges", "places", "links", "contact")
+        if k in document
+    }
+    data["skills"] = _concept_values(document.get("skills", []))
+    data["visibility"] = {f: levels.get(f, "public") for f in fields}
+    data["consent"] = {"fields": fields or ["display_name"]}
+    return PersonIn.model_validate(data)
+
+
+def _event_input(document: dict, place_iri: str | None) -> dict:
+    keys = (
+        "title",
+        "description",
+        "start",
+        "end",
+        "timezone",
+        "recurrence",
+        "overrides",
+        "location",
+        "attendance_mode",
+        "status",
+        "is_free",
+        "price",
+        "currency",
+        "registration_url",
+        "capacity",
+        "language",
+        "image",
+        "url",
+        "organizers",
+        "same_as",
+    )
+    data = {k: document[k] for k in keys if k in document}
+    place = document.get("place")
+    if isinstance(place, dict) and place.get("id"):
+        data["place"] = place["id"]
+    elif isinstance(place, str):
+        data["place"] = place
+    elif place_iri:
+        data["place"] = place_iri
+    data["themes"] = _concept_values(document.get("themes", []))
+    data["audience"] = _concept_values(document.get("audience", []))
+    return data

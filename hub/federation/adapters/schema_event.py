@@ -29,6 +29,7 @@ from hub.federation.adapters.schema_schedule import (
     text,
     wall,
 )
+from hub.federation.errors import Unreadable
 from hub.kit.sanitize import plain_text
 
 DEFAULT_TIMEZONE = "Europe/Paris"
@@ -53,10 +54,6 @@ _ADDRESS_LINE = re.compile(
 _PRICE = re.compile(r"[^\d-]*(\d+([.,]\d+)?)\D*")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Z]{2})?$")
 _HTTP_URL = TypeAdapter(HttpUrl)
-
-
-class Unreadable(Exception):
-    """An event node that cannot become an event; the message is the reason given to people."""
 
 
 @dataclass

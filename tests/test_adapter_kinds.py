@@ -1,0 +1,71 @@
+"""The adapter registry tells a source's kind by what its URL answers (unit tests: answers given
+in memory; tests/test_federation.py and tests/test_hostile_sources.py harvest real servers)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import orjson
+import pytest
+
+from hub.federation.adapters.kinds import ADAPTERS, detect
+from hub.federation.errors import HttpStatus, WrongContentType
+from hub.federation.fetch import FetchResult
+
+DESCRIPTOR = orjson.dumps(
+    {
+        "type": "NodeDescriptor",
+        "id": "https://lieu.example/",
+        "name": "Le Lieu",
+        "feeds": {"changes": "https://lieu.example/api/v1/changes"},
+    }
+)
+CALENDAR = b"\xef\xbb\xbfBEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n"
+
+
+def detected(url: str, answers: dict[str, tuple[int, str, bytes]]) -> tuple[str, list[tuple[str, str]]]:
+    """The kind detected at `url` and the requests made (URL, Accept); a URL not in `answers` is a 404."""
+    asked: list[tuple[str, str]] = []
+
+    async def fetch(where: str, accept: str) -> FetchResult:
+        asked.append((where, accept))
+        status, content_type, body = answers.get(where, (404, "text/plain", b""))
+        if status >= 400:
+            raise HttpStatus(f"{where} answered {status}", status)
+        return FetchResult(url=where, status=status, body=body, content_type=content_type)
+
+    return asyncio.run(detect(url, fetch)).kind, asked
+
+
+def test_a_base_url_whose_descriptor_answers_is_a_node_after_one_request():
+    answers = {"https://lieu.example/.well-known/tiers-lieux": (200, "application/ld+json", DESCRIPTOR)}
+    kind, asked = detected("https://lieu.example/", answers)
+    assert kind == "node"
+    assert asked == [("https://lieu.example/.well-known/tiers-lieux", ADAPTERS["node"].accept)]
+
+
+def test_a_base_url_without_a_descriptor_is_told_by_what_it_answers_itself():
+    kind, asked = detected("https://lieu.example/", {"https://lieu.example/": (200, "text/plain", CALENDAR)})
+    assert kind == "ics"
+    assert [where for where, _ in asked] == [
+        "https://lieu.example/.well-known/tiers-lieux",
+        "https://lieu.example/",
+    ]
+
+
+def test_a_page_is_asked_once_for_what_a_calendar_or_a_page_would_be():
+    url = "https://lieu.example/agenda"
+    kind, asked = detected(url, {url: (200, "text/html; charset=utf-8", b"<!doctype html><html></html>")})
+    assert kind == "jsonld"
+    assert asked == [(url, f"{ADAPTERS['ics'].accept}, {ADAPTERS['jsonld'].accept}")]
+
+
+def test_an_answer_of_no_known_kind_is_the_wrong_content_type():
+    url = "https://lieu.example/logo"
+    with pytest.raises(WrongContentType, match=r"neither a node, a calendar nor a web page \(image/png\)"):
+        detected(url, {url: (200, "image/png", b"\x89PNG\r\n")})
+
+
+def test_an_error_status_of_the_url_itself_is_the_error():
+    with pytest.raises(HttpStatus, match="404"):
+        detected("https://lieu.example/agenda.ics", {})
