@@ -396,7 +396,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="run the demo network on 127.0.0.1 until Ctrl-C")
     demo.add_argument("--host", default="127.0.0.1")
-    demo.add_argument("--port", type=int, default=8000, help="first port")
+    demo.add_argument("--port", type=int, default=8000, help="first port; 0 for free ports")
     demo.add_argument("--data-dir", default=".demo")
     demo.set_defaults(func=cmd_demo)
     return parser

@@ -20,12 +20,6 @@ from hub.store.db import make_engine, session_scope
 from hub.store.migrate import upgrade
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextmanager
 def serve(make_app: Callable[[str], object]) -> Iterator[str]:
     """Serve the app `make_app(base_url)` builds, on a free port of 127.0.0.1; yields its base URL."""

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import random
-import socket
 import subprocess
 import sys
-import time
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 
@@ -20,65 +18,35 @@ from hub.demo.network import grange_calendar
 from hub.events.schemas import EventIn
 from hub.federation.adapters.ics import parse_calendar
 from hub.settings import Settings
-
-
-def _free_ports(count: int) -> int:
-    """A base port with `count` free ports after it."""
-    for _ in range(50):
-        base = random.randint(20000, 60000)
-        sockets = []
-        try:
-            for port in range(base, base + count):
-                s = socket.socket()
-                sockets.append(s)
-                s.bind(("127.0.0.1", port))
-            return base
-        except OSError:
-            continue
-        finally:
-            for s in sockets:
-                s.close()
-    raise RuntimeError("no free ports")
+from tests.processes import Output
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    port = _free_ports(6)
+def demo(tmp_path_factory) -> Iterator[dict[str, str]]:
+    """`hub demo` on ports the system chose, once its first harvest is done: the URLs it printed
+    of the hub and the first node."""
+    data_dir = tmp_path_factory.mktemp("demo")
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "hub.cli",
-            "demo",
-            "--port",
-            str(port),
-            "--data-dir",
-            str(tmp_path_factory.mktemp("demo")),
-        ],
+        [sys.executable, "-m", "hub.cli", "demo", "--port", "0", "--data-dir", str(data_dir)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
-    hub = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            sources = httpx.get(f"{hub}/api/v1/sources", timeout=1).json()["items"]
-            if sources and all(s["last_attempt_at"] for s in sources):
-                break
-        except (httpx.TransportError, KeyError, IndexError, ValueError):
-            pass
-        time.sleep(0.3)
-    else:
-        process.kill()
-        pytest.fail(f"the demo did not come up: {process.stdout.read()}")
-    yield port
-    process.terminate()
-    process.wait(timeout=10)
+    output = Output(process)
+    try:
+        # The hub's URL is printed after the first harvest.
+        urls = {
+            "node": output.wait_for(r"La Fabrique du Bocage: (http://127\.0\.0\.1:\d+)", 90)[1],
+            "hub": output.wait_for(r"^Hub .*: (http://127\.0\.0\.1:\d+)", 90)[1],
+        }
+        yield urls
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 def test_demo_node_serves_its_place_events_people_and_feeds(demo):
-    with httpx.Client(base_url=f"http://127.0.0.1:{demo + 1}", timeout=10) as node:
+    with httpx.Client(base_url=demo["node"], timeout=10) as node:
         [place] = node.get("/api/v1/places").json()["items"]
         assert place["name"] == "La Fabrique du Bocage"
         titles = {o["title"] for o in node.get("/api/v1/occurrences", params={"limit": 200}).json()["items"]}
@@ -91,7 +59,7 @@ def test_demo_node_serves_its_place_events_people_and_feeds(demo):
 
 
 def test_demo_hub_harvested_every_source_over_http(demo):
-    with httpx.Client(base_url=f"http://127.0.0.1:{demo}", timeout=10) as hub:
+    with httpx.Client(base_url=demo["hub"], timeout=10) as hub:
         sources = hub.get("/api/v1/sources").json()["items"]
         assert len(sources) == 5
         assert all(s["healthy"] and s["records_held"] > 0 for s in sources), sources
