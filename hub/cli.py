@@ -52,7 +52,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> None:
-    from hub.store.migrate import upgrade
+    from hub.setup import upgrade
 
     settings = _settings(args)
     loaded = upgrade(_engine(settings), settings.database_schema)
@@ -62,7 +62,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> None:
 
 
 def cmd_db_new_epoch(args: argparse.Namespace) -> None:
-    from hub.store.migrate import new_feed_epoch
+    from hub.setup import new_feed_epoch
 
     new_feed_epoch(_engine(_settings(args)))
     console.print("The change feed has a new epoch: hubs harvesting this instance will resync.")

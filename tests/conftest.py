@@ -19,8 +19,8 @@ from sqlalchemy.engine import Engine
 
 from hub.api.app import create_app
 from hub.settings import Settings
+from hub.setup import upgrade
 from hub.store.db import make_engine
-from hub.store.migrate import upgrade
 from hub.store.tables import metadata
 from tests.clock import MOMENTS, frozen_at
 

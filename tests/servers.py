@@ -16,8 +16,8 @@ from sqlalchemy.engine import Engine
 from hub.api.app import create_app
 from hub.auth.tokens import create_token
 from hub.settings import Settings
+from hub.setup import upgrade
 from hub.store.db import make_engine, session_scope
-from hub.store.migrate import upgrade
 
 
 @contextmanager

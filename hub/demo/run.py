@@ -38,8 +38,8 @@ from hub.federation.harvester import all_sources, harvest_many
 from hub.federation.registry import SourceIn, add_source
 from hub.places.service import create_place
 from hub.settings import Settings
+from hub.setup import upgrade
 from hub.store.db import make_engine, session_scope
-from hub.store.migrate import upgrade
 
 console = Console()
 NODES = ["La Fabrique du Bocage", "L'Escale Coworking", "Le Fournil Partagé", "L'Atelier des Possibles"]
