@@ -2,7 +2,8 @@
 
 Every module's imports are read (at module level and inside functions alike: an import put in a
 function to dodge a cycle is still a dependency) and none may reach a higher layer. Inside the
-domain layer, packages may build on one another but never in a circle."""
+domain layer, packages may build on one another but never in a circle. And no test module
+imports another."""
 
 from __future__ import annotations
 
@@ -121,3 +122,22 @@ def test_domain_packages_do_not_import_each_other_in_a_circle():
 def test_the_import_reader_sees_imports_inside_functions():
     assert "hub.setup" in imports("hub.cli")  # imported in the command functions only
     assert "hub.stats" in imports("hub.api.stats")  # as `from hub import stats`
+
+
+def test_no_test_module_imports_another():
+    # Shared fixtures and helpers live in conftest.py (never imported) or in modules of their own.
+    found = []
+    for path in sorted(Path(__file__).resolve().parent.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            else:
+                continue
+            found += [
+                f"{path.name} imports {name}"
+                for name in names
+                if name.startswith(("tests.test_", "tests.conftest"))
+            ]
+    assert found == []

@@ -19,7 +19,7 @@ from hub.portability import export_lines, import_document
 from hub.store.changes import FeedState
 from hub.store.db import session_scope
 from hub.store.records import utcnow
-from tests.conftest import open_store
+from tests.stores import open_store
 
 FOURNIL = "46.0512,1.8251"  # the village third place
 
