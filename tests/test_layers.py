@@ -11,9 +11,12 @@ import ast
 from functools import cache
 from pathlib import Path
 
+import pytest
+
 PACKAGE = Path(__file__).resolve().parent.parent / "hub"
 
-# Lowest first. A module belongs to the layer of the longest prefix that names it.
+# Lowest first. A module belongs to the layer of the longest prefix that names it ("hub" names
+# the package's own __init__ only).
 LAYERS = [
     # Tools that know no record: the package's version, settings, the error tree, logs and
     # metrics, small helpers, the paging and text-search conditions every list shares.
@@ -50,8 +53,12 @@ def _name(path: Path) -> str:
 MODULES = {_name(path): path for path in sorted(PACKAGE.rglob("*.py"))}
 
 
+def _names(prefix: str, module: str) -> bool:
+    return module == prefix or (prefix != "hub" and module.startswith(prefix + "."))
+
+
 def _prefix(module: str) -> str:
-    return max((p for p in RANK if module == p or module.startswith(p + ".")), key=len)
+    return max((p for p in RANK if _names(p, module)), key=len)
 
 
 def _layer(module: str) -> int:
@@ -79,7 +86,7 @@ def imports(module: str) -> frozenset[str]:
 
 
 def test_every_module_has_a_layer():
-    assert [m for m in MODULES if not any(m == p or m.startswith(p + ".") for p in RANK)] == []
+    assert [m for m in MODULES if not any(_names(p, m) for p in RANK)] == []
 
 
 def test_no_module_imports_from_a_higher_layer():
@@ -117,6 +124,16 @@ def test_domain_packages_do_not_import_each_other_in_a_circle():
         if _prefix(module) in _reachable(graph, _prefix(target))
     ]
     assert circular == []
+
+
+@pytest.mark.xfail(strict=True, reason="hub.web reads its query parameters through hub.api.deps (issue 18)")
+def test_pages_never_import_the_api():
+    # The API mounts the pages, so the pages sit below it; once they are, "pages" becomes a layer
+    # of its own under "edges" and this test goes.
+    assert (
+        sorted(t for m in MODULES if m.startswith("hub.web") for t in imports(m) if t.startswith("hub.api"))
+        == []
+    )
 
 
 def test_the_import_reader_sees_imports_inside_functions():
