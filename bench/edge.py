@@ -33,8 +33,8 @@ from hub.api.headers import SecurityHeaders
 from hub.api.ratelimit import RateLimit
 from hub.demo.data import seed_fabrique
 from hub.settings import Settings
+from hub.setup import upgrade
 from hub.store.db import make_engine, session_scope
-from hub.store.migrate import upgrade
 
 PATHS = {
     "cached list": ["/api/v1/events?department=23"],

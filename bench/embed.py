@@ -27,8 +27,8 @@ from hub.api.app import create_app
 from hub.demo.run import register_network
 from hub.federation.harvester import all_sources, harvest_many
 from hub.settings import Settings
+from hub.setup import upgrade
 from hub.store.db import make_engine
-from hub.store.migrate import upgrade
 from tests.browser import browser
 from tests.network import demo_network
 from tests.servers import serve

@@ -49,8 +49,8 @@ from hub.federation.registry import SourceIn, add_source
 from hub.people.models import Person
 from hub.places.models import Place
 from hub.settings import Settings
+from hub.setup import upgrade
 from hub.store.db import make_engine, session_scope
-from hub.store.migrate import upgrade
 
 UNCHANGED_ROUNDS = 3
 POSTGRES_URL = os.environ.get("HUB_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

@@ -30,8 +30,8 @@ from bench.harvest import free_port, rss
 from hub.federation.harvester import all_sources, harvest_many
 from hub.federation.registry import SourceIn, add_source
 from hub.settings import Settings
+from hub.setup import upgrade
 from hub.store.db import make_engine, session_scope
-from hub.store.migrate import upgrade
 
 SERIES_EVERY = 100  # one event in a hundred is a weekly series with a moved occurrence
 

@@ -32,8 +32,9 @@ from hub.api.app import create_app
 from hub.federation.harvester import all_sources, harvest_many
 from hub.federation.registry import SourceIn, add_source
 from hub.horizon import roll_if_due
+from hub.setup import upgrade
 from hub.store.db import make_engine, session_scope
-from hub.store.migrate import head_revision, upgrade
+from hub.store.migrate import head_revision
 
 OUT = Path(__file__).resolve().parent / "out"
 FIXED = orjson.dumps(

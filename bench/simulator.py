@@ -30,8 +30,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hub.calendar.ics_feed import FeedEvent, build_calendar
 from hub.events.documents import event_document
+from hub.events.ics_feed import FeedEvent, build_calendar
 from hub.events.models import Event
 from hub.kit import geo
 from hub.places.documents import place_document

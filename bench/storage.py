@@ -18,8 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from hub.setup import upgrade
 from hub.store.db import make_engine
-from hub.store.migrate import upgrade
 
 # The tables a harvest writes, parents first.
 TABLES = (

@@ -52,7 +52,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> None:
-    from hub.store.migrate import upgrade
+    from hub.setup import upgrade
 
     settings = _settings(args)
     loaded = upgrade(_engine(settings), settings.database_schema)
@@ -62,7 +62,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> None:
 
 
 def cmd_db_new_epoch(args: argparse.Namespace) -> None:
-    from hub.store.migrate import new_feed_epoch
+    from hub.setup import new_feed_epoch
 
     new_feed_epoch(_engine(_settings(args)))
     console.print("The change feed has a new epoch: hubs harvesting this instance will resync.")
@@ -396,7 +396,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="run the demo network on 127.0.0.1 until Ctrl-C")
     demo.add_argument("--host", default="127.0.0.1")
-    demo.add_argument("--port", type=int, default=8000, help="first port")
+    demo.add_argument("--port", type=int, default=8000, help="first port; 0 for free ports")
     demo.add_argument("--data-dir", default=".demo")
     demo.set_defaults(func=cmd_demo)
     return parser

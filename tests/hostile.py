@@ -1,10 +1,11 @@
-"""Hostile sources: a calendar and a change feed that misbehave in the way a test asks."""
+"""Hostile sources: a calendar and a change feed that misbehave in the way a test asks, and slow nodes."""
 
 from __future__ import annotations
 
 import asyncio
 import gzip
 import itertools
+import threading
 from functools import cache
 
 from starlette.applications import Starlette
@@ -223,4 +224,57 @@ class ChangeFeed:
                 "has_more": self.pages is None or following < self.pages,
             },
             media_type="application/ld+json",
+        )
+
+
+class SlowNodes:
+    """Many minimal nodes under one server, each answering in `delay` seconds and counting overlaps."""
+
+    def __init__(self, delay: float = 0.4) -> None:
+        self.delay = delay
+        self.lock = threading.Lock()
+        self.in_flight: dict[str, int] = {}
+        self.overlap: dict[str, int] = {}
+        self.harvests: dict[str, int] = {}
+
+    def app(self, base_url: str) -> Starlette:
+        self.base_url = base_url
+
+        async def descriptor(request: Request) -> JSONResponse:
+            node = request.path_params["node"]
+            base = f"{self.base_url}/{node}"
+            return JSONResponse(
+                {
+                    "id": base + "/",
+                    "type": "NodeDescriptor",
+                    "name": node,
+                    "role": "node",
+                    "feeds": {"changes": f"{base}/api/v1/changes"},
+                }
+            )
+
+        async def changes(request: Request) -> JSONResponse:
+            node = request.path_params["node"]
+            with self.lock:
+                self.in_flight[node] = self.in_flight.get(node, 0) + 1
+                self.overlap[node] = max(self.overlap.get(node, 0), self.in_flight[node])
+                self.harvests[node] = self.harvests.get(node, 0) + 1
+            await asyncio.sleep(self.delay)
+            with self.lock:
+                self.in_flight[node] -= 1
+            place = {
+                "id": f"{self.base_url}/{node}/places/1",
+                "type": "Place",
+                "name": f"Lieu {node}",
+                "updated": "2026-01-01T00:00:00Z",
+            }
+            return JSONResponse(
+                {"type": "ChangePage", "items": [place], "next_cursor": "end", "has_more": False}
+            )
+
+        return Starlette(
+            routes=[
+                Route("/{node}/.well-known/tiers-lieux", descriptor),
+                Route("/{node}/api/v1/changes", changes),
+            ]
         )

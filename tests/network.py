@@ -1,4 +1,5 @@
-"""The demo network, served on 127.0.0.1 for hub tests: four nodes and a calendar-only place."""
+"""The demo network, served on 127.0.0.1 for hub tests: four nodes and a calendar-only place, and
+a hub that harvested it."""
 
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
+from hub.api.app import create_app
 from hub.demo.run import NODES, calendar_app, register_network, seed_network
 from hub.federation.harvester import all_sources, harvest_many
 from hub.settings import Settings
 from tests.servers import Node, running_node, serve
+from tests.stores import Store
 
 
 @dataclass
@@ -48,3 +52,13 @@ def demo_network(directory: Path) -> Iterator[DemoNetwork]:
         )
         calendar_base = stack.enter_context(serve(lambda _: calendar_app()))
         yield DemoNetwork(nodes, tokens, f"{calendar_base}/agenda.ics")
+
+
+@contextmanager
+def harvested_hub(store: Store, network) -> Iterator[TestClient]:
+    """A hub on `store` that harvested the demo network over HTTP, as a client with an admin token."""
+    settings = store.settings(role="hub", allowed_private_networks=["127.0.0.1/32"], harvest_in_process=False)
+    admin = network.harvested_by(store.engine, settings)
+    with TestClient(create_app(settings, engine=store.engine)) as client:
+        client.admin = {"Authorization": f"Bearer {admin}"}
+        yield client

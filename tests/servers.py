@@ -16,14 +16,8 @@ from sqlalchemy.engine import Engine
 from hub.api.app import create_app
 from hub.auth.tokens import create_token
 from hub.settings import Settings
+from hub.setup import upgrade
 from hub.store.db import make_engine, session_scope
-from hub.store.migrate import upgrade
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextmanager

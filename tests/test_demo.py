@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-import random
-import socket
+import json
+import os
+import re
+import shlex
 import subprocess
 import sys
-import time
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from types import SimpleNamespace
 
 import httpx
@@ -17,68 +20,42 @@ import pytest
 from hub.calendar.rules import first_date
 from hub.demo import data, network
 from hub.demo.network import grange_calendar
+from hub.demo.run import NODES
 from hub.events.schemas import EventIn
 from hub.federation.adapters.ics import parse_calendar
 from hub.settings import Settings
+from tests.processes import Output
 
-
-def _free_ports(count: int) -> int:
-    """A base port with `count` free ports after it."""
-    for _ in range(50):
-        base = random.randint(20000, 60000)
-        sockets = []
-        try:
-            for port in range(base, base + count):
-                s = socket.socket()
-                sockets.append(s)
-                s.bind(("127.0.0.1", port))
-            return base
-        except OSError:
-            continue
-        finally:
-            for s in sockets:
-                s.close()
-    raise RuntimeError("no free ports")
+README = Path(__file__).resolve().parent.parent / "README.md"
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    port = _free_ports(6)
+def demo(tmp_path_factory) -> Iterator[dict[str, str]]:
+    """`hub demo` on ports the system chose, once its first harvest is done: the URL of each
+    server by the address the README gives it (`http://127.0.0.1:8000` for the hub, 8001 to 8004
+    for the nodes, 8005 for the calendar)."""
+    data_dir = tmp_path_factory.mktemp("demo")
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "hub.cli",
-            "demo",
-            "--port",
-            str(port),
-            "--data-dir",
-            str(tmp_path_factory.mktemp("demo")),
-        ],
+        [sys.executable, "-m", "hub.cli", "demo", "--port", "0", "--data-dir", str(data_dir)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        env=os.environ | {"COLUMNS": "200"},  # one URL a line, however long
     )
-    hub = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            sources = httpx.get(f"{hub}/api/v1/sources", timeout=1).json()["items"]
-            if sources and all(s["last_attempt_at"] for s in sources):
-                break
-        except (httpx.TransportError, KeyError, IndexError, ValueError):
-            pass
-        time.sleep(0.3)
-    else:
-        process.kill()
-        pytest.fail(f"the demo did not come up: {process.stdout.read()}")
-    yield port
-    process.terminate()
-    process.wait(timeout=10)
+    output = Output(process)
+    url = r"(http://127\.0\.0\.1:\d+)"
+    try:
+        hub = output.wait_for(rf"^Hub .*: {url}$", 90)[1]  # printed after the first harvest
+        nodes = [output.wait_for(rf"^  {re.escape(name)}: {url}$", 1)[1] for name in NODES]
+        calendar = output.wait_for(rf"calendar only\): {url}/agenda\.ics$", 1)[1]
+        yield {f"http://127.0.0.1:{8000 + i}": served for i, served in enumerate([hub, *nodes, calendar])}
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 def test_demo_node_serves_its_place_events_people_and_feeds(demo):
-    with httpx.Client(base_url=f"http://127.0.0.1:{demo + 1}", timeout=10) as node:
+    with httpx.Client(base_url=demo["http://127.0.0.1:8001"], timeout=10) as node:
         [place] = node.get("/api/v1/places").json()["items"]
         assert place["name"] == "La Fabrique du Bocage"
         titles = {o["title"] for o in node.get("/api/v1/occurrences", params={"limit": 200}).json()["items"]}
@@ -91,7 +68,7 @@ def test_demo_node_serves_its_place_events_people_and_feeds(demo):
 
 
 def test_demo_hub_harvested_every_source_over_http(demo):
-    with httpx.Client(base_url=f"http://127.0.0.1:{demo}", timeout=10) as hub:
+    with httpx.Client(base_url=demo["http://127.0.0.1:8000"], timeout=10) as hub:
         sources = hub.get("/api/v1/sources").json()["items"]
         assert len(sources) == 5
         assert all(s["healthy"] and s["records_held"] > 0 for s in sources), sources
@@ -106,6 +83,37 @@ def test_demo_hub_harvested_every_source_over_http(demo):
         } <= titles
         forum = [e for e in hub.get("/api/v1/events", params={"q": "forum"}).json()["items"]]
         assert all(len(e["organizers"]) == 2 for e in forum)
+
+
+def _readme_examples() -> list[str]:
+    """The `curl` lines of the README's shell blocks."""
+    blocks = re.findall(r"```sh\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.DOTALL)
+    return [line for block in blocks for line in block.splitlines() if line.startswith("curl ")]
+
+
+def _says_something(body: str) -> bool:
+    """A list with items, a calendar with events, or a table with rows under its header."""
+    try:
+        return bool(json.loads(body)["items"])
+    except ValueError:
+        return "BEGIN:VEVENT" in body or len(body.strip().splitlines()) > 1
+
+
+def test_readme_examples_answer_on_the_demo(demo):
+    examples = _readme_examples()
+    assert len(examples) >= 8
+    for example in examples:
+        args = shlex.split(example, comments=True)
+        for documented, url in demo.items():
+            args = [arg.replace(documented, url) for arg in args]
+        # --noproxy: the examples go to 127.0.0.1 only, whatever proxy the machine has.
+        done = subprocess.run(
+            [*args, "--fail", "--silent", "--show-error", "--noproxy", "*", "--max-time", "30"],
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, (example, done.stderr)
+        assert _says_something(done.stdout), (example, done.stdout[:500])
 
 
 def test_every_recurring_demo_event_starts_on_a_date_of_its_rule_whatever_today_is(monkeypatch):

@@ -10,8 +10,8 @@ import pytest
 import recurring_ical_events
 import time_machine
 
-from hub.calendar.ics_feed import STATUS
 from hub.demo.data import seed_fabrique
+from hub.events.ics_feed import STATUS
 from hub.store.db import session_scope
 from tests import factories
 from tests.factories import YEAR

@@ -12,8 +12,7 @@ import pytest
 import recurring_ical_events
 
 from tests.clock import MOMENTS, frozen_at
-from tests.conftest import harvested_hub
-from tests.network import demo_network
+from tests.network import demo_network, harvested_hub
 from tests.paging import every_item
 
 # One worker runs the module, so each moment's network is served and harvested once.

@@ -5,7 +5,6 @@ as it ends, whatever the others do."""
 from __future__ import annotations
 
 import asyncio
-import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -18,6 +17,7 @@ from hub.federation.models import Source
 from hub.federation.registry import SourceIn, add_source
 from hub.store.db import session_scope
 from tests.hostile import ChangeFeed, Hostile, harvesting_hub
+from tests.processes import wait_until
 from tests.servers import serve
 
 POLL_LIMIT = 30  # seconds a test waits for what it expects before it fails
@@ -108,10 +108,11 @@ def test_a_stuck_source_does_not_hold_back_the_health_of_the_others(db, hub_sett
         others = [register(db.engine, f"{calendar.url}/{name}.ics", "ics") for name in ("a", "b")]
         running = pool.submit(harvest, db.engine, hub_settings)
         try:
-            deadline = time.monotonic() + POLL_LIMIT
-            while not all(source(db.engine, i).last_success_at for i in others):
-                assert time.monotonic() < deadline, "the others' health was not written while one source ran"
-                time.sleep(0.05)
+            wait_until(
+                lambda: all(source(db.engine, i).last_success_at for i in others),
+                POLL_LIMIT,
+                "the others' health to be written while one source ran",
+            )
             assert not running.done() and source(db.engine, stuck).last_attempt_at is None
         finally:
             feed.pages = len(feed.asked) + 1

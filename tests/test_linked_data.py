@@ -16,8 +16,8 @@ from rdflib.namespace import RDF
 from hub.api.app import create_app
 from hub.stats import DIMENSIONS
 from hub.vocabulary.jsonld import CONTEXT_IRI, JSONLD_TYPE, SCHEMAS_DIR, bundled_contexts, to_graph
+from tests.namespaces import SCHEMA, TL
 from tests.reference_clients import jsonld_js_expand
-from tests.test_vocabulary import SCHEMA, TL
 
 # One worker reads the hub once, for all the tests of this module.
 pytestmark = pytest.mark.xdist_group("linked-data")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import time
 from datetime import date, datetime, timedelta
 
 import orjson
@@ -19,7 +18,8 @@ from hub.portability import export_lines, import_document
 from hub.store.changes import FeedState
 from hub.store.db import session_scope
 from hub.store.records import utcnow
-from tests.conftest import open_store
+from tests.processes import wait_until
+from tests.stores import open_store
 
 FOURNIL = "46.0512,1.8251"  # the village third place
 
@@ -201,10 +201,9 @@ def test_a_cached_answer_is_not_reused_once_the_horizon_has_rolled(hub, db):
 
 def _started_roll_done(db) -> None:
     """Wait (a minute at most) for the roll an app runs when it starts: it would overwrite ours."""
-    deadline = time.monotonic() + 60
-    while True:
+
+    def done() -> bool:
         with Session(db.engine) as session:
-            if session.get(FeedState, HORIZON_END) is not None:
-                return
-        assert time.monotonic() < deadline, "the roll of the app's start did not end"
-        time.sleep(0.05)
+            return session.get(FeedState, HORIZON_END) is not None
+
+    wait_until(done, 60, "the roll of the app's start to end")

@@ -6,10 +6,7 @@ and readers (going to the other process, as a load balancer would) get answers t
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 
@@ -25,30 +22,12 @@ from hub.federation.registry import SourceIn, add_source
 from hub.people.models import Person
 from hub.places.models import Place
 from hub.store.db import session_scope
+from tests.hostile import SlowNodes
 from tests.network import demo_network
-from tests.servers import free_port, serve
-from tests.test_workers import SlowNodes
+from tests.processes import Output, harvests_queued, hub_api, hub_command, wait_until
+from tests.servers import serve
 
 SLOW_NODES = 16
-
-
-def _environment(db) -> dict[str, str]:
-    return os.environ | {
-        "HUB_DATABASE_URL": db.url,
-        "HUB_DATABASE_SCHEMA": db.schema,
-        "HUB_ROLE": "hub",
-        "HUB_ALLOWED_PRIVATE_NETWORKS": '["127.0.0.1/32"]',
-        "HUB_HARVEST_RETRIES": "0",
-    }
-
-
-def _start(args: list[str], db) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "hub.cli", *args],
-        env=_environment(db),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-    )
 
 
 class Readers:
@@ -77,14 +56,6 @@ class Readers:
                 time.sleep(0.02)
 
 
-def _wait(condition, seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.2)
-
-
 @pytest.mark.parametrize("store", ["postgresql"], indirect=True)
 def test_killed_worker_and_api_process_lose_nothing_and_readers_are_served(db, tmp_path):
     settings = db.settings(role="hub", allowed_private_networks=["127.0.0.1/32"])
@@ -104,16 +75,16 @@ def test_killed_worker_and_api_process_lose_nothing_and_readers_are_served(db, t
                     session, SourceIn(url=f"{nodes.base_url}/n{i}", kind="node"), default_interval=3600
                 )
             ids = [s.id for s in session.exec(select(Source)).all()]
-        ports = [free_port(), free_port()]
-        apis = [_start(["serve", "--role", "hub", "--port", str(p)], db) for p in ports]
+        apis, _, ports = zip(*(hub_api(db) for _ in range(2)), strict=True)
         workers = [
-            _start(["worker", "--concurrency", "3", "--heartbeat", "1", "--name", f"w{i}"], db)
+            hub_command(["worker", "--concurrency", "3", "--heartbeat", "1", "--name", f"w{i}"], db)
             for i in (1, 2)
         ]
-        readers = Readers(ports)
+        outputs = [Output(worker) for worker in workers]
+        readers = Readers(list(ports))
         try:
             for port in ports:
-                _wait(lambda p=port: _answers(p), 120, f"the API on port {port}")
+                wait_until(lambda p=port: _answers(p), 120, f"the API on port {port}")
             readers.thread.start()
             app = procrastinate_app(db.engine, settings)
 
@@ -124,7 +95,7 @@ def test_killed_worker_and_api_process_lose_nothing_and_readers_are_served(db, t
 
             asyncio.run(enqueue())
             # Mid-harvest: some slow nodes are done, others are being harvested.
-            _wait(lambda: 2 <= len(nodes.harvests) < SLOW_NODES, 60, "the harvest to be under way")
+            wait_until(lambda: 2 <= len(nodes.harvests) < SLOW_NODES, 60, "the harvest to be under way")
             workers[0].send_signal(signal.SIGKILL)
             apis[0].send_signal(signal.SIGKILL)
 
@@ -132,17 +103,20 @@ def test_killed_worker_and_api_process_lose_nothing_and_readers_are_served(db, t
                 async with app.open_async():
                     await rescue_stalled(app, seconds_since_heartbeat=3)
 
-            time.sleep(4)
-            asyncio.run(rescue())
-            _wait(lambda: _harvested(db) == len(ids), 120, "every source to be harvested")
-            time.sleep(0.5)
+            def rescued_and_done() -> bool:
+                # The dead worker's jobs go back to the queue once its heartbeat is 3 s old; done
+                # is when no harvest waits or runs any more, so nothing can change what is held.
+                asyncio.run(rescue())
+                return _harvested(db) == len(ids) and harvests_queued(db.engine) == 0
+
+            wait_until(rescued_and_done, 120, "every source to be harvested")
         finally:
             readers.stop.set()
-            for process in apis + workers:
+            for process in [*apis, *workers]:
                 if process.poll() is None:
                     process.terminate()
                     process.wait(timeout=20)
-    assert readers.failures == 0 and readers.answers > 20
+    assert readers.failures == 0 and readers.answers > 20, [o.lines for o in outputs]
     published = {"place": 1 + SLOW_NODES, "event": 3, "person": 0}  # the local Grange; its 3 calendar events
     for node in network.nodes:
         with Session(node.engine) as session:

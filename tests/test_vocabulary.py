@@ -13,7 +13,7 @@ from pathlib import Path
 import orjson
 import pyshacl
 import pytest
-from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, RDF, RDFS, SH, SKOS
 from sqlmodel import Session, select
@@ -36,9 +36,8 @@ from hub.vocabulary.jsonld import (
     unname_nodes,
 )
 from hub.vocabulary.thesaurus import SCHEMES, resolve
+from tests.namespaces import SCHEMA, TL
 
-SCHEMA = Namespace("http://schema.org/")
-TL = Namespace("https://w3id.org/tiers-lieux/ns#")
 ONTOLOGY = URIRef("https://w3id.org/tiers-lieux/ns")
 EXAMPLES = SCHEMAS_DIR / "examples"
 INVALID = EXAMPLES / "invalid"

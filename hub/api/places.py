@@ -19,6 +19,7 @@ from hub.api.deps import (
 )
 from hub.api.problems import problem_responses
 from hub.api.responses import created, list_body, ok, read_response
+from hub.events import service as events
 from hub.places import service
 from hub.places.schemas import PlaceIn, PlaceKind, PlaceList, PlaceOut
 
@@ -91,6 +92,6 @@ def replace_place(session: WriteSessionDep, _: Writer, place_id: RecordId, data:
     summary="Delete a place",
 )
 def delete_place(session: WriteSessionDep, _: Writer, place_id: RecordId) -> Response:
-    service.delete_place(session, place_id)
+    events.delete_place(session, place_id)
     session.commit()
     return Response(status_code=204)

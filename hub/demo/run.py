@@ -6,6 +6,8 @@ nodes    http://127.0.0.1:8001   La Fabrique du Bocage (fablab and coworking)
          http://127.0.0.1:8003   Le Fournil Partagé (village third place)
          http://127.0.0.1:8004   L'Atelier des Possibles (makerspace)
 calendar http://127.0.0.1:8005/agenda.ics   La Grange aux Savoirs (no node, just a calendar)
+
+With `--port 0` each server takes a free port of its own, and the URLs printed say which.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import asyncio
 import contextlib
 import hashlib
 import shutil
+import socket
 import time
 from datetime import date, datetime
 from pathlib import Path
@@ -35,8 +38,8 @@ from hub.federation.harvester import all_sources, harvest_many
 from hub.federation.registry import SourceIn, add_source
 from hub.places.service import create_place
 from hub.settings import Settings
+from hub.setup import upgrade
 from hub.store.db import make_engine, session_scope
-from hub.store.migrate import upgrade
 
 console = Console()
 NODES = ["La Fabrique du Bocage", "L'Escale Coworking", "Le Fournil Partagé", "L'Atelier des Possibles"]
@@ -77,9 +80,9 @@ def seed_network(nodes: list[tuple[Settings, Engine]], today: date) -> list[str]
     return tokens
 
 
-def _build_nodes(data_dir: Path, host: str, base_port: int) -> list[tuple[Settings, str]]:
+def _build_nodes(data_dir: Path, host: str, ports: list[int]) -> list[tuple[Settings, str]]:
     """Four nodes with their data; returns each node's settings and the harvest token it issued."""
-    nodes = [_settings(data_dir, host, base_port + 1 + i, name, "node") for i, name in enumerate(NODES)]
+    nodes = [_settings(data_dir, host, port, name, "node") for port, name in zip(ports, NODES, strict=True)]
     engines = [make_engine(s.database_url) for s in nodes]
     for engine in engines:
         upgrade(engine)
@@ -101,8 +104,8 @@ def register_network(engine: Engine, hub: Settings, nodes: list[tuple[str, str]]
         return create_token(session, "demo coordinator", ["admin"])[1]
 
 
-def _build_hub(data_dir: Path, host: str, base_port: int, nodes, calendar_url: str) -> tuple[Settings, str]:
-    hub = _settings(data_dir, host, base_port, "Réseau des tiers-lieux du bocage", "hub")
+def _build_hub(data_dir: Path, host: str, port: int, nodes, calendar_url: str) -> tuple[Settings, str]:
+    hub = _settings(data_dir, host, port, "Réseau des tiers-lieux du bocage", "hub")
     engine = make_engine(hub.database_url)
     upgrade(engine)
     admin = register_network(engine, hub, [(node.base_url, token) for node, token in nodes], calendar_url)
@@ -123,9 +126,9 @@ def calendar_app() -> Starlette:
     return Starlette(routes=[Route("/agenda.ics", agenda)])
 
 
-async def _serve_and_harvest(servers: list[uvicorn.Server], hub: Settings) -> None:
-    tasks = [asyncio.create_task(server.serve()) for server in servers]
-    while not all(server.started for server in servers):
+async def _serve_and_harvest(servers: list[tuple[uvicorn.Server, socket.socket]], hub: Settings) -> None:
+    tasks = [asyncio.create_task(server.serve(sockets=[sock])) for server, sock in servers]
+    while not all(server.started for server, _ in servers):
         if any(task.done() for task in tasks):
             for task in tasks:
                 task.result()  # a server failed to start: say why
@@ -165,20 +168,26 @@ def _print_urls(hub: Settings) -> None:
         console.print(f"  {hub.base_url}{path}")
 
 
+def _listen(host: str, port: int) -> socket.socket:
+    """A listening socket, bound before any server starts: port 0 gets a free one."""
+    return socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET)
+
+
 def run_demo(*, host: str, base_port: int, data_dir: Path) -> None:
     """Fresh databases every run, so the demo always starts from the same story."""
     shutil.rmtree(data_dir, ignore_errors=True)
     data_dir.mkdir(parents=True)
-    nodes = _build_nodes(data_dir, host, base_port)
-    calendar_url = f"http://{host}:{base_port + 5}/agenda.ics"
-    hub, admin = _build_hub(data_dir, host, base_port, nodes, calendar_url)
+    sockets = [_listen(host, base_port + i if base_port else 0) for i in range(6)]
+    ports = [sock.getsockname()[1] for sock in sockets]
+    nodes = _build_nodes(data_dir, host, ports[1:5])
+    calendar_url = f"http://{host}:{ports[5]}/agenda.ics"
+    hub, admin = _build_hub(data_dir, host, ports[0], nodes, calendar_url)
 
-    def server(app, port: int) -> uvicorn.Server:
-        return uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+    def server(app) -> uvicorn.Server:
+        return uvicorn.Server(uvicorn.Config(app, log_level="warning"))
 
-    servers = [server(create_app(hub), base_port)]
-    servers += [server(create_app(node), base_port + 1 + i) for i, (node, _) in enumerate(nodes)]
-    servers.append(server(calendar_app(), base_port + 5))
+    apps = [create_app(hub), *(create_app(node) for node, _ in nodes), calendar_app()]
+    servers = [(server(app), sock) for app, sock in zip(apps, sockets, strict=True)]
     console.print("[bold]Demo nodes[/bold] (everything here is fictional):")
     for node, _ in nodes:
         console.print(f"  {node.name}: {node.base_url}")

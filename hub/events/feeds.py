@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 import orjson
 from sqlmodel import Session, col, select
 
-from hub.calendar.ics_feed import FeedEvent
 from hub.calendar.rss import FeedItem
 from hub.events.documents import moment, occurrence_id
+from hub.events.ics_feed import FeedEvent
 from hub.events.models import Event, EventConcept, EventOverride, Occurrence
 from hub.events.queries import EventFilters, OccurrenceRow, event_conditions, list_occurrences
 from hub.places.models import Place

@@ -7,12 +7,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import orjson
 from sqlalchemy import insert
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, delete, func, select
 
 from hub.calendar.dates import start_of_day, to_utc
 from hub.calendar.recurrence import RecurrenceError
 from hub.calendar.rules import first_date, synchronized
-from hub.errors import InvalidInput, NotFound
+from hub.errors import Conflict, InvalidInput, NotFound
 from hub.events.documents import event_document, event_summary, republished
 from hub.events.models import Event, EventConcept, EventOrganizer, EventOverride
 from hub.events.occurrences import horizon, occurrences_of, store_occurrences
@@ -20,7 +20,7 @@ from hub.events.schemas import EventIn
 from hub.kit.sanitize import clean_html, plain_text
 from hub.kit.text import fold
 from hub.places.models import Place
-from hub.places.service import find_place
+from hub.places.service import find_place, get_place
 from hub.settings import Settings
 from hub.store.changes import record_change
 from hub.store.records import Origin, new_id, save_row, utcnow
@@ -328,6 +328,16 @@ def delete_event(session: Session, event_id: str) -> None:
     event = get_event(session, event_id)
     session.delete(event)
     record_change(session, "event", event.iri, deleted=True)
+
+
+def delete_place(session: Session, place_id: str) -> None:
+    """Delete a place no event happens at any more (here, not in places: events build on places)."""
+    place = get_place(session, place_id)
+    events = session.exec(select(func.count()).where(Event.place_id == place.id)).one()
+    if events:
+        raise Conflict(f"place {place_id!r} still has {events} events; move or delete them first")
+    session.delete(place)
+    record_change(session, "place", place.iri, deleted=True)
 
 
 def overrides_of(session: Session, event: Event) -> list[EventOverride]:

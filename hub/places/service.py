@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import orjson
 from sqlalchemy import String, cast
-from sqlmodel import Session, delete, exists, func, select
+from sqlmodel import Session, delete, exists, select
 
-from hub.errors import Conflict, InvalidInput, NotFound
-from hub.events.models import Event
+from hub.errors import InvalidInput, NotFound
 from hub.kit import geo
 from hub.kit.paging import decode_cursor
 from hub.kit.sanitize import clean_html
@@ -121,15 +120,6 @@ def find_place(session: Session, ref: str) -> Place | None:
 
 def replace_place(session: Session, place_id: str, data: PlaceIn) -> Place:
     return save_place(session, get_place(session, place_id), data)
-
-
-def delete_place(session: Session, place_id: str) -> None:
-    place = get_place(session, place_id)
-    events = session.exec(select(func.count()).where(Event.place_id == place.id)).one()
-    if events:
-        raise Conflict(f"place {place_id!r} still has {events} events; move or delete them first")
-    session.delete(place)
-    record_change(session, "place", place.iri, deleted=True)
 
 
 def list_places(

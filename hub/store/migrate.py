@@ -1,4 +1,5 @@
-"""Schema migrations (alembic, shipped inside the package) and the thesauri load after them."""
+"""Schema migrations (alembic, shipped inside the package). What an upgrade does after them
+(the job queue, the change feed's epoch, the thesauri) is composed in `hub.setup`."""
 
 from __future__ import annotations
 
@@ -9,11 +10,6 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
-
-from hub.federation.feed import ensure_feed_epoch, reset_feed_epoch
-from hub.federation.jobs import apply_queue_schema
-from hub.store.db import session_scope
-from hub.vocabulary.thesaurus import load_thesauri
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -34,21 +30,10 @@ def alembic_config(connection=None, schema: str | None = None) -> Config:
     return config
 
 
-def new_feed_epoch(engine: Engine) -> None:
-    """Give the change feed a new epoch after a restore: hubs harvesting this instance resync."""
-    with session_scope(engine) as session:
-        reset_feed_epoch(session)
-
-
-def upgrade(engine: Engine, schema: str | None = None) -> int:
-    """Bring the database to the head revision (and procrastinate's queue on PostgreSQL), then
-    (re)load the bundled thesauri if they changed."""
+def upgrade_schema(engine: Engine, schema: str | None = None) -> None:
+    """Bring the database's tables to the head revision."""
     with engine.begin() as connection:
         command.upgrade(alembic_config(connection, schema), "head")
-    apply_queue_schema(engine, schema)
-    with session_scope(engine) as session:
-        ensure_feed_epoch(session)
-        return load_thesauri(session)
 
 
 def revision(engine: Engine, message: str, schema: str | None = None) -> None:
