@@ -29,12 +29,12 @@ from hub.api import (
     vocabulary,
 )
 from hub.api.cache import ReadCache, VersionProbe
-from hub.api.deps import read_session
 from hub.api.headers import SecurityHeaders
 from hub.api.ratelimit import Buckets, RateLimit, limited_in_openapi
 from hub.auth.tokens import scopes_of
 from hub.federation.jobs import run_in_process
 from hub.horizon import roll_if_due
+from hub.http.deps import read_session
 from hub.observability import RequestContext, configure_logging
 from hub.settings import Settings
 from hub.store.db import make_engine, reader_of
