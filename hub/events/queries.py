@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, exists, func, literal_column, text
+from sqlalchemy import ColumnElement, Select, exists, func, literal_column, text
 from sqlmodel import Session, col, select
 
 from hub.errors import InvalidInput, OutsideHorizon
@@ -170,11 +171,30 @@ class OccurrenceRow:
         )
 
 
+def occurrence_select(session: Session, f: EventFilters, *columns: Any) -> Select:
+    """`columns` over the occurrences matching `f` (starting in its range), each joined to its
+    event, and to its place when geography is asked: the one select lists, feeds and figures read."""
+    query = select(*columns).select_from(Occurrence).join(Event, col(Event.id) == col(Occurrence.event_id))
+    if _needs_place(f):
+        query = query.join(Place, col(Place.id) == col(Occurrence.place_id))
+    query = query.where(*event_conditions(session, f))
+    if f.status:
+        # An occurrence's own status (one cancelled date) wins over the series'.
+        query = query.where(Occurrence.status == f.status)
+    if f.start:
+        query = query.where(col(Occurrence.start_utc) >= f.start)
+    if f.end:
+        query = query.where(col(Occurrence.start_utc) < f.end)
+    return query
+
+
 def list_occurrences(
     session: Session, f: EventFilters, *, limit: int, cursor: str | None, with_total: bool = False
 ) -> Page[OccurrenceRow]:
     """Occurrences sorted by start, filtered (in range if it starts in it); with their number if asked."""
-    query = select(
+    query = occurrence_select(
+        session,
+        f,
         Occurrence.id,
         Occurrence.start_utc,
         Occurrence.end_utc,
@@ -186,17 +206,7 @@ def list_occurrences(
         Event.timezone,
         Event.all_day,
         Event.summary,
-    ).join(Event, col(Event.id) == col(Occurrence.event_id))
-    if _needs_place(f):
-        query = query.join(Place, col(Place.id) == col(Occurrence.place_id))
-    query = query.where(*event_conditions(session, f))
-    if f.status:
-        # An occurrence's own status (one cancelled date) wins over the series'.
-        query = query.where(Occurrence.status == f.status)
-    if f.start:
-        query = query.where(col(Occurrence.start_utc) >= f.start)
-    if f.end:
-        query = query.where(col(Occurrence.start_utc) < f.end)
+    )
     total = count_of(session, query) if with_total else None
     if cursor:
         query = query.where(
