@@ -45,7 +45,8 @@ def _concept_condition(session: Session, scheme: str, value: str) -> ColumnEleme
         match = col(EventConcept.concept_iri).in_(wanted)
     else:
         match = col(EventConcept.concept_iri).is_(None) & (col(EventConcept.label) == ref.label)
-    return exists().where(EventConcept.event_id == Event.id, EventConcept.scheme == scheme, match)
+    # A list of events, not a test per row: the planner may start from the few events of a theme.
+    return col(Event.id).in_(select(EventConcept.event_id).where(EventConcept.scheme == scheme, match))
 
 
 def event_conditions(session: Session, f: EventFilters) -> list[ColumnElement[bool]]:
