@@ -247,6 +247,12 @@ class Load:
     p99_ms: float
     rate: float
 
+    @classmethod
+    def of(cls, mix: str, concurrency: int, latencies: list[float], elapsed: float) -> Load:
+        ordered = sorted(latencies)
+        p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+        return cls(mix, concurrency, statistics.median(ordered) * 1000, p99 * 1000, len(ordered) / elapsed)
+
     def line(self) -> str:
         return (
             f"  {self.mix:<32} c={self.concurrency:<3} p50 {self.p50_ms:7.1f} ms  "
@@ -271,22 +277,14 @@ def run(nodes: int, requests: int, concurrencies: list[int], cold_only: bool = F
     def measure(name: str, paths: list[str]) -> None:
         for concurrency in concurrencies:
             latencies, elapsed = asyncio.run(load(base, paths, requests, concurrency))
-            latencies.sort()
-            p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
-            result = Load(
-                name, concurrency, statistics.median(latencies) * 1000, p99 * 1000, len(latencies) / elapsed
-            )
+            result = Load.of(name, concurrency, latencies, elapsed)
             print(result.line())
             results.append(result)
 
     def measure_cold() -> None:
         for concurrency in concurrencies:
             latencies, elapsed, slowest = asyncio.run(cold_load(base, date.today(), requests, concurrency))
-            latencies.sort()
-            p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
-            result = Load(
-                COLD, concurrency, statistics.median(latencies) * 1000, p99 * 1000, len(latencies) / elapsed
-            )
+            result = Load.of(COLD, concurrency, latencies, elapsed)
             print(result.line())
             results.append(result)
             for seconds, path in slowest[:5]:

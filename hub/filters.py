@@ -85,6 +85,14 @@ def parse_date_param(raw: str, field: str, settings: Settings, *, end: bool = Fa
         raise InvalidInput(field, f"not an ISO 8601 date or date-time: {exc}", location="query") from exc
 
 
+def check_range(start: datetime, end: datetime, longest: timedelta, too_long: str) -> None:
+    """A range ends after it starts, and spans `longest` at most (`too_long` says so otherwise)."""
+    if end <= start:
+        raise InvalidInput("end", "must be after start", location="query")
+    if end - start > longest:
+        raise QueryTooCostly(f"{too_long}: ask for a shorter one")
+
+
 def near_point(near: str | None, radius_km: float) -> Near | None:
     return parse_near(near, radius_km) if near else None
 
@@ -164,23 +172,13 @@ class CalendarQuery(QueryModel):
         `upcoming`, `start` defaults to the beginning of today in the instance's zone, or to the
         back of the horizon if that is later (it keeps no day behind)."""
         filters = EventFilters(
+            **self.model_dump(exclude={"start", "end", "near", "radius_km"}),
             start=parse_date_param(self.start, "start", settings) if self.start else None,
             end=parse_date_param(self.end, "end", settings, end=True) if self.end else None,
-            place=self.place,
-            region=self.region,
-            department=self.department,
-            theme=self.theme,
-            audience=self.audience,
-            attendance_mode=self.attendance_mode,
-            status=self.status,
-            language=self.language,
-            q=self.q,
             near=near_point(self.near, self.radius_km),
         )
-        if filters.start and filters.end and filters.end <= filters.start:
-            raise InvalidInput("end", "must be after start", location="query")
-        if filters.start and filters.end and filters.end - filters.start > LONGEST_RANGE:
-            raise QueryTooCostly("the date range is longer than two years: ask for a shorter one")
+        if filters.start and filters.end:
+            check_range(filters.start, filters.end, LONGEST_RANGE, "the date range is longer than two years")
         if upcoming and filters.start is None:
             filters.start = max(today_start(settings), utcnow() - settings.horizon_back)
         return filters
@@ -206,8 +204,5 @@ class PeriodQuery(QueryModel):
         year = datetime.now(settings.zone).year
         begin = parse_date_param(self.start or f"{year}-01-01", "start", settings)
         finish = parse_date_param(self.end or f"{year}-12-31", "end", settings, end=True)
-        if finish <= begin:
-            raise InvalidInput("end", "must be after start", location="query")
-        if finish - begin > LONGEST_PERIOD:
-            raise QueryTooCostly("the period is longer than five years: ask for a shorter one")
+        check_range(begin, finish, LONGEST_PERIOD, "the period is longer than five years")
         return begin, finish

@@ -101,6 +101,18 @@ def _needs_place(f: EventFilters) -> bool:
     return bool(f.region or f.department)
 
 
+def _filtered(session: Session, query: Select, f: EventFilters, start: Any, status: Any) -> Select:
+    """`query` under the events' conditions, `status` as asked, and `start` in the range."""
+    query = query.where(*event_conditions(session, f))
+    if f.status:
+        query = query.where(status == f.status)
+    if f.start:
+        query = query.where(start >= f.start)
+    if f.end:
+        query = query.where(start < f.end)
+    return query
+
+
 def list_events(
     session: Session, f: EventFilters, *, limit: int, cursor: str | None, with_total: bool = False
 ) -> Page[Event]:
@@ -108,13 +120,7 @@ def list_events(
     query = select(Event)
     if _needs_place(f):
         query = query.join(Place, col(Place.id) == col(Event.place_id))
-    query = query.where(*event_conditions(session, f))
-    if f.status:
-        query = query.where(Event.status == f.status)
-    if f.start:
-        query = query.where(col(Event.start_utc) >= f.start)
-    if f.end:
-        query = query.where(col(Event.start_utc) < f.end)
+    query = _filtered(session, query, f, Event.start_utc, Event.status)
     total = count_of(session, query) if with_total else None
     if cursor:
         query = query.where(after([Event.start_utc, Event.id], decode_cursor(cursor, (datetime, str))))
@@ -178,15 +184,8 @@ def occurrence_select(session: Session, f: EventFilters, *columns: Any) -> Selec
     query = select(*columns).select_from(Occurrence).join(Event, col(Event.id) == col(Occurrence.event_id))
     if _needs_place(f):
         query = query.join(Place, col(Place.id) == col(Occurrence.place_id))
-    query = query.where(*event_conditions(session, f))
-    if f.status:
-        # An occurrence's own status (one cancelled date) wins over the series'.
-        query = query.where(Occurrence.status == f.status)
-    if f.start:
-        query = query.where(col(Occurrence.start_utc) >= f.start)
-    if f.end:
-        query = query.where(col(Occurrence.start_utc) < f.end)
-    return query
+    # An occurrence's own status (one cancelled date) wins over the series'.
+    return _filtered(session, query, f, Occurrence.start_utc, Occurrence.status)
 
 
 def list_occurrences(
