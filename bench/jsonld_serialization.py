@@ -28,9 +28,9 @@ from datetime import UTC, datetime, timedelta
 
 import orjson
 
-from hub.api.responses import list_body
 from hub.events.documents import event_document
 from hub.events.models import Event, EventOverride
+from hub.http.responses import list_body
 from hub.places.models import Place
 from hub.vocabulary.jsonld import as_jsonld, to_graph
 

@@ -1,6 +1,6 @@
 """Query benchmark: the hub's read API over a harvested simulated network, under load.
 
-    python -m bench.query --nodes 200 [--requests 400] [--concurrency 1 16 64]
+    python -m bench.query --nodes 200 [--requests 400] [--concurrency 1 16 64] [--cold-only]
 
 Harvests `--nodes` simulated nodes into a SQLite hub (kept in bench/out/ for the next run),
 serves it with uvicorn (one process) on 127.0.0.1, and drives it with aiohttp clients: the
@@ -8,6 +8,11 @@ calendar with realistic filters (region and dates, theme, text, distance), the s
 directory, the figures, the iCalendar feed of a region. The ceiling, in the same run and on
 the same server, before the mixes and after them: a fixed 2 KB JSON response. Prints p50, p99
 and requests per second.
+
+Those mixes repeat a few requests, so past the first round they measure the hub's read cache.
+The cold mix asks calendar questions no client asked before in the run (regions, departments,
+themes, words, dates and range lengths drawn at random, and half the time the next page of an
+answer through its cursor): it measures the reads themselves, and prints its slowest requests.
 """
 
 from __future__ import annotations
@@ -18,9 +23,11 @@ import multiprocessing
 import random
 import statistics
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from urllib.parse import urlencode
 
 import aiohttp
 import orjson
@@ -32,6 +39,7 @@ from hub.api.app import create_app
 from hub.federation.harvester import all_sources, harvest_many
 from hub.federation.registry import SourceIn, add_source
 from hub.horizon import roll_if_due
+from hub.kit import geo
 from hub.setup import upgrade
 from hub.store.db import make_engine, session_scope
 from hub.store.migrate import head_revision
@@ -86,8 +94,12 @@ def settle(database: Path) -> None:
 
 
 def _serve(database: Path, port: int) -> None:
+    # Every client of the load comes from 127.0.0.1: no anonymous budget (text searches), or the
+    # clients standing for many readers would be refused as one.
     app = create_app(
-        hub_settings(f"sqlite:///{database}", None).model_copy(update={"harvest_in_process": False})
+        hub_settings(f"sqlite:///{database}", None).model_copy(
+            update={"harvest_in_process": False, "rate_limit_per_minute": 0}
+        )
     )
 
     @app.get("/bench/fixed", include_in_schema=False)
@@ -127,6 +139,85 @@ def mixes(today: date) -> dict[str, list[str]]:
 
 
 CEILING = "ceiling: fixed 2 KB JSON"
+COLD = "calendar: cold, varied, cursors"
+THEMES = (
+    "digital",
+    "fabrication",
+    "culture",
+    "food",
+    "repair",
+    "gardening",
+    "health",
+    "music",
+    "coworking",
+    "education",
+)
+WORDS = ("cafe", "atelier", "repair", "pitch", "numerique", "jardin", "soiree", "formation")
+
+
+def cold_queries(today: date, rng: random.Random) -> Iterator[str]:
+    """Calendar queries, each one asked once: a filter or none, a start within two months, a range
+    of a day to three months or open."""
+    seen: set[str] = set()
+    regions, departments = sorted(geo.REGIONS), sorted(d for d in geo.DEPARTMENTS if len(d) == 2)
+    while True:
+        first = today + timedelta(days=rng.randrange(60))
+        params: dict[str, object] = {"start": first.isoformat()}
+        if rng.random() < 0.7:
+            params["end"] = (first + timedelta(days=rng.choice((1, 7, 30, 90)))).isoformat()
+        pick = rng.random()
+        if pick < 0.3:
+            params["region"] = rng.choice(regions)
+        elif pick < 0.55:
+            params["department"] = rng.choice(departments)
+        elif pick < 0.75:
+            params["theme"] = rng.choice(THEMES)
+        elif pick < 0.9:
+            params["q"] = rng.choice(WORDS)
+        params["limit"] = rng.choice((20, 50))
+        path = "/api/v1/occurrences?" + urlencode(params)
+        if path not in seen:
+            seen.add(path)
+            yield path
+
+
+async def cold_load(
+    base: str, today: date, requests: int, concurrency: int
+) -> tuple[list[float], float, list[tuple[float, str]]]:
+    """`requests` cold calendar reads by `concurrency` clients; each client follows the cursor of
+    an answer half the time (three pages at most), as a reader scrolling the agenda does."""
+    rng = random.Random(concurrency)
+    queries = cold_queries(today, rng)
+    latencies: list[float] = []
+    timed: list[tuple[float, str]] = []
+    left = [requests]
+
+    async def client(session: aiohttp.ClientSession) -> None:
+        following: tuple[str, int, str] | None = None
+        while left[0] > 0:
+            left[0] -= 1
+            if following is not None:
+                asked, depth, cursor = following
+                path = f"{asked}&cursor={cursor}"
+            else:
+                asked, depth = next(queries), 0
+                path = asked
+            started = time.perf_counter()
+            async with session.get(base + path) as response:
+                body = await response.read()
+                assert response.status == 200, (path, response.status, body[:300])
+            elapsed = time.perf_counter() - started
+            latencies.append(elapsed)
+            timed.append((elapsed, path))
+            cursor = orjson.loads(body)["next_cursor"]
+            follow = cursor is not None and depth < 2 and rng.random() < 0.5
+            following = (asked, depth + 1, cursor) if follow else None
+
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        started = time.perf_counter()
+        await asyncio.gather(*(client(session) for _ in range(concurrency)))
+        return latencies, time.perf_counter() - started, sorted(timed, reverse=True)
 
 
 async def load(base: str, paths: list[str], requests: int, concurrency: int) -> tuple[list[float], float]:
@@ -157,6 +248,12 @@ class Load:
     p99_ms: float
     rate: float
 
+    @classmethod
+    def of(cls, mix: str, concurrency: int, latencies: list[float], elapsed: float) -> Load:
+        ordered = sorted(latencies)
+        p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+        return cls(mix, concurrency, statistics.median(ordered) * 1000, p99 * 1000, len(ordered) / elapsed)
+
     def line(self) -> str:
         return (
             f"  {self.mix:<32} c={self.concurrency:<3} p50 {self.p50_ms:7.1f} ms  "
@@ -164,7 +261,7 @@ class Load:
         )
 
 
-def run(nodes: int, requests: int, concurrencies: list[int]) -> list[Load]:
+def run(nodes: int, requests: int, concurrencies: list[int], cold_only: bool = False) -> list[Load]:
     """Every mix at every concurrency, printed as it ends, then each calendar mix against the ceiling.
 
     The ceiling is measured before the mixes and after them, and the higher of the two counts:
@@ -181,19 +278,26 @@ def run(nodes: int, requests: int, concurrencies: list[int]) -> list[Load]:
     def measure(name: str, paths: list[str]) -> None:
         for concurrency in concurrencies:
             latencies, elapsed = asyncio.run(load(base, paths, requests, concurrency))
-            latencies.sort()
-            p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
-            result = Load(
-                name, concurrency, statistics.median(latencies) * 1000, p99 * 1000, len(latencies) / elapsed
-            )
+            result = Load.of(name, concurrency, latencies, elapsed)
             print(result.line())
             results.append(result)
+
+    def measure_cold() -> None:
+        for concurrency in concurrencies:
+            latencies, elapsed, slowest = asyncio.run(cold_load(base, date.today(), requests, concurrency))
+            result = Load.of(COLD, concurrency, latencies, elapsed)
+            print(result.line())
+            results.append(result)
+            for seconds, path in slowest[:5]:
+                print(f"      {seconds * 1000:7.1f} ms  {path}")
 
     try:
         print(f"hub on SQLite holding {nodes} harvested nodes; one uvicorn process")
         measure(f"{CEILING}, before", ["/bench/fixed"])
-        for name, paths in mixes(date.today()).items():
-            measure(name, paths)
+        if not cold_only:
+            for name, paths in mixes(date.today()).items():
+                measure(name, paths)
+        measure_cold()
         measure(f"{CEILING}, after", ["/bench/fixed"])
     finally:
         server.terminate()
@@ -215,8 +319,9 @@ def main() -> None:
     parser.add_argument("--nodes", type=int, default=200)
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 16, 64])
+    parser.add_argument("--cold-only", action="store_true", help="only the cold mix (and the ceiling)")
     args = parser.parse_args()
-    run(args.nodes, args.requests, args.concurrency)
+    run(args.nodes, args.requests, args.concurrency, args.cold_only)
 
 
 if __name__ == "__main__":

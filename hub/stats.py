@@ -15,6 +15,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from hub.events.models import Event, EventConcept, EventOrganizer, Occurrence
+from hub.events.queries import EventFilters, occurrence_select
 from hub.federation.registry import describe, list_sources
 from hub.people.models import Person, PersonPlace, PersonSkill
 from hub.people.visibility import Audience, audiences_reading
@@ -48,17 +49,9 @@ EVENTS = func.count(distinct(Occurrence.event_id))
 OCCURRENCES = func.count()
 
 
-def _in_period(query, start: datetime, end: datetime):
-    """`query` over the occurrences of canonical events in the period."""
-    return (
-        query.select_from(Occurrence)
-        .join(Event, col(Event.id) == col(Occurrence.event_id))
-        .where(
-            col(Event.canonical_id).is_(None),
-            col(Occurrence.start_utc) >= start,
-            col(Occurrence.start_utc) < end,
-        )
-    )
+def _in_period(session: Session, start: datetime, end: datetime, *columns):
+    """`columns` over the occurrences of canonical events in the period."""
+    return occurrence_select(session, EventFilters(start=start, end=end), *columns)
 
 
 def _months(start: datetime, end: datetime, zone: ZoneInfo):
@@ -86,20 +79,20 @@ def event_figures(session: Session, by: str, start: datetime, end: datetime, zon
     if by == "month":
         month = _months(start, end, zone).label("month")
         rows = session.exec(
-            _in_period(select(month, EVENTS, OCCURRENCES), start, end).group_by(month).order_by(month)
+            _in_period(session, start, end, month, EVENTS, OCCURRENCES).group_by(month).order_by(month)
         ).all()
         return Table(["month", "events", "occurrences"], [list(row) for row in rows])
     if by in ("place", "department", "region"):
         key = {"place": Place.iri, "department": Place.department, "region": Place.region}[by]
         label = Place.name if by == "place" else key
-        query = _in_period(select(key, label, EVENTS, OCCURRENCES), start, end).join(
+        query = _in_period(session, start, end, key, label, EVENTS, OCCURRENCES).join(
             Place, col(Place.id) == col(Event.place_id), isouter=True
         )
         rows = session.exec(query.group_by(key, label)).all()
         return _counted(rows, by, "name" if by == "place" else "label")
     scheme = "theme" if by == "theme" else "audience"
     concept = func.coalesce(EventConcept.concept_iri, EventConcept.label)
-    query = _in_period(select(concept, concept, EVENTS, OCCURRENCES), start, end).join(
+    query = _in_period(session, start, end, concept, concept, EVENTS, OCCURRENCES).join(
         EventConcept,
         (col(EventConcept.event_id) == col(Occurrence.event_id)) & (col(EventConcept.scheme) == scheme),
         isouter=True,
@@ -112,7 +105,7 @@ def event_figures(session: Session, by: str, start: datetime, end: datetime, zon
 
 def shared_events(session: Session, start: datetime, end: datetime) -> Table:
     """Events organized by several places, or published by several sources."""
-    in_period = _in_period(select(Occurrence.event_id), start, end).distinct()
+    in_period = _in_period(session, start, end, Occurrence.event_id).distinct()
     organizers = (
         select(EventOrganizer.event_id, func.count().label("n")).group_by(EventOrganizer.event_id).subquery()
     )

@@ -207,7 +207,17 @@ def test_agenda_filters_narrow_it_to_a_department_and_a_theme(site, chromium):
         assert {"Café numérique", "Install party logiciel libre"} <= titles
         assert "Repair café du village" not in titles and "Soirée pitch" not in titles
         assert page.locator("#f-theme").input_value() == "digital"
-    for wrong in ("department=99", "q=%21%21", "start=2026-13-01", "near=north"):
+    # The API's own checks: a range of two years at most, the page limit, the shape of a cursor.
+    too_long, too_many = "start=2027-01-01&end=2029-06-01", "limit=100000"
+    for wrong in (
+        "department=99",
+        "q=%21%21",
+        "start=2026-13-01",
+        "near=north",
+        too_long,
+        too_many,
+        "cursor=a.b",
+    ):
         answer = httpx.get(site.url(f"/?{wrong}"))
         assert answer.status_code == 422 and answer.headers["content-type"].startswith("text/html"), wrong
         assert 'role="alert"' in answer.text and "<form" in answer.text

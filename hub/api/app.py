@@ -29,15 +29,15 @@ from hub.api import (
     vocabulary,
 )
 from hub.api.cache import ReadCache, VersionProbe
-from hub.api.deps import read_session
 from hub.api.headers import SecurityHeaders
 from hub.api.ratelimit import Buckets, RateLimit, limited_in_openapi
 from hub.auth.tokens import scopes_of
 from hub.federation.jobs import run_in_process
 from hub.horizon import roll_if_due
+from hub.http.deps import read_session
 from hub.observability import RequestContext, configure_logging
 from hub.settings import Settings
-from hub.store.db import make_engine, reader_of
+from hub.store.db import make_engine, reader_of, refresh_statistics
 from hub.web import agenda, directory, embed, event, figures
 from hub.web.templating import STATIC
 
@@ -52,11 +52,17 @@ Every error is an RFC 9457 problem document naming the offending field.
 
 
 async def _keep_horizon(app: FastAPI) -> None:
+    """Every hour: roll the occurrence horizon when due, and refresh the planner's statistics
+    (harvests and rolls change the tables' sizes)."""
     while True:
         try:
             await asyncio.to_thread(roll_if_due, app.state.engine, app.state.settings)
         except Exception:
             log.exception("rolling the occurrence horizon failed; will retry")
+        try:
+            await asyncio.to_thread(refresh_statistics, app.state.engine)
+        except Exception:
+            log.exception("refreshing the planner's statistics failed; will retry")
         await asyncio.sleep(HORIZON_CHECK_SECONDS)
 
 

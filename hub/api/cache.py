@@ -20,8 +20,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from hub.api.deps import in_read_session
 from hub.events.occurrences import HORIZON_END
+from hub.http.deps import in_read_session
 
 VERSION_SQL = (
     f"SELECT (SELECT max(seq) FROM change), (SELECT value FROM feedstate WHERE key = '{HORIZON_END}')"

@@ -6,23 +6,14 @@ from fastapi import APIRouter, Request, Response
 from sqlmodel import Session
 
 from hub.api.cache import cached_read
-from hub.api.deps import (
-    EventFiltersDep,
-    PageDep,
-    RecordId,
-    SessionDep,
-    SettingsDep,
-    TotalDep,
-    UpcomingFiltersDep,
-    Writer,
-    WriteSessionDep,
-)
+from hub.api.deps import EventFiltersDep, PageDep, RecordId, TotalDep, UpcomingFiltersDep, Writer
 from hub.api.problems import problem_responses
-from hub.api.responses import created, list_body, ok, read_response
 from hub.events import queries, service
 from hub.events.links import merged_documents
 from hub.events.occurrences import covered
 from hub.events.schemas import EventIn, EventList, EventOut, OccurrenceList
+from hub.http.deps import SessionDep, SettingsDep, WriteSessionDep
+from hub.http.responses import created, list_body, ok, read_response
 from hub.store.records import utcnow
 
 router = APIRouter(tags=["events"], responses=problem_responses(422))

@@ -8,11 +8,12 @@ import orjson
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from hub.api.deps import AudienceDep, SessionDep, SettingsDep
+from hub.api.deps import AudienceDep
 from hub.api.problems import problem_responses
-from hub.api.responses import read_response
 from hub.federation.descriptor import node_descriptor
 from hub.federation.feed import changes_page
+from hub.http.deps import SessionDep, SettingsDep
+from hub.http.responses import read_response
 from hub.vocabulary.jsonld import JSONLD_TYPE, as_jsonld
 
 router = APIRouter(tags=["federation"], responses=problem_responses(422))

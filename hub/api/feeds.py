@@ -8,14 +8,15 @@ from fastapi import APIRouter, Query, Request, Response
 from sqlmodel import Session
 
 from hub.api.cache import cached_read
-from hub.api.deps import EventFiltersDep, SettingsDep, UpcomingFiltersDep
+from hub.api.deps import EventFiltersDep, UpcomingFiltersDep
 from hub.api.problems import problem_responses
-from hub.api.responses import read_response
 from hub.calendar.rss import build_rss
 from hub.events.feeds import feed_events, feed_items
 from hub.events.ics_feed import build_calendar
 from hub.events.occurrences import covered
 from hub.events.queries import refuse_outside
+from hub.http.deps import SettingsDep
+from hub.http.responses import read_response
 from hub.store.records import utcnow
 
 router = APIRouter(prefix="/feeds", tags=["feeds"], responses=problem_responses(422))

@@ -7,10 +7,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel
 
-from hub.api.deps import Admin, SessionDep, SettingsDep, WriteSessionDep
+from hub.api.deps import Admin
 from hub.api.problems import problem_responses
-from hub.api.responses import jsonld_response, read_response, wants_jsonld
 from hub.events.links import list_links, undo_link
+from hub.http.deps import SessionDep, SettingsDep, WriteSessionDep
+from hub.http.responses import jsonld_response, read_response, wants_jsonld
 
 router = APIRouter(prefix="/api/v1/links", tags=["consolidation"], responses=problem_responses(422))
 

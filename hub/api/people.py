@@ -8,20 +8,13 @@ from fastapi import APIRouter, Query, Request, Response
 from sqlmodel import Session
 
 from hub.api.cache import cached_read
-from hub.api.deps import (
-    AudienceDep,
-    NearDep,
-    PageDep,
-    RecordId,
-    SessionDep,
-    SettingsDep,
-    Writer,
-    WriteSessionDep,
-)
+from hub.api.deps import AudienceDep, NearDep, PageDep, RecordId, Writer
 from hub.api.problems import problem_responses
-from hub.api.responses import created, list_body, ok, read_response
 from hub.calendar.dates import iso_utc
 from hub.errors import NotFound
+from hub.filters import PersonQuery
+from hub.http.deps import SessionDep, SettingsDep, WriteSessionDep
+from hub.http.responses import created, list_body, ok, read_response
 from hub.people import service
 from hub.people.schemas import (
     DEFAULT_VISIBILITY,
@@ -39,18 +32,13 @@ router = APIRouter(prefix="/api/v1/people", tags=["people"], responses=problem_r
 async def list_people(
     request: Request,
     audience: AudienceDep,
+    filters: Annotated[PersonQuery, Query()],
     page: PageDep,
-    skill: Annotated[
-        str | None,
-        Query(max_length=200, description="Skill IRI, slug or any label; narrower skills match"),
-    ] = None,
-    place: Annotated[str | None, Query(max_length=500, description="Local id or IRI of a place")] = None,
-    q: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
     near: NearDep = None,
 ) -> Response:
     def read(session: Session) -> bytes:
         result = service.list_people(
-            session, audience, limit=page.limit, cursor=page.cursor, skill=skill, place=place, q=q, near=near
+            session, audience, limit=page.limit, cursor=page.cursor, near=near, **filters.model_dump()
         )
         docs = (service.person_json(p, audience) or "{}" for p in result.items)
         return list_body(docs, result.next_cursor)

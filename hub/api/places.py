@@ -6,22 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from hub.api.deps import (
-    DepartmentCode,
-    NearDep,
-    PageDep,
-    RecordId,
-    RegionCode,
-    SessionDep,
-    SettingsDep,
-    Writer,
-    WriteSessionDep,
-)
+from hub.api.deps import NearDep, PageDep, RecordId, Writer
 from hub.api.problems import problem_responses
-from hub.api.responses import created, list_body, ok, read_response
 from hub.events import service as events
+from hub.filters import PlaceQuery
+from hub.http.deps import SessionDep, SettingsDep, WriteSessionDep
+from hub.http.responses import created, list_body, ok, read_response
 from hub.places import service
-from hub.places.schemas import PlaceIn, PlaceKind, PlaceList, PlaceOut
+from hub.places.schemas import PlaceIn, PlaceList, PlaceOut
 
 router = APIRouter(prefix="/api/v1/places", tags=["places"], responses=problem_responses(422))
 
@@ -30,27 +22,16 @@ router = APIRouter(prefix="/api/v1/places", tags=["places"], responses=problem_r
 def list_places(
     request: Request,
     session: SessionDep,
+    filters: Annotated[PlaceQuery, Query()],
     page: PageDep,
-    q: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
-    kind: PlaceKind | None = None,
-    department: DepartmentCode | None = None,
-    region: RegionCode | None = None,
-    equipment: Annotated[
-        str | None,
-        Query(min_length=1, max_length=200, description="Equipment by name, e.g. `découpeuse laser`"),
-    ] = None,
     near: NearDep = None,
 ) -> Response:
     result = service.list_places(
         session,
         limit=page.limit,
         cursor=page.cursor,
-        q=q,
-        kind=kind,
-        department=department,
-        region=region,
-        equipment=equipment,
         near=near,
+        **filters.model_dump(),
     )
     return read_response(request, list_body((p.doc for p in result.items), result.next_cursor))
 

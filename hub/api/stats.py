@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Literal
 
 import orjson
@@ -14,16 +14,16 @@ from sqlmodel import Session
 
 from hub import stats
 from hub.api.cache import cached_read
-from hub.api.deps import DATE_PATTERN, AudienceDep, SettingsDep, in_read_session, parse_date_param
+from hub.api.deps import AudienceDep
 from hub.api.problems import problem_responses
-from hub.api.responses import read_response
-from hub.errors import InvalidInput, QueryTooCostly
+from hub.filters import PeriodQuery
+from hub.http.deps import SettingsDep, in_read_session
+from hub.http.responses import read_response
 from hub.people.visibility import Audience
 from hub.settings import Settings
 
 router = APIRouter(prefix="/api/v1/stats", tags=["stats"], responses=problem_responses(422))
 CSV_TYPE = "text/csv; charset=utf-8"
-LONGEST_PERIOD = timedelta(days=5 * 366)
 
 
 class StatsTable(BaseModel):
@@ -54,24 +54,12 @@ async def figures(
     request: Request,
     settings: SettingsDep,
     audience: AudienceDep,
+    *,
     by: stats.Dimension = "month",
-    start: Annotated[
-        str | None,
-        Query(max_length=40, pattern=DATE_PATTERN, description="Start of the period (default: 1 January)"),
-    ] = None,
-    end: Annotated[
-        str | None,
-        Query(max_length=40, pattern=DATE_PATTERN, description="End of the period (default: 31 December)"),
-    ] = None,
+    period: Annotated[PeriodQuery, Query()],
     format: Annotated[Literal["json", "csv"] | None, Query(description="`csv` for a spreadsheet")] = None,
 ) -> Response:
-    year = datetime.now(settings.zone).year
-    begin = parse_date_param(start or f"{year}-01-01", "start", settings)
-    finish = parse_date_param(end or f"{year}-12-31", "end", settings, end=True)
-    if finish <= begin:
-        raise InvalidInput("end", "must be after start", location="query")
-    if finish - begin > LONGEST_PERIOD:
-        raise QueryTooCostly("the period is longer than five years: ask for a shorter one")
+    begin, finish = period.period(settings)
     as_csv = format == "csv" or (format is None and "text/csv" in request.headers.get("accept", ""))
 
     def read(session: Session) -> bytes:

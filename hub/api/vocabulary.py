@@ -7,9 +7,10 @@ from typing import Annotated
 import orjson
 from fastapi import APIRouter, Query, Request, Response
 
-from hub.api.deps import AudienceDep, PageDep, SessionDep
+from hub.api.deps import AudienceDep, PageDep
 from hub.api.problems import problem_responses
-from hub.api.responses import list_body, read_response
+from hub.http.deps import SessionDep
+from hub.http.responses import list_body, read_response
 from hub.people.service import skill_counts
 from hub.vocabulary.concepts import (
     ConceptPage,

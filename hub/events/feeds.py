@@ -11,23 +11,14 @@ from hub.calendar.rss import FeedItem
 from hub.events.documents import moment, occurrence_id
 from hub.events.ics_feed import FeedEvent
 from hub.events.models import Event, EventConcept, EventOverride, Occurrence
-from hub.events.queries import EventFilters, OccurrenceRow, event_conditions, list_occurrences
+from hub.events.queries import EventFilters, OccurrenceRow, list_occurrences, occurrence_select
 from hub.places.models import Place
 from hub.vocabulary.thesaurus import labels_of
 
 
 def feed_events(session: Session, f: EventFilters, *, limit: int) -> list[FeedEvent]:
     """Series having at least one occurrence that matches the filters, oldest first."""
-    ids = select(Occurrence.event_id).join(Event, col(Event.id) == col(Occurrence.event_id))
-    if f.region or f.department:
-        ids = ids.join(Place, col(Place.id) == col(Occurrence.place_id))
-    ids = ids.where(*event_conditions(session, f))
-    if f.status:
-        ids = ids.where(Occurrence.status == f.status)
-    if f.start:
-        ids = ids.where(col(Occurrence.start_utc) >= f.start)
-    if f.end:
-        ids = ids.where(col(Occurrence.start_utc) < f.end)
+    ids = occurrence_select(session, f, Occurrence.event_id)
     events = session.exec(
         select(Event)
         .where(col(Event.id).in_(ids.distinct()))

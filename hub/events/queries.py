@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, exists, func, literal_column, text
+from sqlalchemy import ColumnElement, Select, exists, func, literal_column, text
 from sqlmodel import Session, col, select
 
 from hub.errors import InvalidInput, OutsideHorizon
@@ -44,7 +45,8 @@ def _concept_condition(session: Session, scheme: str, value: str) -> ColumnEleme
         match = col(EventConcept.concept_iri).in_(wanted)
     else:
         match = col(EventConcept.concept_iri).is_(None) & (col(EventConcept.label) == ref.label)
-    return exists().where(EventConcept.event_id == Event.id, EventConcept.scheme == scheme, match)
+    # A list of events, not a test per row: the planner may start from the few events of a theme.
+    return col(Event.id).in_(select(EventConcept.event_id).where(EventConcept.scheme == scheme, match))
 
 
 def event_conditions(session: Session, f: EventFilters) -> list[ColumnElement[bool]]:
@@ -99,6 +101,18 @@ def _needs_place(f: EventFilters) -> bool:
     return bool(f.region or f.department)
 
 
+def _filtered(session: Session, query: Select, f: EventFilters, start: Any, status: Any) -> Select:
+    """`query` under the events' conditions, `status` as asked, and `start` in the range."""
+    query = query.where(*event_conditions(session, f))
+    if f.status:
+        query = query.where(status == f.status)
+    if f.start:
+        query = query.where(start >= f.start)
+    if f.end:
+        query = query.where(start < f.end)
+    return query
+
+
 def list_events(
     session: Session, f: EventFilters, *, limit: int, cursor: str | None, with_total: bool = False
 ) -> Page[Event]:
@@ -106,13 +120,7 @@ def list_events(
     query = select(Event)
     if _needs_place(f):
         query = query.join(Place, col(Place.id) == col(Event.place_id))
-    query = query.where(*event_conditions(session, f))
-    if f.status:
-        query = query.where(Event.status == f.status)
-    if f.start:
-        query = query.where(col(Event.start_utc) >= f.start)
-    if f.end:
-        query = query.where(col(Event.start_utc) < f.end)
+    query = _filtered(session, query, f, Event.start_utc, Event.status)
     total = count_of(session, query) if with_total else None
     if cursor:
         query = query.where(after([Event.start_utc, Event.id], decode_cursor(cursor, (datetime, str))))
@@ -170,11 +178,23 @@ class OccurrenceRow:
         )
 
 
+def occurrence_select(session: Session, f: EventFilters, *columns: Any) -> Select:
+    """`columns` over the occurrences matching `f` (starting in its range), each joined to its
+    event, and to its place when geography is asked: the one select lists, feeds and figures read."""
+    query = select(*columns).select_from(Occurrence).join(Event, col(Event.id) == col(Occurrence.event_id))
+    if _needs_place(f):
+        query = query.join(Place, col(Place.id) == col(Occurrence.place_id))
+    # An occurrence's own status (one cancelled date) wins over the series'.
+    return _filtered(session, query, f, Occurrence.start_utc, Occurrence.status)
+
+
 def list_occurrences(
     session: Session, f: EventFilters, *, limit: int, cursor: str | None, with_total: bool = False
 ) -> Page[OccurrenceRow]:
     """Occurrences sorted by start, filtered (in range if it starts in it); with their number if asked."""
-    query = select(
+    query = occurrence_select(
+        session,
+        f,
         Occurrence.id,
         Occurrence.start_utc,
         Occurrence.end_utc,
@@ -186,17 +206,7 @@ def list_occurrences(
         Event.timezone,
         Event.all_day,
         Event.summary,
-    ).join(Event, col(Event.id) == col(Occurrence.event_id))
-    if _needs_place(f):
-        query = query.join(Place, col(Place.id) == col(Occurrence.place_id))
-    query = query.where(*event_conditions(session, f))
-    if f.status:
-        # An occurrence's own status (one cancelled date) wins over the series'.
-        query = query.where(Occurrence.status == f.status)
-    if f.start:
-        query = query.where(col(Occurrence.start_utc) >= f.start)
-    if f.end:
-        query = query.where(col(Occurrence.start_utc) < f.end)
+    )
     total = count_of(session, query) if with_total else None
     if cursor:
         query = query.where(

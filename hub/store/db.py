@@ -22,6 +22,7 @@ SQLModel.metadata.naming_convention = {
 metadata: MetaData = SQLModel.metadata
 IDLE_IN_TRANSACTION_MS = 60_000
 SQLITE_POOL = 40  # anyio's thread pool: 40 threads
+ANALYSIS_ROWS = 1000  # rows sampled per index by ANALYZE
 
 
 def make_engine(database_url: str, schema: str | None = None, *, writer: bool = True) -> Engine:
@@ -63,6 +64,17 @@ def make_engine(database_url: str, schema: str | None = None, *, writer: bool = 
     return create_engine(
         database_url, connect_args=connect_args, pool_size=10, max_overflow=10, pool_pre_ping=True
     )
+
+
+def refresh_statistics(engine: Engine) -> None:
+    """Give SQLite's query planner the sizes of tables and indexes (a sample, a few ms): without
+    them it takes `canonical_id IS NULL` for a narrow index, and lists a day of the calendar by
+    reading every event. PostgreSQL's autovacuum keeps its own statistics."""
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as connection:
+            connection.exec_driver_sql(f"PRAGMA analysis_limit={ANALYSIS_ROWS}")
+            connection.exec_driver_sql("ANALYZE")
+            connection.commit()
 
 
 _readers: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()

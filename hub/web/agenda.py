@@ -9,11 +9,11 @@ import orjson
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from hub.api.deps import SessionDep, SettingsDep, parse_date_param
-from hub.errors import HubError, InvalidInput
+from hub.errors import HubError
 from hub.events.occurrences import covered
-from hub.events.queries import EventFilters, OccurrenceRow, list_occurrences, narrow_to
-from hub.kit import geo
+from hub.events.queries import OccurrenceRow, list_occurrences, narrow_to
+from hub.filters import CalendarQuery, PageQuery
+from hub.http.deps import SessionDep, SettingsDep
 from hub.places.models import Place
 from hub.query import Page
 from hub.store.records import utcnow
@@ -24,23 +24,6 @@ from hub.web.words import Words
 router = APIRouter(include_in_schema=False)
 
 VIEWS = ("list", "week", "month")
-
-
-def _event_filters(ask: Ask) -> EventFilters:
-    start, end = ask.get("start", 40), ask.get("end", 40)
-    filters = EventFilters(
-        start=parse_date_param(start, "start", ask.settings) if start else None,
-        end=parse_date_param(end, "end", ask.settings, end=True) if end else None,
-        place=ask.get("place", 500),
-        region=ask.code("region", geo.REGIONS),
-        department=ask.code("department", geo.DEPARTMENTS),
-        theme=ask.get("theme"),
-        q=ask.get("q"),
-        near=ask.near(),
-    )
-    if filters.start and filters.end and filters.end <= filters.start:
-        raise InvalidInput("end", "must be after start", location="query")
-    return filters
 
 
 @dataclass
@@ -127,11 +110,10 @@ def agenda(request: Request, session: SessionDep, settings: SettingsDep) -> Resp
         "horizon": None,
     }
     try:
-        filters = _event_filters(ask)
+        filters = ask.read(CalendarQuery).filters(settings, upcoming=view == "list")
         if view == "list":
-            if filters.start is None:
-                filters.start = ask.midnight(ask.today())
-            limit, cursor = settings.page_size_default, ask.get("cursor", 500)
+            page_asked = ask.read(PageQuery).page(settings)
+            limit, cursor = page_asked.limit, page_asked.cursor
         else:
             anchor = filters.start.astimezone(ask.zone).date() if filters.start else ask.today()
             first, after_last, previous, following = _period(view, anchor)

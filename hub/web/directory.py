@@ -9,16 +9,15 @@ from fastapi import APIRouter, Request
 from sqlmodel import Session
 from starlette.responses import Response
 
-from hub.api.deps import SessionDep, SettingsDep
-from hub.api.responses import read_response
-from hub.errors import HubError, InvalidInput
+from hub.errors import HubError
 from hub.events.queries import EventFilters, list_occurrences
-from hub.kit import geo
+from hub.filters import NearQuery, PageParams, PageQuery, PersonQuery, PlaceQuery
+from hub.http.deps import SessionDep, SettingsDep
+from hub.http.responses import read_response
 from hub.people.service import list_people, person_json
 from hub.places.models import Place
 from hub.places.schemas import PlaceKind
 from hub.places.service import get_place, list_places
-from hub.settings import Settings
 from hub.web.agenda import by_day, slot
 from hub.web.i18n import translator
 from hub.web.schema_org import place_markup
@@ -49,12 +48,12 @@ def _hours(place: Place, words: Words) -> list[tuple[str, str]]:
 
 
 def _public_people(
-    session: Session, settings: Settings, words: Words, **filters
+    session: Session, words: Words, page: PageParams, **filters
 ) -> tuple[list[dict], str | None]:
     """Public profiles only, as their members chose to show them."""
-    page = list_people(session, "public", limit=settings.page_size_default, **filters)
+    found = list_people(session, "public", limit=page.limit, cursor=page.cursor, **filters)
     people = []
-    for person in page.items:
+    for person in found.items:
         doc = person_json(person, "public")
         if doc is None:
             continue
@@ -64,7 +63,7 @@ def _public_people(
             for s in profile.get("skills") or []
         ]
         people.append(profile)
-    return people, page.next_cursor
+    return people, found.next_cursor
 
 
 @router.get("/places/{uid}")
@@ -80,7 +79,7 @@ def place_page(request: Request, uid: str, session: SessionDep, settings: Settin
     upcoming = list_occurrences(
         session, EventFilters(start=ask.midnight(ask.today()), place=place.id), limit=20, cursor=None
     )
-    people, _ = _public_people(session, settings, words, place=place.id)
+    people, _ = _public_people(session, words, PageParams(settings.page_size_default, None), place=place.id)
     return render_page(
         ask,
         "place.html",
@@ -102,19 +101,13 @@ def places_page(request: Request, session: SessionDep, settings: SettingsDep) ->
     everything = all_places(session, settings)
     found, next_url, error, status = [], None, None, 200
     try:
-        kind = ask.get("kind", 40)
-        if kind is not None and kind not in PLACE_KINDS:
-            raise InvalidInput("kind", "not a kind of place", location="query")
+        asked = ask.read(PageQuery).page(settings)
         page = list_places(
             session,
-            limit=settings.page_size_default,
-            cursor=ask.get("cursor", 500),
-            q=ask.get("q"),
-            kind=kind,
-            department=ask.code("department", geo.DEPARTMENTS),
-            region=ask.code("region", geo.REGIONS),
-            equipment=ask.get("equipment"),
-            near=ask.near(),
+            limit=asked.limit,
+            cursor=asked.cursor,
+            near=ask.read(NearQuery).point(),
+            **ask.read(PlaceQuery).model_dump(),
         )
         found = page.items
         next_url = ask.here(cursor=page.next_cursor) if page.next_cursor else None
@@ -147,13 +140,10 @@ def people_page(request: Request, session: SessionDep, settings: SettingsDep) ->
     try:
         people, cursor = _public_people(
             session,
-            settings,
             words,
-            cursor=ask.get("cursor", 500),
-            skill=ask.get("skill"),
-            place=ask.get("place", 500),
-            q=ask.get("q"),
-            near=ask.near(),
+            page=ask.read(PageQuery).page(settings),
+            near=ask.read(NearQuery).point(),
+            **ask.read(PersonQuery).model_dump(),
         )
         next_url = ask.here(cursor=cursor) if cursor else None
     except HubError as exc:

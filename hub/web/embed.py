@@ -14,10 +14,11 @@ from zoneinfo import ZoneInfo
 import orjson
 from fastapi import APIRouter, Query, Request, Response
 
-from hub.api.deps import SessionDep, SettingsDep, UpcomingFiltersDep
-from hub.api.responses import read_response
 from hub.events import queries
 from hub.events.occurrences import covered
+from hub.filters import CalendarQuery
+from hub.http.deps import SessionDep, SettingsDep
+from hub.http.responses import read_response
 from hub.kit import geo
 from hub.query import Page
 from hub.store.records import utcnow
@@ -189,12 +190,13 @@ def agenda_frame(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    filters: UpcomingFiltersDep,
+    query: Annotated[CalendarQuery, Query()],
     lang: LangQuery = None,
     limit: LimitQuery = DEFAULT_LIMIT,
 ) -> Response:
     """The agenda as a page with no script, for an `<iframe>` on sites that cannot run scripts."""
     page_lang = language(request, lang)
+    filters = query.filters(settings, upcoming=True)
     window = covered(session, settings, utcnow())
     narrowed = queries.narrow_to(filters, window)
     rows = (

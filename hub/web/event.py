@@ -11,12 +11,12 @@ from fastapi import APIRouter, Request
 from sqlmodel import Session, col, select
 from starlette.responses import Response
 
-from hub.api.deps import SessionDep, SettingsDep
-from hub.api.responses import read_response
 from hub.events.links import merged_documents
 from hub.events.models import Event, Occurrence
 from hub.events.service import get_event
 from hub.federation.registry import list_sources
+from hub.http.deps import SessionDep, SettingsDep
+from hub.http.responses import read_response
 from hub.settings import Settings
 from hub.web.schema_org import event_markup
 from hub.web.site import Ask, all_places, find, jsonld_script, not_found, render_page, wants_data

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from fastapi import APIRouter, Request
 from markupsafe import Markup
@@ -11,9 +11,10 @@ from sqlmodel import Session
 from starlette.responses import Response
 
 from hub import stats
-from hub.api.deps import SessionDep, SettingsDep, parse_date_param
-from hub.errors import HubError, InvalidInput
+from hub.errors import HubError
 from hub.federation.registry import describe, list_sources
+from hub.filters import PeriodQuery
+from hub.http.deps import SessionDep, SettingsDep
 from hub.vocabulary.thesaurus import labels_of
 from hub.web import charts
 from hub.web.i18n import translator
@@ -107,11 +108,9 @@ def stats_page(request: Request, session: SessionDep, settings: SettingsDep) -> 
     year = ask.today().year
     error, figures, status = None, [], 200
     try:
-        first, last = ask.get("start", 10) or f"{year}-01-01", ask.get("end", 10) or f"{year}-12-31"
-        start = parse_date_param(first, "start", settings)
-        end = parse_date_param(last, "end", settings, end=True)
-        if end <= start or end - start > timedelta(days=5 * 366):
-            raise InvalidInput("end", "after start, and at most five years after it", location="query")
+        period = ask.read(PeriodQuery)
+        first, last = period.start or f"{year}-01-01", period.end or f"{year}-12-31"
+        start, end = period.period(settings)
         figures = _figures(session, ask, start, end, {"start": first, "end": last})
     except HubError as exc:
         error, status, first, last = exc.detail, 422, ask.values.get("start"), ask.values.get("end")

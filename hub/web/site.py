@@ -19,12 +19,11 @@ from markupsafe import Markup
 from sqlmodel import Session
 from starlette.responses import Response
 
-from hub.api.deps import parse_date_param
-from hub.errors import InvalidInput, NotFound
+from hub.errors import NotFound
+from hub.filters import M, parse_date_param, read_query
 from hub.kit import geo
 from hub.places.models import Place
 from hub.places.service import list_places
-from hub.query import Near, parse_near
 from hub.settings import Settings
 from hub.vocabulary.concepts import list_concepts
 from hub.vocabulary.jsonld import JSONLD_TYPE
@@ -56,30 +55,9 @@ class Ask:
         values = {k: v.strip() for k, v in request.query_params.items() if v.strip()}
         return cls(request, settings, language(request, values.get("lang")), values)
 
-    def get(self, name: str, longest: int = 200) -> str | None:
-        value = self.values.get(name)
-        if value is not None and len(value) > longest:
-            raise InvalidInput(name, f"at most {longest} characters", location="query")
-        return value
-
-    def near(self) -> Near | None:
-        raw = self.get("near", 60)
-        if raw is None:
-            return None
-        try:
-            radius = float(self.values.get("radius_km", "10"))
-        except ValueError as exc:
-            raise InvalidInput("radius_km", "a number of kilometres", location="query") from exc
-        if not 0 < radius <= 500:
-            raise InvalidInput("radius_km", "between 0 and 500 km", location="query")
-        return parse_near(raw, radius)
-
-    def code(self, name: str, known: dict) -> str | None:
-        """An INSEE region or department code, checked against those that exist."""
-        value = self.get(name, 3)
-        if value is not None and value not in known:
-            raise InvalidInput(name, "not a known INSEE code", location="query")
-        return value
+    def read(self, model: type[M]) -> M:
+        """The query values `model` names, checked as the API checks them."""
+        return read_query(model, self.values)
 
     def url(self, path: str, **params: object) -> str:
         """A link within the site, keeping the language when the reader chose it."""

@@ -1,0 +1,208 @@
+"""Query parameters, parsed in one place: the models the API, the pages and the embed read their
+filters with, and the checks every one of them gets (date ranges, limits, INSEE codes, points)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Annotated, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from hub.calendar.dates import parse_bound
+from hub.errors import InvalidInput, QueryTooCostly
+from hub.events.queries import EventFilters
+from hub.events.schemas import AttendanceMode, EventStatus
+from hub.kit import geo
+from hub.places.schemas import PlaceKind
+from hub.query import Near, parse_near
+from hub.settings import Settings
+from hub.store.records import utcnow
+
+M = TypeVar("M", bound=BaseModel)
+
+LONGEST_RANGE = timedelta(days=2 * 366)
+LONGEST_PERIOD = timedelta(days=5 * 366)
+DATE_HELP = "ISO 8601 date-time with offset, or a date alone (read in the instance's zone)"
+# Days that exist, in the years events may have (1900 to 2999): 29 February of leap years only.
+DATE_PATTERN = (
+    r"^((19|2\d)\d{2}-((0[13578]|1[02])-(0[1-9]|[12]\d|3[01])|(0[469]|11)-(0[1-9]|[12]\d|30)"
+    r"|02-(0[1-9]|1\d|2[0-8]))|((19|2\d)(0[48]|[2468][048]|[13579][26])|2[048]00)-02-29)"
+    r"([T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?(Z|z|[+-]([01]\d|2[0-3]):?[0-5]\d)?)?$"
+)
+# Latitude within ±90, longitude within ±180, in decimal degrees.
+POINT_PATTERN = r"^-?(90(\.0+)?|[1-8]?\d(\.\d+)?),-?(180(\.0+)?|(1[0-7]\d|[1-9]?\d)(\.\d+)?)$"
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]+$"
+RegionCode = Literal[tuple(sorted(geo.REGIONS))]  # type: ignore[valid-type]
+DepartmentCode = Literal[tuple(sorted(geo.DEPARTMENTS))]  # type: ignore[valid-type]
+
+Point = Annotated[
+    str | None,
+    Field(
+        max_length=60,
+        pattern=POINT_PATTERN,
+        description="A point, `lat,lon` in decimal degrees (WGS 84)",
+        examples=["46.05,1.83"],
+    ),
+]
+Radius = Annotated[float, Field(gt=0, le=500, description="Distance from `near`, in km")]
+Region = Annotated[RegionCode | None, Field(description="INSEE region code, e.g. `75`")]
+Department = Annotated[DepartmentCode | None, Field(description="INSEE department, e.g. `23`")]
+Text = Annotated[str | None, Field(min_length=1, max_length=200)]
+PlaceRef = Annotated[str | None, Field(max_length=500, description="Local id or IRI of a place")]
+Cursor = Annotated[
+    str | None,
+    Field(max_length=500, pattern=CURSOR_PATTERN, description="`next_cursor` of the previous page"),
+]
+
+
+class QueryModel(BaseModel):
+    """Query values read by name; values the model does not name are left to the page."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+# Words for a person where pydantic's would quote a pattern or a hundred department codes.
+PAGE_WORDS = {"string_pattern_mismatch": "not in the expected form", "literal_error": "not a known value"}
+
+
+def read_query(model: type[M], values: dict[str, str]) -> M:
+    """`values` (a page's query) read by `model`: the API's checks, a refusal naming the field."""
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = ".".join(str(part) for part in error["loc"]) or "query"
+        message = PAGE_WORDS.get(error["type"], error["msg"])
+        raise InvalidInput(field, message, location="query") from exc
+
+
+def parse_date_param(raw: str, field: str, settings: Settings, *, end: bool = False) -> datetime:
+    """A `start`/`end` query value as an instant; a problem document naming the field if unreadable."""
+    try:
+        return parse_bound(raw, settings.zone, end=end)
+    except (ValueError, OverflowError) as exc:
+        raise InvalidInput(field, f"not an ISO 8601 date or date-time: {exc}", location="query") from exc
+
+
+def check_range(start: datetime, end: datetime, longest: timedelta, too_long: str) -> None:
+    """A range ends after it starts, and spans `longest` at most (`too_long` says so otherwise)."""
+    if end <= start:
+        raise InvalidInput("end", "must be after start", location="query")
+    if end - start > longest:
+        raise QueryTooCostly(f"{too_long}: ask for a shorter one")
+
+
+def near_point(near: str | None, radius_km: float) -> Near | None:
+    return parse_near(near, radius_km) if near else None
+
+
+class NearQuery(QueryModel):
+    near: Point = None
+    radius_km: Radius = 10
+
+    def point(self) -> Near | None:
+        return near_point(self.near, self.radius_km)
+
+
+class PlaceQuery(QueryModel):
+    """The filters of the places (the API's list and the directory page); `near` is a `NearQuery`."""
+
+    q: Text = None
+    kind: PlaceKind | None = None
+    department: Department = None
+    region: Region = None
+    equipment: Annotated[
+        str | None,
+        Field(min_length=1, max_length=200, description="Equipment by name, e.g. `découpeuse laser`"),
+    ] = None
+
+
+class PersonQuery(QueryModel):
+    """The filters of the profiles (the API's list and the people page); `near` is a `NearQuery`."""
+
+    skill: Annotated[
+        str | None, Field(max_length=200, description="Skill IRI, slug or any label; narrower skills match")
+    ] = None
+    place: PlaceRef = None
+    q: Text = None
+
+
+@dataclass(frozen=True)
+class PageParams:
+    limit: int
+    cursor: str | None
+
+
+class PageQuery(QueryModel):
+    limit: Annotated[int | None, Field(ge=1, le=5000, description="Items per page")] = None
+    cursor: Cursor = None
+
+    def page(self, settings: Settings) -> PageParams:
+        """The page asked, within the instance's largest page."""
+        if self.limit is not None and self.limit > settings.page_size_max:
+            raise InvalidInput("limit", f"at most {settings.page_size_max}", location="query")
+        return PageParams(self.limit or settings.page_size_default, self.cursor)
+
+
+class CalendarQuery(QueryModel):
+    """The filters of events and occurrences, their feeds, the agenda page and the embed."""
+
+    start: Annotated[str | None, Field(max_length=40, pattern=DATE_PATTERN, description=DATE_HELP)] = None
+    end: Annotated[
+        str | None,
+        Field(max_length=40, pattern=DATE_PATTERN, description=DATE_HELP + "; a day alone includes it"),
+    ] = None
+    place: PlaceRef = None
+    region: Region = None
+    department: Department = None
+    theme: Annotated[
+        str | None, Field(max_length=200, description="Theme IRI, slug or label; narrower themes match too")
+    ] = None
+    audience: Annotated[str | None, Field(max_length=200, description="Audience IRI, slug or label")] = None
+    attendance_mode: AttendanceMode | None = None
+    status: EventStatus | None = None
+    language: Annotated[str | None, Field(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")] = None
+    q: Annotated[Text, Field(description="Words to find (accents and case ignored)")] = None
+    near: Point = None
+    radius_km: Radius = 10
+
+    def filters(self, settings: Settings, *, upcoming: bool = False) -> EventFilters:
+        """The filters as instants, the range checked (after its start, two years at most). With
+        `upcoming`, `start` defaults to the beginning of today in the instance's zone, or to the
+        back of the horizon if that is later (it keeps no day behind)."""
+        filters = EventFilters(
+            **self.model_dump(exclude={"start", "end", "near", "radius_km"}),
+            start=parse_date_param(self.start, "start", settings) if self.start else None,
+            end=parse_date_param(self.end, "end", settings, end=True) if self.end else None,
+            near=near_point(self.near, self.radius_km),
+        )
+        if filters.start and filters.end:
+            check_range(filters.start, filters.end, LONGEST_RANGE, "the date range is longer than two years")
+        if upcoming and filters.start is None:
+            filters.start = max(today_start(settings), utcnow() - settings.horizon_back)
+        return filters
+
+
+def today_start(settings: Settings) -> datetime:
+    return parse_bound(datetime.now(settings.zone).date().isoformat(), settings.zone)
+
+
+class PeriodQuery(QueryModel):
+    """The period of the figures: a calendar year by default, five years at most."""
+
+    start: Annotated[
+        str | None,
+        Field(max_length=40, pattern=DATE_PATTERN, description="Start of the period (default: 1 January)"),
+    ] = None
+    end: Annotated[
+        str | None,
+        Field(max_length=40, pattern=DATE_PATTERN, description="End of the period (default: 31 December)"),
+    ] = None
+
+    def period(self, settings: Settings) -> tuple[datetime, datetime]:
+        year = datetime.now(settings.zone).year
+        begin = parse_date_param(self.start or f"{year}-01-01", "start", settings)
+        finish = parse_date_param(self.end or f"{year}-12-31", "end", settings, end=True)
+        check_range(begin, finish, LONGEST_PERIOD, "the period is longer than five years")
+        return begin, finish
