@@ -15,8 +15,8 @@ from hub.events.queries import EventFilters
 from hub.events.schemas import AttendanceMode, EventStatus
 from hub.kit import geo
 from hub.places.schemas import PlaceKind
-from hub.query import Near, parse_near
 from hub.settings import Settings
+from hub.store.query import Near, parse_near
 from hub.store.records import utcnow
 
 M = TypeVar("M", bound=BaseModel)

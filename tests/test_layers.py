@@ -18,7 +18,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "hub"
 LAYERS = [
     # Tools that know no record: the package's version, settings, the error tree, logs and
     # metrics, small helpers, the paging and text-search conditions every list shares.
-    ("base", ["hub", "hub.kit", "hub.settings", "hub.errors", "hub.observability", "hub.query"]),
+    ("base", ["hub", "hub.kit", "hub.settings", "hub.errors", "hub.observability"]),
     ("store", ["hub.store"]),
     (
         "domains",

@@ -13,7 +13,7 @@ from hub.events.queries import EventFilters
 from hub.filters import CalendarQuery, NearQuery, PageParams, PageQuery
 from hub.http.deps import SettingsDep, in_read_session
 from hub.people.visibility import Audience
-from hub.query import Near
+from hub.store.query import Near
 
 bearer = HTTPBearer(auto_error=False, description="Token issued by `hub tokens create`")
 

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from hub.errors import NotFound
 from hub.events.models import Event, EventLink, EventOrganizer
-from hub.query import Near, near_condition
+from hub.store.query import Near, near_condition
 from hub.store.records import utcnow
 
 START_TOLERANCE = timedelta(minutes=15)

@@ -18,7 +18,7 @@ from hub.kit.paging import decode_cursor
 from hub.kit.text import search_terms
 from hub.places.models import Place
 from hub.places.service import find_place
-from hub.query import Near, Page, after, count_of, near_condition, page_of
+from hub.store.query import Near, Page, after, count_of, near_condition, page_of
 from hub.vocabulary.thesaurus import resolve, with_narrower
 
 

@@ -23,8 +23,8 @@ from hub.people.visibility import (
 )
 from hub.places.models import Place
 from hub.places.service import find_place
-from hub.query import Near, Page, after, near_condition, page_of, text_condition
 from hub.store.changes import record_change
+from hub.store.query import Near, Page, after, near_condition, page_of, text_condition
 from hub.store.records import Origin, new_id, save_row, utcnow
 from hub.vocabulary.thesaurus import ConceptRef, concept_document, labels_of, resolve, with_narrower
 

@@ -14,8 +14,8 @@ from hub.kit.text import fold, search_terms
 from hub.places.documents import place_document
 from hub.places.models import Equipment, Place
 from hub.places.schemas import PlaceIn
-from hub.query import Near, Page, after, near_condition, page_of, text_condition
 from hub.store.changes import record_change
+from hub.store.query import Near, Page, after, near_condition, page_of, text_condition
 from hub.store.records import Origin, new_id, utcnow
 
 PLACE_IDS = "hub.place_ids"

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, exists, select
 from hub.errors import NotFound
 from hub.kit.paging import decode_cursor
 from hub.kit.text import search_terms
-from hub.query import Page, after, page_of
+from hub.store.query import Page, after, page_of
 from hub.vocabulary.models import Concept, ConceptLabel
 
 

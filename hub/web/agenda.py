@@ -15,7 +15,7 @@ from hub.events.queries import OccurrenceRow, list_occurrences, narrow_to
 from hub.filters import CalendarQuery, PageQuery
 from hub.http.deps import SessionDep, SettingsDep
 from hub.places.models import Place
-from hub.query import Page
+from hub.store.query import Page
 from hub.store.records import utcnow
 from hub.web.i18n import translator
 from hub.web.site import RADII, Ask, Theme, all_places, geography, near_options, render_page, theme_tree

@@ -20,7 +20,7 @@ from hub.filters import CalendarQuery
 from hub.http.deps import SessionDep, SettingsDep
 from hub.http.responses import read_response
 from hub.kit import geo
-from hub.query import Page
+from hub.store.query import Page
 from hub.store.records import utcnow
 from hub.web.i18n import LANGUAGES, MESSAGES, Lang, language
 from hub.web.site import theme_tree
