@@ -9,16 +9,20 @@ from __future__ import annotations
 from datetime import timedelta
 
 import orjson
-from sqlalchemy import Row, bindparam
+from sqlalchemy import Row, or_, update
 from sqlmodel import Session, col, select
 
 from hub.errors import NotFound
 from hub.events.models import Event, EventLink, EventOrganizer
+from hub.events.service import EventValues
 from hub.query import Near, near_condition
 from hub.store.records import utcnow
 
 START_TOLERANCE = timedelta(minutes=15)
 NEARBY_KM = 5.0
+
+# An event searched for duplicates: one the session holds, or the values of one just inserted.
+Linked = Event | EventValues
 
 
 def _organizers(session: Session, event_id: str) -> set[str]:
@@ -44,22 +48,42 @@ def _has_duplicates(session: Session, event: Event) -> bool:
     return session.exec(select(Event.id).where(Event.canonical_id == event.id)).first() is not None
 
 
-# Built once, reading only what the comparison needs: the search runs for every harvested event,
-# and building the statement and whole Event objects cost more than running it.
-_CANDIDATES = (
-    select(Event.id, Event.source_id, Event.place_iri, Event.start_utc, Event.lat, Event.lon)
-    .where(
-        Event.title_key == bindparam("title_key"),
-        col(Event.start_utc).between(bindparam("earliest"), bindparam("latest")),
-        col(Event.canonical_id).is_(None),
-        Event.id != bindparam("event_id"),
-    )
-    .order_by(col(Event.created_at), col(Event.id))
-)
+# Events per candidate search: three bound parameters each, under the 999 of older SQLite builds.
+SEARCH_CHUNK = 100
 
 
-def find_canonical(session: Session, event: Event, same_as: list[str]) -> tuple[Event, str, str] | None:
-    """The record this one duplicates, with the reason and a readable detail; None if none."""
+def _candidates(session: Session, events: list[Linked]) -> list[Row]:
+    """Events linked to no other, of the same folded title as one of `events` and starting within
+    START_TOLERANCE of it, oldest first: one statement for a page, each title read over its
+    events' start times only (at 3,500 nodes a title recurs thousands of times)."""
+    found: dict[str, Row] = {}
+    for start in range(0, len(events), SEARCH_CHUNK):
+        near_one = or_(
+            *(
+                (Event.title_key == e.title_key)
+                & col(Event.start_utc).between(e.start_utc - START_TOLERANCE, e.start_utc + START_TOLERANCE)
+                for e in events[start : start + SEARCH_CHUNK]
+            )
+        )
+        query = select(
+            Event.id,
+            Event.title_key,
+            Event.source_id,
+            Event.place_iri,
+            Event.start_utc,
+            Event.lat,
+            Event.lon,
+            Event.created_at,
+        ).where(col(Event.canonical_id).is_(None), near_one)
+        found.update((row.id, row) for row in session.execute(query))
+    return sorted(found.values(), key=lambda row: (row.created_at, row.id))
+
+
+def find_canonical(
+    session: Session, event: Linked, same_as: list[str], candidates: list[Row]
+) -> tuple[Event, str, str] | None:
+    """The record this one duplicates, with the reason and a readable detail; None if none.
+    `candidates`: what `_candidates` found for the page of this event."""
     if same_as:
         for other in session.exec(
             select(Event).where(col(Event.iri).in_(same_as), col(Event.canonical_id).is_(None))
@@ -68,16 +92,11 @@ def find_canonical(session: Session, event: Event, same_as: list[str]) -> tuple[
                 return other, "same-as", f"{event.iri} says it is the same as {other.iri}"
     if not event.title_key:
         return None
-    candidates = session.execute(
-        _CANDIDATES,
-        {
-            "title_key": event.title_key,
-            "earliest": event.start_utc - START_TOLERANCE,
-            "latest": event.start_utc + START_TOLERANCE,
-            "event_id": event.id,
-        },
-    ).all()
     for other in candidates:
+        if other.title_key != event.title_key or other.id == event.id:
+            continue
+        if abs(other.start_utc - event.start_utc) > START_TOLERANCE:
+            continue
         if other.source_id is not None and other.source_id == event.source_id:
             continue  # one source publishing two alike events means two events (two rooms, say)
         if _undone(session, event.id, other.id):
@@ -96,7 +115,7 @@ def find_canonical(session: Session, event: Event, same_as: list[str]) -> tuple[
     return None
 
 
-def _nearby(session: Session, event: Event, other: Row) -> bool:
+def _nearby(session: Session, event: Linked, other: Row) -> bool:
     if None in (event.lat, event.lon, other.lat, other.lon):
         return False
     near = Near(event.lat, event.lon, NEARBY_KM)
@@ -108,28 +127,40 @@ def _nearby(session: Session, event: Event, other: Row) -> bool:
     )
 
 
-def link_duplicates(session: Session, event: Event, *, fresh: bool = False) -> EventLink | None:
-    """Link a (harvested) event to the record it duplicates, if it has one; a `fresh` event (just
-    created) cannot be the canonical record of others yet."""
-    if not fresh and _has_duplicates(session, event):
-        return None  # already the canonical record of others
-    same_as = orjson.loads(event.doc).get("same_as") or []
-    found = find_canonical(session, event, [s for s in same_as if isinstance(s, str)])
-    if found is None:
-        if event.canonical_id is not None:
-            event.canonical_id = None  # it changed and no longer matches
-            session.add(event)
-        return None
-    canonical, reason, detail = found
-    event.canonical_id = canonical.id
-    session.add(event)
-    link = session.exec(
-        select(EventLink).where(EventLink.event_id == event.id, EventLink.canonical_id == canonical.id)
-    ).first() or EventLink(event_id=event.id, canonical_id=canonical.id, reason=reason)
-    link.detail = detail[:300]
-    session.add(link)
+def link_duplicates(session: Session, events: list[tuple[Linked, bool]]) -> None:
+    """Link each (harvested) event of a page to the record it duplicates, if it has one; a `fresh`
+    event (just created) cannot be the canonical record of others yet.
+
+    The page's events come from one source, so none is a candidate for another: one search
+    serves them all."""
+    candidates = _candidates(session, [e for e, _ in events if e.title_key])
+    for event, fresh in events:
+        if not fresh and _has_duplicates(session, event):
+            continue  # already the canonical record of others
+        same_as = orjson.loads(event.doc).get("same_as") or []
+        found = find_canonical(session, event, [s for s in same_as if isinstance(s, str)], candidates)
+        if found is None:
+            if event.canonical_id is not None:
+                _set_canonical(session, event, None)  # it changed and no longer matches
+            continue
+        canonical, reason, detail = found
+        _set_canonical(session, event, canonical.id)
+        link = session.exec(
+            select(EventLink).where(EventLink.event_id == event.id, EventLink.canonical_id == canonical.id)
+        ).first() or EventLink(event_id=event.id, canonical_id=canonical.id, reason=reason)
+        link.detail = detail[:300]
+        session.add(link)
     session.flush()
-    return link
+
+
+def _set_canonical(session: Session, event: Linked, canonical_id: str | None) -> None:
+    """Through the ORM for an event the session holds, else one UPDATE (a new harvested event)."""
+    event.canonical_id = canonical_id
+    if isinstance(event, Event):
+        session.add(event)
+    else:
+        table = Event.__table__
+        session.execute(update(table).where(table.c.id == event.id).values(canonical_id=canonical_id))
 
 
 def list_links(session: Session, *, include_undone: bool = False) -> list[tuple[EventLink, Event, Event]]:

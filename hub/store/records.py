@@ -44,11 +44,8 @@ class Record(SQLModel):
         """Record where a harvested record came from (nothing for records this instance owns)."""
         if origin is None:
             return
-        self.source_id = origin.source_id
-        self.content_hash = origin.content_hash
-        self.harvested_at = origin.harvested_at
-        self.provenance = origin.provenance
-        self.updated_at = origin.updated or self.updated_at
+        for key, value in origin.columns(self.updated_at).items():
+            setattr(self, key, value)
 
     def with_provenance(self, document: dict) -> dict:
         """The published document, with where it came from when it was harvested."""
@@ -79,6 +76,17 @@ class Origin:
     provenance: dict
     content_hash: str
     harvested_at: datetime
+
+    def columns(self, updated_at: datetime) -> dict:
+        """The columns a record harvested from this origin holds; `updated_at` unless it says when
+        it last changed."""
+        return {
+            "source_id": self.source_id,
+            "content_hash": self.content_hash,
+            "harvested_at": self.harvested_at,
+            "provenance": self.provenance,
+            "updated_at": self.updated or updated_at,
+        }
 
     @property
     def updated(self) -> datetime | None:
