@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import rruleset
+from dateutil.rrule import DAILY, WEEKLY, rrule, rruleset
 
 from hub.calendar.rules import RecurrenceError, parse_rule
 
@@ -74,9 +74,13 @@ def expand(
     if rule is None and not rdates:
         originals = [dtstart] if window_start <= start_utc < window_end or start_utc in by_id else []
     else:
+        # Widen the window by the longest possible move so moved occurrences are not lost.
+        moved = [o.recurrence_id for o in overrides if o.start_utc is not None]
+        low = min([window_start, *moved]) - timedelta(days=1)
+        high = max([window_end, *(m + timedelta(seconds=1) for m in moved)])
         rset = rruleset()
         if rule is not None:
-            rset.rrule(parse_rule(rule, dtstart))
+            rset.rrule(_started_near(parse_rule(rule, dtstart), _aware(low, zone)))
         # RFC 5545: DTSTART is always the first instance, even where the rule would not produce it.
         rset.rdate(dtstart)
         for moment in rdates:
@@ -88,10 +92,6 @@ def expand(
             rset.rdate(_aware(override.recurrence_id, zone))
         for moment in exdates:
             rset.exdate(_aware(moment, zone))
-        # Widen the window by the longest possible move so moved occurrences are not lost.
-        moved = [o.recurrence_id for o in overrides if o.start_utc is not None]
-        low = min([window_start, *moved]) - timedelta(days=1)
-        high = max([window_end, *(m + timedelta(seconds=1) for m in moved)])
         originals = _walk(rset, _aware(low, zone), _aware(high, zone))
 
     instances = []
@@ -119,6 +119,21 @@ def expand(
             instances.append(instance)
     instances.sort(key=lambda i: i.start_utc)
     return instances
+
+
+def _started_near(rule: rrule, low: datetime) -> rrule:
+    """The same rule started as late before `low` as keeps every date from `low` on: dateutil walks
+    a series from its start, and each roll of the horizon would walk every date of a series since
+    it began to reach the day it adds. A DAILY or WEEKLY rule repeats by whole periods of its own
+    (INTERVAL days or weeks, at the same wall-clock time; what DTSTART implies, weekday and time,
+    moves along), so its start moves by whole periods; one that counts its dates (COUNT) or
+    repeats by month or year is walked from its start."""
+    if rule._count is not None or rule._freq not in (DAILY, WEEKLY):
+        return rule
+    step = timedelta(days=rule._interval * (1 if rule._freq == DAILY else 7))
+    start = rule._dtstart
+    periods = (low - start) // step - 1  # a period to spare, for a change of UTC offset
+    return rule.replace(dtstart=start + periods * step) if periods > 0 else rule
 
 
 def _walk(rset: rruleset, low: datetime, high: datetime) -> list[datetime]:
