@@ -7,9 +7,10 @@ canonical record once, with every organizer and every source; a coordinator can 
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import lru_cache
 
 import orjson
-from sqlalchemy import Row, or_, update
+from sqlalchemy import Row, TextualSelect, bindparam, text, update
 from sqlmodel import Session, col, select
 
 from hub.errors import NotFound
@@ -50,6 +51,25 @@ def _has_duplicates(session: Session, event: Event) -> bool:
 
 # Events per candidate search: three bound parameters each, under the 999 of older SQLite builds.
 SEARCH_CHUNK = 100
+CANDIDATE_COLUMNS = ("id", "title_key", "source_id", "place_iri", "start_utc", "lat", "lon", "created_at")
+
+
+@lru_cache(maxsize=SEARCH_CHUNK)
+def _search(size: int) -> TextualSelect:
+    """The candidate search for `size` events, built once: the wanted titles and start ranges as a
+    VALUES list joined to the (title, start) index, one range scan each. Written out, as SQLAlchemy
+    builds an expression of a hundred terms slower than the database answers it."""
+    table = Event.__table__
+    wanted = ", ".join(f"(:k{i}, :a{i}, :b{i})" for i in range(size))
+    sql = (
+        f"WITH wanted (title_key, earliest, latest) AS (VALUES {wanted}) "
+        f"SELECT DISTINCT {', '.join(f'event.{name}' for name in CANDIDATE_COLUMNS)} "
+        "FROM wanted JOIN event ON event.title_key = wanted.title_key "
+        "AND event.start_utc BETWEEN wanted.earliest AND wanted.latest "
+        "WHERE event.canonical_id IS NULL"
+    )
+    moments = (bindparam(f"{bound}{i}", type_=table.c.start_utc.type) for i in range(size) for bound in "ab")
+    return text(sql).bindparams(*moments).columns(*(table.c[name] for name in CANDIDATE_COLUMNS))
 
 
 def _candidates(session: Session, events: list[Linked]) -> list[Row]:
@@ -58,24 +78,13 @@ def _candidates(session: Session, events: list[Linked]) -> list[Row]:
     events' start times only (at 3,500 nodes a title recurs thousands of times)."""
     found: dict[str, Row] = {}
     for start in range(0, len(events), SEARCH_CHUNK):
-        near_one = or_(
-            *(
-                (Event.title_key == e.title_key)
-                & col(Event.start_utc).between(e.start_utc - START_TOLERANCE, e.start_utc + START_TOLERANCE)
-                for e in events[start : start + SEARCH_CHUNK]
-            )
-        )
-        query = select(
-            Event.id,
-            Event.title_key,
-            Event.source_id,
-            Event.place_iri,
-            Event.start_utc,
-            Event.lat,
-            Event.lon,
-            Event.created_at,
-        ).where(col(Event.canonical_id).is_(None), near_one)
-        found.update((row.id, row) for row in session.execute(query))
+        chunk = events[start : start + SEARCH_CHUNK]
+        bounds: dict[str, object] = {}
+        for i, event in enumerate(chunk):
+            bounds[f"k{i}"] = event.title_key
+            bounds[f"a{i}"] = event.start_utc - START_TOLERANCE
+            bounds[f"b{i}"] = event.start_utc + START_TOLERANCE
+        found.update((row.id, row) for row in session.execute(_search(len(chunk)), bounds))
     return sorted(found.values(), key=lambda row: (row.created_at, row.id))
 
 
