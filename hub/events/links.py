@@ -15,15 +15,14 @@ from sqlmodel import Session, col, select
 
 from hub.errors import NotFound
 from hub.events.models import Event, EventLink, EventOrganizer
-from hub.events.service import EventValues
 from hub.query import Near, near_condition
-from hub.store.records import utcnow
+from hub.store.records import RecordValues, utcnow
 
 START_TOLERANCE = timedelta(minutes=15)
 NEARBY_KM = 5.0
 
 # An event searched for duplicates: one the session holds, or the values of one just inserted.
-Linked = Event | EventValues
+Linked = Event | RecordValues
 
 
 def _organizers(session: Session, event_id: str) -> set[str]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from types import SimpleNamespace
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import orjson
@@ -25,7 +24,7 @@ from hub.places.models import Place
 from hub.places.service import find_place
 from hub.settings import Settings
 from hub.store.changes import record_change
-from hub.store.records import Origin, new_id, save_row, utcnow
+from hub.store.records import Origin, RecordValues, new_id, save_row, utcnow
 from hub.vocabulary.thesaurus import concept_document, labels_of, resolve
 
 IRI_PREFIXES = ("http://", "https://")
@@ -93,16 +92,11 @@ def _place_refs(session: Session, data: EventIn) -> tuple[Place | None, str | No
     return place, place_ref_iri, organizers
 
 
-class EventValues(SimpleNamespace):
-    """The column values of one event, read as attributes like the `Event` they store: what a
-    new harvested event is built as, with no ORM object (building one costs more than its INSERT)."""
-
-
 @dataclass(frozen=True, slots=True)
 class EventRows:
     """One event as the rows that store it: its columns, its children and its occurrences."""
 
-    event: EventValues
+    event: RecordValues
     overrides: list[dict]
     organizers: list[dict]
     concepts: list[dict]
@@ -205,7 +199,7 @@ def event_rows(
 
     now = utcnow()
     local_id = event.id if event else new_id()
-    values = EventValues(
+    values = RecordValues(
         id=local_id,
         iri=event.iri if event else iri or event_iri(settings.base_url, local_id),
         created_at=event.created_at if event else now,
@@ -247,7 +241,7 @@ def event_rows(
     values.lon = where.lon if where else place.lon if place else None
     if origin is not None:
         values.sequence = int((origin.document or {}).get("sequence", 0))
-        vars(values).update(origin.columns(values.updated_at))
+    values.mark_origin(origin)
 
     overrides = _overrides(local_id, data, clock)
     labels = labels_of(session, {r.iri for r in themes + audience if r.iri})
@@ -264,7 +258,7 @@ def event_rows(
             audience=audience_docs,
             place=place,
         )
-    values.doc = orjson.dumps({**doc, "provenance": values.provenance} if values.provenance else doc).decode()
+    values.doc = orjson.dumps(values.with_provenance(doc)).decode()
     values.summary = orjson.dumps(event_summary(doc)).decode()
     values.search_text = fold(
         " ".join(

@@ -10,10 +10,10 @@ should a record still fail half-way through its writes, that SAVEPOINT is rolled
 page applied again with one SAVEPOINT per record (two statements a record, a sixth of the cost
 of applying it, saved on the pages that need none).
 
-In that first attempt, new events are not written one by one: each is computed as rows (no ORM
-object) and the page's run of them inserted with one statement per table, before the next
-record of another kind or the next record of an IRI in the run (a place links the events held
-before it; a second record of an IRI finds the first held).
+In that first attempt, new events and profiles are not written one by one: each is computed as
+rows (no ORM object) and the page's run of them inserted with one statement per table, before
+the next record that is not a new one of the same kind (the change log keeps the page's order,
+a place links the events held before it, a second record of an IRI finds the first held).
 
 Once a page's records are written, its events are searched for duplicates and its changes
 logged (hub/store/changes.py), holding the change log's lock to the commit on PostgreSQL: workers
@@ -44,7 +44,7 @@ from hub.federation.harvested import Batch, Harvested, Rejected
 from hub.federation.models import Quarantine, Source
 from hub.people.models import Person
 from hub.people.schemas import PersonIn
-from hub.people.service import save_person
+from hub.people.service import PersonRows, insert_people, person_rows, save_person
 from hub.places.models import Place
 from hub.places.schemas import PlaceIn
 from hub.places.service import save_place
@@ -261,7 +261,7 @@ def _apply_record(
     held: dict[tuple[str, str], Place | Event | Person],
     fetched_at: datetime,
     linking: dict[str, tuple[Linked, bool]],
-    pending: dict[str, EventRows] | None,
+    pending: dict[str, EventRows | PersonRows] | None,
     *,
     careful: bool,
 ) -> str:
@@ -269,7 +269,8 @@ def _apply_record(
 
     What needs no write (checks, hashing, validation) runs first, then the writes. An event
     written goes into `linking`, with whether it is new, for the duplicate search; a new event
-    goes into `pending` instead, when given, to be inserted with the others (`_insert_pending`).
+    or profile goes into `pending` instead, when given, to be inserted with the others
+    (`_insert_pending`).
     """
     key = (record.kind, record.iri)
     if record.deleted:
@@ -304,8 +305,11 @@ def _apply_record(
         content_hash=digest,
         harvested_at=fetched_at,
     )
-    if record.kind == "event" and existing is None and pending is not None:
+    if existing is None and pending is not None and record.kind == "event":
         pending[record.iri] = event_rows(session, settings, data, iri=record.iri, origin=origin)
+        return "new"
+    if existing is None and pending is not None and record.kind == "person":
+        pending[record.iri] = person_rows(session, settings.base_url, data, iri=record.iri, origin=origin)
         return "new"
     with _writes(session, careful=careful):
         if record.kind == "place":
@@ -380,15 +384,22 @@ def _apply_records(
     # Records applied since they were last quarantined: their old quarantine entry goes.
     cleared: set[str] = set()
     linking: dict[str, tuple[Linked, bool]] = {}
-    pending: dict[str, EventRows] | None = None if careful else {}
+    pending: dict[str, EventRows | PersonRows] | None = None if careful else {}
+    pending_kind = None
     with deferred_changes(session):
         for record in batch.records:
             stats.seen.add(record.iri)
-            if pending and (record.kind != "event" or record.iri in pending):
+            if pending and (
+                record.kind != pending_kind
+                or record.iri in pending
+                or record.deleted
+                or (record.kind, record.iri) in held
+            ):
                 again = record.iri in pending
                 _insert_pending(session, pending, linking)
                 if again:
                     held.update(_held_records(session, [record]))
+            pending_kind = record.kind
             try:
                 outcome = _apply_record(
                     session, settings, source, record, held, fetched_at, linking, pending, careful=careful
@@ -418,13 +429,16 @@ def _apply_records(
 
 
 def _insert_pending(
-    session: Session, pending: dict[str, EventRows], linking: dict[str, tuple[Linked, bool]]
+    session: Session, pending: dict[str, EventRows | PersonRows], linking: dict[str, tuple[Linked, bool]]
 ) -> None:
-    """Insert the new events computed so far, in one statement per table, and empty `pending`."""
+    """Insert the new events or profiles computed so far, one statement per table, and empty `pending`."""
+    rows = list(pending.values())
     with _writes(session, careful=False):
-        insert_events(session, list(pending.values()))
-    for iri, rows in pending.items():
-        linking[iri] = (rows.event, True)
+        insert_events(session, [r for r in rows if isinstance(r, EventRows)])
+        insert_people(session, [r for r in rows if isinstance(r, PersonRows)])
+    for iri, computed in pending.items():
+        if isinstance(computed, EventRows):
+            linking[iri] = (computed.event, True)
     pending.clear()
 
 
