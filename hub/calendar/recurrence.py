@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import DAILY, WEEKLY, rrule, rruleset
+from dateutil.rrule import DAILY, MONTHLY, WEEKLY, rrule, rruleset
 
 from hub.calendar.rules import RecurrenceError, parse_rule
 
@@ -124,16 +124,28 @@ def expand(
 def _started_near(rule: rrule, low: datetime) -> rrule:
     """The same rule started as late before `low` as keeps every date from `low` on: dateutil walks
     a series from its start, and each roll of the horizon would walk every date of a series since
-    it began to reach the day it adds. A DAILY or WEEKLY rule repeats by whole periods of its own
-    (INTERVAL days or weeks, at the same wall-clock time; what DTSTART implies, weekday and time,
-    moves along), so its start moves by whole periods; one that counts its dates (COUNT) or
-    repeats by month or year is walked from its start."""
-    if rule._count is not None or rule._freq not in (DAILY, WEEKLY):
+    it began to reach the day it adds.
+
+    A rule repeats by whole periods of its own (INTERVAL days, weeks or months) at the same
+    wall-clock time, so its start moves by whole periods: a DAILY or WEEKLY one as it is (the
+    weekday it implies moves along), a MONTHLY one to the first of a month when its days are
+    given (BYDAY or BYMONTHDAY; else its start's day is the day of each month). One that counts
+    its dates (COUNT), or repeats by year, is walked from its start."""
+    if rule._count is not None:
         return rule
-    step = timedelta(days=rule._interval * (1 if rule._freq == DAILY else 7))
-    start = rule._dtstart
-    periods = (low - start) // step - 1  # a period to spare, for a change of UTC offset
-    return rule.replace(dtstart=start + periods * step) if periods > 0 else rule
+    start, interval = rule._dtstart, rule._interval
+    if rule._freq in (DAILY, WEEKLY):
+        step = timedelta(days=interval * (1 if rule._freq == DAILY else 7))
+        periods = (low - start) // step - 1  # a period to spare, for a change of UTC offset
+        return rule.replace(dtstart=start + periods * step) if periods > 0 else rule
+    given = rule._original_rule  # what the rule says; None for what its start implies
+    if rule._freq == MONTHLY and (given.get("byweekday") or given.get("bymonthday")):
+        months = (low.year - start.year) * 12 + low.month - start.month
+        periods = months // interval - 1
+        if periods > 0:
+            years, month = divmod(start.month - 1 + periods * interval, 12)
+            return rule.replace(dtstart=start.replace(year=start.year + years, month=month + 1, day=1))
+    return rule
 
 
 def _walk(rset: rruleset, low: datetime, high: datetime) -> list[datetime]:

@@ -221,8 +221,9 @@ def _roll(session: Session, events: list[Event], low: datetime, window: tuple[da
 
 def _rolled(event: Event, overrides: list[EventOverride], start: datetime, end: datetime) -> list[Instance]:
     """The occurrences of a stored event in the window; none, logged, when its recurrence can no
-    longer be expanded within bounds (a daily series walked past MAX_STEPS occurrences years after
-    it was written, a rule stored before rules were bounded): one event must not stop the whole roll."""
+    longer be expanded within bounds (a series counted by COUNT, or yearly, walked past MAX_STEPS
+    occurrences years after it was written; a rule stored before rules were bounded): one event
+    must not stop the whole roll."""
     try:
         return occurrences_of(event, overrides, start, end)
     except RecurrenceError as exc:
