@@ -24,7 +24,7 @@ from hub.places.models import Place
 from hub.places.service import find_place
 from hub.settings import Settings
 from hub.store.changes import record_change
-from hub.store.records import Origin, RecordValues, new_id, save_row, utcnow
+from hub.store.records import Origin, RecordValues, insert_rows, new_id, save_row, utcnow
 from hub.vocabulary.thesaurus import concept_document, labels_of, resolve
 
 IRI_PREFIXES = ("http://", "https://")
@@ -143,16 +143,15 @@ def insert_events(session: Session, events: list[EventRows]) -> None:
 
 
 def _insert_children(session: Session, events: list[EventRows]) -> None:
-    # Core bulk inserts on the tables: one statement per table, no ORM object or ORM bulk path.
-    for table, key in (
-        (EventOverride, "overrides"),
-        (EventOrganizer, "organizers"),
-        (EventConcept, "concepts"),
-        (Occurrence, "occurrences"),
-    ):
-        values = [row for rows in events for row in getattr(rows, key)]
-        if values:
-            session.execute(insert(table.__table__), values)
+    insert_rows(
+        session,
+        {
+            EventOverride: [row for rows in events for row in rows.overrides],
+            EventOrganizer: [row for rows in events for row in rows.organizers],
+            EventConcept: [row for rows in events for row in rows.concepts],
+            Occurrence: [row for rows in events for row in rows.occurrences],
+        },
+    )
 
 
 def event_rows(

@@ -26,7 +26,7 @@ from hub.places.models import Place
 from hub.places.service import find_place
 from hub.query import Near, Page, after, near_condition, page_of, text_condition
 from hub.store.changes import record_change
-from hub.store.records import Origin, RecordValues, new_id, save_row, utcnow, values_of
+from hub.store.records import Origin, RecordValues, insert_rows, new_id, save_row, utcnow, values_of
 from hub.vocabulary.thesaurus import ConceptRef, concept_document, labels_of, resolve, with_narrower
 
 IRI_PREFIXES = ("http://", "https://")
@@ -182,11 +182,13 @@ def insert_people(session: Session, people: list[PersonRows]) -> None:
 
 
 def _insert_children(session: Session, people: list[PersonRows]) -> None:
-    # Core bulk inserts on the tables: one statement per table, no ORM object or ORM bulk path.
-    for table, key in ((PersonSkill, "skills"), (PersonPlace, "places")):
-        values = [row for rows in people for row in getattr(rows, key)]
-        if values:
-            session.execute(insert(table.__table__), values)
+    insert_rows(
+        session,
+        {
+            PersonSkill: [row for rows in people for row in rows.skills],
+            PersonPlace: [row for rows in people for row in rows.places],
+        },
+    )
 
 
 def person_rows(

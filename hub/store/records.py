@@ -67,6 +67,14 @@ def values_of(row: SQLModel) -> RecordValues:
     return RecordValues(**{column.key: getattr(row, column.key) for column in type(row).__table__.columns})
 
 
+def insert_rows(session: Session, tables: dict[type[SQLModel], list[dict]]) -> None:
+    """One core INSERT for the rows of each table (none for a table without any): no ORM object
+    and no ORM bulk path, whose cost is above the statement's."""
+    for model, rows in tables.items():
+        if rows:
+            session.execute(insert(model.__table__), rows)
+
+
 def save_row(session: Session, row: SQLModel, *, fresh: bool) -> None:
     """Write `row`; a `fresh` one (just built) with one core INSERT, then attached to the session
     as if loaded: the ORM flush of one new object costs several times the statement."""
