@@ -4,7 +4,8 @@
                             [--reuse STORE] [--keep]
 
 Prints, for each phase, the time, records per second, requests, rows written and the peak
-memory (RSS) of the hub process: the first full harvest, a harvest that learns the ETag of
+memory (RSS) of the hub process: the first full harvest (on SQLite, followed by its storage
+floor: the same rows inserted with bare sqlite3, `bench/storage.py`), a harvest that learns the ETag of
 each node's empty page, three incremental harvests with nothing changed (all `304`), and one
 with 1 % of the nodes changed. After the first and the unchanged harvests, the ceiling: bare HTTP
 clients sending the same requests at the same concurrency and decoding the answers, and the
@@ -40,6 +41,7 @@ import uvicorn
 from sqlalchemy import event, text
 from sqlmodel import Session, func, select
 
+from bench import storage
 from bench.ceiling import Ask, Ceiling, fastest, measure
 from hub.events.models import Event
 from hub.federation.harvester import all_sources, harvest_many
@@ -131,11 +133,13 @@ class Phase:
     rows_written: int
     peak_rss: int
     failures: int
+    cpu: float = 0.0  # seconds of CPU of the hub's process (the simulated network runs in another)
 
     def line(self) -> str:
         rate = self.records / self.seconds if self.seconds else 0
         return (
-            f"  {self.name:<34} {self.seconds:7.2f} s  {self.records:8d} records  {rate:9.0f} rec/s  "
+            f"  {self.name:<34} {self.seconds:7.2f} s  cpu {self.cpu:7.2f} s  {self.records:8d} records  "
+            f"{rate:9.0f} rec/s  "
             f"{self.requests:6d} requests  {self.rows_written:8d} rows written  "
             f"peak RSS {self.peak_rss / 2**20:6.0f} MiB  failures {self.failures}"
         )
@@ -150,9 +154,9 @@ def run_phase(name: str, engine, settings: Settings) -> Phase:
 
     event.listen(engine, "after_cursor_execute", count)
     with PeakMemory() as memory:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         reports = asyncio.run(harvest_many(engine, settings, all_sources(engine)))
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     event.remove(engine, "after_cursor_execute", count)
     records = sum(r.stats.new + r.stats.updated + r.stats.unchanged for r in reports)
     return Phase(
@@ -163,6 +167,7 @@ def run_phase(name: str, engine, settings: Settings) -> Phase:
         writes[0],
         memory.peak,
         sum(1 for r in reports if r.error),
+        cpu,
     )
 
 
@@ -269,6 +274,19 @@ def ceiling(label: str, hub: Phase | None, asks: list[Ask], concurrency: int) ->
     if hub:
         print(f"  ratio hub / fastest client: {hub.seconds / runs[0].seconds:.1f}x")
     return runs
+
+
+def storage_floor(file: Path, first: Phase) -> float:
+    """Seconds bare sqlite3 takes to insert the rows the first harvest wrote; prints the hub's ratio,
+    in time and in CPU (on a shared machine, CPU time is what the load disturbs least)."""
+    print("storage floor of the first full harvest: its rows inserted with bare sqlite3")
+    cpu = time.process_time()
+    seconds = storage.run(file)
+    cpu = time.process_time() - cpu
+    rates = f"{first.records / first.seconds:.0f} against {first.records / seconds:.0f} rec/s"
+    print(f"  ratio hub / storage floor: {first.seconds / seconds:.1f}x ({rates})")
+    print(f"  ratio in CPU time: {first.cpu / cpu:.1f}x ({first.cpu:.2f} against {cpu:.2f} s)")
+    return seconds
 
 
 def _worker(store: Store, name: str) -> subprocess.Popen:
@@ -384,6 +402,8 @@ def run(
             first = phase("first full harvest")
             if keep:  # before anything else can fail: this store took the longest to build
                 store.keep(keep)
+            if store.file:
+                storage_floor(store.file, first)
         ceiling("first full harvest", first, first_asks(store.engine), concurrency)
         phase("second harvest (learns empty-page ETags)")
         # About a second each at 3,500 nodes, easily disturbed: the best of a few, hub and clients alike.

@@ -274,11 +274,9 @@ def test_a_page_queues_for_the_change_log_lock_only_once_its_records_are_written
     assert records and max(records) < lock < min(changes)
 
 
-def test_a_record_failing_halfway_through_its_writes_is_quarantined_alone(
-    db, hub_settings, hub, fabrique, statements
-):
+def test_a_new_event_refused_when_expanded_is_quarantined_alone(db, hub_settings, hub, fabrique, statements):
     # The node's copy of one event says it recurs every 30 February: the hub finds out only when
-    # it expands it, after the checks every record passes before it is written.
+    # it expands it. A new event is computed whole before anything of it is written.
     with fabrique.session() as session:
         event = save_event(
             session, fabrique.settings, EventIn.model_validate(factories.event(title="Chaque 30 février"))
@@ -290,7 +288,7 @@ def test_a_record_failing_halfway_through_its_writes_is_quarantined_alone(
     savepoints = statements("SAVEPOINT")
     [report] = harvest(db.engine, hub_settings)
     assert report.ok and report.stats.quarantined == 1 and report.stats.new == 9
-    assert len(savepoints) > 1  # the page again, one record at a time
+    assert len(savepoints) == 1  # nothing written to undo: no second attempt
     assert "Chaque 30 février" not in _titles(hub)
     with Session(db.engine) as session:
         [quarantined] = session.exec(select(Quarantine)).all()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from hub.calendar import recurrence
 from hub.calendar.recurrence import Override, RecurrenceError, expand
 from hub.calendar.rules import synchronized
 
@@ -138,8 +139,35 @@ def test_rare_rules_are_kept(rule, first):
 
 
 def test_series_walked_past_the_step_bound_from_its_start_is_refused():
-    # dateutil starts a series only at its start: a daily one from 1880 walks 53,000 days first.
+    # dateutil starts a series only at its start: a yearly rule taking every day from 1880 walks
+    # 53,000 days first. A daily rule starts a whole number of days before the window instead.
     start = datetime(1880, 5, 1, 13, tzinfo=PARIS)
+    every_day = "FREQ=YEARLY;BYDAY=MO,TU,WE,TH,FR,SA,SU"
     with pytest.raises(RecurrenceError, match="takes more than 50000 occurrences"):
-        _expand(start, start, "FREQ=DAILY")
-    assert len(_expand(start.replace(year=1950), start, "FREQ=DAILY")) == 365
+        _expand(start, start, every_day)
+    assert len(_expand(start.replace(year=1950), start, every_day)) == 365
+    assert len(_expand(start, start, "FREQ=DAILY")) == 365
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "FREQ=WEEKLY;BYDAY=FR",
+        "FREQ=WEEKLY;INTERVAL=3",
+        "FREQ=DAILY;INTERVAL=5;BYHOUR=9,13",
+        "FREQ=MONTHLY;BYDAY=-1FR",
+        "FREQ=MONTHLY;INTERVAL=2;BYMONTHDAY=31",
+        "FREQ=MONTHLY",
+    ],
+)
+def test_a_series_years_old_has_the_dates_of_its_walk_from_the_start(rule, monkeypatch):
+    # The walk starts a whole number of the rule's periods before the window, not at DTSTART
+    # years before it; the window spans both changes of daylight saving time.
+    start = datetime(2019, 3, 29, 13, tzinfo=PARIS)
+    window = {
+        "window_start": datetime(2026, 10, 20, tzinfo=UTC),
+        "window_end": datetime(2027, 4, 1, tzinfo=UTC),
+    }
+    near = _expand(start, start + timedelta(hours=1), rule, **window)
+    monkeypatch.setattr(recurrence, "_started_near", lambda rule, low: rule)
+    assert near and near == _expand(start, start + timedelta(hours=1), rule, **window)

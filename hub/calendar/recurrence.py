@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import rruleset
+from dateutil.rrule import DAILY, MONTHLY, WEEKLY, rrule, rruleset
 
 from hub.calendar.rules import RecurrenceError, parse_rule
 
@@ -74,9 +74,13 @@ def expand(
     if rule is None and not rdates:
         originals = [dtstart] if window_start <= start_utc < window_end or start_utc in by_id else []
     else:
+        # Widen the window by the longest possible move so moved occurrences are not lost.
+        moved = [o.recurrence_id for o in overrides if o.start_utc is not None]
+        low = min([window_start, *moved]) - timedelta(days=1)
+        high = max([window_end, *(m + timedelta(seconds=1) for m in moved)])
         rset = rruleset()
         if rule is not None:
-            rset.rrule(parse_rule(rule, dtstart))
+            rset.rrule(_started_near(parse_rule(rule, dtstart), _aware(low, zone)))
         # RFC 5545: DTSTART is always the first instance, even where the rule would not produce it.
         rset.rdate(dtstart)
         for moment in rdates:
@@ -88,10 +92,6 @@ def expand(
             rset.rdate(_aware(override.recurrence_id, zone))
         for moment in exdates:
             rset.exdate(_aware(moment, zone))
-        # Widen the window by the longest possible move so moved occurrences are not lost.
-        moved = [o.recurrence_id for o in overrides if o.start_utc is not None]
-        low = min([window_start, *moved]) - timedelta(days=1)
-        high = max([window_end, *(m + timedelta(seconds=1) for m in moved)])
         originals = _walk(rset, _aware(low, zone), _aware(high, zone))
 
     instances = []
@@ -119,6 +119,33 @@ def expand(
             instances.append(instance)
     instances.sort(key=lambda i: i.start_utc)
     return instances
+
+
+def _started_near(rule: rrule, low: datetime) -> rrule:
+    """The same rule started as late before `low` as keeps every date from `low` on: dateutil walks
+    a series from its start, and each roll of the horizon would walk every date of a series since
+    it began to reach the day it adds.
+
+    A rule repeats by whole periods of its own (INTERVAL days, weeks or months) at the same
+    wall-clock time, so its start moves by whole periods: a DAILY or WEEKLY one as it is (the
+    weekday it implies moves along), a MONTHLY one to the first of a month when its days are
+    given (BYDAY or BYMONTHDAY; else its start's day is the day of each month). One that counts
+    its dates (COUNT), or repeats by year, is walked from its start."""
+    if rule._count is not None:
+        return rule
+    start, interval = rule._dtstart, rule._interval
+    if rule._freq in (DAILY, WEEKLY):
+        step = timedelta(days=interval * (1 if rule._freq == DAILY else 7))
+        periods = (low - start) // step - 1  # a period to spare, for a change of UTC offset
+        return rule.replace(dtstart=start + periods * step) if periods > 0 else rule
+    given = rule._original_rule  # what the rule says; None for what its start implies
+    if rule._freq == MONTHLY and (given.get("byweekday") or given.get("bymonthday")):
+        months = (low.year - start.year) * 12 + low.month - start.month
+        periods = months // interval - 1
+        if periods > 0:
+            years, month = divmod(start.month - 1 + periods * interval, 12)
+            return rule.replace(dtstart=start.replace(year=start.year + years, month=month + 1, day=1))
+    return rule
 
 
 def _walk(rset: rruleset, low: datetime, high: datetime) -> list[datetime]:

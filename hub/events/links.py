@@ -7,18 +7,22 @@ canonical record once, with every organizer and every source; a coordinator can 
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import lru_cache
 
 import orjson
-from sqlalchemy import Row, bindparam
+from sqlalchemy import Row, TextualSelect, bindparam, text, update
 from sqlmodel import Session, col, select
 
 from hub.errors import NotFound
 from hub.events.models import Event, EventLink, EventOrganizer
 from hub.store.query import Near, near_condition
-from hub.store.records import utcnow
+from hub.store.records import RecordValues, utcnow
 
 START_TOLERANCE = timedelta(minutes=15)
 NEARBY_KM = 5.0
+
+# An event searched for duplicates: one the session holds, or the values of one just inserted.
+Linked = Event | RecordValues
 
 
 def _organizers(session: Session, event_id: str) -> set[str]:
@@ -44,22 +48,50 @@ def _has_duplicates(session: Session, event: Event) -> bool:
     return session.exec(select(Event.id).where(Event.canonical_id == event.id)).first() is not None
 
 
-# Built once, reading only what the comparison needs: the search runs for every harvested event,
-# and building the statement and whole Event objects cost more than running it.
-_CANDIDATES = (
-    select(Event.id, Event.source_id, Event.place_iri, Event.start_utc, Event.lat, Event.lon)
-    .where(
-        Event.title_key == bindparam("title_key"),
-        col(Event.start_utc).between(bindparam("earliest"), bindparam("latest")),
-        col(Event.canonical_id).is_(None),
-        Event.id != bindparam("event_id"),
+# Events per candidate search: three bound parameters each, under the 999 of older SQLite builds.
+SEARCH_CHUNK = 100
+CANDIDATE_COLUMNS = ("id", "title_key", "source_id", "place_iri", "start_utc", "lat", "lon", "created_at")
+
+
+@lru_cache(maxsize=SEARCH_CHUNK)
+def _search(size: int) -> TextualSelect:
+    """The candidate search for `size` events, built once: the wanted titles and start ranges as a
+    VALUES list joined to the (title, start) index, one range scan each. Written out, as SQLAlchemy
+    builds an expression of a hundred terms slower than the database answers it."""
+    table = Event.__table__
+    wanted = ", ".join(f"(:k{i}, :a{i}, :b{i})" for i in range(size))
+    sql = (
+        f"WITH wanted (title_key, earliest, latest) AS (VALUES {wanted}) "
+        f"SELECT DISTINCT {', '.join(f'event.{name}' for name in CANDIDATE_COLUMNS)} "
+        "FROM wanted JOIN event ON event.title_key = wanted.title_key "
+        "AND event.start_utc BETWEEN wanted.earliest AND wanted.latest "
+        "WHERE event.canonical_id IS NULL"
     )
-    .order_by(col(Event.created_at), col(Event.id))
-)
+    moments = (bindparam(f"{bound}{i}", type_=table.c.start_utc.type) for i in range(size) for bound in "ab")
+    return text(sql).bindparams(*moments).columns(*(table.c[name] for name in CANDIDATE_COLUMNS))
 
 
-def find_canonical(session: Session, event: Event, same_as: list[str]) -> tuple[Event, str, str] | None:
-    """The record this one duplicates, with the reason and a readable detail; None if none."""
+def _candidates(session: Session, events: list[Linked]) -> list[Row]:
+    """Events linked to no other, of the same folded title as one of `events` and starting within
+    START_TOLERANCE of it, oldest first: one statement for a page, each title read over its
+    events' start times only (at 3,500 nodes a title recurs thousands of times)."""
+    found: dict[str, Row] = {}
+    for start in range(0, len(events), SEARCH_CHUNK):
+        chunk = events[start : start + SEARCH_CHUNK]
+        bounds: dict[str, object] = {}
+        for i, event in enumerate(chunk):
+            bounds[f"k{i}"] = event.title_key
+            bounds[f"a{i}"] = event.start_utc - START_TOLERANCE
+            bounds[f"b{i}"] = event.start_utc + START_TOLERANCE
+        found.update((row.id, row) for row in session.execute(_search(len(chunk)), bounds))
+    return sorted(found.values(), key=lambda row: (row.created_at, row.id))
+
+
+def find_canonical(
+    session: Session, event: Linked, same_as: list[str], candidates: list[Row]
+) -> tuple[Event, str, str] | None:
+    """The record this one duplicates, with the reason and a readable detail; None if none.
+    `candidates`: what `_candidates` found for the page of this event."""
     if same_as:
         for other in session.exec(
             select(Event).where(col(Event.iri).in_(same_as), col(Event.canonical_id).is_(None))
@@ -68,16 +100,11 @@ def find_canonical(session: Session, event: Event, same_as: list[str]) -> tuple[
                 return other, "same-as", f"{event.iri} says it is the same as {other.iri}"
     if not event.title_key:
         return None
-    candidates = session.execute(
-        _CANDIDATES,
-        {
-            "title_key": event.title_key,
-            "earliest": event.start_utc - START_TOLERANCE,
-            "latest": event.start_utc + START_TOLERANCE,
-            "event_id": event.id,
-        },
-    ).all()
     for other in candidates:
+        if other.title_key != event.title_key or other.id == event.id:
+            continue
+        if abs(other.start_utc - event.start_utc) > START_TOLERANCE:
+            continue
         if other.source_id is not None and other.source_id == event.source_id:
             continue  # one source publishing two alike events means two events (two rooms, say)
         if _undone(session, event.id, other.id):
@@ -96,7 +123,7 @@ def find_canonical(session: Session, event: Event, same_as: list[str]) -> tuple[
     return None
 
 
-def _nearby(session: Session, event: Event, other: Row) -> bool:
+def _nearby(session: Session, event: Linked, other: Row) -> bool:
     if None in (event.lat, event.lon, other.lat, other.lon):
         return False
     near = Near(event.lat, event.lon, NEARBY_KM)
@@ -108,28 +135,40 @@ def _nearby(session: Session, event: Event, other: Row) -> bool:
     )
 
 
-def link_duplicates(session: Session, event: Event, *, fresh: bool = False) -> EventLink | None:
-    """Link a (harvested) event to the record it duplicates, if it has one; a `fresh` event (just
-    created) cannot be the canonical record of others yet."""
-    if not fresh and _has_duplicates(session, event):
-        return None  # already the canonical record of others
-    same_as = orjson.loads(event.doc).get("same_as") or []
-    found = find_canonical(session, event, [s for s in same_as if isinstance(s, str)])
-    if found is None:
-        if event.canonical_id is not None:
-            event.canonical_id = None  # it changed and no longer matches
-            session.add(event)
-        return None
-    canonical, reason, detail = found
-    event.canonical_id = canonical.id
-    session.add(event)
-    link = session.exec(
-        select(EventLink).where(EventLink.event_id == event.id, EventLink.canonical_id == canonical.id)
-    ).first() or EventLink(event_id=event.id, canonical_id=canonical.id, reason=reason)
-    link.detail = detail[:300]
-    session.add(link)
+def link_duplicates(session: Session, events: list[tuple[Linked, bool]]) -> None:
+    """Link each (harvested) event of a page to the record it duplicates, if it has one; a `fresh`
+    event (just created) cannot be the canonical record of others yet.
+
+    The page's events come from one source, so none is a candidate for another: one search
+    serves them all."""
+    candidates = _candidates(session, [e for e, _ in events if e.title_key])
+    for event, fresh in events:
+        if not fresh and _has_duplicates(session, event):
+            continue  # already the canonical record of others
+        same_as = orjson.loads(event.doc).get("same_as") or []
+        found = find_canonical(session, event, [s for s in same_as if isinstance(s, str)], candidates)
+        if found is None:
+            if event.canonical_id is not None:
+                _set_canonical(session, event, None)  # it changed and no longer matches
+            continue
+        canonical, reason, detail = found
+        _set_canonical(session, event, canonical.id)
+        link = session.exec(
+            select(EventLink).where(EventLink.event_id == event.id, EventLink.canonical_id == canonical.id)
+        ).first() or EventLink(event_id=event.id, canonical_id=canonical.id, reason=reason)
+        link.detail = detail[:300]
+        session.add(link)
     session.flush()
-    return link
+
+
+def _set_canonical(session: Session, event: Linked, canonical_id: str | None) -> None:
+    """Through the ORM for an event the session holds, else one UPDATE (a new harvested event)."""
+    event.canonical_id = canonical_id
+    if isinstance(event, Event):
+        session.add(event)
+    else:
+        table = Event.__table__
+        session.execute(update(table).where(table.c.id == event.id).values(canonical_id=canonical_id))
 
 
 def list_links(session: Session, *, include_undone: bool = False) -> list[tuple[EventLink, Event, Event]]:

@@ -113,16 +113,8 @@ def occurrences_of(
     )
 
 
-def store_occurrences(
-    session: Session, event: Event, instances: list[Instance], *, fresh: bool = False
-) -> None:
-    """Replace the stored occurrences of `event`; a `fresh` event (just created) has none yet."""
-    if not fresh:
-        session.exec(delete(Occurrence).where(Occurrence.event_id == event.id))
-    _insert(session, [_row(event, i) for i in instances])
-
-
-def _row(event: Event, instance: Instance) -> dict:
+def occurrence_row(event: Event, instance: Instance) -> dict:
+    """The stored row of one occurrence of `event`."""
     return {
         "event_id": event.id,
         "place_id": event.place_id,
@@ -219,7 +211,7 @@ def _roll(session: Session, events: list[Event], low: datetime, window: tuple[da
     )
     start, end = window
     rows = [
-        _row(e, i)
+        occurrence_row(e, i)
         for e in events
         for i in _rolled(e, overrides.get(e.id, []), start if e.id in overrides else low, end)
     ]
@@ -229,8 +221,9 @@ def _roll(session: Session, events: list[Event], low: datetime, window: tuple[da
 
 def _rolled(event: Event, overrides: list[EventOverride], start: datetime, end: datetime) -> list[Instance]:
     """The occurrences of a stored event in the window; none, logged, when its recurrence can no
-    longer be expanded within bounds (a daily series walked past MAX_STEPS occurrences years after
-    it was written, a rule stored before rules were bounded): one event must not stop the whole roll."""
+    longer be expanded within bounds (a series counted by COUNT, or yearly, walked past MAX_STEPS
+    occurrences years after it was written; a rule stored before rules were bounded): one event
+    must not stop the whole roll."""
     try:
         return occurrences_of(event, overrides, start, end)
     except RecurrenceError as exc:

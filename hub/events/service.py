@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -14,8 +15,8 @@ from hub.calendar.recurrence import RecurrenceError
 from hub.calendar.rules import first_date, synchronized
 from hub.errors import Conflict, InvalidInput, NotFound
 from hub.events.documents import event_document, event_summary, republished
-from hub.events.models import Event, EventConcept, EventOrganizer, EventOverride
-from hub.events.occurrences import horizon, occurrences_of, store_occurrences
+from hub.events.models import Event, EventConcept, EventOrganizer, EventOverride, Occurrence
+from hub.events.occurrences import horizon, occurrence_row, occurrences_of
 from hub.events.schemas import EventIn
 from hub.kit.sanitize import clean_html, plain_text
 from hub.kit.text import fold
@@ -23,10 +24,13 @@ from hub.places.models import Place
 from hub.places.service import find_place, get_place
 from hub.settings import Settings
 from hub.store.changes import record_change
-from hub.store.records import Origin, new_id, save_row, utcnow
-from hub.vocabulary.thesaurus import ConceptRef, concept_document, labels_of, resolve
+from hub.store.records import Origin, RecordValues, insert_rows, new_id, save_row, utcnow
+from hub.vocabulary.thesaurus import concept_document, labels_of, resolve
 
 IRI_PREFIXES = ("http://", "https://")
+# What replacing an event keeps of the held one.
+KEPT = frozenset({"id", "iri", "created_at", "canonical_id"})
+OVERRIDE_COLUMNS = ("event_id", "recurrence_id", "start_utc", "end_utc", "title", "description", "status")
 
 
 def event_iri(base_url: str, local_id: str) -> str:
@@ -88,6 +92,17 @@ def _place_refs(session: Session, data: EventIn) -> tuple[Place | None, str | No
     return place, place_ref_iri, organizers
 
 
+@dataclass(frozen=True, slots=True)
+class EventRows:
+    """One event as the rows that store it: its columns, its children and its occurrences."""
+
+    event: RecordValues
+    overrides: list[dict]
+    organizers: list[dict]
+    concepts: list[dict]
+    occurrences: list[dict]
+
+
 def save_event(
     session: Session,
     settings: Settings,
@@ -101,6 +116,55 @@ def save_event(
 
     A harvested event (`origin`) keeps the document its origin published, and its sequence.
     """
+    rows = event_rows(session, settings, data, event=event, iri=iri, origin=origin)
+    fresh = event is None
+    if event is None:
+        event = Event(**vars(rows.event))
+    else:
+        for key, value in vars(rows.event).items():
+            if key not in KEPT:
+                setattr(event, key, value)
+        for table in (EventOverride, EventOrganizer, EventConcept, Occurrence):
+            session.exec(delete(table).where(table.event_id == event.id))
+    save_row(session, event, fresh=fresh)
+    _insert_children(session, [rows])
+    record_change(session, "event", event.iri)
+    return event
+
+
+def insert_events(session: Session, events: list[EventRows]) -> None:
+    """Store new events and log them: one INSERT per table for all of them."""
+    if not events:
+        return
+    session.execute(insert(Event.__table__), [vars(rows.event) for rows in events])
+    _insert_children(session, events)
+    for rows in events:
+        record_change(session, "event", rows.event.iri)
+
+
+def _insert_children(session: Session, events: list[EventRows]) -> None:
+    insert_rows(
+        session,
+        {
+            EventOverride: [row for rows in events for row in rows.overrides],
+            EventOrganizer: [row for rows in events for row in rows.organizers],
+            EventConcept: [row for rows in events for row in rows.concepts],
+            Occurrence: [row for rows in events for row in rows.occurrences],
+        },
+    )
+
+
+def event_rows(
+    session: Session,
+    settings: Settings,
+    data: EventIn,
+    *,
+    event: Event | None = None,
+    iri: str | None = None,
+    origin: Origin | None = None,
+) -> EventRows:
+    """Every row storing `data` (replacing `event`, if given), computed without writing: all that
+    can refuse the input runs here."""
     zone = _zone(data.timezone or settings.timezone)
     all_day = _is_date(data.start)
     start_time = time(0) if all_day else to_utc(data.start, zone).astimezone(zone).time()
@@ -132,75 +196,76 @@ def save_event(
     themes = resolve(session, "theme", data.themes)
     audience = resolve(session, "audience", data.audience)
 
-    fresh = event is None
-    if event is None:
-        local_id, now = new_id(), utcnow()
-        # Every defaulted value given: SQLModel would call each default factory, and pydantic
-        # inspects a factory's signature on every call (three quarters of the cost of building one).
-        event = Event(
-            id=local_id,
-            iri=iri or event_iri(settings.base_url, local_id),
-            title=data.title,
-            start_utc=start_utc,
-            created_at=now,
-            updated_at=now,
-            exdates=[],
-            rdates=[],
-            same_as=[],
-        )
-    elif origin is None:
-        event.sequence += 1
-    if origin is not None:
-        event.sequence = int((origin.document or {}).get("sequence", 0))
-    event.title = data.title
-    event.title_key = fold(data.title)[:300]
-    event.description = clean_html(data.description)
-    event.start_utc, event.end_utc = start_utc, end_utc
-    event.timezone, event.all_day = zone.key, all_day
-    event.rrule = rule.strip() if rule else None
-    event.recurring = bool(rule or rdates)
-    event.rdates = [v.isoformat() for v in rdates]
-    event.exdates = [v.isoformat() for v in exdates]
-    event.place_id = place.id if place else None
-    event.place_iri = place_ref_iri
-    event.location = data.location.model_dump(exclude_none=True) if data.location else None
+    now = utcnow()
+    local_id = event.id if event else new_id()
+    values = RecordValues(
+        id=local_id,
+        iri=event.iri if event else iri or event_iri(settings.base_url, local_id),
+        created_at=event.created_at if event else now,
+        updated_at=now,
+        canonical_id=event.canonical_id if event else None,
+        source_id=event.source_id if event else None,
+        content_hash=event.content_hash if event else None,
+        harvested_at=event.harvested_at if event else None,
+        provenance=event.provenance if event else None,
+        sequence=event.sequence + 1 if event else 0,
+        title=data.title,
+        title_key=fold(data.title)[:300],
+        description=clean_html(data.description),
+        start_utc=start_utc,
+        end_utc=end_utc,
+        timezone=zone.key,
+        all_day=all_day,
+        rrule=rule.strip() if rule else None,
+        recurring=bool(rule or rdates),
+        rdates=[v.isoformat() for v in rdates],
+        exdates=[v.isoformat() for v in exdates],
+        place_id=place.id if place else None,
+        place_iri=place_ref_iri,
+        location=data.location.model_dump(exclude_none=True) if data.location else None,
+        attendance_mode=data.attendance_mode,
+        status=data.status,
+        is_free=data.is_free,
+        price=data.price,
+        currency=data.currency,
+        registration_url=str(data.registration_url) if data.registration_url else None,
+        capacity=data.capacity,
+        language=data.language,
+        image_url=str(data.image) if data.image else None,
+        url=str(data.url) if data.url else None,
+        same_as=[str(u) for u in data.same_as],
+    )
     where = data.location.geo if data.location and data.location.geo else None
-    event.lat = where.lat if where else place.lat if place else None
-    event.lon = where.lon if where else place.lon if place else None
-    event.attendance_mode, event.status = data.attendance_mode, data.status
-    event.is_free, event.price, event.currency = data.is_free, data.price, data.currency
-    event.registration_url = str(data.registration_url) if data.registration_url else None
-    event.capacity, event.language = data.capacity, data.language
-    event.image_url = str(data.image) if data.image else None
-    event.url = str(data.url) if data.url else None
-    event.same_as = [str(u) for u in data.same_as]
-    event.updated_at = utcnow()
-    event.mark_origin(origin)
+    values.lat = where.lat if where else place.lat if place else None
+    values.lon = where.lon if where else place.lon if place else None
+    if origin is not None:
+        values.sequence = int((origin.document or {}).get("sequence", 0))
+    values.mark_origin(origin)
 
-    overrides = _overrides(event, data, clock)
+    overrides = _overrides(local_id, data, clock)
     labels = labels_of(session, {r.iri for r in themes + audience if r.iri})
     theme_docs = [concept_document(r, labels) for r in themes]
     audience_docs = [concept_document(r, labels) for r in audience]
     if origin is not None and origin.document is not None:
-        doc = republished(origin.document, event.id, place)
+        doc = republished(origin.document, local_id, place)
     else:
         doc = event_document(
-            event,
+            values,
             overrides=overrides,
             organizers=organizers,
             themes=theme_docs,
             audience=audience_docs,
             place=place,
         )
-    event.doc = orjson.dumps(event.with_provenance(doc)).decode()
-    event.summary = orjson.dumps(event_summary(doc)).decode()
-    event.search_text = fold(
+    values.doc = orjson.dumps(values.with_provenance(doc)).decode()
+    values.summary = orjson.dumps(event_summary(doc)).decode()
+    values.search_text = fold(
         " ".join(
             filter(
                 None,
                 [
                     data.title,
-                    plain_text(event.description),
+                    plain_text(values.description),
                     place.name if place else None,
                     place.city if place else None,
                     data.location.name if data.location else None,
@@ -210,17 +275,21 @@ def save_event(
         )
     )
     try:
-        instances = occurrences_of(event, overrides, *horizon(settings, utcnow()))
+        instances = occurrences_of(values, overrides, *horizon(settings, now))
     except RecurrenceError as exc:
         field = "recurrence.rrule" if rule else "recurrence"
         raise InvalidInput(field, str(exc)) from exc
-
-    # Everything that can refuse the input has run: the writes follow, the event row first.
-    save_row(session, event, fresh=fresh)
-    _replace_children(session, event, overrides, organizers, themes, audience, fresh=fresh)
-    store_occurrences(session, event, instances, fresh=fresh)
-    record_change(session, "event", event.iri)
-    return event
+    return EventRows(
+        event=values,
+        overrides=[{c: getattr(o, c) for c in OVERRIDE_COLUMNS} for o in overrides],
+        organizers=[{"event_id": local_id, "place_iri": iri} for iri in organizers],
+        concepts=[
+            {"event_id": local_id, "scheme": scheme, "concept_iri": ref.iri, "label": ref.label[:200]}
+            for scheme, refs in (("theme", themes), ("audience", audience))
+            for ref in refs
+        ],
+        occurrences=[occurrence_row(values, i) for i in instances],
+    )
 
 
 def _on_its_rule(
@@ -265,10 +334,10 @@ def _on_its_rule(
     return to_utc(moved, zone), to_utc(moved.replace(tzinfo=None) + length, zone), kept
 
 
-def _overrides(event: Event, data: EventIn, clock: _Clock) -> list[EventOverride]:
+def _overrides(event_id: str, data: EventIn, clock: _Clock) -> list[EventOverride]:
     overrides = [
         EventOverride(
-            event_id=event.id,
+            event_id=event_id,
             recurrence_id=clock.instant(o.recurrence_id, f"overrides[{i}].recurrence_id"),
             start_utc=clock.instant(o.start, f"overrides[{i}].start") if o.start else None,
             end_utc=clock.end_instant(o.end, f"overrides[{i}].end") if o.end else None,
@@ -284,37 +353,6 @@ def _overrides(event: Event, data: EventIn, clock: _Clock) -> list[EventOverride
             raise InvalidInput(f"overrides[{i}].recurrence_id", "two overrides name the same occurrence")
         seen.add(override.recurrence_id)
     return overrides
-
-
-def _replace_children(
-    session: Session,
-    event: Event,
-    overrides: list[EventOverride],
-    organizers: list[str],
-    themes: list[ConceptRef],
-    audience: list[ConceptRef],
-    *,
-    fresh: bool,
-) -> None:
-    """Store the rows that hang off an event; a `fresh` event (just created) has none to delete."""
-    if not fresh:
-        for table in (EventOverride, EventOrganizer, EventConcept):
-            session.exec(delete(table).where(table.event_id == event.id))
-    if overrides:
-        session.add_all(overrides)
-        session.flush()
-    # Core bulk inserts on the tables: one statement per table, no ORM object or ORM bulk path.
-    if organizers:
-        session.execute(
-            insert(EventOrganizer.__table__), [{"event_id": event.id, "place_iri": iri} for iri in organizers]
-        )
-    concepts = [
-        {"event_id": event.id, "scheme": scheme, "concept_iri": ref.iri, "label": ref.label[:200]}
-        for scheme, refs in (("theme", themes), ("audience", audience))
-        for ref in refs
-    ]
-    if concepts:
-        session.execute(insert(EventConcept.__table__), concepts)
 
 
 def get_event(session: Session, event_id: str, *, for_update: bool = False) -> Event:

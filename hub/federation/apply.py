@@ -10,6 +10,11 @@ should a record still fail half-way through its writes, that SAVEPOINT is rolled
 page applied again with one SAVEPOINT per record (two statements a record, a sixth of the cost
 of applying it, saved on the pages that need none).
 
+In that first attempt, new events and profiles are not written one by one: each is computed as
+rows (no ORM object) and the page's run of them inserted with one statement per table, before
+the next record that is not a new one of the same kind (the change log keeps the page's order,
+a place links the events held before it, a second record of an IRI finds the first held).
+
 Once a page's records are written, its events are searched for duplicates and its changes
 logged (hub/store/changes.py), holding the change log's lock to the commit on PostgreSQL: workers
 harvesting different sources write their pages side by side and queue only for these last
@@ -30,14 +35,14 @@ from sqlalchemy import update
 from sqlmodel import Session, col, delete, func, select
 
 from hub.errors import HubError
-from hub.events.links import link_duplicates
+from hub.events.links import Linked, link_duplicates
 from hub.events.models import Event, Occurrence
-from hub.events.service import save_event
+from hub.events.service import EventRows, event_rows, insert_events, save_event
 from hub.federation.errors import Refused
 from hub.federation.harvested import RAW_LIMIT, Batch, Harvested, Rejected
 from hub.federation.models import Quarantine, Source
 from hub.people.models import Person
-from hub.people.service import save_person
+from hub.people.service import PersonRows, insert_people, person_rows, save_person
 from hub.places.models import Place
 from hub.places.service import save_place
 from hub.settings import Settings
@@ -163,14 +168,17 @@ def _apply_record(
     record: Harvested,
     held: dict[tuple[str, str], Place | Event | Person],
     fetched_at: datetime,
-    linking: dict[str, tuple[Event, bool]],
+    linking: dict[str, tuple[Linked, bool]],
+    pending: dict[str, EventRows | PersonRows] | None,
     *,
     careful: bool,
 ) -> str:
     """Apply one record; returns "new", "updated", "unchanged", "deleted" or "absent".
 
     What needs no write (checks, hashing, validation) runs first, then the writes. An event
-    written goes into `linking`, with whether it is new, for the duplicate search.
+    written goes into `linking`, with whether it is new, for the duplicate search; a new event
+    or profile goes into `pending` instead, when given, to be inserted with the others
+    (`_insert_pending`).
     """
     key = (record.kind, record.iri)
     if record.deleted:
@@ -202,6 +210,12 @@ def _apply_record(
         content_hash=digest,
         harvested_at=fetched_at,
     )
+    if existing is None and pending is not None and record.kind == "event":
+        pending[record.iri] = event_rows(session, settings, data, iri=record.iri, origin=origin)
+        return "new"
+    if existing is None and pending is not None and record.kind == "person":
+        pending[record.iri] = person_rows(session, settings.base_url, data, iri=record.iri, origin=origin)
+        return "new"
     with _writes(session, careful=careful):
         if record.kind == "place":
             row = save_place(session, existing or Place(iri=record.iri, name=data.name), data, origin)
@@ -214,7 +228,8 @@ def _apply_record(
             )
     held[key] = row
     if record.kind == "event":
-        linking.setdefault(record.iri, (row, existing is None))
+        # A record of an event new in this page stays new for the duplicate search.
+        linking[record.iri] = (row, linking.get(record.iri, (row, existing is None))[1])
     return "updated" if existing is not None else "new"
 
 
@@ -265,13 +280,26 @@ def _apply_records(
     held = _held_records(session, batch.records)
     # Records applied since they were last quarantined: their old quarantine entry goes.
     cleared: set[str] = set()
-    linking: dict[str, tuple[Event, bool]] = {}
+    linking: dict[str, tuple[Linked, bool]] = {}
+    pending: dict[str, EventRows | PersonRows] | None = None if careful else {}
+    pending_kind = None
     with deferred_changes(session):
         for record in batch.records:
             stats.seen.add(record.iri)
+            if pending and (
+                record.kind != pending_kind
+                or record.iri in pending
+                or record.deleted
+                or (record.kind, record.iri) in held
+            ):
+                again = record.iri in pending
+                _insert_pending(session, pending, linking)
+                if again:
+                    held.update(_held_records(session, [record]))
+            pending_kind = record.kind
             try:
                 outcome = _apply_record(
-                    session, settings, source, record, held, fetched_at, linking, careful=careful
+                    session, settings, source, record, held, fetched_at, linking, pending, careful=careful
                 )
             except (Refused, HubError, ValueError) as exc:
                 reason = exc.detail if isinstance(exc, HubError) else str(exc)
@@ -284,16 +312,31 @@ def _apply_records(
             if outcome in ("new", "updated"):
                 cleared.add(record.iri)
             stats.deleted += outcome == "deleted"
+        if pending:
+            _insert_pending(session, pending, linking)
         if linking:
             # From here to the commit, one page at a time (see the module's docstring).
             lock_change_log(session)
-            for event, fresh in linking.values():
-                link_duplicates(session, event, fresh=fresh)
+            link_duplicates(session, list(linking.values()))
     for chunk in _chunks(sorted(cleared)):
         session.exec(
             delete(Quarantine).where(Quarantine.source_id == source.id, col(Quarantine.iri).in_(chunk))
         )
     return stats
+
+
+def _insert_pending(
+    session: Session, pending: dict[str, EventRows | PersonRows], linking: dict[str, tuple[Linked, bool]]
+) -> None:
+    """Insert the new events or profiles computed so far, one statement per table, and empty `pending`."""
+    rows = list(pending.values())
+    with _writes(session, careful=False):
+        insert_events(session, [r for r in rows if isinstance(r, EventRows)])
+        insert_people(session, [r for r in rows if isinstance(r, PersonRows)])
+    for iri, computed in pending.items():
+        if isinstance(computed, EventRows):
+            linking[iri] = (computed.event, True)
+    pending.clear()
 
 
 def _chunks(items: list[str]) -> list[list[str]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import orjson
@@ -25,10 +26,21 @@ from hub.places.models import Place
 from hub.places.service import find_place
 from hub.store.changes import record_change
 from hub.store.query import Near, Page, after, near_condition, page_of, text_condition
-from hub.store.records import Origin, new_id, save_row, utcnow
+from hub.store.records import Origin, RecordValues, insert_rows, new_id, save_row, utcnow, values_of
 from hub.vocabulary.thesaurus import ConceptRef, concept_document, labels_of, resolve, with_narrower
 
 IRI_PREFIXES = ("http://", "https://")
+# The columns of a new profile that saving it does not set.
+NEW_PERSON = {
+    "doc": "{}",
+    "source_id": None,
+    "content_hash": None,
+    "harvested_at": None,
+    "provenance": None,
+    "consent_given_at": None,
+    "consent_fields": [],
+    "consent_withdrawn_at": None,
+}
 
 
 def person_iri(base_url: str, local_id: str) -> str:
@@ -121,6 +133,15 @@ def _search_text(person: Person, audience: Audience, skills: list[dict]) -> str:
     return fold(" ".join(parts))
 
 
+@dataclass(frozen=True, slots=True)
+class PersonRows:
+    """One profile as the rows that store it: its columns, its skills and its places."""
+
+    person: RecordValues
+    skills: list[dict]
+    places: list[dict]
+
+
 def save_person(
     session: Session,
     base_url: str,
@@ -135,51 +156,76 @@ def save_person(
     A harvested profile (`origin`) is re-published here under the same rules: each field only
     to the audience its member chose at the origin.
     """
-    places = _place_iris(session, data.places)
-    skills = resolve(session, "skill", data.skills)
+    rows = person_rows(session, base_url, data, person=person, iri=iri, origin=origin)
     fresh = person is None
     if person is None:
-        local_id, now = new_id(), utcnow()
-        # Every defaulted value given: SQLModel would call each default factory (see save_event).
-        person = Person(
-            id=local_id,
-            iri=iri or person_iri(base_url, local_id),
-            display_name=data.display_name,
-            created_at=now,
-            updated_at=now,
-            badges=[],
-            links=[],
-            visibility={},
-            consent_fields=[],
-        )
-    person.display_name = data.display_name
-    person.bio = data.bio
-    person.badges = list(dict.fromkeys(b.strip() for b in data.badges if b.strip()))
-    person.links = [str(link) for link in data.links]
-    person.email = data.contact.email if data.contact else None
-    person.phone = data.contact.phone if data.contact else None
-    person.visibility = dict(data.visibility)
-    if data.consent is not None:
-        _give_consent(person, data.consent)
-    person.mark_origin(origin)
-    skill_refs = [ConceptRef(r.iri, r.label[:200]) for r in skills]
-    _render(session, person, skill_refs, places, origin, None)
-    save_row(session, person, fresh=fresh)
-    if not fresh:
+        person = Person(**vars(rows.person))
+    else:
+        for key, value in vars(rows.person).items():
+            setattr(person, key, value)
         session.exec(delete(PersonSkill).where(PersonSkill.person_id == person.id))
         session.exec(delete(PersonPlace).where(PersonPlace.person_id == person.id))
-    # Core bulk inserts on the tables: one statement per table, no ORM object or ORM bulk path.
-    if skill_refs:
-        session.execute(
-            insert(PersonSkill.__table__),
-            [{"person_id": person.id, "concept_iri": r.iri, "label": r.label} for r in skill_refs],
-        )
-    if places:
-        session.execute(
-            insert(PersonPlace.__table__), [{"person_id": person.id, "place_iri": iri} for iri in places]
-        )
+    save_row(session, person, fresh=fresh)
+    _insert_children(session, [rows])
     _log(session, person)
     return person
+
+
+def insert_people(session: Session, people: list[PersonRows]) -> None:
+    """Store new profiles and log them: one INSERT per table for all of them."""
+    if not people:
+        return
+    session.execute(insert(Person.__table__), [vars(rows.person) for rows in people])
+    _insert_children(session, people)
+    for rows in people:
+        _log(session, rows.person)
+
+
+def _insert_children(session: Session, people: list[PersonRows]) -> None:
+    insert_rows(
+        session,
+        {
+            PersonSkill: [row for rows in people for row in rows.skills],
+            PersonPlace: [row for rows in people for row in rows.places],
+        },
+    )
+
+
+def person_rows(
+    session: Session,
+    base_url: str,
+    data: PersonIn,
+    *,
+    person: Person | None = None,
+    iri: str | None = None,
+    origin: Origin | None = None,
+) -> PersonRows:
+    """Every row storing `data` (replacing `person`, if given), computed without writing."""
+    places = _place_iris(session, data.places)
+    skills = resolve(session, "skill", data.skills)
+    if person is None:
+        local_id, now = new_id(), utcnow()
+        values = RecordValues(**NEW_PERSON, id=local_id, iri=iri or person_iri(base_url, local_id))
+        values.created_at = values.updated_at = now
+    else:
+        values = values_of(person)
+    values.display_name = data.display_name
+    values.bio = data.bio
+    values.badges = list(dict.fromkeys(b.strip() for b in data.badges if b.strip()))
+    values.links = [str(link) for link in data.links]
+    values.email = data.contact.email if data.contact else None
+    values.phone = data.contact.phone if data.contact else None
+    values.visibility = dict(data.visibility)
+    if data.consent is not None:
+        _give_consent(values, data.consent)
+    values.mark_origin(origin)
+    skill_refs = [ConceptRef(r.iri, r.label[:200]) for r in skills]
+    _render(session, values, skill_refs, places, origin, None)
+    return PersonRows(
+        person=values,
+        skills=[{"person_id": values.id, "concept_iri": r.iri, "label": r.label} for r in skill_refs],
+        places=[{"person_id": values.id, "place_iri": iri} for iri in places],
+    )
 
 
 def _give_consent(person: Person, consent: ConsentIn) -> None:
