@@ -108,13 +108,13 @@ class Served:
     past: str
 
 
-@pytest.fixture
-def served(db, writer) -> Iterator[Served]:
-    """A node with two places, two upcoming events and a past one, over real HTTP."""
+@pytest.fixture(params=["node", "hub"])
+def served(request, db, writer) -> Iterator[Served]:
+    """A node (or a hub) with two places, two upcoming events and a past one, over real HTTP."""
     holder: dict = {}
 
     def make(base_url: str):
-        holder["settings"] = db.settings(base_url=base_url)
+        holder["settings"] = db.settings(base_url=base_url, role=request.param, harvest_in_process=False)
         return create_app(holder["settings"], engine=db.engine)
 
     with serve(make) as base:
