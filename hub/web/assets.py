@@ -30,4 +30,6 @@ class Assets(StaticFiles):
         asked = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("v", [])
         current = VERSIONS.get(path)
         response.headers["Cache-Control"] = LONG_CACHE if current and asked == [current] else SHORT_CACHE
+        if response.status_code == 304:  # gzip (hub.http.compression) says so on the full answers
+            response.headers.add_vary_header("Accept-Encoding")
         return response
