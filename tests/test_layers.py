@@ -34,8 +34,19 @@ LAYERS = [
     ),
     ("federation", ["hub.federation"]),
     # What reads across every domain and the federation: the figures, the export and import, the
-    # set-up of an instance, and the list of every table that alembic compares the database to.
-    ("whole", ["hub.stats", "hub.portability", "hub.setup", "hub.store.tables", "hub.store.migrations"]),
+    # set-up of an instance, the pages a sitemap lists, and the list of every table that alembic
+    # compares the database to.
+    (
+        "whole",
+        [
+            "hub.stats",
+            "hub.portability",
+            "hub.setup",
+            "hub.published",
+            "hub.store.tables",
+            "hub.store.migrations",
+        ],
+    ),
     ("shared by the edges", ["hub.filters", "hub.http"]),
     ("pages", ["hub.web"]),
     ("api", ["hub.api"]),

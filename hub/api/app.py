@@ -11,7 +11,6 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
-from fastapi.staticfiles import StaticFiles
 
 from hub import __version__
 from hub.api import (
@@ -34,12 +33,13 @@ from hub.api.ratelimit import Buckets, RateLimit, limited_in_openapi
 from hub.auth.tokens import scopes_of
 from hub.federation.jobs import run_in_process
 from hub.horizon import roll_if_due
+from hub.http.compression import Compress
 from hub.http.deps import read_session
 from hub.observability import RequestContext, configure_logging
 from hub.settings import Settings
 from hub.store.db import make_engine, reader_of, refresh_statistics
-from hub.web import agenda, directory, embed, event, figures
-from hub.web.templating import STATIC
+from hub.web import agenda, directory, embed, event, figures, sitemap
+from hub.web.assets import Assets
 
 log = logging.getLogger(__name__)
 HORIZON_CHECK_SECONDS = 3600
@@ -107,6 +107,7 @@ def create_app(settings: Settings, *, engine=None) -> FastAPI:
     app.state.read_engine = reader_of(app.state.engine)
     sqlite = app.state.engine.dialect.name == "sqlite"
     app.state.version_probe = VersionProbe(app.state.read_engine) if sqlite else None
+    app.add_middleware(Compress)
     if settings.rate_limit_per_minute:
         buckets = Buckets(settings.rate_limit_per_minute, settings.rate_limit_burst)
         app.add_middleware(RateLimit, buckets=buckets, known=lambda token: _known(app, token))
@@ -123,9 +124,9 @@ def create_app(settings: Settings, *, engine=None) -> FastAPI:
     app.add_middleware(SecurityHeaders)
     for module in (health, places, events, people, vocabulary, feeds, federation):
         app.include_router(module.router)
-    for web in (agenda, event, directory, figures, embed):
+    for web in (agenda, event, directory, figures, embed, sitemap):
         app.include_router(web.router)
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/static", Assets(), name="static")
     docs.install(app)
     if settings.role == "hub":
         app.include_router(sources.router)

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Query, Request, Response
 from hub.events import queries
 from hub.events.occurrences import covered
 from hub.filters import CalendarQuery
+from hub.http.compression import accepts_gzip
 from hub.http.deps import SessionDep, SettingsDep
 from hub.http.responses import read_response
 from hub.kit import geo
@@ -98,18 +99,10 @@ SCRIPT = _script()
 SCRIPT_GZIP = gzip.compress(SCRIPT, compresslevel=9, mtime=0)
 
 
-def _accepts_gzip(request: Request) -> bool:
-    for part in request.headers.get("accept-encoding", "").split(","):
-        coding, _, quality = part.strip().partition(";")
-        if coding.strip().lower() == "gzip":
-            return quality.strip().replace(" ", "") not in ("q=0", "q=0.0", "q=0.00", "q=0.000")
-    return False
-
-
 @router.get("/embed/agenda.js")
 def agenda_script(request: Request) -> Response:
     """The `<tiers-lieux-agenda>` web component, loadable by any site."""
-    gzipped = _accepts_gzip(request)
+    gzipped = accepts_gzip(request.headers.get("accept-encoding", ""))
     return read_response(
         request,
         SCRIPT_GZIP if gzipped else SCRIPT,

@@ -27,7 +27,7 @@ from hub.places.service import list_places
 from hub.settings import Settings
 from hub.vocabulary.concepts import list_concepts
 from hub.vocabulary.jsonld import JSONLD_TYPE
-from hub.web.i18n import Lang, language, translator
+from hub.web.i18n import LANGUAGES, Lang, language, translator
 from hub.web.templating import render
 from hub.web.words import Words
 
@@ -111,6 +111,17 @@ def is_web(url: object) -> bool:
     return isinstance(url, str) and url.startswith(("http://", "https://"))
 
 
+def alternates(base_url: str, path: str, values: dict[str, str]) -> list[tuple[str, str]]:
+    """The absolute URL of a page in each language, and the one that follows the reader's
+    browser (`x-default`): what `hreflang` links and the sitemap name."""
+
+    def absolute(**changes: str | None) -> str:
+        query = urlencode({k: v for k, v in {**values, **changes}.items() if v is not None})
+        return f"{base_url}{path}?{query}" if query else f"{base_url}{path}"
+
+    return [(lang, absolute(lang=lang)) for lang in LANGUAGES] + [("x-default", absolute(lang=None))]
+
+
 def render_page(ask: Ask, template: str, title: str, *, status: int = 200, **context) -> Response:
     other: Lang = "en" if ask.lang == "fr" else "fr"
     settings = ask.settings
@@ -130,6 +141,8 @@ def render_page(ask: Ask, template: str, title: str, *, status: int = 200, **con
         here=ask.here,
         other_lang=other,
         other_lang_url=ask.url(ask.request.url.path, **{**ask.values, "lang": other}),
+        canonical=settings.base_url + ask.here() if status == 200 else None,
+        alternates=alternates(settings.base_url, ask.request.url.path, ask.values),
         words=Words(ask.lang, ask.zone),
         is_web=is_web,
         **context,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -11,12 +12,26 @@ from hub.web.i18n import Lang, translator
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATIC = Path(__file__).resolve().parent / "static"
+# Each static file by the first 12 hex of its SHA-256: its URL changes when it does (hub.web.assets).
+VERSIONS = {
+    path.name: hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    for path in STATIC.iterdir()
+    if path.is_file() and not path.name.startswith(".")
+}
 environment = Environment(
     loader=FileSystemLoader(TEMPLATES),
     autoescape=select_autoescape(["html"]),
     trim_blocks=True,
     lstrip_blocks=True,
 )
+
+
+def asset_url(name: str) -> str:
+    """The versioned URL of a static file, which browsers may keep for a year."""
+    return f"/static/{name}?v={VERSIONS[name]}"
+
+
+environment.globals["asset_url"] = asset_url
 
 
 def render(
