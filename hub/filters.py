@@ -3,14 +3,16 @@ filters with, and the checks every one of them gets (date ranges, limits, INSEE 
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from difflib import get_close_matches
 from typing import Annotated, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hub.calendar.dates import parse_bound
-from hub.errors import InvalidInput, QueryTooCostly
+from hub.errors import InvalidInput, QueryTooCostly, UnknownParameters
 from hub.events.queries import EventFilters
 from hub.events.schemas import AttendanceMode, EventStatus
 from hub.kit import geo
@@ -54,6 +56,29 @@ Cursor = Annotated[
     str | None,
     Field(max_length=500, pattern=CURSOR_PATTERN, description="`next_cursor` of the previous page"),
 ]
+
+
+# Taken everywhere besides a route's own parameters: the reader's language (ignored where nothing
+# is translated), the cache buster some script libraries add, and the campaign tags that links
+# shared in newsletters and social networks carry.
+TOLERATED = frozenset({"lang", "_", "fbclid", "gclid"})
+TOLERATED_PREFIX = "utm_"
+
+
+def refuse_unknown(asked: Iterable[str], known: Collection[str]) -> None:
+    """Refuse the parameters neither `known` nor `TOLERATED` names, each with a close known name."""
+    messages = {}
+    for name in asked:
+        if name not in known and name not in TOLERATED and not name.startswith(TOLERATED_PREFIX):
+            close = get_close_matches(name, sorted(known), n=1)
+            messages[name] = "unknown parameter" + (f" (did you mean `{close[0]}`?)" if close else "")
+    if messages:
+        raise UnknownParameters(messages)
+
+
+def names_of(*models: type[BaseModel]) -> set[str]:
+    """The query parameters these models read."""
+    return {field.alias or name for model in models for name, field in model.model_fields.items()}
 
 
 class QueryModel(BaseModel):

@@ -12,11 +12,11 @@ from hub.api.deps import AudienceDep
 from hub.api.problems import problem_responses
 from hub.federation.descriptor import node_descriptor
 from hub.federation.feed import changes_page
-from hub.http.deps import SessionDep, SettingsDep
+from hub.http.deps import KnownParameters, SessionDep, SettingsDep
 from hub.http.responses import read_response
 from hub.vocabulary.jsonld import JSONLD_TYPE, as_jsonld
 
-router = APIRouter(tags=["federation"], responses=problem_responses(422))
+router = APIRouter(tags=["federation"], responses=problem_responses(422), dependencies=[KnownParameters])
 
 
 class Feeds(BaseModel):

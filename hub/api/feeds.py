@@ -15,11 +15,13 @@ from hub.events.feeds import feed_events, feed_items
 from hub.events.ics_feed import build_calendar
 from hub.events.occurrences import covered
 from hub.events.queries import refuse_outside
-from hub.http.deps import SettingsDep
+from hub.http.deps import KnownParameters, SettingsDep
 from hub.http.responses import read_response
 from hub.store.records import utcnow
 
-router = APIRouter(prefix="/feeds", tags=["feeds"], responses=problem_responses(422))
+router = APIRouter(
+    prefix="/feeds", tags=["feeds"], responses=problem_responses(422), dependencies=[KnownParameters]
+)
 
 ICS_TYPE = "text/calendar; charset=utf-8"
 RSS_TYPE = "application/rss+xml; charset=utf-8"
