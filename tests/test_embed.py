@@ -544,6 +544,13 @@ def test_component_script_is_cacheable_and_loadable_from_any_site(client):
     assert again.status_code == 304
 
 
+def test_iframe_page_names_an_unknown_parameter_and_the_script_takes_a_version_tag(client):
+    refused = client.get("/embed/agenda", params={"tehme": "digital"})
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "tehme"
+    # Partner sites bust their own caches with a tag of their choice on the script's address.
+    assert client.get("/embed/agenda.js", params={"v": "2"}).status_code == 200
+
+
 def test_component_script_travels_gzipped_to_browsers_that_accept_it(client):
     gzipped = client.get("/embed/agenda.js", headers={"Accept-Encoding": "gzip, deflate, br"})
     assert gzipped.headers["content-encoding"] == "gzip" and "Accept-Encoding" in gzipped.headers["vary"]

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Query, Request, Response
 from hub.events import queries
 from hub.events.occurrences import covered
 from hub.filters import CalendarQuery
-from hub.http.deps import SessionDep, SettingsDep
+from hub.http.deps import KnownParameters, SessionDep, SettingsDep
 from hub.http.responses import read_response
 from hub.kit import geo
 from hub.store.query import Page
@@ -185,7 +185,7 @@ def _filter_query(request: Request) -> str:
     return urlencode({name: request.query_params[name] for name in FILTERS if request.query_params.get(name)})
 
 
-@router.get("/embed/agenda")
+@router.get("/embed/agenda", dependencies=[KnownParameters])
 def agenda_frame(
     request: Request,
     session: SessionDep,
