@@ -17,7 +17,7 @@ from hub.events.queries import EventFilters
 from hub.events.schemas import AttendanceMode, EventStatus
 from hub.kit import geo
 from hub.places.schemas import PlaceKind
-from hub.settings import Settings
+from hub.settings import PAGE_SIZE_CEILING, Settings
 from hub.store.query import Near, parse_near
 from hub.store.records import utcnow
 
@@ -159,15 +159,33 @@ class PageParams:
     cursor: str | None
 
 
-class PageQuery(QueryModel):
-    limit: Annotated[int | None, Field(ge=1, le=5000, description="Items per page")] = None
+class LimitQuery(QueryModel):
+    """The one `limit` of every list, feed and embed: one default and one largest value, the
+    instance's settings."""
+
+    limit: Annotated[
+        int | None,
+        Field(
+            ge=1,
+            le=PAGE_SIZE_CEILING,
+            description="Most items answered: without it, `HUB_PAGE_SIZE_DEFAULT` (50 unless set); "
+            "at most `HUB_PAGE_SIZE_MAX` (500 unless set)",
+        ),
+    ] = None
+
+    def most(self, settings: Settings, default: int | None = None) -> int:
+        """The items asked, within the instance's largest page; `default` (the instance's) when absent."""
+        if self.limit is not None and self.limit > settings.page_size_max:
+            raise InvalidInput("limit", f"at most {settings.page_size_max}", location="query")
+        return self.limit or default or settings.page_size_default
+
+
+class PageQuery(LimitQuery):
     cursor: Cursor = None
 
     def page(self, settings: Settings) -> PageParams:
         """The page asked, within the instance's largest page."""
-        if self.limit is not None and self.limit > settings.page_size_max:
-            raise InvalidInput("limit", f"at most {settings.page_size_max}", location="query")
-        return PageParams(self.limit or settings.page_size_default, self.cursor)
+        return PageParams(self.most(settings), self.cursor)
 
 
 class CalendarQuery(QueryModel):

@@ -507,11 +507,11 @@ def test_generator_previews_the_choices_and_writes_the_code_to_copy(hub, visit):
     component = page.get_by_label("Avec JavaScript (recommandé)", exact=True).input_value()
     assert component == (
         f'<script src="{hub.url}/embed/agenda.js" type="module"></script>\n'
-        '<tiers-lieux-agenda department="19" theme="fabrication" lang="fr" view="month" limit="20"'
+        '<tiers-lieux-agenda department="19" theme="fabrication" lang="fr" view="month" limit="50"'
         ' style="--tl-accent: #7a1f5c; --tl-text: #1f2328;"></tiers-lieux-agenda>'
     )
     frame = page.get_by_label("Sans JavaScript (iframe)", exact=True).input_value()
-    assert f'src="{hub.url}/embed/agenda?department=19&theme=fabrication&lang=fr&limit=20"' in frame
+    assert f'src="{hub.url}/embed/agenda?department=19&theme=fabrication&lang=fr&limit=50"' in frame
     expect(page.get_by_role("status").filter(has_text="Contraste")).to_have_count(0)
     screenshot(page, "embed-generator")
 

@@ -186,3 +186,22 @@ def test_every_documented_read_refuses_an_unknown_parameter(client, app):
         response = client.get(path, params={"tehme": "x"})
         assert response.status_code == 422, path
         assert response.json()["errors"][0]["field"] == "tehme", path
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/events",
+        "/api/v1/places",
+        "/api/v1/changes",
+        "/feeds/events.ics",
+        "/feeds/events.rss",
+        "/embed/agenda",
+    ],
+)
+def test_one_limit_for_limit_everywhere(client, settings, path):
+    assert client.get(path, params={"limit": settings.page_size_max}).status_code == 200
+    body = _assert_problem(client.get(path, params={"limit": settings.page_size_max + 1}), 422)
+    assert body["errors"] == [
+        {"field": "limit", "location": "query", "message": f"at most {settings.page_size_max}"}
+    ]

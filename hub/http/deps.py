@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.dependencies.models import Dependant
 from pydantic import BaseModel
@@ -15,7 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from hub.filters import names_of, refuse_unknown
+from hub.filters import LimitQuery, names_of, refuse_unknown
 from hub.settings import Settings
 
 T = TypeVar("T")
@@ -85,3 +85,10 @@ async def refuse_unknown_parameters(request: Request) -> None:
 
 # On a router or a route: a query parameter it does not declare is refused, named.
 KnownParameters = Depends(refuse_unknown_parameters)
+
+
+async def get_limit(settings: SettingsDep, query: Annotated[LimitQuery, Query()]) -> int:
+    return query.most(settings)
+
+
+LimitDep = Annotated[int, Depends(get_limit)]
