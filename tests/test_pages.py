@@ -428,7 +428,7 @@ def test_sources_page_lists_the_five_demo_sources_healthy_and_a_failing_one_firs
         failing = rows.first
         assert "is-failing" in failing.get_attribute("class")
         assert "no-such-calendar.ics" in failing.inner_text() and "En échec" in failing.inner_text()
-        assert "Erreur du serveur de la source" in failing.inner_text()  # a 404, said in words
+        assert "Adresse introuvable chez la source" in failing.inner_text()  # a 404, said in words
         assert failing.locator("time").count() == 1  # failing since
 
 
