@@ -9,9 +9,9 @@ recorded on the source.
     |   +-- RefusedAddress            refused-address   private, loopback or link-local address
     |   +-- TooManyRedirects          redirects         a redirect loop or too long a chain
     |   +-- TooLarge                  too-large         the body exceeds the size limit
-    |   +-- HttpStatus                not-found         404 or 410: nothing at this address (any more)
+    |   +-- HttpStatus                http-status       a 4xx not below: the source refuses the request
+    |                                     not-found         404 or 410: nothing at this address (any more)
     |                                     forbidden         401 or 403: the source does not let us read
-    |                                     http-status       another 4xx: the source refuses the request
     |                                     server-error      5xx: the source's server failed
     |   +-- RateLimited               rate-limited      429/503 with a Retry-After beyond our patience
     +-- InternalFailure               internal          the hub's own fault (logged with its trace)
