@@ -3,6 +3,7 @@
 HubError                    500 (never raised for bad input)
 +-- InvalidInput            422 a field of the request is wrong (names the field)
 |   +-- OutsideHorizon      422 a date range reaches past the days whose occurrences are stored
+|   +-- UnknownParameters   422 query parameters the route does not take (names each one)
 +-- NotFound                404
 +-- Conflict                409
 +-- Unauthorized            401 no or unknown bearer token
@@ -67,6 +68,18 @@ class OutsideHorizon(InvalidInput):
     def __init__(self, field: str, message: str, *, first_day: str, last_day: str) -> None:
         super().__init__(field, message, location="query")
         self.extensions = {"horizon": {"first_day": first_day, "last_day": last_day}}
+
+
+class UnknownParameters(InvalidInput):
+    """Query parameters a route does not take: a misspelt filter named, rather than ignored
+    into an answer that looks like an empty result."""
+
+    def __init__(self, messages: dict[str, str]) -> None:
+        errors = [{"field": name, "location": "query", "message": text} for name, text in messages.items()]
+        HubError.__init__(
+            self, "; ".join(f"{name}: {text}" for name, text in messages.items()), errors=errors
+        )
+        self.field = next(iter(messages))
 
 
 class NotFound(HubError):

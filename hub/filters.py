@@ -3,19 +3,21 @@ filters with, and the checks every one of them gets (date ranges, limits, INSEE 
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from difflib import get_close_matches
 from typing import Annotated, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hub.calendar.dates import parse_bound
-from hub.errors import InvalidInput, QueryTooCostly
+from hub.errors import InvalidInput, QueryTooCostly, UnknownParameters
 from hub.events.queries import EventFilters
 from hub.events.schemas import AttendanceMode, EventStatus
 from hub.kit import geo
 from hub.places.schemas import PlaceKind
-from hub.settings import Settings
+from hub.settings import PAGE_SIZE_CEILING, Settings
 from hub.store.query import Near, parse_near
 from hub.store.records import utcnow
 
@@ -54,6 +56,29 @@ Cursor = Annotated[
     str | None,
     Field(max_length=500, pattern=CURSOR_PATTERN, description="`next_cursor` of the previous page"),
 ]
+
+
+# Taken everywhere besides a route's own parameters: the reader's language (ignored where nothing
+# is translated), the cache buster some script libraries add, and the campaign tags that links
+# shared in newsletters and social networks carry.
+TOLERATED = frozenset({"lang", "_", "fbclid", "gclid"})
+TOLERATED_PREFIX = "utm_"
+
+
+def refuse_unknown(asked: Iterable[str], known: Collection[str]) -> None:
+    """Refuse the parameters neither `known` nor `TOLERATED` names, each with a close known name."""
+    messages = {}
+    for name in asked:
+        if name not in known and name not in TOLERATED and not name.startswith(TOLERATED_PREFIX):
+            close = get_close_matches(name, sorted(known), n=1)
+            messages[name] = "unknown parameter" + (f" (did you mean `{close[0]}`?)" if close else "")
+    if messages:
+        raise UnknownParameters(messages)
+
+
+def names_of(*models: type[BaseModel]) -> set[str]:
+    """The query parameters these models read."""
+    return {field.alias or name for model in models for name, field in model.model_fields.items()}
 
 
 class QueryModel(BaseModel):
@@ -134,15 +159,33 @@ class PageParams:
     cursor: str | None
 
 
-class PageQuery(QueryModel):
-    limit: Annotated[int | None, Field(ge=1, le=5000, description="Items per page")] = None
+class LimitQuery(QueryModel):
+    """The one `limit` of every list, feed and embed: one default and one largest value, the
+    instance's settings."""
+
+    limit: Annotated[
+        int | None,
+        Field(
+            ge=1,
+            le=PAGE_SIZE_CEILING,
+            description="Most items answered: without it, `HUB_PAGE_SIZE_DEFAULT` (50 unless set); "
+            "at most `HUB_PAGE_SIZE_MAX` (500 unless set)",
+        ),
+    ] = None
+
+    def most(self, settings: Settings, default: int | None = None) -> int:
+        """The items asked, within the instance's largest page; `default` (the instance's) when absent."""
+        if self.limit is not None and self.limit > settings.page_size_max:
+            raise InvalidInput("limit", f"at most {settings.page_size_max}", location="query")
+        return self.limit or default or settings.page_size_default
+
+
+class PageQuery(LimitQuery):
     cursor: Cursor = None
 
     def page(self, settings: Settings) -> PageParams:
         """The page asked, within the instance's largest page."""
-        if self.limit is not None and self.limit > settings.page_size_max:
-            raise InvalidInput("limit", f"at most {settings.page_size_max}", location="query")
-        return PageParams(self.limit or settings.page_size_default, self.cursor)
+        return PageParams(self.most(settings), self.cursor)
 
 
 class CalendarQuery(QueryModel):

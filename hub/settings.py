@@ -12,6 +12,8 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "admin"}
+# The largest page an instance may be set to answer: the bound of `limit` in the OpenAPI documents.
+PAGE_SIZE_CEILING = 5000
 
 
 class Settings(BaseSettings):
@@ -47,8 +49,19 @@ class Settings(BaseSettings):
         365, ge=1, le=3650, description="Recurring events are expanded this many days ahead."
     )
     horizon_days_back: int = Field(92, ge=0, le=3650, description="...and this many days back.")
-    page_size_default: int = Field(50, ge=1, le=1000, description="Items per page when `limit` is absent.")
-    page_size_max: int = Field(500, ge=1, le=5000, description="Largest `limit` a client may ask for.")
+    page_size_default: int = Field(
+        50,
+        ge=1,
+        le=PAGE_SIZE_CEILING,
+        description="Items answered when `limit` is absent: lists, the change feed, RSS and the embed.",
+    )
+    page_size_max: int = Field(
+        500,
+        ge=1,
+        le=PAGE_SIZE_CEILING,
+        description="Largest `limit` anywhere; a calendar (.ics) feed, which has no next page, "
+        "holds this many series when `limit` is absent.",
+    )
     tombstone_retention_days: int = Field(
         90,
         ge=1,
@@ -86,8 +99,9 @@ class Settings(BaseSettings):
     harvest_page_size: int = Field(
         200,
         ge=1,
-        le=1000,
-        description="Records asked per change-feed page; events of a calendar read and applied at a time.",
+        le=500,
+        description="Records asked per change-feed page (nodes refuse more than their"
+        " `HUB_PAGE_SIZE_MAX`, 500 by default); events of a calendar read and applied at a time.",
     )
     harvest_max_pages: int = Field(
         500,

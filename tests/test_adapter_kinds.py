@@ -11,6 +11,7 @@ import pytest
 from hub.federation.adapters.kinds import ADAPTERS, detect
 from hub.federation.errors import HttpStatus, WrongContentType
 from hub.federation.fetch import FetchResult
+from hub.web.i18n import MESSAGES
 
 DESCRIPTOR = orjson.dumps(
     {
@@ -69,3 +70,13 @@ def test_an_answer_of_no_known_kind_is_the_wrong_content_type():
 def test_an_error_status_of_the_url_itself_is_the_error():
     with pytest.raises(HttpStatus, match="404"):
         detected("https://lieu.example/agenda.ics", {})
+
+
+@pytest.mark.parametrize(
+    ("status", "kind"),
+    [(404, "not-found"), (410, "not-found"), (403, "forbidden"), (400, "http-status"), (502, "server-error")],
+)
+def test_an_error_status_is_labelled_by_whose_fault_it_is(status, kind):
+    error = HttpStatus(f"https://tiers-lieu.example/agenda.ics answered {status}", status)
+    assert error.kind == kind
+    assert f"error_kind.{kind}" in MESSAGES["fr"] and f"error_kind.{kind}" in MESSAGES["en"]

@@ -507,11 +507,11 @@ def test_generator_previews_the_choices_and_writes_the_code_to_copy(hub, visit):
     component = page.get_by_label("Avec JavaScript (recommandé)", exact=True).input_value()
     assert component == (
         f'<script src="{hub.url}/embed/agenda.js" type="module"></script>\n'
-        '<tiers-lieux-agenda department="19" theme="fabrication" lang="fr" view="month" limit="20"'
+        '<tiers-lieux-agenda department="19" theme="fabrication" lang="fr" view="month" limit="50"'
         ' style="--tl-accent: #7a1f5c; --tl-text: #1f2328;"></tiers-lieux-agenda>'
     )
     frame = page.get_by_label("Sans JavaScript (iframe)", exact=True).input_value()
-    assert f'src="{hub.url}/embed/agenda?department=19&theme=fabrication&lang=fr&limit=20"' in frame
+    assert f'src="{hub.url}/embed/agenda?department=19&theme=fabrication&lang=fr&limit=50"' in frame
     expect(page.get_by_role("status").filter(has_text="Contraste")).to_have_count(0)
     screenshot(page, "embed-generator")
 
@@ -542,6 +542,13 @@ def test_component_script_is_cacheable_and_loadable_from_any_site(client):
     assert '"cancelled":"Annulé"' in response.text and '"cancelled":"Cancelled"' in response.text
     again = client.get("/embed/agenda.js", headers={"If-None-Match": response.headers["etag"]})
     assert again.status_code == 304
+
+
+def test_iframe_page_names_an_unknown_parameter_and_the_script_takes_a_version_tag(client):
+    refused = client.get("/embed/agenda", params={"tehme": "digital"})
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "tehme"
+    # Partner sites bust their own caches with a tag of their choice on the script's address.
+    assert client.get("/embed/agenda.js", params={"v": "2"}).status_code == 200
 
 
 def test_component_script_travels_gzipped_to_browsers_that_accept_it(client):

@@ -159,3 +159,49 @@ def test_the_error_trees_drawn_in_the_docstrings_are_the_classes(module, attribu
         cls = getattr(module, name)
         assert parent is None or cls.__bases__ == (getattr(module, parent),), name
         assert str(getattr(cls, attribute)) == value, name
+
+
+def test_unknown_parameter_is_named_in_the_problem(client):
+    body = _assert_problem(client.get("/api/v1/occurrences", params={"tehme": "numerique"}), 422)
+    assert body["errors"] == [
+        {"field": "tehme", "location": "query", "message": "unknown parameter (did you mean `theme`?)"}
+    ]
+
+
+def test_every_unknown_parameter_is_named(client):
+    body = _assert_problem(client.get("/api/v1/places", params={"colour": "red", "size": "1"}), 422)
+    assert [e["field"] for e in body["errors"]] == ["colour", "size"]
+
+
+def test_language_cache_buster_and_campaign_tags_are_taken_everywhere(client):
+    tolerated = {"lang": "en", "_": "1733356800", "utm_source": "newsletter", "fbclid": "x", "gclid": "y"}
+    assert client.get("/api/v1/occurrences", params=tolerated).status_code == 200
+    assert client.get("/feeds/events.ics", params=tolerated).status_code == 200
+
+
+def test_every_documented_read_refuses_an_unknown_parameter(client, app):
+    for path, operations in app.openapi()["paths"].items():
+        if "get" not in operations or "{" in path:
+            continue
+        response = client.get(path, params={"tehme": "x"})
+        assert response.status_code == 422, path
+        assert response.json()["errors"][0]["field"] == "tehme", path
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/events",
+        "/api/v1/places",
+        "/api/v1/changes",
+        "/feeds/events.ics",
+        "/feeds/events.rss",
+        "/embed/agenda",
+    ],
+)
+def test_one_limit_for_limit_everywhere(client, settings, path):
+    assert client.get(path, params={"limit": settings.page_size_max}).status_code == 200
+    body = _assert_problem(client.get(path, params={"limit": settings.page_size_max + 1}), 422)
+    assert body["errors"] == [
+        {"field": "limit", "location": "query", "message": f"at most {settings.page_size_max}"}
+    ]

@@ -153,6 +153,19 @@ def test_unknown_theme_is_kept_as_free_text(client, writer):
     ]
 
 
+def test_theme_neither_in_the_thesaurus_nor_on_any_event_is_named_in_the_problem(client, writer):
+    _post(client, writer, themes=["Tricot urbain"])
+    response = client.get("/api/v1/occurrences", params={"theme": "numerque"})
+    assert response.status_code == 422
+    [error] = response.json()["errors"]
+    assert error["field"] == "theme" and "/api/v1/themes" in error["message"]
+    assert "`digital`" in error["message"]  # the concept labelled "numérique"
+    audience = client.get(
+        "/api/v1/events", params={"audience": "https://w3id.org/tiers-lieux/themes/digital"}
+    )
+    assert audience.status_code == 422 and audience.json()["errors"][0]["field"] == "audience"
+
+
 def test_event_outside_any_place_keeps_its_location(client, writer):
     place = client.post("/api/v1/places", json=factories.place(), headers=writer).json()
     event = _post(

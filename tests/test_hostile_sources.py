@@ -68,7 +68,7 @@ HOSTILE_MODES = {
     "huge": "too-large",
     "invalid-calendar": "not-a-calendar",
     "wrong-type": "content-type",
-    "server-error": "http-status",
+    "server-error": "server-error",
     "rate-limited-long": "rate-limited",
     "redirect-loop": "redirects",
     "redirect-private": "refused-address",

@@ -16,9 +16,11 @@ import pytest
 
 from hub.calendar.recurrence import parse_rule
 from hub.events.schemas import HarvestedEventIn
-from hub.federation.adapters.jsonld_page import parse_page
+from hub.federation.adapters.jsonld_page import parse_page, read
 from hub.federation.adapters.schema_schedule import NoRule, series
+from hub.federation.errors import NoEventOnPage
 from hub.federation.harvested import Batch, Harvested
+from hub.web.i18n import MESSAGES
 
 PAGES = Path(__file__).parent / "pages"
 PARIS = ZoneInfo("Europe/Paris")
@@ -640,3 +642,11 @@ def test_reference_whose_id_is_a_list_does_not_break_the_page():
 def test_schedule_that_cannot_be_expanded_safely_is_not_translated(schedule):
     with pytest.raises(NoRule):
         series([schedule], datetime(2026, 2, 2, 18), None, "Europe/Paris")
+
+
+def test_page_where_no_event_is_read_is_labelled_as_such_not_as_a_change_feed():
+    body = (PAGES / "no_jsonld.html").read_bytes()
+    with pytest.raises(NoEventOnPage) as refused:
+        list(read(body, "text/html", url="https://fablab-plateau.example/agenda/"))
+    assert refused.value.kind == "no-event"
+    assert MESSAGES["fr"]["error_kind.no-event"] == "Aucun événement lisible sur la page"

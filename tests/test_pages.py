@@ -223,6 +223,15 @@ def test_agenda_filters_narrow_it_to_a_department_and_a_theme(site, chromium):
         assert 'role="alert"' in answer.text and "<form" in answer.text
 
 
+def test_unknown_parameter_is_named_on_the_pages(site):
+    for path in ("/", "/places", "/people"):
+        answer = httpx.get(site.url(f"{path}?tehme=digital&view=month&utm_source=newsletter"))
+        assert answer.status_code == 422 and answer.headers["content-type"].startswith("text/html"), path
+        assert 'role="alert"' in answer.text and "tehme: unknown parameter" in answer.text, path
+    assert httpx.get(site.url("/?view=month&lang=en&utm_source=newsletter")).status_code == 200
+    assert httpx.get(site.url("/places?fbclid=x&_=1")).status_code == 200
+
+
 def test_week_and_month_views_group_occurrences_by_day(site, chromium):
     with opened(chromium, site.url("/?view=week")) as page:
         days = page.locator("section.day")
@@ -419,7 +428,7 @@ def test_sources_page_lists_the_five_demo_sources_healthy_and_a_failing_one_firs
         failing = rows.first
         assert "is-failing" in failing.get_attribute("class")
         assert "no-such-calendar.ics" in failing.inner_text() and "En échec" in failing.inner_text()
-        assert "Erreur du serveur de la source" in failing.inner_text()  # a 404, said in words
+        assert "Adresse introuvable chez la source" in failing.inner_text()  # a 404, said in words
         assert failing.locator("time").count() == 1  # failing since
 
 

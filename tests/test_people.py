@@ -121,6 +121,20 @@ def test_skill_asked_in_any_spelling_finds_the_person(client, writer):
         assert [p["display_name"] for p in found] == ["Maker Fictif"], spelling
 
 
+def test_skill_neither_in_the_thesaurus_nor_on_a_visible_profile_is_named_in_the_problem(client, writer):
+    client.post(
+        "/api/v1/people",
+        json=factories.person(display_name="Tricoteuse Fictive", skills=["Tricot urbain"]),
+        headers=writer,
+    )
+    found = client.get("/api/v1/people", params={"skill": "Tricot urbain"}).json()["items"]
+    assert [p["display_name"] for p in found] == ["Tricoteuse Fictive"]
+    response = client.get("/api/v1/people", params={"skill": "Tricot urbian"})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "skill"
+    assert "/api/v1/skills" in response.json()["errors"][0]["message"]
+
+
 def test_skill_asked_finds_narrower_skills(client, writer):
     client.post(
         "/api/v1/people",

@@ -48,8 +48,10 @@ def test_pages_and_figures_draw_on_the_same_budget(client):
 
 def test_cheap_reads_are_never_limited(client):
     _spend(client, "/api/v1/stats", by="month")
-    for path in ("/api/v1/events", "/api/v1/occurrences", "/feeds/events.ics", "/api/v1/changes", "/healthz"):
+    for path in ("/api/v1/events", "/api/v1/occurrences", "/feeds/events.ics"):
         assert client.get(path, params={"department": "23"}).status_code == 200, path
+    for path in ("/api/v1/changes", "/healthz"):
+        assert client.get(path).status_code == 200, path
     assert client.get("/embed/agenda.js").status_code == 200
 
 

@@ -47,7 +47,10 @@ HORIZON_CHECK_SECONDS = 3600
 DESCRIPTION = """Open API of a tiers-lieux node (and, on a hub, of the whole network it harvests).
 
 Reads are open to all. Writes need a bearer token issued by `hub tokens create`.
-Every error is an RFC 9457 problem document naming the offending field.
+Every error is an RFC 9457 problem document naming the offending field. A query parameter an
+operation does not list is refused the same way (422, named), except `lang`, the cache buster `_`
+and campaign tags (`utm_*`, `fbclid`, `gclid`): every operation takes them, and ignores them
+unless it lists them.
 """
 
 

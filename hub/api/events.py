@@ -12,11 +12,11 @@ from hub.events import queries, service
 from hub.events.links import merged_documents
 from hub.events.occurrences import covered
 from hub.events.schemas import EventIn, EventList, EventOut, OccurrenceList
-from hub.http.deps import SessionDep, SettingsDep, WriteSessionDep
+from hub.http.deps import KnownParameters, SessionDep, SettingsDep, WriteSessionDep
 from hub.http.responses import created, list_body, ok, read_response
 from hub.store.records import utcnow
 
-router = APIRouter(tags=["events"], responses=problem_responses(422))
+router = APIRouter(tags=["events"], responses=problem_responses(422), dependencies=[KnownParameters])
 
 
 @router.get("/api/v1/events", response_model=EventList, summary="List events (series)")

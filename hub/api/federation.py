@@ -12,11 +12,11 @@ from hub.api.deps import AudienceDep
 from hub.api.problems import problem_responses
 from hub.federation.descriptor import node_descriptor
 from hub.federation.feed import changes_page
-from hub.http.deps import SessionDep, SettingsDep
+from hub.http.deps import KnownParameters, LimitDep, SessionDep, SettingsDep
 from hub.http.responses import read_response
 from hub.vocabulary.jsonld import JSONLD_TYPE, as_jsonld
 
-router = APIRouter(tags=["federation"], responses=problem_responses(422))
+router = APIRouter(tags=["federation"], responses=problem_responses(422), dependencies=[KnownParameters])
 
 
 class Feeds(BaseModel):
@@ -68,11 +68,11 @@ def changes(
     request: Request,
     session: SessionDep,
     audience: AudienceDep,
+    limit: LimitDep,
     since: Annotated[
         str | None,
         Query(max_length=200, pattern=r"^[A-Za-z0-9_-]+$", description="`next_cursor` of the last page"),
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=1000, description="Records per page")] = 200,
 ) -> Response:
     body = changes_page(session, audience, since=since, limit=limit)
     return read_response(request, body, cache="no-cache")

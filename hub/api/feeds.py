@@ -15,11 +15,14 @@ from hub.events.feeds import feed_events, feed_items
 from hub.events.ics_feed import build_calendar
 from hub.events.occurrences import covered
 from hub.events.queries import refuse_outside
-from hub.http.deps import SettingsDep
+from hub.filters import LimitQuery
+from hub.http.deps import KnownParameters, LimitDep, SettingsDep
 from hub.http.responses import read_response
 from hub.store.records import utcnow
 
-router = APIRouter(prefix="/feeds", tags=["feeds"], responses=problem_responses(422))
+router = APIRouter(
+    prefix="/feeds", tags=["feeds"], responses=problem_responses(422), dependencies=[KnownParameters]
+)
 
 ICS_TYPE = "text/calendar; charset=utf-8"
 RSS_TYPE = "application/rss+xml; charset=utf-8"
@@ -41,8 +44,11 @@ async def events_ics(
     request: Request,
     settings: SettingsDep,
     filters: EventFiltersDep,
-    limit: Annotated[int, Query(ge=1, le=5000, description="Most series in the feed")] = 1000,
+    asked: Annotated[LimitQuery, Query()],
 ) -> Response:
+    """Series, not occurrences; without `limit`, as many as any `limit` allows (no next page)."""
+    limit = asked.most(settings, default=settings.page_size_max)
+
     def read(session: Session) -> bytes:
         refuse_outside(filters, covered(session, settings, utcnow()))
         items = feed_events(session, filters, limit=limit)
@@ -73,8 +79,8 @@ async def events_rss(
     request: Request,
     settings: SettingsDep,
     filters: UpcomingFiltersDep,
+    limit: LimitDep,
     lang: Literal["fr", "en"] = "fr",
-    limit: Annotated[int, Query(ge=1, le=500, description="Most items in the feed")] = 100,
 ) -> Response:
     def read(session: Session) -> bytes:
         refuse_outside(filters, covered(session, settings, utcnow()))

@@ -13,7 +13,7 @@ from hub.api.problems import problem_responses
 from hub.calendar.dates import iso_utc
 from hub.errors import NotFound
 from hub.filters import PersonQuery
-from hub.http.deps import SessionDep, SettingsDep, WriteSessionDep
+from hub.http.deps import KnownParameters, SessionDep, SettingsDep, WriteSessionDep
 from hub.http.responses import created, list_body, ok, read_response
 from hub.people import service
 from hub.people.schemas import (
@@ -25,7 +25,9 @@ from hub.people.schemas import (
     PersonOut,
 )
 
-router = APIRouter(prefix="/api/v1/people", tags=["people"], responses=problem_responses(422))
+router = APIRouter(
+    prefix="/api/v1/people", tags=["people"], responses=problem_responses(422), dependencies=[KnownParameters]
+)
 
 
 @router.get("", response_model=PersonList, summary="List consented profiles")

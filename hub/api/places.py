@@ -10,12 +10,14 @@ from hub.api.deps import NearDep, PageDep, RecordId, Writer
 from hub.api.problems import problem_responses
 from hub.events import service as events
 from hub.filters import PlaceQuery
-from hub.http.deps import SessionDep, SettingsDep, WriteSessionDep
+from hub.http.deps import KnownParameters, SessionDep, SettingsDep, WriteSessionDep
 from hub.http.responses import created, list_body, ok, read_response
 from hub.places import service
 from hub.places.schemas import PlaceIn, PlaceList, PlaceOut
 
-router = APIRouter(prefix="/api/v1/places", tags=["places"], responses=problem_responses(422))
+router = APIRouter(
+    prefix="/api/v1/places", tags=["places"], responses=problem_responses(422), dependencies=[KnownParameters]
+)
 
 
 @router.get("", response_model=PlaceList, summary="List places")

@@ -17,12 +17,14 @@ from hub.api.cache import cached_read
 from hub.api.deps import AudienceDep
 from hub.api.problems import problem_responses
 from hub.filters import PeriodQuery
-from hub.http.deps import SettingsDep, in_read_session
+from hub.http.deps import KnownParameters, SettingsDep, in_read_session
 from hub.http.responses import read_response
 from hub.people.visibility import Audience
 from hub.settings import Settings
 
-router = APIRouter(prefix="/api/v1/stats", tags=["stats"], responses=problem_responses(422))
+router = APIRouter(
+    prefix="/api/v1/stats", tags=["stats"], responses=problem_responses(422), dependencies=[KnownParameters]
+)
 CSV_TYPE = "text/csv; charset=utf-8"
 
 

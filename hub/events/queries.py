@@ -19,7 +19,7 @@ from hub.kit.text import search_terms
 from hub.places.models import Place
 from hub.places.service import find_place
 from hub.store.query import Near, Page, after, count_of, near_condition, page_of
-from hub.vocabulary.thesaurus import resolve, with_narrower
+from hub.vocabulary.thesaurus import resolve, unknown, with_narrower
 
 # What the choice of a theme's plan on SQLite assumes: a page's length, occurrences an event has.
 PAGE = 50
@@ -51,6 +51,8 @@ def _concept_condition(session: Session, scheme: str, value: str) -> ColumnEleme
         match = col(EventConcept.concept_iri).is_(None) & (col(EventConcept.label) == ref.label)
     # A list of events, not a test per row: the planner may start from the few events of a theme.
     tagged = select(EventConcept.event_id).where(EventConcept.scheme == scheme, match)
+    if ref.iri is None and session.execute(tagged.limit(1)).first() is None:
+        raise unknown(session, scheme, value)
     condition = col(Event.id).in_(tagged)
     if session.get_bind().dialect.name == "sqlite" and _common(session, tagged):
         # Told the term is likely true, SQLite walks the occurrences in date order and stops at

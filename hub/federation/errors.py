@@ -9,14 +9,17 @@ recorded on the source.
     |   +-- RefusedAddress            refused-address   private, loopback or link-local address
     |   +-- TooManyRedirects          redirects         a redirect loop or too long a chain
     |   +-- TooLarge                  too-large         the body exceeds the size limit
-    |   +-- HttpStatus                http-status       an error status (4xx, 5xx)
+    |   +-- HttpStatus                http-status       a 4xx not below: the source refuses the request
+    |                                     not-found         404 or 410: nothing at this address (any more)
+    |                                     forbidden         401 or 403: the source does not let us read
+    |                                     server-error      5xx: the source's server failed
     |   +-- RateLimited               rate-limited      429/503 with a Retry-After beyond our patience
     +-- InternalFailure               internal          the hub's own fault (logged with its trace)
     +-- ContentError                  content
     |   +-- WrongContentType          content-type      HTML where a feed was expected, ...
     |   +-- InvalidJson               invalid-json      the body is not JSON
-    |   +-- InvalidFeed               invalid-feed      JSON, but not a change page or descriptor; a page
-    |   |                                               without a readable schema.org event
+    |   +-- InvalidFeed               invalid-feed      JSON, but not a change page or descriptor
+    |   +-- NoEventOnPage             no-event          a web page without a readable schema.org event
     |   +-- NotACalendar              not-a-calendar    not an iCalendar file, or cut short before any event
     |   +-- StuckFeed                 stuck-feed        a change feed whose cursor does not move
     +-- Refused                       refused           one record this source may not publish
@@ -71,11 +74,22 @@ class TooLarge(FetchError):
 
 
 class HttpStatus(FetchError):
+    """An error status; its kind says whose fault it is, for the coordinator to know what to do."""
+
     kind = "http-status"
 
     def __init__(self, message: str, status: int) -> None:
         super().__init__(message)
         self.status = status
+        self.kind = (
+            "not-found"
+            if status in (404, 410)
+            else "forbidden"
+            if status in (401, 403)
+            else "server-error"
+            if status >= 500
+            else "http-status"
+        )
 
 
 class RateLimited(FetchError):
@@ -104,6 +118,10 @@ class InvalidJson(ContentError):
 
 class InvalidFeed(ContentError):
     kind = "invalid-feed"
+
+
+class NoEventOnPage(ContentError):
+    kind = "no-event"
 
 
 class NotACalendar(ContentError):

@@ -1,4 +1,5 @@
-"""What a request reads with, for the API and the pages alike: the settings, and sessions."""
+"""What a request reads with, for the API and the pages alike: the settings, sessions, and the
+refusal of query parameters a route does not take."""
 
 from __future__ import annotations
 
@@ -6,12 +7,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.dependencies.models import Dependant
+from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from hub.filters import LimitQuery, names_of, refuse_unknown
 from hub.settings import Settings
 
 T = TypeVar("T")
@@ -60,3 +64,31 @@ def get_write_session(request: Request) -> Iterator[Session]:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
 WriteSessionDep = Annotated[Session, Depends(get_write_session)]
+
+
+def query_names(dependant: Dependant) -> set[str]:
+    """The query parameters a route declares, its dependencies' and its query models' included."""
+    names = set()
+    for field in dependant.query_params:
+        model = field.field_info.annotation
+        names |= (
+            names_of(model) if isinstance(model, type) and issubclass(model, BaseModel) else {field.alias}
+        )
+    for sub in dependant.dependencies:
+        names |= query_names(sub)
+    return names
+
+
+async def refuse_unknown_parameters(request: Request) -> None:
+    refuse_unknown(request.query_params.keys(), query_names(request.scope["route"].dependant))
+
+
+# On a router or a route: a query parameter it does not declare is refused, named.
+KnownParameters = Depends(refuse_unknown_parameters)
+
+
+async def get_limit(settings: SettingsDep, query: Annotated[LimitQuery, Query()]) -> int:
+    return query.most(settings)
+
+
+LimitDep = Annotated[int, Depends(get_limit)]

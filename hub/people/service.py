@@ -27,7 +27,7 @@ from hub.places.service import find_place
 from hub.store.changes import record_change
 from hub.store.query import Near, Page, after, near_condition, page_of, text_condition
 from hub.store.records import Origin, RecordValues, insert_rows, new_id, save_row, utcnow, values_of
-from hub.vocabulary.thesaurus import ConceptRef, concept_document, labels_of, resolve, with_narrower
+from hub.vocabulary.thesaurus import ConceptRef, concept_document, labels_of, resolve, unknown, with_narrower
 
 IRI_PREFIXES = ("http://", "https://")
 # The columns of a new profile that saving it does not set.
@@ -285,10 +285,10 @@ def list_people(
             match = col(PersonSkill.concept_iri).in_(with_narrower(session, {ref.iri}))
         else:
             match = col(PersonSkill.concept_iri).is_(None) & (col(PersonSkill.label) == ref.label)
-        query = query.where(
-            col(Person.skills_audience).in_(readable),
-            exists().where(PersonSkill.person_id == Person.id, match),
-        )
+        skilled = exists().where(PersonSkill.person_id == Person.id, match)
+        query = query.where(col(Person.skills_audience).in_(readable), skilled)
+        if ref.iri is None and session.execute(query.limit(1)).first() is None:
+            raise unknown(session, "skill", skill)
     if place:
         found = find_place(session, place)
         iri = found.iri if found else place

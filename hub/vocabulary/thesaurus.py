@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from difflib import get_close_matches
 from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SKOS
 from sqlmodel import Session, col, delete, select
 
+from hub.errors import InvalidInput
 from hub.kit.text import fold
 from hub.store.changes import FeedState
 from hub.vocabulary.models import Concept, ConceptLabel
@@ -173,6 +175,21 @@ def resolve(session: Session, scheme: str, values: list[str]) -> list[ConceptRef
             ref = ConceptRef(snapshot.by_label.get((scheme, fold(value))), value)
         refs.setdefault(ref.iri or f"text:{fold(value)}", ref)
     return list(refs.values())
+
+
+def unknown(session: Session, scheme: str, value: str) -> InvalidInput:
+    """The refusal of a `scheme` filter naming no concept nor any free-text label in use,
+    with the concepts whose labels are closest to it."""
+    by_label = {label: iri for (of, label), iri in _snapshot(session).by_label.items() if of == scheme}
+    close = [by_label[label] for label in get_close_matches(fold(value), list(by_label), n=6)]
+    slugs = list(dict.fromkeys(iri.rsplit("/", 1)[-1] for iri in close))[:3]
+    hint = f"; did you mean {', '.join(f'`{slug}`' for slug in slugs)}?" if slugs else ""
+    return InvalidInput(
+        scheme,
+        f"not in the {SCHEMES[scheme]} thesaurus (see /api/v1/{SCHEMES[scheme]}) "
+        f"nor a label any record carries{hint}",
+        location="query",
+    )
 
 
 def labels_of(session: Session, iris: set[str]) -> dict[str, dict[str, str]]:

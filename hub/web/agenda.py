@@ -96,7 +96,7 @@ def _theme_groups(themes: list[Theme]) -> list[tuple[str, list[tuple[str, str]]]
 
 @router.get("/")
 def agenda(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    ask = Ask.of(request, settings)
+    ask = Ask.of(request, settings, CalendarQuery, PageQuery, also=("view",))
     t, words = translator(ask.lang), Words(ask.lang, ask.zone)
     view = ask.values.get("view") if ask.values.get("view") in VIEWS else "list"
     places = all_places(session, settings)

@@ -96,7 +96,7 @@ def place_page(request: Request, uid: str, session: SessionDep, settings: Settin
 
 @router.get("/places")
 def places_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    ask = Ask.of(request, settings)
+    ask = Ask.of(request, settings, PageQuery, NearQuery, PlaceQuery)
     t = translator(ask.lang)
     everything = all_places(session, settings)
     found, next_url, error, status = [], None, None, 200
@@ -133,7 +133,7 @@ def places_page(request: Request, session: SessionDep, settings: SettingsDep) ->
 
 @router.get("/people")
 def people_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    ask = Ask.of(request, settings)
+    ask = Ask.of(request, settings, PageQuery, NearQuery, PersonQuery)
     t, words = translator(ask.lang), Words(ask.lang, ask.zone)
     places = all_places(session, settings)
     people, next_url, error, status = [], None, None, 200

@@ -18,7 +18,7 @@ from hub.events import queries
 from hub.events.occurrences import covered
 from hub.filters import CalendarQuery
 from hub.http.compression import accepts_gzip
-from hub.http.deps import SessionDep, SettingsDep
+from hub.http.deps import KnownParameters, LimitDep, SessionDep, SettingsDep
 from hub.http.responses import read_response
 from hub.kit import geo
 from hub.store.query import Page
@@ -32,8 +32,6 @@ router = APIRouter(include_in_schema=False)
 
 FILTERS = ("region", "department", "theme", "place")
 VIEWS = ("list", "week", "month")
-DEFAULT_LIMIT = 20
-MOST = 100
 SCRIPT_TYPE = "text/javascript; charset=utf-8"
 SCRIPT_CACHE = "public, max-age=3600"
 # The snippet generator runs its own script (nonce) and the component's; the component styles its
@@ -81,7 +79,6 @@ COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 DEFAULT_ACCENT, DEFAULT_TEXT = "#0b57a4", "#1f2328"
 
 LangQuery = Annotated[str | None, Query(max_length=8, description="`fr` (default) or `en`")]
-LimitQuery = Annotated[int, Query(ge=1, le=MOST, description="Most events shown")]
 
 
 def _script() -> bytes:
@@ -178,14 +175,14 @@ def _filter_query(request: Request) -> str:
     return urlencode({name: request.query_params[name] for name in FILTERS if request.query_params.get(name)})
 
 
-@router.get("/embed/agenda")
+@router.get("/embed/agenda", dependencies=[KnownParameters])
 def agenda_frame(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
     query: Annotated[CalendarQuery, Query()],
+    limit: LimitDep,
     lang: LangQuery = None,
-    limit: LimitQuery = DEFAULT_LIMIT,
 ) -> Response:
     """The agenda as a page with no script, for an `<iframe>` on sites that cannot run scripts."""
     page_lang = language(request, lang)
@@ -253,7 +250,9 @@ def generator(
         "theme": theme if theme in {t.id for t in themes} else "",
         "lang": agenda_lang if agenda_lang in LANGUAGES else page_lang,
         "view": view if view in VIEWS else "list",
-        "limit": str(min(max(int(limit), 1), MOST)) if limit.isdigit() else str(DEFAULT_LIMIT),
+        "limit": str(min(max(int(limit), 1), settings.page_size_max))
+        if limit.isdigit()
+        else str(settings.page_size_default),
         "accent": accent if COLOUR.match(accent) else DEFAULT_ACCENT,
         "text": text if COLOUR.match(text) else DEFAULT_TEXT,
         "title": MESSAGES[agenda_lang if agenda_lang in LANGUAGES else page_lang]["embed.frame_title"],
@@ -275,8 +274,8 @@ def generator(
         frame=frame,
         base_url=settings.base_url.rstrip("/"),
         frame_titles={lang: MESSAGES[lang]["embed.frame_title"] for lang in LANGUAGES},
-        default_limit=DEFAULT_LIMIT,
-        most=MOST,
+        default_limit=settings.page_size_default,
+        most=settings.page_size_max,
         other_lang="en" if page_lang == "fr" else "fr",
         switch_query=urlencode({**request.query_params, "lang": "en" if page_lang == "fr" else "fr"}),
     )

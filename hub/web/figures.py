@@ -101,7 +101,7 @@ def _figures(session: Session, ask: Ask, start: datetime, end: datetime, period:
 
 @router.get("/stats")
 def stats_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    ask = Ask.of(request, settings)
+    ask = Ask.of(request, settings, PeriodQuery)
     if settings.role != "hub":
         return not_found(ask)
     t = translator(ask.lang)

@@ -8,7 +8,7 @@ rendered as HTML.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TypeVar
 from urllib.parse import urlencode
@@ -16,11 +16,12 @@ from urllib.parse import urlencode
 import orjson
 from fastapi import Request
 from markupsafe import Markup
+from pydantic import BaseModel
 from sqlmodel import Session
 from starlette.responses import Response
 
 from hub.errors import NotFound
-from hub.filters import M, parse_date_param, read_query
+from hub.filters import M, names_of, parse_date_param, read_query, refuse_unknown
 from hub.kit import geo
 from hub.places.models import Place
 from hub.places.service import list_places
@@ -49,14 +50,21 @@ class Ask:
     settings: Settings
     lang: Lang
     values: dict[str, str]
+    takes: set[str] = field(default_factory=set)
 
     @classmethod
-    def of(cls, request: Request, settings: Settings) -> Ask:
+    def of(
+        cls, request: Request, settings: Settings, *reads: type[BaseModel], also: tuple[str, ...] = ()
+    ) -> Ask:
+        """The request of a page reading its query with `reads` and the names in `also`."""
         values = {k: v.strip() for k, v in request.query_params.items() if v.strip()}
-        return cls(request, settings, language(request, values.get("lang")), values)
+        takes = names_of(*reads) | set(also)
+        return cls(request, settings, language(request, values.get("lang")), values, takes)
 
     def read(self, model: type[M]) -> M:
-        """The query values `model` names, checked as the API checks them."""
+        """The query values `model` names, checked as the API checks them; first, a parameter
+        the page does not take is refused, named."""
+        refuse_unknown(self.request.query_params.keys(), self.takes)
         return read_query(model, self.values)
 
     def url(self, path: str, **params: object) -> str:

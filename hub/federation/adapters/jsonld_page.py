@@ -33,7 +33,7 @@ from w3lib.encoding import html_to_unicode
 
 from hub.federation.adapters.schema_event import Page, event_data, http, join
 from hub.federation.adapters.schema_schedule import as_list, local, text
-from hub.federation.errors import InvalidFeed, Unreadable
+from hub.federation.errors import NoEventOnPage, Unreadable
 from hub.federation.harvested import Batch, Harvested, Rejected, event_input, readable, validation_reason
 
 EVENT_TYPES = frozenset(
@@ -90,11 +90,11 @@ def read(
     body: bytes, content_type: str, *, url: str, place_iri: str | None = None, page_size: int = 0
 ) -> Iterator[Batch]:
     """The page at `url` as one batch of events at `place_iri` unless they name their own; a page
-    where no event could be read raises InvalidFeed."""
+    where no event could be read raises NoEventOnPage."""
     # A generator: the page is parsed when the harvester asks for it, off its event loop.
     yield from readable(
         iter([parse_page(body, source_url=url, content_type=content_type, place_iri=place_iri)]),
-        InvalidFeed(f"{url}: no schema.org event could be read on this page"),
+        NoEventOnPage(f"{url}: no schema.org event could be read on this page"),
     )
 
 

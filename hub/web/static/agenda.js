@@ -147,9 +147,10 @@ class TiersLieuxAgenda extends HTMLElement {
     const range = view === "list" ? null : this.range();
     const asked = this.within(range);
     const url = this.query("api/v1/occurrences");
-    const limit = Math.min(Math.max(parseInt(this.getAttribute("limit"), 10) || 20, 1), 100);
+    // Without a `limit`, the list shows as many events as the hub answers by default.
+    const limit = range ? 200 : parseInt(this.getAttribute("limit"), 10);
     url.searchParams.set("lang", this.language);
-    url.searchParams.set("limit", range ? 200 : limit);
+    if (limit > 0) url.searchParams.set("limit", limit);
     if (range) {
       url.searchParams.set("start", asked[0]);
       url.searchParams.set("end", asked[1]);
