@@ -24,6 +24,8 @@ from hub.vocabulary.thesaurus import resolve, unknown, with_narrower
 # What the choice of a theme's plan on SQLite assumes: a page's length, occurrences an event has.
 PAGE = 50
 OCCURRENCES_PER_EVENT = 8
+# An area holding more than one place in 25 is read in date order on SQLite.
+LARGE_AREA = 25
 
 
 @dataclass
@@ -61,6 +63,19 @@ def _concept_condition(session: Session, scheme: str, value: str) -> ColumnEleme
     return condition
 
 
+def _area_condition(session: Session, column: Any, code: str) -> ColumnElement[bool]:
+    """Places in a region or department. On SQLite, when the area holds a large share of the
+    places (Île-de-France, a fifth of them), the condition is written so no index serves it:
+    SQLite then walks the occurrences in date order and stops at the page's end (70 ms at 3,500
+    nodes), instead of sorting every occurrence of the area's places (300 ms)."""
+    if session.get_bind().dialect.name == "sqlite":
+        places = session.execute(select(func.count()).where(column == code)).scalar_one()
+        everywhere = session.execute(text("SELECT max(rowid) FROM place")).scalar_one() or 0
+        if places * LARGE_AREA > everywhere:
+            return func.coalesce(column, "") == code
+    return column == code
+
+
 def _common(session: Session, tagged: Select) -> bool:
     """Whether so many events match that reading occurrences in date order until a page is full
     (about PAGE times all/matching rows) costs less than sorting all those of the matching events
@@ -86,9 +101,9 @@ def event_conditions(session: Session, f: EventFilters) -> list[ColumnElement[bo
         organized = exists().where(EventOrganizer.event_id == Event.id, EventOrganizer.place_iri == iri)
         conditions.append((Event.place_iri == iri) | organized)
     if f.region:
-        conditions.append(Place.region == f.region)
+        conditions.append(_area_condition(session, col(Place.region), f.region))
     if f.department:
-        conditions.append(Place.department == f.department)
+        conditions.append(_area_condition(session, col(Place.department), f.department))
     if f.theme:
         conditions.append(_concept_condition(session, "theme", f.theme))
     if f.audience:
