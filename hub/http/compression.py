@@ -25,9 +25,15 @@ LEVEL = 6
 def accepts_gzip(accept_encoding: str) -> bool:
     """Whether an `Accept-Encoding` header allows gzip (`gzip;q=0` refuses it)."""
     for part in accept_encoding.split(","):
-        coding, _, quality = part.strip().partition(";")
+        coding, _, parameter = part.partition(";")
         if coding.strip().lower() == "gzip":
-            return quality.strip().replace(" ", "") not in ("q=0", "q=0.0", "q=0.00", "q=0.000")
+            name, _, value = parameter.partition("=")
+            if name.strip().lower() != "q":
+                return True
+            try:
+                return float(value) > 0
+            except ValueError:
+                return False
     return False
 
 
