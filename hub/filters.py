@@ -65,13 +65,22 @@ TOLERATED = frozenset({"lang", "_", "fbclid", "gclid"})
 TOLERATED_PREFIX = "utm_"
 
 
+# A problem names this many unknown parameters at most, each cut to this length: a hostile query
+# string is not echoed back whole.
+MOST_NAMED = 20
+LONGEST_NAME = 100
+
+
 def refuse_unknown(asked: Iterable[str], known: Collection[str]) -> None:
     """Refuse the parameters neither `known` nor `TOLERATED` names, each with a close known name."""
     messages = {}
     for name in asked:
         if name not in known and name not in TOLERATED and not name.startswith(TOLERATED_PREFIX):
-            close = get_close_matches(name, sorted(known), n=1)
-            messages[name] = "unknown parameter" + (f" (did you mean `{close[0]}`?)" if close else "")
+            if len(messages) == MOST_NAMED:
+                break
+            close = get_close_matches(name[:LONGEST_NAME], sorted(known), n=1)
+            shown = name if len(name) <= LONGEST_NAME else name[:LONGEST_NAME] + "…"
+            messages[shown] = "unknown parameter" + (f" (did you mean `{close[0]}`?)" if close else "")
     if messages:
         raise UnknownParameters(messages)
 

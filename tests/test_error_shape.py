@@ -173,6 +173,14 @@ def test_every_unknown_parameter_is_named(client):
     assert [e["field"] for e in body["errors"]] == ["colour", "size"]
 
 
+def test_a_hostile_query_string_is_not_echoed_back_whole(client):
+    params = {"x" * 5000: "1", **{f"p{i}": "1" for i in range(100)}}
+    body = _assert_problem(client.get("/api/v1/places", params=params), 422)
+    assert len(body["errors"]) == 20
+    assert body["errors"][0]["field"] == "x" * 100 + "…"
+    assert len(body["detail"]) < 2500
+
+
 def test_language_cache_buster_and_campaign_tags_are_taken_everywhere(client):
     tolerated = {"lang": "en", "_": "1733356800", "utm_source": "newsletter", "fbclid": "x", "gclid": "y"}
     assert client.get("/api/v1/occurrences", params=tolerated).status_code == 200
