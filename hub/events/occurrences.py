@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, or_
+from sqlalchemy import or_
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import load_only
 from sqlmodel import Session, col, delete, func, select
@@ -19,6 +19,7 @@ from hub.events.models import Event, EventOverride, Occurrence
 from hub.settings import Settings
 from hub.store.changes import FeedState
 from hub.store.db import session_scope
+from hub.store.records import insert_rows
 
 log = logging.getLogger(__name__)
 
@@ -126,13 +127,6 @@ def occurrence_row(event: Event, instance: Instance) -> dict:
     }
 
 
-def _insert(session: Session, rows: list[dict]) -> None:
-    # A core bulk insert on the table (not the ORM entity, whose bulk path costs more than the
-    # statement): a recurring event has dozens of occurrences, a batch of the roll thousands.
-    if rows:
-        session.execute(insert(Occurrence.__table__), rows)
-
-
 def roll_horizon(engine: Engine, settings: Settings, *, now: datetime) -> int:
     """Move the expanded window to `now`: expand what entered it since the last roll, drop what
     left it. Returns the occurrences written.
@@ -215,7 +209,8 @@ def _roll(session: Session, events: list[Event], low: datetime, window: tuple[da
         for e in events
         for i in _rolled(e, overrides.get(e.id, []), start if e.id in overrides else low, end)
     ]
-    _insert(session, rows)
+    # A recurring event has dozens of occurrences, a batch of the roll thousands.
+    insert_rows(session, {Occurrence: rows})
     return len(rows)
 
 

@@ -7,7 +7,6 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import orjson
-from sqlalchemy import insert
 from sqlmodel import Session, col, delete, func, select
 
 from hub.calendar.dates import start_of_day, to_utc
@@ -136,7 +135,7 @@ def insert_events(session: Session, events: list[EventRows]) -> None:
     """Store new events and log them: one INSERT per table for all of them."""
     if not events:
         return
-    session.execute(insert(Event.__table__), [vars(rows.event) for rows in events])
+    insert_rows(session, {Event: [vars(rows.event) for rows in events]})
     _insert_children(session, events)
     for rows in events:
         record_change(session, "event", rows.event.iri)

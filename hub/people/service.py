@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import orjson
-from sqlalchemy import exists, insert
+from sqlalchemy import exists
 from sqlmodel import Session, col, delete, func, select
 
 from hub.errors import InvalidInput, NotFound
@@ -175,7 +175,7 @@ def insert_people(session: Session, people: list[PersonRows]) -> None:
     """Store new profiles and log them: one INSERT per table for all of them."""
     if not people:
         return
-    session.execute(insert(Person.__table__), [vars(rows.person) for rows in people])
+    insert_rows(session, {Person: [vars(rows.person) for rows in people]})
     _insert_children(session, people)
     for rows in people:
         _log(session, rows.person)

@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
-from sqlalchemy import BigInteger, insert, text
+from sqlalchemy import BigInteger, text
 from sqlmodel import Field, Session, SQLModel, delete, select
 
-from hub.store.records import utcnow
+from hub.store.records import insert_rows, utcnow
 
 CHANGE_LOCK = "hub.change_log_locked"
 PENDING = "hub.pending_changes"
@@ -83,12 +83,14 @@ def _write_changes(session: Session, changes: dict[str, tuple[str, bool]]) -> No
     for start in range(0, len(iris), CHUNK):
         session.execute(delete(table).where(table.c.iri.in_(iris[start : start + CHUNK])))
     now = utcnow()
-    session.execute(
-        insert(table),
-        [
-            {"kind": kind, "iri": iri, "deleted": deleted, "changed_at": now}
-            for iri, (kind, deleted) in changes.items()
-        ],
+    insert_rows(
+        session,
+        {
+            Change: [
+                {"kind": kind, "iri": iri, "deleted": deleted, "changed_at": now}
+                for iri, (kind, deleted) in changes.items()
+            ]
+        },
     )
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from types import SimpleNamespace
 
-from sqlalchemy import JSON, Text, insert
+from sqlalchemy import JSON, Table, Text, insert
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Field, Session, SQLModel
 
@@ -68,11 +70,37 @@ def values_of(row: SQLModel) -> RecordValues:
 
 
 def insert_rows(session: Session, tables: dict[type[SQLModel], list[dict]]) -> None:
-    """One core INSERT for the rows of each table (none for a table without any): no ORM object
-    and no ORM bulk path, whose cost is above the statement's."""
+    """One INSERT for the rows of each table (none for a table without any), each row a dict of
+    the same columns: no ORM object, and the values handed to the driver as its own executemany
+    takes them, converted by each column's type (SQLAlchemy's bulk path spends as long building
+    its parameters as SQLite spends storing the rows)."""
+    connection = session.connection()
     for model, rows in tables.items():
         if rows:
-            session.execute(insert(model.__table__), rows)
+            statement, converters = _insert_statement(model.__table__, tuple(rows[0]), connection.dialect)
+            if isinstance(converters, dict):
+                parameters = [{key: convert(row[key]) for key, convert in converters.items()} for row in rows]
+            else:
+                parameters = [tuple([convert(row[key]) for key, convert in converters]) for row in rows]
+            connection.exec_driver_sql(statement, parameters)
+
+
+def _same(value: object) -> object:
+    return value
+
+
+@lru_cache(maxsize=64)
+def _insert_statement(table: Table, keys: tuple[str, ...], dialect: Dialect) -> tuple[str, object]:
+    """The INSERT of these columns of `table` in the dialect's words, and the converter of each
+    column's values: in the statement's order for a positional driver, by name for the others."""
+    compiled = insert(table).compile(dialect=dialect, column_keys=list(keys))
+    names = compiled.positiontup if compiled.positional else list(compiled.binds)
+    if missing := set(names) - set(keys):
+        raise ValueError(f"rows of {table.name} miss the columns {sorted(missing)}, which have defaults")
+    converters = [
+        (name, table.c[name].type.dialect_impl(dialect).bind_processor(dialect) or _same) for name in names
+    ]
+    return compiled.string, converters if compiled.positional else dict(converters)
 
 
 def save_row(session: Session, row: SQLModel, *, fresh: bool) -> None:
