@@ -44,7 +44,7 @@ from hub.federation.models import Quarantine, Source
 from hub.people.models import Person
 from hub.people.service import PersonRows, insert_people, person_rows, save_person
 from hub.places.models import Place
-from hub.places.service import save_place
+from hub.places.service import known_places, save_place
 from hub.settings import Settings
 from hub.store.changes import deferred_changes, lock_change_log, record_change, savepoint
 from hub.store.records import Origin
@@ -246,6 +246,16 @@ def _held_records(
     return held
 
 
+def _places_named(record: Harvested) -> list[str]:
+    """The places a record names (where an event happens, who organizes it, a member's places)."""
+    data = record.input
+    if record.kind == "event" and data is not None:
+        return [*filter(None, [data.place]), *data.organizers]
+    if record.kind == "person" and data is not None:
+        return list(data.places)
+    return []
+
+
 def _older(document: dict, existing) -> bool:
     """Whether the incoming version predates the one held (it came the long way round)."""
     held = orjson.loads(existing.doc).get("updated") if existing.doc else None
@@ -278,6 +288,7 @@ def _apply_records(
         _quarantine_rejected(session, source, rejected)
         stats.quarantined += 1
     held = _held_records(session, batch.records)
+    known_places(session, {ref for record in batch.records for ref in _places_named(record)})
     # Records applied since they were last quarantined: their old quarantine entry goes.
     cleared: set[str] = set()
     linking: dict[str, tuple[Linked, bool]] = {}

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import orjson
-from sqlalchemy import String, cast
-from sqlmodel import Session, delete, exists, select
+from sqlalchemy import String, cast, inspect
+from sqlmodel import Session, col, delete, exists, select
 
 from hub.errors import InvalidInput, NotFound
 from hub.kit import geo
@@ -18,7 +18,12 @@ from hub.store.changes import record_change
 from hub.store.query import Near, Page, after, near_condition, page_of, text_condition
 from hub.store.records import Origin, new_id, utcnow
 
-PLACE_IDS = "hub.place_ids"
+# IRI -> the place a session looked up; None for an IRI `known_places` found no place for
+# (until one is saved under it).
+KNOWN_PLACES = "hub.known_places"
+IRI_PREFIXES = ("http://", "https://")
+# IRIs per IN (...) list: well under SQLite's limit on bound parameters.
+LOOKUP_CHUNK = 500
 
 
 def place_iri(base_url: str, local_id: str) -> str:
@@ -69,6 +74,7 @@ def save_place(session: Session, place: Place, data: PlaceIn, origin: Origin | N
     place.search_text = fold(" ".join(filter(None, [data.name, place.city, *data.kinds])))
     session.add(place)
     session.flush()
+    session.info.setdefault(KNOWN_PLACES, {})[place.iri] = place
     session.exec(delete(Equipment).where(Equipment.place_id == place.id))
     equipment = [
         Equipment(
@@ -106,16 +112,31 @@ def get_place(session: Session, place_id: str) -> Place:
 
 def find_place(session: Session, ref: str) -> Place | None:
     """A place by local id or by IRI."""
-    if not ref.startswith(("http://", "https://")):
+    if not ref.startswith(IRI_PREFIXES):
         return session.get(Place, ref)
-    # An IRI names one row for good: once found, the session's identity map answers again.
-    ids = session.info.setdefault(PLACE_IDS, {})
-    place = session.get(Place, ids[ref]) if ref in ids else None
-    if place is None:
-        place = session.exec(select(Place).where(Place.iri == ref)).first()
+    # An IRI names one row for good: once found, the session answers again from memory (unless
+    # the SAVEPOINT that stored the place was rolled back since).
+    known = session.info.setdefault(KNOWN_PLACES, {})
+    if ref in known and (known[ref] is None or inspect(known[ref]).persistent):
+        return known[ref]
+    place = session.exec(select(Place).where(Place.iri == ref)).first()
     if place is not None:
-        ids[ref] = place.id
+        known[ref] = place
     return place
+
+
+def known_places(session: Session, refs: set[str]) -> None:
+    """Look up at once the places these IRIs name, held or not, so that `find_place` answers
+    each from memory: a page of harvested events names the same few places again and again,
+    most often places this instance does not hold."""
+    known = session.info.setdefault(KNOWN_PLACES, {})
+    wanted = sorted(ref for ref in refs if ref.startswith(IRI_PREFIXES) and ref not in known)
+    for start in range(0, len(wanted), LOOKUP_CHUNK):
+        chunk = wanted[start : start + LOOKUP_CHUNK]
+        places = session.exec(select(Place).where(col(Place.iri).in_(chunk)))
+        known.update((place.iri, place) for place in places)
+    for ref in wanted:
+        known.setdefault(ref, None)
 
 
 def replace_place(session: Session, place_id: str, data: PlaceIn) -> Place:
