@@ -18,7 +18,8 @@ at most 146,097 daily steps, 20,871 weekly, 4,800 monthly or 400 yearly ones.
 from __future__ import annotations
 
 import re
-from datetime import MAXYEAR, UTC, datetime
+from datetime import MAXYEAR, UTC, datetime, tzinfo
+from functools import lru_cache
 
 from dateutil.rrule import rrule, rrulestr
 
@@ -143,10 +144,20 @@ def parse_rule(rule: str, dtstart: datetime) -> rrule:
 
     UNTIL given as a date, or as a floating date-time, is read in the event's zone; a date
     includes its whole day ("until 26 June" keeps the lunch of 26 June).
+
+    Saving an event reads its rule twice (its first date, then its dates in the horizon), and
+    checking that a rule is bounded costs more than expanding it: the rules read last are kept.
+    Aware date-times are equal at the same instant in any zone, so the zone and the fold
+    (which of a repeated hour) are part of the key.
     """
+    return _parsed(rule, dtstart.replace(tzinfo=None), dtstart.fold, dtstart.tzinfo)
+
+
+@lru_cache(maxsize=2048)
+def _parsed(rule: str, start: datetime, fold: int, zone: tzinfo | None) -> rrule:
+    dtstart = start.replace(tzinfo=zone, fold=fold)
     parts = rule_parts(rule)
     text = ";".join(f"{name}={value}" for name, value in parts.items() if name != "UNTIL")
-    start = dtstart.replace(tzinfo=None)
     try:
         naive = rrulestr(text, dtstart=start, ignoretz=True)
     except (ValueError, TypeError, KeyError, IndexError) as exc:
