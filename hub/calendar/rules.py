@@ -153,7 +153,7 @@ def parse_rule(rule: str, dtstart: datetime) -> rrule:
     return _parsed(rule, dtstart.replace(tzinfo=None), dtstart.fold, dtstart.tzinfo)
 
 
-@lru_cache(maxsize=2048)
+@lru_cache(maxsize=1024)
 def _parsed(rule: str, start: datetime, fold: int, zone: tzinfo | None) -> rrule:
     dtstart = start.replace(tzinfo=zone, fold=fold)
     parts = rule_parts(rule)
