@@ -1,10 +1,11 @@
 """The floor of storing a harvest: the rows a first harvest wrote, inserted with nothing else.
 
-    python -m bench.storage bench/out/hub-3500-0003-20261130.db
+    python -m bench.storage bench/out/hub-3500-0003-20261130.db [--rows-per-transaction 10000]
 
 Reads every row of the harvested records' tables from a store built by the harvest benchmark
 (`--keep`) and inserts them, with the bare `sqlite3` module, into a fresh store of the same
-schema (same indexes, WAL, synchronous=NORMAL), in transactions of 10,000 rows. No parsing,
+schema (same indexes, WAL, synchronous=NORMAL), in transactions of 10,000 rows (or as many as
+`--rows-per-transaction` says: a harvest commits a page, a few hundred rows, at a time). No parsing,
 validation, expansion or duplicate search: what SQLite itself costs for the rows the hub writes.
 The first harvest's ceiling (bare clients fetching and decoding) leaves this cost out; the two
 together bound what any hub on SQLite could do.
@@ -47,7 +48,7 @@ def fresh_store(directory: Path) -> Path:
     return path
 
 
-def copy_rows(source: Path, target: Path) -> list[tuple[str, int, float]]:
+def copy_rows(source: Path, target: Path, chunk: int = CHUNK) -> list[tuple[str, int, float]]:
     """Insert every row of each table of `source` into `target`; (table, rows, seconds) each."""
     reading = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     writing = sqlite3.connect(target, isolation_level=None)
@@ -61,9 +62,9 @@ def copy_rows(source: Path, target: Path) -> list[tuple[str, int, float]]:
         writing.execute(f'DELETE FROM "{table}"')
         rows = reading.execute(f'SELECT {names} FROM "{table}"').fetchall()
         started = time.perf_counter()
-        for start in range(0, len(rows), CHUNK):
+        for start in range(0, len(rows), chunk):
             writing.execute("BEGIN IMMEDIATE")
-            writing.executemany(statement, rows[start : start + CHUNK])
+            writing.executemany(statement, rows[start : start + chunk])
             writing.execute("COMMIT")
         timings.append((table, len(rows), time.perf_counter() - started))
     reading.close()
@@ -71,9 +72,9 @@ def copy_rows(source: Path, target: Path) -> list[tuple[str, int, float]]:
     return timings
 
 
-def run(store: Path) -> float:
+def run(store: Path, chunk: int = CHUNK) -> float:
     with tempfile.TemporaryDirectory() as directory:
-        timings = copy_rows(store, fresh_store(Path(directory)))
+        timings = copy_rows(store, fresh_store(Path(directory)), chunk)
     for table, rows, seconds in timings:
         print(f"  {table:<16} {rows:>10,} rows  {seconds:7.2f} s")
     total = sum(seconds for _, _, seconds in timings)
@@ -84,7 +85,9 @@ def run(store: Path) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("store", type=Path, help="a store kept by `python -m bench.harvest --keep`")
-    run(parser.parse_args().store)
+    parser.add_argument("--rows-per-transaction", type=int, default=CHUNK)
+    args = parser.parse_args()
+    run(args.store, args.rows_per_transaction)
 
 
 if __name__ == "__main__":
