@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
+from hub.places.models import Place
+from hub.places.schemas import PlaceIn
+from hub.places.service import find_place, known_places, save_place
+from hub.store.db import session_scope
 from tests import factories
 
 
@@ -117,3 +123,17 @@ def test_forged_cursor_is_a_clear_error(client):
     response = client.get("/api/v1/places", params={"cursor": "not-a-cursor"})
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "cursor"
+
+
+def test_a_page_finds_a_place_saved_after_it_looked_it_up_and_not_one_rolled_back(db):
+    iri = "https://node.example/places/forge"
+    data = PlaceIn.model_validate(factories.place(name="La Forge"))
+    with session_scope(db.engine) as session:
+        known_places(session, {iri})  # a harvested page looks up every place it names, held or not
+        assert find_place(session, iri) is None
+        with pytest.raises(RuntimeError), session.begin_nested():
+            save_place(session, Place(iri=iri, name=data.name), data)
+            raise RuntimeError("the record fails half-way")
+        assert find_place(session, iri) is None
+        save_place(session, Place(iri=iri, name=data.name), data)
+        assert find_place(session, iri).name == "La Forge"

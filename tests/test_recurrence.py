@@ -9,7 +9,7 @@ import pytest
 
 from hub.calendar import recurrence
 from hub.calendar.recurrence import Override, RecurrenceError, expand
-from hub.calendar.rules import synchronized
+from hub.calendar.rules import first_date, synchronized
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -79,6 +79,13 @@ def test_floating_until_is_read_in_the_event_zone():
     start = datetime(2026, 5, 1, 13, tzinfo=PARIS)
     instances = _expand(start, start, "FREQ=DAILY;UNTIL=20260503T130000")
     assert len(instances) == 3
+
+
+def test_a_rule_read_at_one_instant_in_two_zones_is_read_in_each():
+    # Rules read are kept, and aware date-times at the same instant are equal in any zone.
+    paris = datetime(2026, 5, 1, 13, tzinfo=PARIS)
+    assert first_date("FREQ=DAILY;BYHOUR=13", paris) == paris
+    assert first_date("FREQ=DAILY;BYHOUR=13", paris.astimezone(UTC)) == datetime(2026, 5, 1, 13, tzinfo=UTC)
 
 
 def test_runaway_rule_is_refused():
