@@ -254,3 +254,11 @@ def list_occurrences(
     rows = session.exec(query.order_by(Occurrence.start_utc, Occurrence.id).limit(limit + 1)).all()
     items = [OccurrenceRow(*row) for row in rows]
     return page_of(items, limit, lambda o: (o.start_utc, o.id), total)
+
+
+def earlier_start(session: Session, f: EventFilters, count: int) -> datetime | None:
+    """Where a page of `count` occurrences matching `f` and ending its range starts: the start of
+    the `count`th last one (of the first, when fewer match); None when none does."""
+    query = occurrence_select(session, f, Occurrence.start_utc)
+    starts = session.exec(query.order_by(col(Occurrence.start_utc).desc()).limit(count)).all()
+    return starts[-1] if starts else None

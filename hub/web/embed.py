@@ -73,6 +73,7 @@ SCRIPT_WORDS = (
     "embed.all_day",
     "embed.postponed",
     "embed.mixed",
+    "embed.more_on",
 )
 WORDS_SLOT = "const WORDS = {};"
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
