@@ -251,6 +251,11 @@ def test_place_page_names_a_weekly_series_once_with_its_next_dates(hub, chromium
                 assert "Co-lunch du vendredi" not in others and "Soirée pitch" not in others
                 assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
                 audited(hub, page, f"place-series-{name}-{lang}")
+    # A place known by its shared calendar only: its series are read from the harvested file.
+    grange = hub.place_uid("La Grange aux Savoirs")
+    with opened(chromium, f"{hub.url}/places/{grange}", **PHONE) as page:
+        permanence = page.locator("ul.series > li").filter(has_text="Permanence emploi")
+        assert permanence.locator(".rule").inner_text() == "Tous les lundis, 09:00 – 12:00"
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
