@@ -1,28 +1,29 @@
-"""`/feeds/events.ics` and `/feeds/events.rss`: subscriptions taking the occurrence filters."""
+"""`/feeds/events.ics` and `/feeds/events.rss`: subscriptions taking the occurrence filters; and
+`/events/{id}.ics`, one event to add to a calendar (the event page's link)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request, Response
 from sqlmodel import Session
 
 from hub.api.cache import cached_read
-from hub.api.deps import EventFiltersDep, UpcomingFiltersDep
+from hub.api.deps import EventFiltersDep, RecordId, UpcomingFiltersDep
 from hub.api.problems import problem_responses
 from hub.calendar.rss import build_rss
-from hub.events.feeds import feed_events, feed_items
+from hub.events.feeds import event_feed, feed_events, feed_items
 from hub.events.ics_feed import build_calendar
 from hub.events.occurrences import covered
 from hub.events.queries import refuse_outside
+from hub.events.service import get_event
 from hub.filters import LimitQuery
 from hub.http.deps import KnownParameters, LimitDep, SettingsDep
 from hub.http.responses import read_response
 from hub.store.records import utcnow
 
-router = APIRouter(
-    prefix="/feeds", tags=["feeds"], responses=problem_responses(422), dependencies=[KnownParameters]
-)
+router = APIRouter(tags=["feeds"], responses=problem_responses(422), dependencies=[KnownParameters])
 
 ICS_TYPE = "text/calendar; charset=utf-8"
 RSS_TYPE = "application/rss+xml; charset=utf-8"
@@ -30,7 +31,7 @@ FEED_CACHE = "public, max-age=300"
 
 
 @router.get(
-    "/events.ics",
+    "/feeds/events.ics",
     response_class=Response,
     responses={
         200: {
@@ -65,7 +66,37 @@ async def events_ics(
 
 
 @router.get(
-    "/events.rss",
+    "/events/{event_id}.ics",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {"text/calendar": {"schema": {"type": "string"}}},
+            "description": "RFC 5545 calendar holding this event alone",
+        },
+        **problem_responses(404),
+    },
+    summary="One event as an iCalendar file, to add to a calendar",
+)
+async def event_ics(request: Request, settings: SettingsDep, event_id: RecordId) -> Response:
+    """The series with its rule, exceptions and overrides, and the time zone it is written in."""
+
+    def read(session: Session) -> bytes:
+        event = get_event(session, event_id)
+        zone = ZoneInfo(event.timezone)
+        return build_calendar(event_feed(session, event), name=event.title, zone=zone, now=utcnow())
+
+    body = await cached_read(request, "public", read)
+    return read_response(
+        request,
+        body,
+        media_type=ICS_TYPE,
+        cache=FEED_CACHE,
+        headers={"Content-Disposition": f'attachment; filename="{event_id}.ics"'},
+    )
+
+
+@router.get(
+    "/feeds/events.rss",
     response_class=Response,
     responses={
         200: {
