@@ -55,21 +55,9 @@ LIMOGES = factories.place(
     address={"postal_code": "87000", "city": "Limoges"},
     geo={"lat": 45.8336, "lon": 1.2611},
 )
-CO_LUNCH = factories.event(
-    title="Co-lunch du vendredi",
+CO_LUNCH = factories.co_lunch(
     description="<p>On apporte son repas et on fait connaissance. " + "Bienvenue à toutes et tous ! " * 12,
-    start="2027-02-05T12:30:00+01:00",
-    end="2027-02-05T13:30:00+01:00",
     recurrence={"rrule": "FREQ=WEEKLY;BYDAY=FR", "exdates": ["2027-04-16T12:30:00+02:00"]},
-    overrides=[
-        {"recurrence_id": "2027-04-02T12:30:00+02:00", "status": "cancelled"},
-        {
-            "recurrence_id": "2027-11-12T12:30:00+01:00",
-            "start": "2027-11-10T12:00:00+01:00",
-            "end": "2027-11-10T14:00:00+01:00",
-            "title": "Co-lunch (exceptionnellement le mercredi)",
-        },
-    ],
     registration_url="https://inscriptions.example.org/co-lunch",
     image="https://images.example.org/co-lunch.jpg",
 )

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
@@ -30,15 +31,22 @@ RSS_TYPE = "application/rss+xml; charset=utf-8"
 FEED_CACHE = "public, max-age=300"
 
 
+def _calendar(description: str) -> dict:
+    """The OpenAPI answer of a route serving iCalendar."""
+    return {200: {"content": {"text/calendar": {"schema": {"type": "string"}}}, "description": description}}
+
+
+async def _calendar_answer(request: Request, read: Callable[[Session], bytes], disposition: str) -> Response:
+    body = await cached_read(request, "public", read)
+    return read_response(
+        request, body, media_type=ICS_TYPE, cache=FEED_CACHE, headers={"Content-Disposition": disposition}
+    )
+
+
 @router.get(
     "/feeds/events.ics",
     response_class=Response,
-    responses={
-        200: {
-            "content": {"text/calendar": {"schema": {"type": "string"}}},
-            "description": "RFC 5545 calendar",
-        }
-    },
+    responses=_calendar("RFC 5545 calendar"),
     summary="iCalendar feed of the events matching the filters",
 )
 async def events_ics(
@@ -55,26 +63,13 @@ async def events_ics(
         items = feed_events(session, filters, limit=limit)
         return build_calendar(items, name=settings.name, zone=settings.zone, now=utcnow())
 
-    body = await cached_read(request, "public", read)
-    return read_response(
-        request,
-        body,
-        media_type=ICS_TYPE,
-        cache=FEED_CACHE,
-        headers={"Content-Disposition": 'inline; filename="events.ics"'},
-    )
+    return await _calendar_answer(request, read, 'inline; filename="events.ics"')
 
 
 @router.get(
     "/events/{event_id}.ics",
     response_class=Response,
-    responses={
-        200: {
-            "content": {"text/calendar": {"schema": {"type": "string"}}},
-            "description": "RFC 5545 calendar holding this event alone",
-        },
-        **problem_responses(404),
-    },
+    responses={**_calendar("RFC 5545 calendar holding this event alone"), **problem_responses(404)},
     summary="One event as an iCalendar file, to add to a calendar",
 )
 async def event_ics(request: Request, settings: SettingsDep, event_id: RecordId) -> Response:
@@ -85,14 +80,7 @@ async def event_ics(request: Request, settings: SettingsDep, event_id: RecordId)
         zone = ZoneInfo(event.timezone)
         return build_calendar(event_feed(session, event), name=event.title, zone=zone, now=utcnow())
 
-    body = await cached_read(request, "public", read)
-    return read_response(
-        request,
-        body,
-        media_type=ICS_TYPE,
-        cache=FEED_CACHE,
-        headers={"Content-Disposition": f'attachment; filename="{event_id}.ics"'},
-    )
+    return await _calendar_answer(request, read, f'attachment; filename="{event_id}.ics"')
 
 
 @router.get(
