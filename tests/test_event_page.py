@@ -6,6 +6,7 @@ server; the page is read in Chromium at phone and desktop sizes."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,12 +24,19 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hub.api.app import create_app
+from hub.events.schemas import EventIn
+from hub.events.service import save_event
+from hub.federation.harvester import all_sources, harvest_many
+from hub.federation.registry import SourceIn, add_source
+from hub.places.schemas import PlaceIn
+from hub.places.service import create_place
 from hub.settings import Settings
+from hub.store.db import session_scope
 from tests import factories
 from tests.browser import screenshot, serious_violations
 from tests.paging import every_item
 from tests.reference_clients import ical_js_occurrences
-from tests.servers import serve
+from tests.servers import running_node, serve
 
 CLOCK = datetime(2027, 1, 15, 9, tzinfo=UTC)
 RANGE = (datetime(2027, 1, 20, tzinfo=UTC), datetime(2027, 12, 31, tzinfo=UTC))
@@ -239,6 +247,8 @@ def test_the_map_highlights_the_place_among_the_places_of_its_department(frozen_
     # North is up, east is right: Aubusson lies south of Chénérailles, Guéret west of both.
     assert others["Le Fournil Partagé"][1] > others["La Grange aux Savoirs"][1]
     assert others["L'Escale Coworking"][0] < others["Le Fournil Partagé"][0]
+    assert svg.xpath("string(text[@class='locator-label'])") == "L'Escale Coworking"
+    assert svg.xpath("string(g[@class='locator-scale']/text)") == "20 km"  # places 25 km apart
     # Drawn from what the hub holds: no tile, and nothing for the browser to fetch elsewhere.
     assert svg.xpath("image") == []
     assert "img-src 'self' data: https://images.example.org;" in response.headers["content-security-policy"]
@@ -305,6 +315,64 @@ def test_a_link_longer_than_the_record_keeps_is_refused_by_name(client, writer, 
     refused = client.post("/api/v1/events", json=long, headers=writer)
     assert refused.status_code == 422
     assert refused.json()["errors"][0]["field"] == field
+
+
+def test_a_place_alone_gets_no_map_but_its_link_to_openstreetmap(client, writer):
+    place = _post(client, writer, "/api/v1/places", GUERET)
+    event = _post(client, writer, "/api/v1/events", factories.event(place=place["uid"]))
+    _, tree = _page(client, event["uid"])
+    assert tree.xpath("//figure[@class='locator']") == []
+    [osm] = tree.xpath("//dl[@class='facts']//a[starts-with(@href, 'https://www.openstreetmap.org/')]/@href")
+    assert "mlat=46.1713" in osm
+
+
+CALENDAR_WITH_A_PICTURE = (
+    "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Test//Images//FR\r\nBEGIN:VEVENT\r\n"
+    "UID:nuit-des-tiers-lieux\r\nDTSTAMP:20260501T080000Z\r\nDTSTART:20270312T180000Z\r\n"
+    "DTEND:20270312T220000Z\r\nSUMMARY:Nuit des tiers-lieux\r\n"
+    "IMAGE;VALUE=URI:https://images.example.org/nuit.jpg\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+)
+
+
+def test_a_picture_reaches_the_hubs_page_from_a_node_and_from_a_calendar(db, tmp_path):
+    """Harvested over HTTP: a node's event keeps its `image`, a calendar's its IMAGE."""
+    settings = db.settings(role="hub", allowed_private_networks=["127.0.0.1/32"], harvest_in_process=False)
+    calendar = Starlette(
+        routes=[Route("/agenda.ics", lambda _: Response(CALENDAR_WITH_A_PICTURE, media_type="text/calendar"))]
+    )
+    with running_node(tmp_path, "escale") as node, serve(lambda _: calendar) as calendar_base:
+        with node.session() as session:
+            place = create_place(session, node.base_url, PlaceIn.model_validate(GUERET))
+            save_event(
+                session,
+                node.settings,
+                EventIn.model_validate(
+                    factories.event(place=place.id, image="https://images.example.org/atelier.jpg")
+                ),
+            )
+        with session_scope(db.engine) as session:
+            for source in (
+                SourceIn(url=node.base_url, token=node.harvest_token()),
+                SourceIn(url=f"{calendar_base}/agenda.ics"),
+            ):
+                add_source(session, source, default_interval=3600)
+        reports = asyncio.run(harvest_many(db.engine, settings, all_sources(db.engine)))
+        assert all(r.ok for r in reports), [r.error for r in reports]
+    with TestClient(create_app(settings, engine=db.engine)) as hub:
+        pictures = {}
+        for event in hub.get("/api/v1/events").json()["items"]:
+            _, tree = _page(hub, event["uid"])
+            pictures[event["title"]] = (_meta(tree, "og:image"), tree.xpath("//main//img/@src"))
+    assert pictures == {
+        "Atelier découverte": (
+            "https://images.example.org/atelier.jpg",
+            ["https://images.example.org/atelier.jpg"],
+        ),
+        "Nuit des tiers-lieux": (
+            "https://images.example.org/nuit.jpg",
+            ["https://images.example.org/nuit.jpg"],
+        ),
+    }
 
 
 # In a browser, at phone and desktop sizes

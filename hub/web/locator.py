@@ -21,6 +21,9 @@ TILE = 256
 MAX_ZOOM, MIN_ZOOM = 15, 1
 NEIGHBOURS_MAX = 500  # places drawn around the one highlighted
 TILES_MAX = 9  # a 320x200 box spans at most 3x2 tiles; bound it all the same
+EQUATOR_METRES_PER_PIXEL = 156543.03  # at zoom 0, Web Mercator
+SCALE_STEPS_KM = (0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
+SCALE_LONGEST = 100  # pixels
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,8 @@ class Locator:
     others: list[Dot]
     tiles: list[Tile]
     area: str | None  # the department's or region's name
+    scale: str  # a round distance ("10 km")...
+    scale_px: float  # ...and its length on the drawing
     width: int = WIDTH
     height: int = HEIGHT
 
@@ -64,6 +69,15 @@ def _zoom(points: list[tuple[float, float]]) -> int:
         if max(xs) - min(xs) <= WIDTH - 2 * MARGIN and max(ys) - min(ys) <= HEIGHT - 2 * MARGIN:
             return zoom
     return MIN_ZOOM
+
+
+def _scale(lat: float, zoom: int) -> tuple[str, float]:
+    """The longest round distance that fits the scale bar, and its length in pixels."""
+    metres_per_pixel = EQUATOR_METRES_PER_PIXEL * math.cos(math.radians(lat)) / 2**zoom
+    fitting = [km for km in SCALE_STEPS_KM if km * 1000 / metres_per_pixel <= SCALE_LONGEST]
+    km = fitting[-1] if fitting else SCALE_STEPS_KM[0]
+    label = f"{km:g} km" if km >= 1 else f"{km * 1000:g} m"
+    return label, round(km * 1000 / metres_per_pixel, 1)
 
 
 def _tiles(template: str, zoom: int, left: float, top: float) -> list[Tile]:
@@ -100,10 +114,13 @@ def locator(
     name: str,
     department: str | None,
     tile_url: str | None,
-) -> Locator:
-    """The locator of the spot at (`lat`, `lon`), among the places of `department`."""
+) -> Locator | None:
+    """The locator of the spot at (`lat`, `lon`), among the places of `department`; None when there
+    is neither another place nor a tile to draw around it."""
     places, area = _neighbours(session, department)
     others = [p for p in places if (p.lat, p.lon) != (lat, lon)]
+    if not others and not tile_url:
+        return None  # a dot alone on a blank ground says nothing
     points = [(lat, lon)] + [(p.lat, p.lon) for p in others]
     zoom = _zoom(points)
     xs, ys = zip(*(_pixel(a, b, zoom) for a, b in points), strict=True)
@@ -114,9 +131,12 @@ def locator(
         x, y = _pixel(a, b, zoom)
         return Dot(round(x - left, 1), round(y - top, 1), label)
 
+    scale, scale_px = _scale(lat, zoom)
     return Locator(
         here=dot(lat, lon, name),
         others=[dot(p.lat, p.lon, p.name) for p in others],
         tiles=_tiles(tile_url, zoom, left, top) if tile_url else [],
         area=area,
+        scale=scale,
+        scale_px=scale_px,
     )
