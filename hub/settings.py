@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from datetime import timedelta
 from functools import cached_property
 from typing import Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
@@ -152,6 +154,9 @@ class Settings(BaseSettings):
             part in value for part in ("{z}", "{x}", "{y}")
         ):
             raise ValueError("map_tile_url must be an http(s) URL holding {z}, {x} and {y}")
+        if not re.fullmatch(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?", urlsplit(value).netloc):
+            # The pages allow images from this one host by name: no {s} subdomains, no credentials.
+            raise ValueError("map_tile_url must name one host (no {s}, no user:password@)")
         return value
 
     @field_validator("base_url")

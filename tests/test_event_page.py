@@ -293,9 +293,16 @@ def test_tiles_are_drawn_only_from_the_server_the_operator_names(db, writer):
 
 
 @pytest.mark.parametrize(
-    "url", ["https://tiles.example.org/tile.png", "javascript:alert(1)/{z}/{x}/{y}", "ftp://t/{z}/{x}/{y}"]
+    "url",
+    [
+        "https://tiles.example.org/tile.png",
+        "javascript:alert(1)/{z}/{x}/{y}",
+        "ftp://t/{z}/{x}/{y}",
+        "https://{s}.tiles.example.org/{z}/{x}/{y}.png",
+        "https://user:pw@tiles.example.org/{z}/{x}/{y}.png",
+    ],
 )
-def test_a_tile_url_without_its_three_numbers_or_not_http_is_refused(url):
+def test_a_tile_url_not_http_on_one_host_with_its_three_numbers_is_refused(url):
     with pytest.raises(ValidationError, match="map_tile_url"):
         Settings(map_tile_url=url)
 
