@@ -7,11 +7,12 @@ rendered as HTML.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TypeVar
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import orjson
 from fastapi import Request
@@ -38,6 +39,8 @@ CSP = (
     "form-action 'self'; frame-ancestors 'self'; img-src 'self' data:; style-src 'self'"
 )
 RADII = (5, 10, 20, 50, 100)
+# An origin a Content-Security-Policy may name: scheme, host and port, nothing that ends a directive.
+_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
 
 Record = TypeVar("Record")
 
@@ -119,6 +122,15 @@ def is_web(url: object) -> bool:
     return isinstance(url, str) and url.startswith(("http://", "https://"))
 
 
+def origin_of(url: object) -> str | None:
+    """The origin of an http(s) URL from a record or a setting, when a page may load images from it."""
+    if not is_web(url):
+        return None
+    parts = urlsplit(str(url))
+    origin = f"{parts.scheme}://{parts.netloc}"
+    return origin if _ORIGIN.match(origin) else None
+
+
 def alternates(base_url: str, path: str, values: dict[str, str]) -> list[tuple[str, str]]:
     """The absolute URL of a page in each language, and the one that follows the reader's
     browser (`x-default`): what `hreflang` links and the sitemap name."""
@@ -130,9 +142,14 @@ def alternates(base_url: str, path: str, values: dict[str, str]) -> list[tuple[s
     return [(lang, absolute(lang=lang)) for lang in LANGUAGES] + [("x-default", absolute(lang=None))]
 
 
-def render_page(ask: Ask, template: str, title: str, *, status: int = 200, **context) -> Response:
+def render_page(
+    ask: Ask, template: str, title: str, *, status: int = 200, images: Iterable[str] = (), **context
+) -> Response:
+    """A page in the site's frame; `images` are the other origins it shows images from (checked
+    with `origin_of`)."""
     other: Lang = "en" if ask.lang == "fr" else "fr"
     settings = ask.settings
+    csp = CSP.replace("img-src 'self' data:", " ".join(["img-src 'self' data:", *sorted(set(images))]))
     nav = [("/", "site.agenda"), ("/places", "site.places"), ("/people", "site.people")]
     if settings.role == "hub":
         nav += [("/stats", "site.stats"), ("/sources", "site.sources")]
@@ -140,7 +157,7 @@ def render_page(ask: Ask, template: str, title: str, *, status: int = 200, **con
         template,
         ask.lang,
         status=status,
-        headers={"Content-Security-Policy": CSP, "Vary": "Accept, Accept-Language"},
+        headers={"Content-Security-Policy": csp, "Vary": "Accept, Accept-Language"},
         title=title,
         site_name=settings.name,
         nav=nav,
