@@ -136,6 +136,7 @@ def render_page(ask: Ask, template: str, title: str, *, status: int = 200, **con
     nav = [("/", "site.agenda"), ("/places", "site.places"), ("/people", "site.people")]
     if settings.role == "hub":
         nav += [("/stats", "site.stats"), ("/sources", "site.sources")]
+    nav.append(("/publish", "site.publish"))
     return render(
         template,
         ask.lang,
