@@ -49,3 +49,28 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+@contextmanager
+def opened(chromium, url: str, *, width: int = 1280, statuses: tuple[int, ...] = ()) -> Iterator:
+    """A tab on `url`; fails on any console error, page error or dialog seen while it is open,
+    but for the console's note of a page answered with one of `statuses` (a form shown again
+    with its refusals answers 422)."""
+    page = chromium.new_page()
+    page.set_viewport_size({"width": width, "height": 900})
+    problems: list[str] = []
+    expected = tuple(f"the server responded with a status of {status} " for status in statuses)
+
+    def console(message) -> None:
+        if message.type == "error" and not any(note in message.text for note in expected):
+            problems.append(f"{page.url}: {message.text}")
+
+    page.on("console", console)
+    page.on("pageerror", lambda e: problems.append(f"{page.url}: {e}"))
+    page.on("dialog", lambda d: (problems.append(f"{page.url}: dialog {d.message}"), d.dismiss()))
+    page.goto(url)
+    try:
+        yield page
+        assert problems == [], problems
+    finally:
+        page.close()

@@ -10,7 +10,6 @@ import asyncio
 import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import pairwise
@@ -28,7 +27,7 @@ from hub.federation.registry import SourceIn, add_source
 from hub.settings import Settings
 from hub.store.db import session_scope
 from hub.vocabulary.jsonld import to_graph
-from tests.browser import screenshot, serious_violations
+from tests.browser import opened, screenshot, serious_violations
 from tests.servers import serve
 
 HUB_NAME = "Réseau des tiers-lieux du bocage"
@@ -91,23 +90,6 @@ def site(db, network) -> Iterator[Site]:
 
     with serve(make) as base:
         yield Site(base, holder["settings"], db.engine, db.kind)
-
-
-@contextmanager
-def opened(chromium, url: str, *, width: int = 1280) -> Iterator:
-    """A tab on `url`; fails on any console error, page error or dialog seen while it is open."""
-    page = chromium.new_page()
-    page.set_viewport_size({"width": width, "height": 900})
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(f"{page.url}: {m.text}") if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(f"{page.url}: {e}"))
-    page.on("dialog", lambda d: (problems.append(f"{page.url}: dialog {d.message}"), d.dismiss()))
-    page.goto(url)
-    try:
-        yield page
-        assert problems == [], problems
-    finally:
-        page.close()
 
 
 def _uid(site: Site, title: str) -> str:

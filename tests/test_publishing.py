@@ -13,7 +13,9 @@ from fastapi.testclient import TestClient
 
 from hub.api.app import create_app
 from hub.auth.tokens import create_token, revoke_token
+from hub.events.models import Event
 from hub.store.db import session_scope
+from hub.store.records import utcnow
 from tests import factories
 from tests.stores import ADMIN_TOKEN
 
@@ -382,3 +384,27 @@ def test_equipment_refusals_are_shown_next_to_their_row(client, publisher, place
     }
     assert "Quantité (équipement 2)\xa0: un nombre entier est attendu." in answer.text
     assert client.get(f"/api/v1/places/{place_id}").json()["equipment"][0]["name"] == "découpeuse laser"
+
+
+def test_a_harvested_event_is_neither_offered_nor_editable(client, publisher, writer, db):
+    created = client.post("/api/v1/events", json=factories.event(), headers=writer).json()
+    with db.engine.begin() as connection:
+        connection.execute(
+            Event.__table__.update().where(Event.id == created["uid"]).values(harvested_at=utcnow())
+        )
+    assert created["uid"] not in client.get("/publish").text
+    assert client.get(f"/publish/events/{created['uid']}").status_code == 404
+    answer = publisher.event(path=f"/publish/events/{created['uid']}")
+    assert answer.status_code == 404
+    assert client.get(f"/api/v1/events/{created['uid']}").json()["title"] == created["title"]
+
+
+def test_a_local_space_publishes_directly_on_a_hub(db):
+    app = create_app(db.settings(role="hub", harvest_in_process=False), engine=db.engine)
+    with TestClient(app) as client:
+        publisher = Publisher(client, "en")
+        assert publisher.sign_in().status_code == 303
+        assert publisher.event(title="Forum des tiers-lieux").status_code == 303
+        [event] = client.get("/api/v1/events").json()["items"]
+        assert event["title"] == "Forum des tiers-lieux"
+        assert event["id"] in [item["id"] for item in client.get("/api/v1/changes").json()["items"]]

@@ -365,7 +365,7 @@ async def _save_equipment(ask: Ask, visit: Visit, form: Form | None, place_id: s
         {
             "name": row["name"],
             **({"category": row["category"]} if row["category"] else {}),
-            "quantity": int(row["quantity"]) if row["quantity"].isdigit() else row["quantity"] or 1,
+            "quantity": _whole(row["quantity"]),
         }
         for _, row in kept
     ]
@@ -385,6 +385,15 @@ async def _save_equipment(ask: Ask, visit: Visit, form: Form | None, place_id: s
             _equipment_error(api_field, message, kept, errors, general)
         return _equipment_page(ask, visit, place, rows, errors, general, status=422)
     return _done(ask, equipped=place_id)
+
+
+def _whole(text: str) -> int | str:
+    """A quantity as typed: a whole number when it reads as one (EquipmentIn takes integers only,
+    and says so of anything else); 1 when left blank."""
+    try:
+        return int(text) if text else 1
+    except ValueError:
+        return text
 
 
 def _equipment_error(
