@@ -408,3 +408,33 @@ def test_a_local_space_publishes_directly_on_a_hub(db):
         [event] = client.get("/api/v1/events").json()["items"]
         assert event["title"] == "Forum des tiers-lieux"
         assert event["id"] in [item["id"] for item in client.get("/api/v1/changes").json()["items"]]
+
+
+def test_a_plain_text_description_keeps_its_paragraphs_and_themes_are_ticked(client, publisher):
+    typed = "Un repas partagé <3\nchacun apporte un plat\n\nOuvert à tous"
+    assert publisher.event(description=typed, themes=["governance", "community-life"]).status_code == 303
+    [event] = client.get("/api/v1/events").json()["items"]
+    assert (
+        event["description"] == "<p>Un repas partagé &lt;3<br>chacun apporte un plat</p><p>Ouvert à tous</p>"
+    )
+    assert sorted(c["id"].rsplit("/", 1)[-1] for c in event["themes"]) == ["community-life", "governance"]
+    page = client.get(f"/publish/events/{event['uid']}").text
+    assert ">Un repas partagé &lt;3\nchacun apporte un plat\n\nOuvert à tous</textarea>" in page
+    assert 'value="governance" checked' in page
+
+
+def test_an_event_at_another_nodes_place_keeps_it_when_edited(client, publisher, writer):
+    elsewhere = "https://autre-noeud.example.org/places/la-grange"
+    created = client.post("/api/v1/events", json=factories.event(place=elsewhere), headers=writer).json()
+    page = client.get(f"/publish/events/{created['uid']}").text
+    assert f'<option value="{elsewhere}" selected>' in page
+    start = datetime.fromisoformat(created["start"])
+    answer = publisher.event(
+        path=f"/publish/events/{created['uid']}",
+        place=elsewhere,
+        start_date=start.date().isoformat(),
+        start_time="18:00",
+        end_time="20:00",
+    )
+    assert answer.status_code == 303, _errors(answer.text)
+    assert client.get(f"/api/v1/events/{created['uid']}").json()["place"] == {"id": elsewhere}

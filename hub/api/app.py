@@ -38,7 +38,18 @@ from hub.http.deps import read_session
 from hub.observability import RequestContext, configure_logging
 from hub.settings import Settings
 from hub.store.db import make_engine, reader_of, refresh_statistics
-from hub.web import agenda, directory, embed, event, figures, publish, signin, sitemap
+from hub.web import (
+    agenda,
+    directory,
+    embed,
+    event,
+    figures,
+    publish,
+    publish_equipment,
+    publish_events,
+    signin,
+    sitemap,
+)
 from hub.web.assets import Assets
 
 log = logging.getLogger(__name__)
@@ -128,7 +139,18 @@ def create_app(settings: Settings, *, engine=None) -> FastAPI:
     app.add_middleware(SecurityHeaders)
     for module in (health, places, events, people, vocabulary, feeds, federation):
         app.include_router(module.router)
-    for web in (agenda, event, directory, figures, embed, sitemap, signin, publish):
+    for web in (
+        agenda,
+        event,
+        directory,
+        figures,
+        embed,
+        sitemap,
+        signin,
+        publish,
+        publish_events,
+        publish_equipment,
+    ):
         app.include_router(web.router)
     app.mount("/static", Assets(), name="static")
     docs.install(app)

@@ -8,6 +8,8 @@ builder cannot show (written through the API) keeps its rule unless another is c
 
 from __future__ import annotations
 
+import html
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Literal
@@ -44,6 +46,30 @@ MULTIPLE = ("themes", "days")
 # The API's fields a form field shows, where the names differ.
 SHOWN_IN = {"start": "start_date"}
 FREE = {"yes": True, "no": False}
+# A description in paragraphs and line breaks only: what `paragraphs` makes of plain text.
+PLAIN = re.compile(r"(<p>((?!</?p>)(?!<(?!br>)).)*</p>)+", re.DOTALL)
+
+
+def paragraphs(text: str) -> str | None:
+    """A description as typed: plain text becomes paragraphs (a blank line between two) and line
+    breaks; text holding tags is HTML already, which `save_event` sanitizes."""
+    if not text:
+        return None
+    if re.search(r"<[a-zA-Z/]", text):
+        return text
+    blocks = re.split(r"\n\s*\n", text.replace("\r\n", "\n").strip())
+    return "".join(
+        "<p>" + "<br>".join(html.escape(line.strip()) for line in block.splitlines()) + "</p>"
+        for block in blocks
+    )
+
+
+def typed(description: str) -> str:
+    """What `paragraphs` was given for a description it made; any other HTML as it is."""
+    if not PLAIN.fullmatch(description):
+        return description
+    blocks = description[3:-4].split("</p><p>")
+    return "\n\n".join(html.unescape(block.replace("<br>", "\n")) for block in blocks)
 
 
 class RecurrenceChoice(Strict):
@@ -112,8 +138,10 @@ def choice_of(rule: str | None) -> dict[str, str | list[str]]:
 def form_values(doc: dict) -> dict[str, str | list[str]]:
     """What the form shows of a stored event."""
     values: dict[str, str | list[str]] = {
-        key: str(doc[key]) for key in ("title", "description", "attendance_mode", "status") if doc.get(key)
+        key: str(doc[key]) for key in ("title", "attendance_mode", "status") if doc.get(key)
     }
+    if doc.get("description"):
+        values["description"] = typed(doc["description"])
     start, end = datetime.fromisoformat(doc["start"]), datetime.fromisoformat(doc["end"])
     values["start_date"] = start.date().isoformat()
     if doc.get("all_day"):
@@ -248,7 +276,7 @@ def read_event_form(form: Form, kept: dict, speaker: Speaker) -> Filled:
     data = {
         **kept,
         "title": values["title"],
-        "description": values["description"] or None,
+        "description": paragraphs(str(values["description"])),
         "start": start.isoformat() if start else None,
         "end": end.isoformat() if end else None,
         "place": values["place"] or None,

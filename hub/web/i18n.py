@@ -371,6 +371,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "form.event.what": "L'événement",
         "form.event.title": "Titre",
         "form.event.description": "Description",
+        "form.event.description_hint": "Une ligne vide sépare deux paragraphes. Le HTML simple (liens, "
+        "listes) est aussi accepté.",
         "form.event.place": "Lieu",
         "form.event.no_place": "Aucun (hors les murs ou en ligne)",
         "form.event.attendance_mode": "Participation",
@@ -775,6 +777,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "form.event.what": "The event",
         "form.event.title": "Title",
         "form.event.description": "Description",
+        "form.event.description_hint": "A blank line separates two paragraphs. Simple HTML (links, lists) "
+        "is accepted too.",
         "form.event.place": "Place",
         "form.event.no_place": "None (elsewhere or online)",
         "form.event.attendance_mode": "Attendance",
