@@ -269,6 +269,12 @@ def test_the_form_refuses_what_the_api_refuses_naming_the_same_field(client, pub
     wednesday = start + timedelta(days=1)
     assert _errors(answer.text)["start_date"].startswith("Date de début\xa0: le début ne tombe pas")
     assert f"mercredi {wednesday.day} décembre {factories.YEAR}, 12:30" in answer.text
+    before = publisher.event(freq="weekly", ends="until", until=(start - timedelta(days=7)).isoformat())
+    assert _errors(before.text) == {
+        "until": "Dernière date\xa0: cette récurrence ne donne aucune date à partir du début."
+    }
+    every = publisher.event(freq="weekly", interval="1001")
+    assert _errors(every.text) == {"interval": "Toutes les … semaines ou mois\xa0: au plus 1000."}
     too_many = publisher.event(freq="weekly", ends="count", count="10001")
     assert _errors(too_many.text) == {"count": "Nombre de fois\xa0: au plus 10000."}
     assert client.get("/api/v1/events").json()["items"] == []
@@ -316,7 +322,7 @@ def test_a_rule_the_builder_cannot_show_is_kept_unless_another_is_chosen(client,
     ).json()
     page = client.get(f"/publish/events/{created['uid']}")
     assert (
-        '<option value="keep" selected>Garder la récurrence actuelle (Chaque semaine, le mardi)' in page.text
+        '<option value="keep" selected>Garder la récurrence actuelle (chaque semaine, le mardi)' in page.text
     )
     assert publisher.event(path=f"/publish/events/{created['uid']}", freq="keep").status_code == 303
     assert client.get(f"/api/v1/events/{created['uid']}").json()["recurrence"]["rrule"] == rule

@@ -60,11 +60,16 @@ def _event_page(
         status_options=[(s, t(f"form.status.{s}")) for s in STATUSES],
         mode_options=[(m, t(f"form.mode.{m}")) for m in MODES],
         weekdays=[(code, t(f"weekday.{i}")) for i, code in enumerate(WEEKDAYS)],
-        kept_rule=words.rule(session_data["rule"]) if session_data["rule"] else None,
+        kept_rule=_inline(words.rule(session_data["rule"])) if session_data["rule"] else None,
         preview=preview,
         preview_count=count,
         action=ask.url(f"/publish/events/{event_id}" if event_id else "/publish/events/new"),
     )
+
+
+def _inline(sentence: str) -> str:
+    """A sentence of `Words` (capitalized) inside another one."""
+    return sentence[:1].lower() + sentence[1:]
 
 
 def _form_data(ask: Ask, event_id: str | None) -> Callable[[Session], dict]:

@@ -50,7 +50,7 @@ class Words:
             return f"{self.day(start.date(), cap=True)} – {self.day((end - timedelta(days=1)).date())}"
         return f"{self.day(start.date(), cap=True)}, {self.hours(start, end, all_day)}"
 
-    def moment(self, moment: datetime) -> str:
+    def moment(self, moment: date | datetime) -> str:
         """A date and time as people read it: "mardi 8 décembre 2026, 12:30"; a date alone
         without the time."""
         if not isinstance(moment, datetime):
