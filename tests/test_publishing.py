@@ -176,6 +176,7 @@ def test_a_post_from_another_origin_is_refused_even_with_the_token(client, publi
 
 
 def test_a_weekly_event_created_in_the_form_reaches_the_api_and_the_change_feed(client, publisher, place_id):
+    assert client.get("/api/v1/occurrences", params={"limit": 50}).json()["items"] == []
     answer = publisher.event(place=place_id, freq="weekly", days=["TU", "TH"], ends="count", count="6")
     assert answer.status_code == 303
     [event] = client.get("/api/v1/events").json()["items"]
@@ -296,6 +297,9 @@ def test_editing_keeps_what_the_form_does_not_show(client, publisher, writer):
     ).json()
     page = client.get(f"/publish/events/{created['uid']}")
     assert page.status_code == 200 and 'value="12:30"' in page.text
+    assert (
+        "Dates changées une à une (ajoutées, retirées ou modifiées)\xa0: 1. Elles sont gardées." in page.text
+    )
     assert '<option value="weekly" selected>' in page.text and '<option value="count" selected>' in page.text
     answer = publisher.event(
         path=f"/publish/events/{created['uid']}",

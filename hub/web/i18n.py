@@ -389,6 +389,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "form.event.end_time": "Heure de fin",
         "form.event.themes": "Thèmes",
         "form.rule.title": "Récurrence",
+        "form.rule.kept_dates": "Dates changées une à une (ajoutées, retirées ou modifiées) : {n}. "
+        "Elles sont gardées.",
         "form.rule.freq": "Se répète",
         "form.rule.none": "Non, une seule fois",
         "form.rule.weekly": "Chaque semaine",
@@ -795,6 +797,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "form.event.end_time": "End time",
         "form.event.themes": "Themes",
         "form.rule.title": "Recurrence",
+        "form.rule.kept_dates": "Dates changed one by one (added, removed or modified): {n}. They are kept.",
         "form.rule.freq": "Repeats",
         "form.rule.none": "No, once only",
         "form.rule.weekly": "Every week",

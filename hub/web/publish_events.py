@@ -61,9 +61,20 @@ def _event_page(
         mode_options=[(m, t(f"form.mode.{m}")) for m in MODES],
         weekdays=[(code, t(f"weekday.{i}")) for i, code in enumerate(WEEKDAYS)],
         kept_rule=_inline(words.rule(session_data["rule"])) if session_data["rule"] else None,
+        kept_dates=_single_dates(session_data["kept"]),
         preview=preview,
         preview_count=count,
         action=ask.url(f"/publish/events/{event_id}" if event_id else "/publish/events/new"),
+    )
+
+
+def _single_dates(kept: dict) -> int:
+    """The dates of a series changed one by one (through the API): the form keeps them."""
+    recurrence = kept.get("recurrence") or {}
+    return (
+        len(kept.get("overrides", []))
+        + len(recurrence.get("rdates", []))
+        + len(recurrence.get("exdates", []))
     )
 
 
