@@ -159,6 +159,16 @@ class Settings(BaseSettings):
             raise ValueError("map_tile_url must name one host (no {s}, no user:password@)")
         return value
 
+    session_secret: str | None = Field(
+        None,
+        description="Key signing the sign-in cookies of the publishing pages (32+ characters); every "
+        "process serving the pages needs the same one. Unset: a random key per process, so sessions end "
+        "when it restarts.",
+    )
+    session_hours: int = Field(
+        12, ge=1, le=24 * 30, description="Hours a sign-in to the publishing pages lasts."
+    )
+
     @field_validator("base_url")
     @classmethod
     def _strip_slash(cls, value: str) -> str:
@@ -200,6 +210,8 @@ class Settings(BaseSettings):
                 self.admin_token.lower() in PLACEHOLDER_SECRETS or len(self.admin_token) < 24
             ):
                 raise ValueError("admin_token is a placeholder or shorter than 24 characters")
+            if self.session_secret is not None and len(self.session_secret) < 32:
+                raise ValueError("session_secret is shorter than 32 characters")
             if self.allow_private_sources:
                 raise ValueError("allow_private_sources must stay off in production")
         if self.page_size_default > self.page_size_max:

@@ -53,12 +53,22 @@ def screenshot(page, name: str, *, full_page: bool = True) -> Path:
 
 
 @contextmanager
-def opened(chromium, url: str, *, width: int = 1280, height: int = 900) -> Iterator:
-    """A tab on `url`; fails on any console error, page error or dialog seen while it is open."""
+def opened(
+    chromium, url: str, *, width: int = 1280, height: int = 900, statuses: tuple[int, ...] = ()
+) -> Iterator:
+    """A tab on `url`; fails on any console error, page error or dialog seen while it is open,
+    but for the console's note of a page answered with one of `statuses` (a form shown again
+    with its refusals answers 422)."""
     page = chromium.new_page()
     page.set_viewport_size({"width": width, "height": height})
     problems: list[str] = []
-    page.on("console", lambda m: problems.append(f"{page.url}: {m.text}") if m.type == "error" else None)
+    expected = tuple(f"the server responded with a status of {status} " for status in statuses)
+
+    def console(message) -> None:
+        if message.type == "error" and not any(note in message.text for note in expected):
+            problems.append(f"{page.url}: {message.text}")
+
+    page.on("console", console)
     page.on("pageerror", lambda e: problems.append(f"{page.url}: {e}"))
     page.on("dialog", lambda d: (problems.append(f"{page.url}: dialog {d.message}"), d.dismiss()))
     page.goto(url)

@@ -153,6 +153,7 @@ def render_page(
     nav = [("/", "site.agenda"), ("/places", "site.places"), ("/people", "site.people")]
     if settings.role == "hub":
         nav += [("/stats", "site.stats"), ("/sources", "site.sources")]
+    nav.append(("/publish", "site.publish"))
     return render(
         template,
         ask.lang,

@@ -55,6 +55,13 @@ class Words:
             return f"{self.day(start.date(), cap=True)} – {self.day((end - timedelta(days=1)).date())}"
         return f"{self.day(start.date(), cap=True)}, {self.hours(start, end, all_day)}"
 
+    def moment(self, moment: date | datetime) -> str:
+        """A date and time as people read it: "mardi 8 décembre 2026, 12:30"; a date alone
+        without the time."""
+        if not isinstance(moment, datetime):
+            return self.day(moment)
+        return f"{self.day(moment.date())}, {self.time(moment)}"
+
     def stamp(self, iso_utc: str) -> str:
         """An instant the API gives in UTC (`...Z`), as local date and time."""
         local = datetime.fromisoformat(iso_utc.replace("Z", "+00:00")).astimezone(self.zone)
