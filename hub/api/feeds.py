@@ -7,7 +7,6 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request, Response
 from sqlmodel import Session
 
-from hub.api.cache import cached_read
 from hub.api.deps import EventFiltersDep, UpcomingFiltersDep
 from hub.api.problems import problem_responses
 from hub.calendar.rss import build_rss
@@ -16,6 +15,7 @@ from hub.events.ics_feed import build_calendar
 from hub.events.occurrences import covered
 from hub.events.queries import refuse_outside
 from hub.filters import LimitQuery
+from hub.http.cache import cached_read
 from hub.http.deps import KnownParameters, LimitDep, SettingsDep
 from hub.http.responses import read_response
 from hub.store.records import utcnow

@@ -18,11 +18,12 @@ from hub.federation.registry import list_sources
 from hub.http.deps import SessionDep, SettingsDep
 from hub.http.responses import read_response
 from hub.settings import Settings
+from hub.web.cache import CachedPage
 from hub.web.schema_org import event_markup
 from hub.web.site import Ask, all_places, find, jsonld_script, not_found, render_page, wants_data
 from hub.web.words import Words
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=CachedPage)
 
 NEXT_DATES = 8
 
@@ -63,7 +64,7 @@ def event_page(request: Request, uid: str, session: SessionDep, settings: Settin
         return read_response(request, body)
     doc = orjson.loads(body)
     words = Words(ask.lang, ask.zone)
-    by_iri = {p.iri: p for p in all_places(session, settings)}
+    by_iri = {p.iri: p for p in all_places(ask, session)}
     zone = ask.zone
     start, end = event.start_utc.astimezone(zone), (event.end_utc or event.start_utc).astimezone(zone)
     provenance = doc.get("provenance") or {}
