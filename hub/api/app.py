@@ -27,12 +27,12 @@ from hub.api import (
     stats,
     vocabulary,
 )
-from hub.api.cache import ReadCache, VersionProbe
 from hub.api.headers import SecurityHeaders
 from hub.api.ratelimit import Buckets, RateLimit, limited_in_openapi
 from hub.auth.tokens import scopes_of
 from hub.federation.jobs import run_in_process
 from hub.horizon import roll_if_due
+from hub.http.cache import PerVersion, ReadCache, VersionProbe
 from hub.http.compression import Compress
 from hub.http.deps import read_session
 from hub.observability import RequestContext, configure_logging
@@ -119,6 +119,8 @@ def create_app(settings: Settings, *, engine=None) -> FastAPI:
     app.state.engine = engine or make_engine(settings.database_url, settings.database_schema)
     app.state.read_cache = ReadCache()
     app.state.session_signer = signin.signer(settings)
+    app.state.page_cache = ReadCache()
+    app.state.page_choices = PerVersion()
     app.state.read_engine = reader_of(app.state.engine)
     sqlite = app.state.engine.dialect.name == "sqlite"
     app.state.version_probe = VersionProbe(app.state.read_engine) if sqlite else None

@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Query, Request, Response
 from sqlmodel import Session
 
-from hub.api.cache import cached_read
 from hub.api.deps import EventFiltersDep, RecordId, UpcomingFiltersDep
 from hub.api.problems import problem_responses
 from hub.calendar.rss import build_rss
@@ -20,6 +19,7 @@ from hub.events.occurrences import covered
 from hub.events.queries import refuse_outside
 from hub.events.service import get_event
 from hub.filters import LimitQuery
+from hub.http.cache import cached_read
 from hub.http.deps import KnownParameters, LimitDep, SettingsDep
 from hub.http.responses import read_response
 from hub.store.records import utcnow

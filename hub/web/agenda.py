@@ -18,11 +18,12 @@ from hub.http.deps import SessionDep, SettingsDep
 from hub.places.models import Place
 from hub.store.query import Page
 from hub.store.records import utcnow
+from hub.web.cache import CachedPage
 from hub.web.i18n import translator
 from hub.web.site import RADII, Ask, Theme, all_places, geography, near_options, render_page, theme_tree
 from hub.web.words import Words
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=CachedPage)
 
 VIEWS = ("list", "week", "month")
 # Events a day of the month grid shows; the others are behind a "+N" link to the day's list.
@@ -155,7 +156,7 @@ def agenda(request: Request, session: SessionDep, settings: SettingsDep) -> Resp
     ask = Ask.of(request, settings, CalendarQuery, PageQuery, also=("view",))
     t, words = translator(ask.lang), Words(ask.lang, ask.zone)
     view = ask.values.get("view") if ask.values.get("view") in VIEWS else "list"
-    places = all_places(session, settings)
+    places = all_places(ask, session)
     by_iri = {p.iri: p for p in places}
     context: dict = {
         "view": view,
@@ -220,7 +221,7 @@ def agenda(request: Request, session: SessionDep, settings: SettingsDep) -> Resp
         place_options=[(p.id, p.name) for p in places],
         regions=regions,
         departments=departments,
-        themes=_theme_groups(theme_tree(session, ask.lang)),
+        themes=_theme_groups(theme_tree(request, session, ask.lang)),
         near_options=near_options(places, ask),
         radii=RADII,
         views=VIEWS,

@@ -21,6 +21,7 @@ from hub.places.models import Place
 from hub.places.schemas import PlaceKind
 from hub.places.service import get_place, list_places
 from hub.web.agenda import Slot, by_day, slot
+from hub.web.cache import CachedPage
 from hub.web.i18n import translator
 from hub.web.schema_org import place_markup
 from hub.web.site import (
@@ -37,7 +38,7 @@ from hub.web.site import (
 )
 from hub.web.words import Words
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=CachedPage)
 
 PLACE_KINDS: tuple[str, ...] = get_args(PlaceKind)
 # A place's page reads this many upcoming occurrences, lists a series once with its next few dates,
@@ -136,7 +137,7 @@ def place_page(request: Request, uid: str, session: SessionDep, settings: Settin
 def places_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     ask = Ask.of(request, settings, PageQuery, NearQuery, PlaceQuery)
     t = translator(ask.lang)
-    everything = all_places(session, settings)
+    everything = all_places(ask, session)
     found, next_url, error, status = [], None, None, 200
     try:
         asked = ask.read(PageQuery).page(settings)
@@ -173,7 +174,7 @@ def places_page(request: Request, session: SessionDep, settings: SettingsDep) ->
 def people_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     ask = Ask.of(request, settings, PageQuery, NearQuery, PersonQuery)
     t, words = translator(ask.lang), Words(ask.lang, ask.zone)
-    places = all_places(session, settings)
+    places = all_places(ask, session)
     people, next_url, error, status = [], None, None, 200
     try:
         people, cursor = _public_people(

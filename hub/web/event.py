@@ -22,6 +22,7 @@ from hub.kit import geo
 from hub.kit.sanitize import text_with_paragraphs
 from hub.places.models import Place
 from hub.settings import Settings
+from hub.web.cache import CachedPage
 from hub.web.locator import Locator, locator
 from hub.web.schema_org import event_markup
 from hub.web.site import (
@@ -36,7 +37,7 @@ from hub.web.site import (
 )
 from hub.web.words import Words
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=CachedPage)
 
 NEXT_DATES = 8
 SUMMARY_MAX = 200  # characters of the meta description, as search engines show them
@@ -129,7 +130,7 @@ def event_page(request: Request, uid: str, session: SessionDep, settings: Settin
         return read_response(request, body)
     doc = orjson.loads(body)
     words = Words(ask.lang, ask.zone)
-    by_iri = {p.iri: p for p in all_places(session, settings)}
+    by_iri = {p.iri: p for p in all_places(ask, session)}
     zone = ask.zone
     start, end = event.start_utc.astimezone(zone), (event.end_utc or event.start_utc).astimezone(zone)
     provenance = doc.get("provenance") or {}

@@ -98,7 +98,7 @@ def _form_data(ask: Ask, event_id: str | None) -> Callable[[Session], dict]:
             "kept": event_input(doc) if doc else {},
             "rule": ((doc or {}).get("recurrence") or {}).get("rrule"),
             "places": places,
-            "themes": theme_tree(session, ask.lang),
+            "themes": theme_tree(ask.request, session, ask.lang),
         }
 
     return read

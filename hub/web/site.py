@@ -191,8 +191,11 @@ def not_found(ask: Ask) -> Response:
     return render_page(ask, "error.html", t("error.not_found"), status=404, message=t("error.not_found.text"))
 
 
-def all_places(session: Session, settings: Settings) -> list[Place]:
-    return list_places(session, limit=settings.page_size_max).items
+def all_places(ask: Ask, session: Session) -> list[Place]:
+    """The places pages offer as choices, read once per data version."""
+    limit = ask.settings.page_size_max
+    choices = ask.request.app.state.page_choices
+    return choices.get(session, ("places", limit), lambda: list_places(session, limit=limit).items)
 
 
 def geography(places: list[Place], ask: Ask) -> tuple[list, list]:
@@ -226,8 +229,13 @@ class Theme:
     depth: int
 
 
-def theme_tree(session: Session, lang: Lang) -> list[Theme]:
-    """The themes of the thesaurus, each narrower one right after its broader one."""
+def theme_tree(request: Request, session: Session, lang: Lang) -> list[Theme]:
+    """The themes of the thesaurus, each narrower one right after its broader one, read once per
+    data version."""
+    return request.app.state.page_choices.get(session, ("themes", lang), lambda: _theme_tree(session, lang))
+
+
+def _theme_tree(session: Session, lang: Lang) -> list[Theme]:
     concepts = list_concepts(session, "theme", limit=1000, cursor=None, q=None, broader=None).items
     known = {c.iri for c in concepts}
     children: dict[str | None, list] = {}
