@@ -128,7 +128,7 @@ def totals(session: Session, start: datetime, end: datetime, audience: Audience)
     """The headline figures of the period: events, their dates, the places holding them, shared
     events; and the people and distinct skills this reader may see."""
     events, occurrences, places = session.exec(
-        _in_period(session, start, end, EVENTS, OCCURRENCES, func.count(distinct(Occurrence.place_id)))
+        _in_period(session, start, end, EVENTS, OCCURRENCES, func.count(distinct(Event.place_id)))
     ).one()
     readable = audiences_reading(audience)
     visible = (col(Person.profile_audience).in_(readable), col(Person.skills_audience).in_(readable))

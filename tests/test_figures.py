@@ -24,6 +24,7 @@ from tests.browser import screenshot, serious_violations
 from tests.network import harvested_once
 from tests.servers import serve
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 BREAKDOWNS = ("totals", "month", "place", "department", "region", "theme", "audience", "shared", "events")
 
 
@@ -124,15 +125,29 @@ def test_csv_for_french_spreadsheets_has_semicolons_and_decimal_commas(hub):
 def test_xlsx_reads_back_with_the_numbers_of_the_json(hub):
     for by in BREAKDOWNS:
         response = hub.get("/api/v1/stats", params={"by": by, "format": "xlsx", "period": "next-12-months"})
-        assert response.status_code == 200 and response.headers["content-type"] == (
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        )
+        assert response.status_code == 200 and response.headers["content-type"] == XLSX
         assert f'filename="stats-{by}.xlsx"' in response.headers["content-disposition"]
         book = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)
         assert book.sheetnames == [by]
         rows = [list(row) for row in book[by].iter_rows(values_only=True)]
         document = _json(hub, by=by)
         assert rows == [document["columns"], *document["rows"]], by
+
+
+def test_one_workbook_holds_every_figure_of_the_period_with_the_numbers_of_the_json(hub):
+    period = {"period": "past-12-months", "lang": "en"}
+    response = hub.get("/api/v1/stats/workbook", params=period)
+    assert response.status_code == 200 and response.headers["content-type"] == XLSX
+    book = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)
+    assert book.sheetnames == [*BREAKDOWNS, "skills"]
+    for by in book.sheetnames:
+        document = _json(hub, by=by, **period)
+        assert [list(row) for row in book[by].iter_rows(values_only=True)] == [
+            document["columns"],
+            *document["rows"],
+        ], by
+    refused = hub.get("/api/v1/stats/workbook", params={"period": "past-12-months", "end": "2026-01-01"})
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "period"
 
 
 def test_text_from_sources_never_becomes_a_spreadsheet_formula():
@@ -176,6 +191,8 @@ def test_stats_page_shows_totals_and_named_breakdowns_in_french_and_english(site
             ("text/csv", "application/vnd")
         )
     assert "Creuse" in httpx.get(site + downloads[1]).content.decode("utf-8-sig")
+    workbook = httpx.get(site + english.select_one("a.workbook")["href"])
+    assert openpyxl.load_workbook(io.BytesIO(workbook.content)).sheetnames[0] == "totals"
 
 
 def test_a_refused_period_is_said_on_the_page(site):
@@ -203,6 +220,8 @@ def test_annual_report_lists_the_years_events_and_counts_skills_without_naming_h
         row[1] for row in hub.get("/api/v1/stats", params={"by": "skills"}, headers=hub.admin).json()["rows"]
     }
     assert hidden - public and not any(label in skills_text for label in hidden - public)
+    workbook = report.select_one("a.workbook")["href"]
+    assert f"start={year}-01-01" in workbook and f"end={year}-12-31" in workbook
     english = _page(site, "/stats/report", year=year, lang="en")
     assert english.h1.get_text() == f"Activity report {year}" and english.html["lang"] == "en"
     assert httpx.get(site + "/stats/report", params={"year": "20x6"}).status_code == 422

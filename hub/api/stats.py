@@ -25,6 +25,7 @@ router = APIRouter(
     prefix="/api/v1/stats", tags=["stats"], responses=problem_responses(422), dependencies=[KnownParameters]
 )
 Format = Literal["json", "csv", "xlsx"]
+LabelLanguage = Annotated[Literal["fr", "en"], Query(description="Language of the labels")]
 
 
 class StatsTable(BaseModel):
@@ -64,7 +65,7 @@ async def figures(
         Separator,
         Query(description="CSV separator: `semicolon` also writes decimal commas, for French spreadsheets"),
     ] = "comma",
-    lang: Annotated[Literal["fr", "en"], Query(description="Language of the labels")] = "fr",
+    lang: LabelLanguage = "fr",
 ) -> Response:
     begin, finish = period.instants(settings)
     zone = settings.zone
@@ -96,6 +97,53 @@ async def figures(
         body,
         media_type=CSV_TYPE if format == "csv" else XLSX_TYPE,
         headers={"Content-Disposition": f'attachment; filename="stats-{by}.{format}"'},
+    )
+
+
+# The figures of a period a funder's report draws on, one worksheet each.
+WORKBOOK = (
+    "totals",
+    "month",
+    "place",
+    "department",
+    "region",
+    "theme",
+    "audience",
+    "shared",
+    "events",
+    "skills",
+)
+
+
+@router.get(
+    "/workbook",
+    response_class=Response,
+    responses={200: {"content": {XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}}}}},
+    summary="Every figure of a period in one Excel workbook, a worksheet each: "
+    + ", ".join(f"`{by}`" for by in WORKBOOK),
+)
+async def workbook(
+    request: Request,
+    settings: SettingsDep,
+    audience: AudienceDep,
+    *,
+    period: Annotated[PeriodQuery, Query()],
+    lang: LabelLanguage = "fr",
+) -> Response:
+    begin, finish = period.instants(settings)
+
+    def read(session: Session) -> bytes:
+        sheets = {}
+        for by in WORKBOOK:
+            sheets[by] = _table(session, by, begin, finish, settings, audience, lang)
+        return xlsx_bytes(sheets)
+
+    body = await cached_read(request, f"{audience}:xlsx", read)
+    return read_response(
+        request,
+        body,
+        media_type=XLSX_TYPE,
+        headers={"Content-Disposition": 'attachment; filename="stats.xlsx"'},
     )
 
 

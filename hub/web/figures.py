@@ -31,7 +31,7 @@ def stats_page(request: Request, session: SessionDep, settings: SettingsDep) -> 
     if settings.role != "hub":
         return not_found(ask)
     t = translator(ask.lang)
-    error, figures, status, choice, shown = None, [], 200, None, None
+    error, figures, status, choice, shown, workbook = None, [], 200, None, None, None
     first, last = ask.values.get("start"), ask.values.get("end")
     try:
         period = ask.read(PeriodQuery)
@@ -41,6 +41,7 @@ def stats_page(request: Request, session: SessionDep, settings: SettingsDep) -> 
         query = {"start": first, "end": last} if choice == "explicit" else {"period": choice}
         made = Figures(session, ask, start, end, query)
         totals = stats.totals(session, start, end, "public")
+        workbook = made.workbook()
         figures = [made.totals(totals), made.months(), *made.breakdowns(), made.shared(), made.skills()]
         words = Words(ask.lang, ask.zone)
         shown = t(
@@ -64,6 +65,7 @@ def stats_page(request: Request, session: SessionDep, settings: SettingsDep) -> 
         choice=choice,
         choices=[(value, t(key), ask.url("/stats", period=value)) for value, key in PERIOD_CHOICES],
         shown=shown,
+        workbook=workbook,
         report=(t("stats.report_link", year=year), ask.url("/stats/report", year=year)),
     )
 

@@ -55,6 +55,10 @@ class Figures:
             (self.t("stats.xlsx"), link(format="xlsx")),
         ]
 
+    def workbook(self) -> str:
+        """Every figure of the period in one Excel workbook."""
+        return self.ask.url("/api/v1/stats/workbook", **self.query, lang=self.lang)
+
     def counted(self, by: str, title: str, column: str, missing: str) -> Figure:
         """Dates (and events) per place, department, region, theme or audience, with their names."""
         table = stats.event_figures(self.session, by, self.start, self.end, self.ask.zone, self.lang)

@@ -87,5 +87,6 @@ def report_page(request: Request, session: SessionDep, settings: SettingsDep) ->
             "report.skills_text", people=network["people_offering_skills"], skills=network["skills"]
         ),
         skills=made.skills("public", t("report.top_skills")),
+        workbook=made.workbook(),
         years=[(y, ask.url(request.url.path, year=y)) for y in range(today.year - EARLIER, today.year + 1)],
     )
