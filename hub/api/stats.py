@@ -100,19 +100,9 @@ async def figures(
     )
 
 
-# The figures of a period a funder's report draws on, one worksheet each.
-WORKBOOK = (
-    "totals",
-    "month",
-    "place",
-    "department",
-    "region",
-    "theme",
-    "audience",
-    "shared",
-    "events",
-    "skills",
-)
+# The figures of a period a funder's report draws on, one worksheet each: all but the people per
+# place, the skills to curate, and the sources.
+WORKBOOK = tuple(by for by in stats.DIMENSIONS if by not in ("people", "free_skills", "sources"))
 
 
 @router.get(
