@@ -3,9 +3,10 @@ filters with, and the checks every one of them gets (date ranges, limits, INSEE 
 
 from __future__ import annotations
 
+from calendar import monthrange
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from difflib import get_close_matches
 from typing import Annotated, Literal, TypeVar
 
@@ -240,21 +241,64 @@ def today_start(settings: Settings) -> datetime:
     return parse_bound(datetime.now(settings.zone).date().isoformat(), settings.zone)
 
 
-class PeriodQuery(QueryModel):
-    """The period of the figures: a calendar year by default, five years at most."""
+PeriodChoice = Literal["next-12-months", "past-12-months"]
 
+
+def _months_later(day: date, months: int) -> date:
+    """The same day `months` later (earlier if negative), or the month's last day if it is shorter."""
+    year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
+    return date(year, month + 1, min(day.day, monthrange(year, month + 1)[1]))
+
+
+class PeriodQuery(QueryModel):
+    """The period of the figures: the next twelve months by default, the past twelve, or from
+    `start` to `end` (five years at most; twelve months from the one given when only one is)."""
+
+    period: Annotated[
+        PeriodChoice | None,
+        Field(
+            description="`next-12-months` (the default: today and the following days) or "
+            "`past-12-months` (up to yesterday); not with `start` or `end`"
+        ),
+    ] = None
     start: Annotated[
         str | None,
-        Field(max_length=40, pattern=DATE_PATTERN, description="Start of the period (default: 1 January)"),
+        Field(max_length=40, pattern=DATE_PATTERN, description=f"Start of an explicit period: {DATE_HELP}"),
     ] = None
     end: Annotated[
         str | None,
-        Field(max_length=40, pattern=DATE_PATTERN, description="End of the period (default: 31 December)"),
+        Field(max_length=40, pattern=DATE_PATTERN, description="Last day of an explicit period"),
     ] = None
 
-    def period(self, settings: Settings) -> tuple[datetime, datetime]:
-        year = datetime.now(settings.zone).year
-        begin = parse_date_param(self.start or f"{year}-01-01", "start", settings)
-        finish = parse_date_param(self.end or f"{year}-12-31", "end", settings, end=True)
+    def choice(self) -> str:
+        """`next-12-months`, `past-12-months` or `explicit`."""
+        if self.period and (self.start or self.end):
+            raise InvalidInput("period", "give either `period` or `start` and `end`", location="query")
+        return "explicit" if self.start or self.end else self.period or "next-12-months"
+
+    def bounds(self, settings: Settings) -> tuple[str, str]:
+        """The first and the last day (or instant) of the period, as asked or as its choice makes them."""
+        day = timedelta(days=1)
+        choice = self.choice()
+        if choice == "explicit":
+            first = self.start or (_months_later(date.fromisoformat(self.end[:10]), -12) + day).isoformat()
+            last = self.end or (_months_later(date.fromisoformat(self.start[:10]), 12) - day).isoformat()
+            return first, last
+        today = datetime.now(settings.zone).date()
+        if choice == "past-12-months":
+            return _months_later(today, -12).isoformat(), (today - day).isoformat()
+        return today.isoformat(), (_months_later(today, 12) - day).isoformat()
+
+    def instants(self, settings: Settings) -> tuple[datetime, datetime]:
+        """The period as instants: its first moment, and the moment after its last."""
+        first, last = self.bounds(settings)
+        begin = parse_date_param(first, "start", settings)
+        finish = parse_date_param(last, "end", settings, end=True)
         check_range(begin, finish, LONGEST_PERIOD, "the period is longer than five years")
         return begin, finish
+
+
+class YearQuery(QueryModel):
+    """The year of the annual activity report."""
+
+    year: Annotated[int | None, Field(ge=1900, le=2999, description="The year (default: this one)")] = None
