@@ -303,7 +303,8 @@ def cmd_worker(args: argparse.Namespace) -> None:
     engine = _engine(settings)
     if engine.dialect.name != "postgresql":
         console.print(
-            "[red]`hub worker` needs PostgreSQL;[/red] on SQLite, `hub serve --role hub` harvests itself."
+            "[red]`hub worker` needs PostgreSQL[/red] (HUB_DATABASE_URL=postgresql+psycopg://...); "
+            "on SQLite, `hub serve --role hub` harvests itself."
         )
         raise SystemExit(2)
     app = procrastinate_app(engine, settings)
