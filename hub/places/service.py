@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import orjson
-from sqlalchemy import String, cast
+from sqlalchemy import ColumnElement, String, and_, cast, or_
 from sqlmodel import Session, delete, exists, select
 
 from hub.errors import InvalidInput, NotFound
@@ -17,6 +17,7 @@ from hub.places.schemas import PlaceIn
 from hub.store.changes import record_change
 from hub.store.query import Near, Page, after, near_condition, page_of, text_condition
 from hub.store.records import Origin, new_id, utcnow
+from hub.vocabulary.thesaurus import synonyms
 
 PLACE_IDS = "hub.place_ids"
 
@@ -122,6 +123,20 @@ def replace_place(session: Session, place_id: str, data: PlaceIn) -> Place:
     return save_place(session, get_place(session, place_id), data)
 
 
+def _equipment_named(session: Session, asked: str) -> ColumnElement[bool]:
+    """Equipment whose name holds every word asked, or every word of a synonym: the skills
+    thesaurus names the machines of each making skill in French and English ("laser cutter",
+    "découpeuse laser"), and a synonym's words match as the start of words of the name."""
+    terms = search_terms(asked)
+    if not terms:
+        raise InvalidInput("equipment", "give at least one letter or digit", location="query")
+    words = " " + Equipment.search_text
+    named = [and_(*(Equipment.search_text.contains(t, autoescape=True) for t in terms))]
+    for label in synonyms(session, "skill", asked):
+        named.append(and_(*(words.contains(" " + t, autoescape=True) for t in label.split())))
+    return or_(*named)
+
+
 def list_places(
     session: Session,
     *,
@@ -145,14 +160,8 @@ def list_places(
     if region:
         query = query.where(Place.region == region)
     if equipment:
-        terms = search_terms(equipment)
-        if not terms:
-            raise InvalidInput("equipment", "give at least one letter or digit", location="query")
         query = query.where(
-            exists().where(
-                Equipment.place_id == Place.id,
-                *(Equipment.search_text.contains(t, autoescape=True) for t in terms),
-            )
+            exists().where(Equipment.place_id == Place.id, _equipment_named(session, equipment))
         )
     if near:
         query = query.where(near_condition(Place.lat, Place.lon, near))
