@@ -10,12 +10,12 @@ from hub.errors import InvalidInput, NotFound
 from hub.kit import geo
 from hub.kit.paging import decode_cursor
 from hub.kit.sanitize import clean_html
-from hub.kit.text import fold, search_terms
+from hub.kit.text import fold
 from hub.places.documents import place_document
 from hub.places.models import Equipment, Place
 from hub.places.schemas import PlaceIn
 from hub.store.changes import record_change
-from hub.store.query import Near, Page, after, near_condition, page_of, text_condition
+from hub.store.query import Near, Page, after, near_condition, page_of, query_terms, text_condition
 from hub.store.records import Origin, new_id, utcnow
 from hub.vocabulary.thesaurus import synonyms
 
@@ -127,9 +127,7 @@ def _equipment_named(session: Session, asked: str) -> ColumnElement[bool]:
     """Equipment whose name holds every word asked, or every word of a synonym: the skills
     thesaurus names the machines of each making skill in French and English ("laser cutter",
     "découpeuse laser"), and a synonym's words match as the start of words of the name."""
-    terms = search_terms(asked)
-    if not terms:
-        raise InvalidInput("equipment", "give at least one letter or digit", location="query")
+    terms = query_terms(asked, "equipment")
     words = " " + Equipment.search_text
     named = [and_(*(Equipment.search_text.contains(t, autoescape=True) for t in terms))]
     for label in synonyms(session, "skill", asked):

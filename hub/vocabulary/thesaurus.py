@@ -193,15 +193,20 @@ def synonyms(session: Session, scheme: str, value: str) -> list[str]:
 def unknown(session: Session, scheme: str, value: str) -> InvalidInput:
     """The refusal of a `scheme` filter naming no concept nor any free-text label in use,
     with the concepts whose labels are closest to it."""
-    by_label = {label: iri for (of, label), iri in _snapshot(session).by_label.items() if of == scheme}
+    snapshot = _snapshot(session)
+    by_label = {label: iri for (of, label), iri in snapshot.by_label.items() if of == scheme}
     close = [by_label[label] for label in get_close_matches(fold(value), list(by_label), n=6)]
-    slugs = list(dict.fromkeys(iri.rsplit("/", 1)[-1] for iri in close))[:3]
+    iris = list(dict.fromkeys(close))[:3]
+    slugs = [iri.rsplit("/", 1)[-1] for iri in iris]
     hint = f"; did you mean {', '.join(f'`{slug}`' for slug in slugs)}?" if slugs else ""
     return InvalidInput(
         scheme,
         f"not in the {SCHEMES[scheme]} thesaurus (see /api/v1/{SCHEMES[scheme]}) "
         f"nor a label any record carries{hint}",
         location="query",
+        code="unknown_concept",
+        value=value,
+        close=[snapshot.labels[iri] for iri in iris if iri in snapshot.labels],
     )
 
 

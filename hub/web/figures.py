@@ -18,6 +18,7 @@ from hub.http.deps import SessionDep, SettingsDep
 from hub.vocabulary.thesaurus import labels_of
 from hub.web import charts
 from hub.web.i18n import translator
+from hub.web.problems import in_words
 from hub.web.site import Ask, all_places, not_found, render_page
 
 router = APIRouter(include_in_schema=False)
@@ -113,7 +114,8 @@ def stats_page(request: Request, session: SessionDep, settings: SettingsDep) -> 
         start, end = period.period(settings)
         figures = _figures(session, ask, start, end, {"start": first, "end": last})
     except HubError as exc:
-        error, status, first, last = exc.detail, 422, ask.values.get("start"), ask.values.get("end")
+        error, status = in_words(exc, ask.lang), 422
+        first, last = ask.values.get("start"), ask.values.get("end")
     return render_page(
         ask,
         "stats.html",

@@ -1,0 +1,119 @@
+"""Pages say what is wrong with their query in their own language, the field named in words,
+without a library's text (a pattern, pydantic's wording, a client library's error)."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from hub.api.app import create_app
+
+# Text that is a library's, or the API's English, never a page's (case counts).
+LEAKS = (
+    "Input should",
+    "pydantic",
+    "pattern",
+    "literal",
+    "ISO 8601",
+    "^(",
+    "\\d",
+    "`",
+    "[type=",
+    "ssl:default",
+    "did you mean `",
+    "unknown parameter (",
+    "thesaurus",
+    "not a cursor",
+    "expected `lat,lon`",
+)
+
+# (path, query, what the French page says, what the English page says)
+CASES = [
+    ("/", {"start": "2027-02-30"}, ["Date de début", "n'est pas une date"], ["Start date", "is not a date"]),
+    ("/stats", {"end": "demain"}, ["Date de fin", "n'est pas une date"], ["End date", "is not a date"]),
+    (
+        "/places",
+        {"limit": "abc"},
+        ["Nombre de résultats", "nombre entier"],
+        ["Number of results", "whole number"],
+    ),
+    ("/people", {"limit": "0"}, ["Nombre de résultats", "1 au moins"], ["Number of results", "at least 1"]),
+    ("/", {"limit": "100000"}, ["Nombre de résultats", "au plus"], ["Number of results", "at most"]),
+    (
+        "/",
+        {"tehme": "numerique"},
+        ["Paramètre inconnu", "tehme", "Thème"],
+        ["Unknown parameter", "tehme", "Theme"],
+    ),
+    ("/people", {"skil": "compta"}, ["Paramètre inconnu", "skil"], ["Unknown parameter", "skil"]),
+    (
+        "/",
+        {"theme": "licornes"},
+        ["Thème", "licornes", "n'est pas connu"],
+        ["Theme", "licornes", "is not known"],
+    ),
+    ("/people", {"skill": "jonglage lunaire"}, ["Compétence", "n'est pas connu"], ["Skill", "is not known"]),
+    ("/places", {"region": "99"}, ["Région", "choix possibles"], ["Region", "not one of the choices"]),
+    (
+        "/",
+        {"start": "2027-03-10", "end": "2027-03-01"},
+        ["date de fin doit venir après"],
+        ["end date must come"],
+    ),
+    ("/stats", {"start": "2020-01-01", "end": "2027-01-01"}, ["dépasse 5 ans"], ["longer than 5 years"]),
+    ("/people", {"q": "!!!"}, ["Mots-clés", "au moins une lettre"], ["Keywords", "at least one letter"]),
+    ("/places", {"cursor": "abc"}, ["lien de page n'est plus valable"], ["page link is no longer valid"]),
+    ("/places", {"near": "north"}, ["À proximité de", "forme attendue"], ["Near", "expected form"]),
+    (
+        "/places",
+        {"equipment": "?!"},
+        ["Équipement", "au moins une lettre"],
+        ["Equipment", "at least one letter"],
+    ),
+]
+
+
+@pytest.fixture
+def pages(db) -> Iterator[TestClient]:
+    with TestClient(
+        create_app(db.settings(role="hub", harvest_in_process=False), engine=db.engine)
+    ) as client:
+        yield client
+
+
+def _alert(page) -> str:
+    """The words of the page's alert, without its tags."""
+    found = re.search(r'<div class="alert" role="alert">(.*?)</div>', page.text, flags=re.DOTALL)
+    assert found, page.text[:2000]
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", found[1])).split())
+
+
+@pytest.mark.parametrize(("path", "query", "french", "english"), CASES, ids=[str(c[1]) for c in CASES])
+def test_a_refused_filter_is_said_in_the_pages_language_without_library_text(
+    pages, path, query, french, english
+):
+    for lang, expected in (("fr", french), ("en", english)):
+        page = pages.get(path, params={**query, "lang": lang})
+        assert page.status_code == 422 and page.headers["content-type"].startswith("text/html"), page.text
+        said = _alert(page)
+        assert all(words in said for words in expected), (lang, said)
+        assert not [leak for leak in LEAKS if leak in said], (lang, said)
+
+
+def test_a_french_page_says_nothing_in_english_and_the_other_way_round(pages):
+    french = _alert(pages.get("/", params={"tehme": "numerique", "start": "x"}))
+    english = _alert(pages.get("/", params={"tehme": "numerique", "start": "x", "lang": "en"}))
+    assert "Filtre invalide" in french and "Invalid" not in french and "Unknown" not in french
+    assert "Invalid filter" in english and "inconnu" not in english
+
+
+def test_a_hostile_value_is_quoted_back_short_and_as_text(pages):
+    page = pages.get("/", params={"start": "<script>alert(1)</script>"})
+    assert "<script>alert" not in page.text
+    assert "« <script>alert(1)</script> » n'est pas une date" in _alert(page)
+    long = pages.get("/", params={"theme": "<b>" + "x" * 150})
+    assert "<b>x" not in long.text and "«\u00a0&lt;b&gt;" + "x" * 37 + "…\u00a0»" in long.text
