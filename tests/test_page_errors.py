@@ -3,14 +3,21 @@ without a library's text (a pattern, pydantic's wording, a client library's erro
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
+import socket
 from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
 
 from hub.api.app import create_app
+from hub.federation.harvester import harvest_many
+from hub.federation.registry import SourceIn, add_source
+from hub.store.db import session_scope
+from tests.hostile import Hostile, harvesting_hub
+from tests.servers import serve
 
 # Text that is a library's, or the API's English, never a page's (case counts).
 LEAKS = (
@@ -117,3 +124,67 @@ def test_a_hostile_value_is_quoted_back_short_and_as_text(pages):
     assert "« <script>alert(1)</script> » n'est pas une date" in _alert(page)
     long = pages.get("/", params={"theme": "<b>" + "x" * 150})
     assert "<b>x" not in long.text and "«\u00a0&lt;b&gt;" + "x" * 37 + "…\u00a0»" in long.text
+
+
+@pytest.fixture
+def failing_sources(db) -> Iterator[TestClient]:
+    """A hub whose sources failed or were flagged for reasons of each family, and its pages."""
+    settings = harvesting_hub(db, harvest_retries=0)
+    hostile, flagged = Hostile(), Hostile()
+    hostile.mode = "wrong-type"
+    with serve(hostile.app) as page, serve(flagged.app) as calendar, socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        urls = {
+            f"{page}/agenda.ics": "ics",
+            f"http://127.0.0.1:{closed.getsockname()[1]}/agenda.ics": "ics",
+            "http://192.168.12.34/agenda.ics": "ics",
+            f"{calendar}/agenda.ics": "ics",
+        }
+        with session_scope(db.engine) as session:
+            ids = [
+                add_source(session, SourceIn(url=url, kind=kind), default_interval=3600).id
+                for url, kind in urls.items()
+            ]
+        asyncio.run(harvest_many(db.engine, settings, ids))
+        flagged.mode = "mass-deletion"
+        reports = asyncio.run(harvest_many(db.engine, settings, ids))
+    assert [r.error_kind for r in reports] == ["content-type", "connection", "refused-address", None]
+    assert reports[-1].flagged
+    with TestClient(create_app(settings, engine=db.engine)) as client:
+        yield client
+
+
+def test_the_sources_page_says_why_a_source_fails_in_its_language_without_exception_text(failing_sources):
+    for lang, expected in (
+        (
+            "fr",
+            [
+                "Pas le format attendu",
+                "Connexion impossible",
+                "HUB_ALLOWED_PRIVATE_NETWORKS",
+                "retirerait 2 des 3 fiches",
+            ],
+        ),
+        (
+            "en",
+            [
+                "Not the expected format",
+                "Could not connect",
+                "HUB_ALLOW_PRIVATE_SOURCES",
+                "remove 2 of the 3",
+            ],
+        ),
+    ):
+        page = failing_sources.get("/sources", params={"lang": lang})
+        assert page.status_code == 200
+        table = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page.text.split("<tbody>", 1)[1])).split())
+        assert all(words in table for words in expected), (lang, table)
+        raw = (
+            "answered",
+            "Cannot connect",
+            "ssl:default",
+            "resolves to",
+            "records held",
+            "a web page",
+        )
+        assert not [words for words in raw if words in table], (lang, table)

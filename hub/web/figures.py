@@ -18,7 +18,7 @@ from hub.http.deps import SessionDep, SettingsDep
 from hub.vocabulary.thesaurus import labels_of
 from hub.web import charts
 from hub.web.i18n import translator
-from hub.web.problems import in_words
+from hub.web.problems import health_in_words, in_words
 from hub.web.site import Ask, all_places, not_found, render_page
 
 router = APIRouter(include_in_schema=False)
@@ -139,4 +139,7 @@ def sources_page(request: Request, session: SessionDep, settings: SettingsDep) -
     sources = sorted(
         describe(session, list_sources(session)), key=lambda s: (s.healthy, s.failing_since or "", s.id)
     )
-    return render_page(ask, "sources.html", t("sources.title"), sources=sources, place_names=names)
+    health = {s.id: health_in_words(s, ask.lang) for s in sources}
+    return render_page(
+        ask, "sources.html", t("sources.title"), sources=sources, place_names=names, health=health
+    )

@@ -248,6 +248,41 @@ MESSAGES: dict[str, dict[str, str]] = {
         "error_kind.not-a-calendar": "Pas un calendrier",
         "error_kind.no-event": "Aucun événement lisible sur la page",
         "error_kind.unknown-context": "Contexte JSON-LD inconnu",
+        "error_kind.stuck-feed": "Flux de changements bloqué",
+        "error_help.error": "Le hub réessaiera au prochain moissonnage.",
+        "error_help.timeout": "La source a mis trop de temps à répondre\u00a0; le hub réessaiera au "
+        "prochain moissonnage.",
+        "error_help.connection": "Son serveur ne répond pas, son nom ne mène nulle part ou son certificat "
+        "n'est pas valable\u00a0: vérifiez l'adresse ou prévenez le lieu.",
+        "error_help.refused-address": "L'adresse est sur un réseau privé\u00a0: seul un réglage du hub "
+        "l'autorise (HUB_ALLOWED_PRIVATE_NETWORKS ou HUB_ALLOW_PRIVATE_SOURCES).",
+        "error_help.redirects": "L'adresse renvoie vers d'autres sans fin\u00a0: donnez l'adresse finale.",
+        "error_help.too-large": "Le fichier dépasse la taille que le hub accepte (HUB_HARVEST_MAX_BYTES).",
+        "error_help.http-status": "La source refuse la demande du hub\u00a0: vérifiez l'adresse.",
+        "error_help.not-found": "Vérifiez l'adresse\u00a0: la source n'a rien, ou plus rien, à cette "
+        "adresse.",
+        "error_help.forbidden": "La source demande une autorisation\u00a0: pour un nœud, le jeton de "
+        "moissonnage qu'il a émis pour ce hub.",
+        "error_help.server-error": "Le serveur de la source est en panne\u00a0; le hub réessaiera.",
+        "error_help.rate-limited": "La source demande d'attendre\u00a0; le hub reviendra plus tard.",
+        "error_help.internal": "Le hub a échoué sur cette source\u00a0: ses journaux en disent plus.",
+        "error_help.content": "Ce que l'adresse renvoie ne peut pas être lu\u00a0: vérifiez l'adresse et "
+        "le type de la source.",
+        "error_help.content-type": "Ce que l'adresse renvoie n'est pas ce qu'attend le type de la "
+        "source\u00a0: vérifiez l'adresse et le type.",
+        "error_help.invalid-json": "Le nœud renvoie un document illisible\u00a0: prévenez ses responsables.",
+        "error_help.invalid-feed": "Ce n'est pas le flux de changements d'un nœud\u00a0: vérifiez "
+        "l'adresse et le type de la source.",
+        "error_help.not-a-calendar": "Le fichier n'est pas un calendrier iCalendar lisible, ou il est coupé.",
+        "error_help.no-event": "La page ne porte aucun événement schema.org lisible (JSON-LD).",
+        "error_help.stuck-feed": "Le flux de changements du nœud redonne toujours la même page\u00a0: "
+        "prévenez ses responsables.",
+        "flag.resync_cut": "Resynchronisation coupée par la limite de pages\u00a0: rien n'a été retiré, "
+        "elle reprendra au prochain moissonnage.",
+        "flag.incomplete": "Le dernier export était incomplet\u00a0: rien n'a été retiré.",
+        "flag.mass_removal": "Le dernier export retirerait {gone} des {total} fiches\u00a0: rien n'a été "
+        "retiré, vérifiez la source.",
+        "flag.other": "Signalée\u00a0: à vérifier.",
         "error.not_found": "Page introuvable",
         "error.not_found.text": "Cette page n'existe pas ou plus.",
         "error.invalid": "Filtre invalide",
@@ -563,6 +598,39 @@ MESSAGES: dict[str, dict[str, str]] = {
         "error_kind.not-a-calendar": "Not a calendar",
         "error_kind.no-event": "No event could be read on the page",
         "error_kind.unknown-context": "Unknown JSON-LD context",
+        "error_kind.stuck-feed": "Change feed stuck",
+        "error_help.error": "The hub tries again at the next harvest.",
+        "error_help.timeout": "The source took too long to answer; the hub tries again at the next harvest.",
+        "error_help.connection": "Its server does not answer, its name leads nowhere or its certificate "
+        "is not valid: check the address or tell the place.",
+        "error_help.refused-address": "The address is on a private network: only a setting of the hub "
+        "allows it (HUB_ALLOWED_PRIVATE_NETWORKS or HUB_ALLOW_PRIVATE_SOURCES).",
+        "error_help.redirects": "The address redirects on and on: give the final address.",
+        "error_help.too-large": "The file is larger than the hub accepts (HUB_HARVEST_MAX_BYTES).",
+        "error_help.http-status": "The source refuses the hub's request: check the address.",
+        "error_help.not-found": "Check the address: the source has nothing, or nothing any more, there.",
+        "error_help.forbidden": "The source asks for an authorization: for a node, the harvest token it "
+        "issued to this hub.",
+        "error_help.server-error": "The source's server is failing; the hub tries again.",
+        "error_help.rate-limited": "The source asks to wait; the hub comes back later.",
+        "error_help.internal": "The hub failed on this source: its logs say more.",
+        "error_help.content": "What the address answers cannot be read: check the address and the kind of "
+        "source.",
+        "error_help.content-type": "What the address answers is not what its kind of source expects: "
+        "check the address and the kind.",
+        "error_help.invalid-json": "The node answers an unreadable document: tell the people who run it.",
+        "error_help.invalid-feed": "This is not a node's change feed: check the address and the kind of "
+        "source.",
+        "error_help.not-a-calendar": "The file is not a readable iCalendar file, or it is cut short.",
+        "error_help.no-event": "The page carries no readable schema.org event (JSON-LD).",
+        "error_help.stuck-feed": "The node's change feed keeps answering the same page: tell the people "
+        "who run it.",
+        "flag.resync_cut": "The resync from scratch was cut by the page limit: nothing was removed; it "
+        "goes on at the next harvest.",
+        "flag.incomplete": "The last snapshot was incomplete: nothing was removed.",
+        "flag.mass_removal": "The last snapshot would remove {gone} of the {total} records: nothing was "
+        "removed; check the source.",
+        "flag.other": "Flagged: to be checked.",
         "error.not_found": "Page not found",
         "error.not_found.text": "This page does not exist, or no longer does.",
         "error.invalid": "Invalid filter",
