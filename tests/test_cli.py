@@ -109,6 +109,12 @@ def test_sources_add_refuses_an_unreachable_or_unrecognized_url_unless_told_not_
     assert "127.0.0.1" in _sources(capsys)
 
 
+def test_sources_add_refuses_what_is_no_web_address_before_any_request(hub_env, capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["sources", "add", "ftp://agenda.example/"])
+    assert exited.value.code == 1 and "url: an http(s) URL is expected" in capsys.readouterr().out
+
+
 def test_sources_add_refuses_a_private_address_naming_the_setting_that_allows_it(
     hub_env, calendar_url, capsys
 ):

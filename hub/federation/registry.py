@@ -92,7 +92,9 @@ class Checked:
 async def check_source(settings: Settings, url: str, kind: SourceKind, token: str | None = None) -> Checked:
     """Read the source at `url` as a harvest would (same address guard, limits and adapters):
     its kind, told from what it answers unless given, and its first page of events read. Raises the
-    HarvestError that says why it cannot be harvested (unreachable, refused, not of its kind)."""
+    HarvestError that says why it cannot be harvested (unreachable, refused, not of its kind), or
+    InvalidInput for what is no http(s) URL."""
+    url = _check_url(url)
     answers: dict[str, FetchResult] = {}
     async with Fetcher(settings) as fetcher:
 
