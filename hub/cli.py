@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
+import re
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -176,20 +178,53 @@ def cmd_sources_add(args: argparse.Namespace) -> None:
     console.print(f"Source {source.id} added: {source.url} ({source.kind}{unchecked}).")
 
 
+def _table(title: str, *columns: str) -> Table:
+    """A table that fits 80 columns: no borders but under its header, a source as host and path."""
+    table = Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)
+    for header in columns:
+        if header == "source":
+            table.add_column(header, overflow="ellipsis", max_width=30)
+        elif header in WORDS:
+            table.add_column(header, min_width=15)
+        elif header in TIMES:
+            table.add_column(header, no_wrap=True)
+        else:
+            table.add_column(header, justify="right" if header in NUMBERS else "left")
+    return table
+
+
+NUMBERS = {"#", "new", "upd.", "same", "del.", "quar.", "records", "failures"}
+WORDS = {"outcome", "health", "what is wrong"}
+TIMES = {"last success", "since"}
+URL = re.compile(r"https?://([^\s?]+)(\?\S*?)?(?=[:;,)]?(\s|$))")
+
+
+def _why(source_id: int, url: str, label: str, message: str, color: str = "red") -> str:
+    """One line under a table: which source, what kind of trouble, and the message with its URLs
+    as host and path (the source's own, which starts the line, not again)."""
+    where = short_url(url, 60)
+    said = URL.sub(lambda m: m[1].rstrip("/") + ("?…" if m[2] else ""), message).removeprefix(where + ": ")
+    return f"[{color}]#{source_id} {escape(where)}[/{color}] ({label}) " + escape(said)
+
+
+def _short_time(iso: str | None) -> str:
+    return iso[:16].replace("T", " ") if iso else ""
+
+
 def _sources_table(items, title: str) -> Table:
-    table = Table("id", "url", "kind", "records", "quarantined", "last success", "error", title=title)
+    table = _table(title, "#", "source", "kind", "records", "quar.", "last success", "health")
     for s in items:
-        error = f"[red]{s.last_error_kind}[/red]" if s.consecutive_failures else ""
+        health = f"[red]{s.last_error_kind}[/red]" if s.consecutive_failures else "ok"
         if s.flagged:
-            error = (error + " " if error else "") + "[yellow]flagged[/yellow]"
+            health += " [yellow]flagged[/yellow]"
         table.add_row(
             str(s.id),
             escape(short_url(s.url)),
             s.kind,
             str(s.records_held),
             str(s.records_quarantined),
-            s.last_success_at or "never",
-            error,
+            _short_time(s.last_success_at) or "never",
+            health,
         )
     return table
 
@@ -209,17 +244,25 @@ def cmd_sources_health(args: argparse.Namespace) -> None:
 
     with session_scope(_engine(_settings(args))) as session:
         items = describe(session, list_sources(session, failing_only=True))
-    table = Table("id", "url", "what is wrong", "since", "failures", title="Failing or flagged sources")
+    if not items:
+        console.print("Every source is healthy.")
+        return
+    table = _table("Failing or flagged sources", "#", "source", "what is wrong", "since", "failures")
     for s in items:
-        reason = f"{s.last_error_kind}: {s.last_error}" if s.consecutive_failures else f"flagged: {s.flagged}"
+        wrong = s.last_error_kind if s.consecutive_failures else "flagged"
         table.add_row(
             str(s.id),
             escape(short_url(s.url)),
-            escape(reason),
-            s.failing_since or "",
+            wrong,
+            _short_time(s.failing_since),
             str(s.consecutive_failures),
         )
-    console.print(table if items else "Every source is healthy.")
+    console.print(table)
+    for s in items:
+        if s.consecutive_failures:
+            console.print(_why(s.id, s.url, s.last_error_kind or "error", s.last_error or ""))
+        if s.flagged:
+            console.print(_why(s.id, s.url, "flagged", s.flagged, "yellow"))
 
 
 def cmd_sources_remove(args: argparse.Namespace) -> None:
@@ -241,6 +284,8 @@ def cmd_harvest(args: argparse.Namespace) -> None:
 
     settings = _settings(args)
     engine = _engine(settings)
+    # Each failure is said once, below the table, rather than also logged as it happens.
+    logging.getLogger("hub.federation").setLevel(logging.ERROR)
     ids = [int(i) for i in args.source] if args.source else all_sources(engine)
     started = time.perf_counter()
     with Progress(
@@ -256,13 +301,10 @@ def cmd_harvest(args: argparse.Namespace) -> None:
     elapsed = time.perf_counter() - started
     console.print(_harvest_table(reports, f"Harvest of {len(reports)} sources in {elapsed:.2f} s"))
     for r in sorted(reports, key=lambda r: r.source_id):
-        where = escape(f"#{r.source_id} {short_url(r.url, 60)}")
         if r.error:
-            # The source is named once, at the start of its line.
-            error = r.error.replace(f"{r.url}: ", "").replace(r.url, "it")
-            console.print(f"[red]{where}[/red] ({r.error_kind}): {escape(error)}")
+            console.print(_why(r.source_id, r.url, r.error_kind or "error", r.error))
         if r.flagged:
-            console.print(f"[yellow]{where}[/yellow] flagged: {escape(r.flagged)}")
+            console.print(_why(r.source_id, r.url, "flagged", r.flagged, "yellow"))
     totals = [sum(getattr(r.stats, k) for r in reports) for k in ("new", "updated", "deleted", "quarantined")]
     failed = sum(1 for r in reports if r.error)
     console.print(
@@ -276,12 +318,7 @@ def cmd_harvest(args: argparse.Namespace) -> None:
 
 def _harvest_table(reports, title: str) -> Table:
     """One line a source, narrow enough for 80 columns: the failures' words come below it."""
-    table = Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)
-    table.add_column("#", justify="right")
-    table.add_column("source", overflow="ellipsis", no_wrap=True, max_width=30)
-    for header in ("new", "upd.", "same", "del.", "quar."):
-        table.add_column(header, justify="right")
-    table.add_column("outcome", min_width=15)
+    table = _table(title, "#", "source", "new", "upd.", "same", "del.", "quar.", "outcome")
     for r in sorted(reports, key=lambda r: r.source_id):
         outcome = f"[red]{r.error_kind}[/red]" if r.error else "not modified" if r.not_modified else "ok"
         if r.flagged:
