@@ -131,6 +131,14 @@ def test_readme_examples_answer_on_the_demo(demo):
         assert _says_something(done.stdout), (example, done.stdout[:500])
 
 
+def test_the_coordinator_token_opens_the_profiles_members_opened_to_the_network_only(demo):
+    with httpx.Client(base_url=demo["http://127.0.0.1:8000"], timeout=10) as hub:
+        asked = {"skill": "compta"}
+        assert hub.get("/api/v1/people", params=asked).json()["items"] == []
+        token = {"Authorization": f"Bearer {demo['$COORDINATOR_TOKEN']}"}
+        assert hub.get("/api/v1/people", params=asked, headers=token).json()["items"] != []
+
+
 def test_every_recurring_demo_event_starts_on_a_date_of_its_rule_whatever_today_is(monkeypatch):
     # The demo's dates follow today, and the API refuses a series that starts off its rule. What
     # the demo would write is recorded, for every day of a leap year, instead of stored.
