@@ -175,7 +175,14 @@ def cmd_sources_add(args: argparse.Namespace) -> None:
     with session_scope(_engine(settings)) as session:
         source = add_source(session, data, default_interval=settings.harvest_interval_seconds)
     unchecked = "" if args.check else ", not checked"
-    console.print(f"Source {source.id} added: {source.url} ({source.kind}{unchecked}).")
+    console.print(escape(f"Source {source.id} added: {source.url} ({source.kind}{unchecked})."))
+
+
+# How the tables of sources show their columns, by header.
+NUMBERS = {"#", "new", "upd.", "same", "del.", "quar.", "records", "failures"}
+WORDS = {"outcome", "health", "what is wrong"}
+TIMES = {"last success", "since"}
+URL = re.compile(r"https?://([^\s?]+)(\?\S*?)?(?=[:;,)]?(\s|$))")
 
 
 def _table(title: str, *columns: str) -> Table:
@@ -191,12 +198,6 @@ def _table(title: str, *columns: str) -> Table:
         else:
             table.add_column(header, justify="right" if header in NUMBERS else "left")
     return table
-
-
-NUMBERS = {"#", "new", "upd.", "same", "del.", "quar.", "records", "failures"}
-WORDS = {"outcome", "health", "what is wrong"}
-TIMES = {"last success", "since"}
-URL = re.compile(r"https?://([^\s?]+)(\?\S*?)?(?=[:;,)]?(\s|$))")
 
 
 def _why(source_id: int, url: str, label: str, message: str, color: str = "red") -> str:

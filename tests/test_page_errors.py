@@ -8,6 +8,7 @@ import html
 import re
 import socket
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,7 +16,9 @@ from fastapi.testclient import TestClient
 from hub.api.app import create_app
 from hub.federation.harvester import harvest_many
 from hub.federation.registry import SourceIn, add_source
+from hub.settings import Settings
 from hub.store.db import session_scope
+from tests.browser import screenshot, serious_violations
 from tests.hostile import Hostile, harvesting_hub
 from tests.servers import serve
 
@@ -126,35 +129,41 @@ def test_a_hostile_value_is_quoted_back_short_and_as_text(pages):
     assert "<b>x" not in long.text and "«\u00a0&lt;b&gt;" + "x" * 37 + "…\u00a0»" in long.text
 
 
+def _harvest(db, settings, ids: list[int]) -> list:
+    """Harvest in a thread of its own: a browser's Playwright loop may run in this one."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(harvest_many(db.engine, settings, ids))).result()
+
+
 @pytest.fixture
-def failing_sources(db) -> Iterator[TestClient]:
-    """A hub whose sources failed or were flagged for reasons of each family, and its pages."""
+def failing_sources(db) -> Settings:
+    """A hub whose sources failed or were flagged for reasons of each family; its settings."""
     settings = harvesting_hub(db, harvest_retries=0)
     hostile, flagged = Hostile(), Hostile()
     hostile.mode = "wrong-type"
     with serve(hostile.app) as page, serve(flagged.app) as calendar, socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))
-        urls = {
-            f"{page}/agenda.ics": "ics",
-            f"http://127.0.0.1:{closed.getsockname()[1]}/agenda.ics": "ics",
-            "http://192.168.12.34/agenda.ics": "ics",
-            f"{calendar}/agenda.ics": "ics",
-        }
+        urls = [
+            f"{page}/agenda.ics",
+            f"http://127.0.0.1:{closed.getsockname()[1]}/agenda.ics",
+            "http://192.168.12.34/agenda.ics",
+            f"{calendar}/agenda.ics",
+        ]
         with session_scope(db.engine) as session:
             ids = [
-                add_source(session, SourceIn(url=url, kind=kind), default_interval=3600).id
-                for url, kind in urls.items()
+                add_source(session, SourceIn(url=url, kind="ics"), default_interval=3600).id for url in urls
             ]
-        asyncio.run(harvest_many(db.engine, settings, ids))
+        _harvest(db, settings, ids)
         flagged.mode = "mass-deletion"
-        reports = asyncio.run(harvest_many(db.engine, settings, ids))
+        reports = _harvest(db, settings, ids)
     assert [r.error_kind for r in reports] == ["content-type", "connection", "refused-address", None]
     assert reports[-1].flagged
-    with TestClient(create_app(settings, engine=db.engine)) as client:
-        yield client
+    return settings
 
 
-def test_the_sources_page_says_why_a_source_fails_in_its_language_without_exception_text(failing_sources):
+def test_the_sources_page_says_why_a_source_fails_in_its_language_without_exception_text(db, failing_sources):
+    with TestClient(create_app(failing_sources, engine=db.engine)) as client:
+        pages = {lang: client.get("/sources", params={"lang": lang}) for lang in ("fr", "en")}
     for lang, expected in (
         (
             "fr",
@@ -175,7 +184,7 @@ def test_the_sources_page_says_why_a_source_fails_in_its_language_without_except
             ],
         ),
     ):
-        page = failing_sources.get("/sources", params={"lang": lang})
+        page = pages[lang]
         assert page.status_code == 200
         table = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page.text.split("<tbody>", 1)[1])).split())
         assert all(words in table for words in expected), (lang, table)
@@ -188,3 +197,19 @@ def test_the_sources_page_says_why_a_source_fails_in_its_language_without_except
             "a web page",
         )
         assert not [words for words in raw if words in table], (lang, table)
+
+
+def test_failing_sources_read_well_on_a_phone(db, failing_sources, chromium_browser):
+    with serve(lambda _: create_app(failing_sources, engine=db.engine)) as base_url:
+        page = chromium_browser.new_page()
+        page.set_viewport_size({"width": 390, "height": 900})
+        try:
+            page.goto(f"{base_url}/sources?lang=fr")
+            assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+            assert page.locator("table.sources tbody tr.is-failing").count() == 4
+            assert page.locator("table.sources .badge-flagged").all_inner_texts() == ["Signalée"]
+            if db.kind == "sqlite":
+                assert serious_violations(page) == []
+                screenshot(page, "sources-failing-phone")
+        finally:
+            page.close()
