@@ -52,7 +52,18 @@ CASES = [
         ["Number of results", "whole number"],
     ),
     ("/people", {"limit": "0"}, ["Nombre de résultats", "1 au moins"], ["Number of results", "at least 1"]),
-    ("/", {"limit": "100000"}, ["Nombre de résultats", "au plus"], ["Number of results", "at most"]),
+    (
+        "/",
+        {"limit": "100000"},
+        ["Nombre de résultats : 500 au plus"],
+        ["Number of results: at most 500"],
+    ),
+    (
+        "/places",
+        {"limit": "501"},
+        ["Nombre de résultats : 500 au plus"],
+        ["Number of results: at most 500"],
+    ),
     (
         "/",
         {"tehme": "numerique"},
