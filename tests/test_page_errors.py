@@ -224,3 +224,27 @@ def test_failing_sources_read_well_on_a_phone(db, failing_sources, chromium_brow
                 screenshot(page, "sources-failing-phone")
         finally:
             page.close()
+
+
+BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+
+
+def test_an_address_naming_no_page_gets_a_page_saying_so_and_a_client_a_problem(pages):
+    page = pages.get("/nulle-part", headers=BROWSER | {"Accept-Language": "en-GB,en;q=0.8"})
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "Page not found" in page.text and 'lang="en"' in page.text
+    assert "Page introuvable" in pages.get("/nulle-part", headers=BROWSER).text
+    for client in ({}, {"Accept": "application/json"}, BROWSER):
+        problem = pages.get("/api/v1/nulle-part", headers=client)
+        assert problem.headers["content-type"] == "application/problem+json", client
+
+
+def test_a_browser_past_its_budget_gets_a_page_saying_when_to_come_back(db):
+    settings = db.settings(role="hub", rate_limit_per_minute=1, rate_limit_burst=1)
+    with TestClient(create_app(settings, engine=db.engine)) as client:
+        assert client.get("/", headers=BROWSER).status_code == 200
+        page = client.get("/places", headers=BROWSER)
+        assert page.status_code == 429 and page.headers["content-type"].startswith("text/html")
+        assert "Trop de pages demandées" in page.text and f"{page.headers['retry-after']}\u00a0s" in page.text
+        problem = client.get("/places", headers={"Accept": "application/json"})
+        assert problem.status_code == 429 and problem.headers["content-type"] == "application/problem+json"

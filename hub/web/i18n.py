@@ -286,6 +286,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "flag.other": "Signalée\u00a0: à vérifier.",
         "error.not_found": "Page introuvable",
         "error.not_found.text": "Cette page n'existe pas ou plus.",
+        "error.too_many": "Trop de pages demandées",
+        "error.too_many.text": "Ce navigateur a demandé plus de pages qu'un visiteur anonyme ne peut en "
+        "lire d'affilée\u00a0: réessayez dans {seconds}\u00a0s.",
         "error.invalid": "Filtre invalide",
         "error.back": "Retour à l'agenda",
         "problem.quote": "«\u00a0{value}\u00a0»",
@@ -635,6 +638,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "flag.other": "Flagged: to be checked.",
         "error.not_found": "Page not found",
         "error.not_found.text": "This page does not exist, or no longer does.",
+        "error.too_many": "Too many pages asked",
+        "error.too_many.text": "This browser asked for more pages than an anonymous visitor may read in a "
+        "row: try again in {seconds} s.",
         "error.invalid": "Invalid filter",
         "error.back": "Back to the calendar",
         "problem.quote": "“{value}”",

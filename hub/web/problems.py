@@ -7,10 +7,15 @@ from __future__ import annotations
 
 import re
 
+from fastapi import Request
+from starlette.responses import Response
+
 from hub.errors import HubError
 from hub.federation.models import FLAG_INCOMPLETE, FLAG_MASS_REMOVAL, FLAG_RESYNC_CUT
 from hub.federation.registry import SourceOut
+from hub.settings import Settings
 from hub.web.i18n import Lang, translator
+from hub.web.site import Ask, not_found, render_page, wants_data
 
 LONGEST_VALUE = 40  # characters of a value a page quotes back
 
@@ -77,3 +82,30 @@ def health_in_words(source: SourceOut, lang: Lang) -> list[str]:
         key, found = next(((k, m) for k, m in matched if m), ("other", None))
         said.append(t(f"flag.{key}", **(found.groupdict() if found else {})))
     return [words for words in said if words]
+
+
+def reads_pages(request: Request) -> bool:
+    """Whether a request comes from a person's browser, asking for a page: it names HTML in its
+    `Accept` and prefers it, and its path is no API, feed or file."""
+    path = request.url.path
+    return (
+        "text/html" in request.headers.get("accept", "")
+        and not wants_data(request)
+        and not path.startswith(NOT_PAGES)
+    )
+
+
+NOT_PAGES = ("/api/", "/feeds/", "/static/", "/.well-known/", "/openapi.json", "/embed/agenda.js")
+
+
+def missing_page(request: Request, settings: Settings) -> Response:
+    """The page for an address that names no page, in the reader's language."""
+    return not_found(Ask.of(request, settings))
+
+
+def too_many_page(request: Request, settings: Settings, seconds: int) -> Response:
+    """The page for a browser past its budget of page reads, in the reader's language."""
+    ask = Ask.of(request, settings)
+    t = translator(ask.lang)
+    text = t("error.too_many.text", seconds=seconds)
+    return render_page(ask, "error.html", t("error.too_many"), status=429, message=text)
