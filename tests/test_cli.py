@@ -13,9 +13,12 @@ from pathlib import Path
 
 import orjson
 import pytest
+from starlette.applications import Starlette
+from starlette.responses import Response
+from starlette.routing import Route
 
 from hub.cli import main
-from tests.hostile import Hostile
+from tests.hostile import GOOD, Hostile
 from tests.servers import running_node, serve
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -103,6 +106,11 @@ def test_sources_add_refuses_an_unreachable_or_unrecognized_url_unless_told_not_
             main(["sources", "add", url])
         said = " ".join(capsys.readouterr().out.split())
         assert exited.value.code == 1 and f"Not added, {verdict}" in said and "--no-check" in said, said
+    calendar_only = Starlette(routes=[Route("/agenda.ics", lambda _: Response(GOOD))])
+    with serve(lambda _: calendar_only) as base_url, pytest.raises(SystemExit):
+        main(["sources", "add", base_url, "--kind", "node"])
+    said = " ".join(capsys.readouterr().out.split())
+    assert "Not added, unrecognized" in said and "no node descriptor there, so no node" in said, said
     assert "127.0.0.1" not in _sources(capsys)
     main(["sources", "add", closed_port, "--no-check"])
     assert "not checked" in capsys.readouterr().out

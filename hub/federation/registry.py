@@ -14,6 +14,7 @@ from hub.errors import Conflict, InvalidInput, NotFound
 from hub.federation.adapters import node
 from hub.federation.adapters.kinds import ADAPTERS, detect
 from hub.federation.apply import TABLES, counts_by_source, delete_record
+from hub.federation.errors import HttpStatus, InvalidFeed
 from hub.federation.fetch import Fetcher, FetchResult
 from hub.federation.models import Quarantine, Source
 from hub.places.service import find_place
@@ -105,7 +106,12 @@ async def check_source(settings: Settings, url: str, kind: SourceKind, token: st
 
         adapter = await detect(url, fetch) if kind == "auto" else ADAPTERS[kind]
         if adapter.feed:
-            answer = await fetch(node.descriptor_url(url), adapter.accept)
+            try:
+                answer = await fetch(node.descriptor_url(url), adapter.accept)
+            except HttpStatus as exc:
+                if exc.kind != "not-found":
+                    raise
+                raise InvalidFeed(f"{exc.message}: there is no node descriptor there, so no node") from exc
             descriptor = node.parse_descriptor(answer.body, answer.content_type, url=url)
             return Checked(adapter.kind, name=descriptor.name)
         answer = await fetch(url, adapter.accept)
