@@ -22,6 +22,7 @@ def fablabs(client, writer) -> None:
         ("The Makers' Barn", "Laser cutter (Epilog)"),
         ("L'Atelier d'impression", "Imprimante 3D Prusa MK4"),
         ("Le Garage", "Machine à coudre"),
+        ("Le Repair Café", "Soldering station Weller"),
     ):
         data = factories.place(name=name, equipment=[{"name": machine, "quantity": 1}])
         assert client.post("/api/v1/places", json=data, headers=writer).status_code == 201
@@ -36,6 +37,10 @@ def test_a_laser_cutter_is_found_whatever_language_it_is_named_in(client, fablab
 @pytest.mark.parametrize("asked", ["3D printer", "imprimante 3D", "impression 3D"])
 def test_a_3d_printer_is_found_in_french_or_english(client, fablabs, asked):
     assert _names(client.get("/api/v1/places", params={"equipment": asked})) == ["L'Atelier d'impression"]
+
+
+def test_soldering_irons_are_found_in_french(client, fablabs):
+    assert _names(client.get("/api/v1/places", params={"equipment": "fer à souder"})) == ["Le Repair Café"]
 
 
 def test_equipment_is_found_by_its_own_words_and_by_synonyms_of_its_kind_only(client, fablabs):
