@@ -28,7 +28,11 @@ def _settings(args: argparse.Namespace) -> Settings:
     try:
         return Settings(**overrides)
     except ValidationError as exc:
-        console.print(f"[red]Invalid settings:[/red] {exc}")
+        for error in exc.errors():
+            # Each refusal under the variable's name; a check of the whole names its variables.
+            name = "HUB_" + "_".join(str(part) for part in error["loc"]).upper() if error["loc"] else None
+            message = str(error["ctx"]["error"]) if error["type"] == "value_error" else error["msg"]
+            console.print("[red]Invalid settings:[/red] " + escape(f"{name}: {message}" if name else message))
         raise SystemExit(2) from exc
 
 

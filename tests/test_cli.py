@@ -167,6 +167,15 @@ def test_harvest_fails_when_a_source_fails_unless_allowed_and_its_tables_fit_80_
         assert "http://" not in listing and "127.0.0.1:" in listing, listing
 
 
+def test_invalid_settings_are_named_by_their_variable_in_plain_words(hub_env, monkeypatch, capsys):
+    monkeypatch.setenv("HUB_PAGE_SIZE_MAX", "beaucoup")
+    with pytest.raises(SystemExit) as exited:
+        main(["sources", "list"])
+    said = " ".join(capsys.readouterr().out.split())
+    assert exited.value.code == 2 and "Invalid settings: HUB_PAGE_SIZE_MAX:" in said
+    assert "pydantic.dev" not in said and "validation error for" not in said
+
+
 def test_export_writes_one_json_ld_document_and_import_refuses_a_non_empty_hub(hub_env, tmp_path, capsys):
     main(["sources", "add", "https://noeud.example/", "--kind", "node", "--no-check"])
     out = tmp_path / "hub.jsonld"
