@@ -74,16 +74,16 @@ LONGEST_NAME = 100
 
 def refuse_unknown(asked: Iterable[str], known: Collection[str]) -> None:
     """Refuse the parameters neither `known` nor `TOLERATED` names, each with a close known name."""
-    messages = {}
+    unknown: dict[str, str | None] = {}
     for name in asked:
         if name not in known and name not in TOLERATED and not name.startswith(TOLERATED_PREFIX):
-            if len(messages) == MOST_NAMED:
+            if len(unknown) == MOST_NAMED:
                 break
             close = get_close_matches(name[:LONGEST_NAME], sorted(known), n=1)
             shown = name if len(name) <= LONGEST_NAME else name[:LONGEST_NAME] + "…"
-            messages[shown] = "unknown parameter" + (f" (did you mean `{close[0]}`?)" if close else "")
-    if messages:
-        raise UnknownParameters(messages)
+            unknown[shown] = close[0] if close else None
+    if unknown:
+        raise UnknownParameters(unknown)
 
 
 def names_of(*models: type[BaseModel]) -> set[str]:
@@ -97,8 +97,23 @@ class QueryModel(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
-# Words for a person where pydantic's would quote a pattern or a hundred department codes.
-PAGE_WORDS = {"string_pattern_mismatch": "not in the expected form", "literal_error": "not a known value"}
+# What went wrong, by pydantic's error type: our code for it (pages say it in their language), the
+# bound it names if any, and words for a person where pydantic's would quote a pattern or a
+# hundred department codes.
+ERROR_CODES = {
+    "string_pattern_mismatch": ("form", None, "not in the expected form"),
+    "literal_error": ("choice", None, "not a known value"),
+    "enum": ("choice", None, "not a known value"),
+    "int_parsing": ("integer", None, "not a whole number"),
+    "int_from_float": ("integer", None, "not a whole number"),
+    "float_parsing": ("number", None, "not a number"),
+    "less_than_equal": ("at_most", "le", None),
+    "less_than": ("below", "lt", None),
+    "greater_than_equal": ("at_least", "ge", None),
+    "greater_than": ("above", "gt", None),
+    "string_too_long": ("too_long", "max_length", None),
+    "string_too_short": ("too_short", "min_length", None),
+}
 
 
 def read_query(model: type[M], values: dict[str, str]) -> M:
@@ -108,8 +123,13 @@ def read_query(model: type[M], values: dict[str, str]) -> M:
     except ValidationError as exc:
         error = exc.errors()[0]
         field = ".".join(str(part) for part in error["loc"]) or "query"
-        message = PAGE_WORDS.get(error["type"], error["msg"])
-        raise InvalidInput(field, message, location="query") from exc
+        code, bound, words = ERROR_CODES.get(error["type"], ("invalid", None, None))
+        params = {"n": error.get("ctx", {}).get(bound)} if bound else {}
+        if field in ("start", "end") and code == "form":
+            code = "date"
+        raise InvalidInput(
+            field, words or error["msg"], location="query", code=code, value=values.get(field, ""), **params
+        ) from exc
 
 
 def parse_date_param(raw: str, field: str, settings: Settings, *, end: bool = False) -> datetime:
@@ -117,15 +137,18 @@ def parse_date_param(raw: str, field: str, settings: Settings, *, end: bool = Fa
     try:
         return parse_bound(raw, settings.zone, end=end)
     except (ValueError, OverflowError) as exc:
-        raise InvalidInput(field, f"not an ISO 8601 date or date-time: {exc}", location="query") from exc
+        raise InvalidInput(
+            field, f"not an ISO 8601 date or date-time: {exc}", location="query", code="date", value=raw
+        ) from exc
 
 
 def check_range(start: datetime, end: datetime, longest: timedelta, too_long: str) -> None:
     """A range ends after it starts, and spans `longest` at most (`too_long` says so otherwise)."""
     if end <= start:
-        raise InvalidInput("end", "must be after start", location="query")
+        raise InvalidInput("end", "must be after start", location="query", code="end_before_start")
     if end - start > longest:
-        raise QueryTooCostly(f"{too_long}: ask for a shorter one")
+        years = longest.days // 366
+        raise QueryTooCostly(f"{too_long}: ask for a shorter one", code="range_too_long", years=years)
 
 
 def near_point(near: str | None, radius_km: float) -> Near | None:
@@ -186,7 +209,13 @@ class LimitQuery(QueryModel):
     def most(self, settings: Settings, default: int | None = None) -> int:
         """The items asked, within the instance's largest page; `default` (the instance's) when absent."""
         if self.limit is not None and self.limit > settings.page_size_max:
-            raise InvalidInput("limit", f"at most {settings.page_size_max}", location="query")
+            raise InvalidInput(
+                "limit",
+                f"at most {settings.page_size_max}",
+                location="query",
+                code="at_most",
+                n=settings.page_size_max,
+            )
         return self.limit or default or settings.page_size_default
 
 

@@ -16,6 +16,7 @@ from hub.http.deps import SessionDep, SettingsDep
 from hub.web import report
 from hub.web.i18n import translator
 from hub.web.named_figures import Figures
+from hub.web.problems import health_in_words, in_words
 from hub.web.site import Ask, all_places, not_found, render_page
 from hub.web.words import Words
 
@@ -50,7 +51,7 @@ def stats_page(request: Request, session: SessionDep, settings: SettingsDep) -> 
             last=words.date(date.fromisoformat(last[:10])),
         )
     except HubError as exc:
-        error, status = exc.detail, 422
+        error, status = in_words(exc, ask.lang), 422
     year = ask.today().year
     return render_page(
         ask,
@@ -80,4 +81,7 @@ def sources_page(request: Request, session: SessionDep, settings: SettingsDep) -
     sources = sorted(
         describe(session, list_sources(session)), key=lambda s: (s.healthy, s.failing_since or "", s.id)
     )
-    return render_page(ask, "sources.html", t("sources.title"), sources=sources, place_names=names)
+    health = {s.id: health_in_words(s, ask.lang) for s in sources}
+    return render_page(
+        ask, "sources.html", t("sources.title"), sources=sources, place_names=names, health=health
+    )

@@ -21,6 +21,7 @@ from hub.http.deps import SessionDep, SettingsDep
 from hub.kit import geo
 from hub.web.i18n import translator
 from hub.web.named_figures import Figure, Figures
+from hub.web.problems import in_words
 from hub.web.site import Ask, not_found, render_page
 from hub.web.words import Words
 
@@ -61,7 +62,7 @@ def report_page(request: Request, session: SessionDep, settings: SettingsDep) ->
         year = ask.read(YearQuery).year or today.year
         start, end = PeriodQuery(start=f"{year}-01-01", end=f"{year}-12-31").instants(settings)
     except HubError as exc:
-        return render_page(ask, "error.html", t("error.invalid"), status=422, message=exc.detail)
+        return render_page(ask, "error.html", t("error.invalid"), status=422, message=in_words(exc, ask.lang))
     made = Figures(session, ask, start, end, {"start": f"{year}-01-01", "end": f"{year}-12-31"})
     events = stats.events_held(session, start, end, ask.zone)
     totals = stats.totals(session, start, end, "network")
