@@ -16,6 +16,7 @@ from hub.store.records import utcnow
 Scope = Literal["write", "harvest", "admin"]
 SCOPES: tuple[str, ...] = Scope.__args__
 TOKEN_PREFIX = "tlh_"
+ADMIN_TOKEN_HOLDER = "HUB_ADMIN_TOKEN"
 
 
 def _hash(token: str) -> str:
@@ -50,12 +51,26 @@ def scopes_of(session: Session, clear: str | None, admin_token: str | None = Non
     """The scopes a presented token grants (empty when none was presented)."""
     if not clear:
         return set()
-    if admin_token and hmac.compare_digest(clear.encode(), admin_token.encode()):
+    if _is_admin_token(clear, admin_token):
         return set(SCOPES)
+    return set(_valid(session, clear).scopes)
+
+
+def holder_of(session: Session, clear: str, admin_token: str | None = None) -> str:
+    """Who a valid token stands for, as logs name who acted: its name, or the setting's name for
+    the admin token of the settings."""
+    return ADMIN_TOKEN_HOLDER if _is_admin_token(clear, admin_token) else _valid(session, clear).name
+
+
+def _is_admin_token(clear: str, admin_token: str | None) -> bool:
+    return bool(admin_token) and hmac.compare_digest(clear.encode(), admin_token.encode())
+
+
+def _valid(session: Session, clear: str) -> ApiToken:
     token = session.exec(select(ApiToken).where(ApiToken.token_hash == _hash(clear))).first()
     if token is None or token.revoked_at is not None:
         raise Unauthorized("unknown or revoked token")
-    return set(token.scopes)
+    return token
 
 
 def require(scopes: set[str], needed: str) -> None:

@@ -17,7 +17,7 @@ from pydantic import (
 )
 
 from hub.calendar.rules import rule_parts
-from hub.places.schemas import Address, Geo, Strict
+from hub.places.schemas import CORRECTIONS_DESCRIPTION, Address, CorrectionMark, Geo, Strict
 
 EventStatus = Literal["scheduled", "cancelled", "postponed", "moved_online"]
 AttendanceMode = Literal["offline", "online", "mixed"]
@@ -185,6 +185,7 @@ class EventOut(BaseModel):
     url: str | None = None
     same_as: list[str] = Field(default_factory=list, description="Other records of this same event")
     sources: list[str] = Field(default_factory=list, description="On a hub: every source that published it")
+    corrections: list[CorrectionMark] = Field(default_factory=list, description=CORRECTIONS_DESCRIPTION)
     sequence: int
     updated: str
 
