@@ -6,10 +6,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+import httpx
+import orjson
+import pyshacl
 import pytest
 from fastapi.testclient import TestClient
+from rdflib import Graph, URIRef
 
 from hub.api.app import create_app
 from hub.auth.tokens import create_token
@@ -20,8 +25,11 @@ from hub.federation.registry import SourceIn, add_source
 from hub.places.schemas import PlaceIn
 from hub.places.service import create_place
 from hub.store.db import session_scope
+from hub.vocabulary.jsonld import JSONLD_TYPE, SCHEMAS_DIR, to_graph
 from tests import factories
-from tests.servers import Node, running_node
+from tests.browser import screenshot, serious_violations
+from tests.namespaces import TL
+from tests.servers import Node, running_node, serve
 
 
 @dataclass
@@ -57,7 +65,8 @@ EVENTS = {
 
 @pytest.fixture
 def source(tmp_path) -> Iterator[Source]:
-    with running_node(tmp_path, "bocage") as node:
+    # Test events are two years ahead: the node's calendar feed reaches them.
+    with running_node(tmp_path, "bocage", horizon_days_ahead=3650) as node:
         with node.session() as session:
             place = create_place(session, node.settings.base_url, PlaceIn.model_validate(factories.place()))
             events = {
@@ -97,9 +106,8 @@ def register(engine, url: str, **fields) -> None:
 
 
 def hub_event(hub, title: str) -> dict:
-    [found] = [
-        e for e in hub.get("/api/v1/events", params={"limit": 100}).json()["items"] if e["title"] == title
-    ]
+    items = hub.get("/api/v1/events", params={"limit": 100}).json()["items"]
+    [found] = [e for e in items if e["title"] == title]
     return found
 
 
@@ -266,3 +274,202 @@ def test_corrections_are_for_coordinators_and_name_the_refused_field(hub, harves
     assert hub.delete(f"{url}/title", headers=hub.coordinator).status_code == 404
     assert hub.get("/api/v1/corrections/log", headers=hub.coordinator).json()["items"] == []
     assert hub.get(f"/api/v1/events/{uid}").json()["title"] == "Repair café"
+
+
+def test_a_start_time_typo_of_a_calendar_is_corrected_in_every_output(db, hub_settings, hub, source):
+    register(db.engine, f"{source.node.base_url}/feeds/events.ics", kind="ics")
+    harvest(db.engine, hub_settings)
+    uid = hub_event(hub, "Repair café")["uid"]
+    answer = hub.put(
+        f"/api/v1/corrections/events/{uid}/start",
+        json={"value": f"{factories.YEAR}-06-12T18:30:00+02:00", "reason": "coquille"},
+        headers=hub.coordinator,
+    )
+    assert answer.status_code == 200, answer.text
+    source.change_event("repair", title="Repair café (nouvelle formule)")
+    harvest(db.engine, hub_settings)
+    event = hub.get(f"/api/v1/events/{uid}").json()
+    assert event["title"] == "Repair café (nouvelle formule)"
+    assert event["start"] == f"{factories.YEAR}-06-12T18:30:00+02:00"
+    assert [m["source_value"] for m in event["corrections"]] == [f"{factories.YEAR}-06-12T18:00:00+02:00"]
+    feed = hub.get("/feeds/events.ics", params={"q": "formule"}).text
+    assert f"{factories.YEAR}0612T183000" in feed and f"{factories.YEAR}0612T180000" not in feed
+    [occurrence] = hub.get("/api/v1/occurrences", params={"q": "formule"}).json()["items"]
+    assert occurrence["start"] == f"{factories.YEAR}-06-12T18:30:00+02:00"
+
+
+def test_a_places_address_is_corrected_on_its_page_and_in_the_api(db, hub_settings, hub, harvested):
+    [place] = hub.get("/api/v1/places").json()["items"]
+    answer = hub.put(
+        f"/api/v1/corrections/places/{place['uid']}/address.street",
+        json={"value": "2 place du Marché"},
+        headers=hub.coordinator,
+    )
+    assert answer.status_code == 200, answer.text
+    harvest(db.engine, hub_settings)
+    held = hub.get(f"/api/v1/places/{place['uid']}").json()
+    assert held["address"]["street"] == "2 place du Marché" and held["address"]["city"] == "Guéret"
+    assert held["corrections"][0]["source_value"] == place["address"]["street"]
+    page = hub.get(f"/places/{place['uid']}", params={"lang": "en"}).text
+    assert "2 place du Marché" in page and "Street: corrected by the network coordinators" in page
+    refused = hub.put(
+        f"/api/v1/corrections/places/{place['uid']}/address.postal_code",
+        json={"value": "23"},
+        headers=hub.coordinator,
+    )
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "address.postal_code"
+    wrong_kind = hub.put(
+        f"/api/v1/corrections/places/{place['uid']}/title", json={"value": "x"}, headers=hub.coordinator
+    )
+    assert wrong_kind.status_code == 422 and wrong_kind.json()["errors"][0]["field"] == "field"
+
+
+def test_a_corrected_event_as_jsonld_names_its_corrections_and_conforms_to_the_shapes(hub, harvested):
+    uid = hub_event(hub, "Repair café")["uid"]
+    hub.put(f"/api/v1/corrections/events/{uid}/themes", json={"value": ["fablab"]}, headers=hub.coordinator)
+    document = hub.get(f"/api/v1/events/{uid}", headers={"Accept": JSONLD_TYPE}).json()
+    graph = to_graph(document)
+    conforms, _, text = pyshacl.validate(
+        graph, shacl_graph=Graph().parse(SCHEMAS_DIR / "shapes.ttl"), inference="none"
+    )
+    assert conforms, text
+    [correction] = graph.objects(URIRef(document["id"]), TL.correction)
+    assert str(graph.value(correction, TL.correctedField)) == "themes"
+    source_value = orjson.loads(str(graph.value(correction, TL.sourceValue)))
+    assert source_value == ["https://w3id.org/tiers-lieux/themes/repair"]  # "réparation", as resolved
+    assert [t["label"]["fr"] for t in document["themes"]] == ["Fabrication numérique"]
+
+
+def test_a_hub_of_hubs_gets_the_corrected_values_with_their_corrections(
+    db, hub_settings, hub, source, tmp_path
+):
+    with running_node(tmp_path, "region", role="hub") as region:
+        register(region.engine, source.node.base_url, token=source.node.harvest_token())
+        harvest(region.engine, region.settings)
+        with region.session() as session:
+            coordinator = create_token(session, "Réseau régional", ["admin"])[1]
+        with httpx.Client(
+            base_url=region.base_url, headers={"Authorization": f"Bearer {coordinator}"}
+        ) as client:
+            [event] = [e for e in client.get("/api/v1/events").json()["items"] if e["title"] == "Repair café"]
+            answer = client.put(
+                f"/api/v1/corrections/events/{event['uid']}/title", json={"value": "Repair café régional"}
+            )
+            assert answer.status_code == 200, answer.text
+        register(db.engine, region.base_url, token=region.harvest_token())
+        harvest(db.engine, hub_settings)
+        source.change_event("repair", title="Repair café v2", description="<p>Changé.</p>")
+        harvest(region.engine, region.settings)
+        harvest(db.engine, hub_settings)
+    national = hub_event(hub, "Repair café régional")
+    assert national["id"] == event["id"] and national["description"] == "<p>Changé.</p>"
+    assert [(m["field"], m["source_value"]) for m in national["corrections"]] == [("title", "Repair café v2")]
+    assert national["provenance"]["source"] == source.node.base_url + "/"
+    assert "corrigé par la coordination" in hub.get(f"/events/{national['uid']}").text
+
+
+def _form(hub, uid: str, token: str, lang: str = "fr", **fields):
+    return hub.post(f"/coordination/events/{uid}?lang={lang}", data={"token": token, **fields})
+
+
+def test_coordinators_correct_undo_hide_and_read_the_log_with_plain_forms(hub, harvested):
+    uid = hub_event(hub, "Repair café")["uid"]
+    token = hub.coordinator["Authorization"].removeprefix("Bearer ")
+    page = hub.get(f"/events/{uid}").text
+    assert f'href="/coordination/events/{uid}"' in page
+    form = hub.get(f"/coordination/events/{uid}")
+    assert form.status_code == 200 and 'name="robots" content="noindex"' in form.text
+    assert 'type="password"' in form.text and "<script" not in form.text.split("</head>")[1]
+
+    refused = _form(hub, uid, "tlh_not-a-token", action="correct", field="title", value="X")
+    assert refused.status_code == 401 and "pas un jeton de coordination valide" in refused.text
+    writer = hub.writer["Authorization"].removeprefix("Bearer ")
+    assert _form(hub, uid, writer, action="hide").status_code == 403
+    bad_date = _form(hub, uid, token, action="correct", field="start", value="le 12 juin")
+    assert (
+        bad_date.status_code == 422
+        and "Début\u00a0» est refusée\u00a0: une date et une heure" in bad_date.text
+    )
+    bad_field = _form(hub, uid, token, lang="en", action="correct", field="colour", value="red")
+    assert bad_field.status_code == 422 and "This field cannot be corrected." in bad_field.text
+
+    done = _form(
+        hub, uid, token, action="correct", field="title", value="Repair café solidaire", reason="typo"
+    )
+    assert done.status_code == 200 and done.history[0].status_code == 303
+    assert "Correction enregistrée." in done.text and "Repair café solidaire" in done.text
+    themes = _form(hub, uid, token, action="correct", field="themes", value="fablab, repair")
+    assert themes.status_code == 200
+    event = hub.get(f"/api/v1/events/{uid}").json()
+    assert event["title"] == "Repair café solidaire" and len(event["themes"]) == 2
+    assert _form(hub, uid, token, action="undo", field="title").status_code == 200
+    assert hub.get(f"/api/v1/events/{uid}").json()["title"] == "Repair café"
+
+    hidden = _form(hub, uid, token, lang="en", action="hide", reason="spam")
+    assert hidden.status_code == 200 and "This record is hidden." in hidden.text
+    assert hub.get(f"/events/{uid}").status_code == 404
+    assert "Fiche affichée à nouveau." in _form(hub, uid, token, action="unhide").text
+    assert hub.get(f"/events/{uid}").status_code == 200
+
+    assert "<table" not in hub.get("/coordination/log").text
+    assert hub.post("/coordination/log", data={"token": writer}).status_code == 403
+    log = hub.post("/coordination/log?lang=en", data={"token": token})
+    assert log.status_code == 200
+    for words in ("Hiding", "Shown again", "Undo", "Réseau Creuse", "spam", "typo", "Repair café solidaire"):
+        assert words in log.text, words
+    assert len(hub.get("/api/v1/corrections/log", headers=hub.coordinator).json()["items"]) == 5
+
+
+@pytest.fixture
+def served(db, source) -> Iterator[tuple[str, str]]:
+    """A hub that harvested `source`, served over HTTP; its base URL and a coordinator token."""
+    holder: dict = {}
+
+    def make(base_url: str):
+        settings = db.settings(
+            role="hub", base_url=base_url, allowed_private_networks=["127.0.0.1/32"], harvest_in_process=False
+        )
+        register(db.engine, source.node.base_url, token=source.node.harvest_token())
+        # Playwright's sync API runs an event loop in this thread: the harvest runs in another.
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(harvest, db.engine, settings).result()
+        with session_scope(db.engine) as session:
+            holder["token"] = create_token(session, "Réseau Creuse", ["admin"])[1]
+        return create_app(settings, engine=db.engine)
+
+    with serve(make) as base:
+        yield base, holder["token"]
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_coordination_form_works_in_a_browser_on_a_phone_and_a_desktop(
+    db, served, chromium_browser, width
+):
+    base, token = served
+    [event] = [e for e in httpx.get(f"{base}/api/v1/events").json()["items"] if e["title"] == "Repair café"]
+    context = chromium_browser.new_context(locale="fr-FR", viewport={"width": width, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    try:
+        page.goto(f"{base}/events/{event['uid']}")
+        page.get_by_role("link", name="Coordination du réseau").click()
+        page.get_by_label("Champ", exact=True).select_option("title")
+        page.get_by_label("Valeur corrigée").fill("Repair café du Bocage")
+        page.locator("#correct-reason").fill("nom officiel")
+        page.locator("#correct-token").fill(token)
+        page.get_by_role("button", name="Enregistrer la correction").click()
+        assert page.get_by_role("status").inner_text() == "Correction enregistrée."
+        assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+        if db.kind == "sqlite":
+            assert serious_violations(page) == []
+            screenshot(page, f"coordination-{'phone' if width < 600 else 'desktop'}")
+        page.get_by_role("link", name="Voir la fiche").click()
+        assert "corrigé par la coordination" in page.locator(".corrected").inner_text()
+        assert page.locator("h1").inner_text() == "Repair café du Bocage"
+        if db.kind == "sqlite":
+            assert serious_violations(page) == []
+            screenshot(page, f"corrected-event-{'phone' if width < 600 else 'desktop'}")
+    finally:
+        context.close()
+    assert errors == []
