@@ -470,6 +470,31 @@ def test_the_coordination_form_works_in_a_browser_on_a_phone_and_a_desktop(
         if db.kind == "sqlite":
             assert serious_violations(page) == []
             screenshot(page, f"corrected-event-{'phone' if width < 600 else 'desktop'}")
+        page.goto(f"{base}/coordination/log")
+        page.get_by_label("Jeton de coordination").fill(token)
+        page.get_by_role("button", name="Lire le journal").click()
+        assert "nom officiel" in page.get_by_role("table").inner_text()
+        assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+        if db.kind == "sqlite":
+            assert serious_violations(page) == []
+            screenshot(page, f"coordination-log-{'phone' if width < 600 else 'desktop'}")
     finally:
         context.close()
     assert errors == []
+
+
+def test_a_hidden_place_leaves_the_directory_and_the_sitemap_and_its_events_stay(hub, harvested):
+    [place] = hub.get("/api/v1/places").json()["items"]
+    assert place["uid"] in hub.get("/sitemap.xml").text
+    answer = hub.put(f"/api/v1/corrections/places/{place['uid']}/hidden", headers=hub.coordinator)
+    assert answer.status_code == 200, answer.text
+    assert hub.get("/api/v1/places").json()["items"] == []
+    assert place["uid"] not in hub.get("/sitemap.xml").text and place["name"] not in hub.get("/places").text
+    assert hub.get(f"/places/{place['uid']}").status_code == 404
+    assert len(hub.get("/api/v1/events").json()["items"]) == 2
+    assert (
+        hub.delete(f"/api/v1/corrections/places/{place['uid']}/hidden", headers=hub.coordinator).status_code
+        == 204
+    )
+    assert hub.get(f"/api/v1/places/{place['uid']}").json()["name"] == place["name"]
+    assert len(hub.get("/api/v1/events", params={"department": "23"}).json()["items"]) == 2

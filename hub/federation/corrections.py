@@ -141,7 +141,8 @@ def correct(
     current = found.get(field)
     old = current.value if current else value_at(source_input.model_dump(mode="json"), field)
     try:
-        replaced(source_input, {field: value})
+        # Checked with the other corrections in force: together they must make a valid record.
+        replaced(corrected(session, source_input, found)[0], {field: value})
     except ValidationError as exc:
         raise InvalidInput(field, _message(exc)) from exc
     correction = current or Correction(kind=kind, iri=row.iri, uid=row.id, field=field, by=by)

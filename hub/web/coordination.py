@@ -41,7 +41,12 @@ LIST_FIELDS = ("themes", "audience")
 async def form_values(request: Request) -> dict[str, str]:
     """The fields of a submitted form (URL-encoded, as a form without files is sent)."""
     body = await request.body()
-    pairs = parse_qsl(body[:FORM_LIMIT].decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=20)
+    try:
+        pairs = parse_qsl(
+            body[:FORM_LIMIT].decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=20
+        )
+    except ValueError:  # more fields than any of these forms has: answered as an empty form
+        return {}
     return {name: value.strip() for name, value in pairs}
 
 
