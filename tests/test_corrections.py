@@ -96,7 +96,10 @@ def hub(hub_settings, db) -> Iterator[TestClient]:
 
 
 def harvest(engine, settings) -> None:
-    reports = asyncio.run(harvest_many(engine, settings, all_sources(engine)))
+    # In a thread of its own: once a browser test of this module started Playwright's sync API,
+    # this thread runs an event loop.
+    with ThreadPoolExecutor(1) as pool:
+        reports = pool.submit(asyncio.run, harvest_many(engine, settings, all_sources(engine))).result()
     assert all(r.ok for r in reports), [r.error for r in reports]
 
 
@@ -430,9 +433,7 @@ def served(db, source) -> Iterator[tuple[str, str]]:
             role="hub", base_url=base_url, allowed_private_networks=["127.0.0.1/32"], harvest_in_process=False
         )
         register(db.engine, source.node.base_url, token=source.node.harvest_token())
-        # Playwright's sync API runs an event loop in this thread: the harvest runs in another.
-        with ThreadPoolExecutor(1) as pool:
-            pool.submit(harvest, db.engine, settings).result()
+        harvest(db.engine, settings)
         with session_scope(db.engine) as session:
             holder["token"] = create_token(session, "Réseau Creuse", ["admin"])[1]
         return create_app(settings, engine=db.engine)
