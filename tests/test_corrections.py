@@ -499,3 +499,15 @@ def test_a_hidden_place_leaves_the_directory_and_the_sitemap_and_its_events_stay
     )
     assert hub.get(f"/api/v1/places/{place['uid']}").json()["name"] == place["name"]
     assert len(hub.get("/api/v1/events", params={"department": "23"}).json()["items"]) == 2
+
+
+def test_an_event_a_calendar_leaves_out_while_hidden_is_not_brought_back(db, hub_settings, hub, source):
+    register(db.engine, f"{source.node.base_url}/feeds/events.ics", kind="ics")
+    harvest(db.engine, hub_settings)
+    uid = hub_event(hub, "Soirée pitch")["uid"]
+    assert hub.put(f"/api/v1/corrections/events/{uid}/hidden", headers=hub.coordinator).status_code == 200
+    source.delete_event("pitch")
+    harvest(db.engine, hub_settings)
+    assert hub.delete(f"/api/v1/corrections/events/{uid}/hidden", headers=hub.coordinator).status_code == 204
+    assert hub.get(f"/api/v1/events/{uid}").status_code == 404
+    assert [e["title"] for e in hub.get("/api/v1/events").json()["items"]] == ["Repair café"]

@@ -41,7 +41,15 @@ from hub.events.service import EventRows, event_rows, insert_events, save_event
 from hub.federation.errors import Refused
 from hub.federation.harvested import RAW_LIMIT, Batch, Harvested, Rejected
 from hub.federation.models import Quarantine, Source
-from hub.federation.overrides import HIDDEN, Found, corrected, corrections_of, keep_hidden, snapshot
+from hub.federation.overrides import (
+    HIDDEN,
+    Found,
+    corrected,
+    corrections_of,
+    forget_hidden,
+    keep_hidden,
+    snapshot,
+)
 from hub.people.models import Person
 from hub.people.service import PersonRows, insert_people, person_rows, save_person
 from hub.places.models import Place
@@ -396,6 +404,7 @@ def remove_missing(
     for kind, iris in missing.items():
         for iri in iris:
             delete_record(session, kind, iri)
+    forget_hidden(session, source, seen, kinds)
     return gone, None
 
 

@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from hub.events.schemas import HarvestedEventIn
 from hub.federation.harvested import Harvested, Input
-from hub.federation.models import Correction
+from hub.federation.models import Correction, Source
 from hub.places.schemas import PlaceIn
 
 # The fields a coordinator may correct, as the API's input names them (dotted inside an object).
@@ -145,3 +145,14 @@ def keep_hidden(session: Session, hidden: Correction, kept: dict | None) -> None
         return
     hidden.value = kept
     session.add(hidden)
+
+
+def forget_hidden(session: Session, source: Source, seen: set[str], kinds: tuple[str, ...]) -> None:
+    """After a complete snapshot of `source`: its hidden records it no longer has are gone (a
+    calendar says so by leaving an event out, not by a tombstone)."""
+    hidden = session.exec(
+        select(Correction).where(Correction.field == HIDDEN, col(Correction.kind).in_(kinds))
+    ).all()
+    for row in hidden:
+        if isinstance(row.value, dict) and row.value["source_id"] == source.id and row.iri not in seen:
+            keep_hidden(session, row, None)
