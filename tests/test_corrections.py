@@ -5,6 +5,7 @@ source's deletion still wins, and everything is logged."""
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -15,11 +16,13 @@ import pyshacl
 import pytest
 from fastapi.testclient import TestClient
 from rdflib import Graph, URIRef
+from sqlalchemy import text
 
 from hub.api.app import create_app
 from hub.auth.tokens import create_token
 from hub.events.schemas import EventIn
 from hub.events.service import delete_event, get_event, save_event
+from hub.federation.apply import apply_batch
 from hub.federation.harvester import all_sources, harvest_many
 from hub.federation.registry import SourceIn, add_source
 from hub.places.schemas import PlaceIn
@@ -29,6 +32,7 @@ from hub.vocabulary.jsonld import JSONLD_TYPE, SCHEMAS_DIR, to_graph
 from tests import factories
 from tests.browser import screenshot, serious_violations
 from tests.namespaces import TL
+from tests.processes import wait_until
 from tests.servers import Node, running_node, serve
 
 
@@ -511,3 +515,47 @@ def test_an_event_a_calendar_leaves_out_while_hidden_is_not_brought_back(db, hub
     assert hub.delete(f"/api/v1/corrections/events/{uid}/hidden", headers=hub.coordinator).status_code == 204
     assert hub.get(f"/api/v1/events/{uid}").status_code == 404
     assert [e["title"] for e in hub.get("/api/v1/events").json()["items"]] == ["Repair café"]
+
+
+def test_a_correction_made_while_a_page_of_its_source_is_applied_comes_after_it(
+    db, hub_settings, hub, harvested, monkeypatch
+):
+    if db.kind != "postgresql":
+        pytest.skip("SQLite lets one writer at a time in: there is no page to wait for")
+    uid = hub_event(hub, "Repair café")["uid"]
+    harvested.change_event("repair", title="Repair café v2", description="<p>Nouveau.</p>")
+    applied, go = threading.Event(), threading.Event()
+
+    def held_open(*args, **kwargs):
+        """Apply the page, then keep its transaction (and its source's lock) open until `go`."""
+        stats = apply_batch(*args, **kwargs)
+        applied.set()
+        assert go.wait(30)
+        return stats
+
+    monkeypatch.setattr("hub.federation.harvester.apply_batch", held_open)
+    with ThreadPoolExecutor(2) as pool:
+        page = pool.submit(harvest, db.engine, hub_settings)
+        assert applied.wait(30)
+        correcting = pool.submit(
+            hub.put,
+            f"/api/v1/corrections/events/{uid}/title",
+            json={"value": "Repair café du Bocage"},
+            headers=hub.coordinator,
+        )
+        wait_until(lambda: _waiting_for_a_source(db), 20, "the correction to wait for the page")
+        go.set()
+        page.result()
+        assert correcting.result().status_code == 200
+    event = hub.get(f"/api/v1/events/{uid}").json()
+    assert event["title"] == "Repair café du Bocage" and event["description"] == "<p>Nouveau.</p>"
+    assert event["corrections"][0]["source_value"] == "Repair café v2"
+
+
+def _waiting_for_a_source(db) -> bool:
+    with db.engine.connect() as connection:
+        waiting = connection.execute(
+            text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE :q"),
+            {"q": "%FROM source%FOR UPDATE%"},
+        ).scalar()
+    return bool(waiting)

@@ -50,8 +50,27 @@ def _log(
     )
 
 
-def _harvested(session: Session, kind: str, uid: str) -> Event | Place:
+def _wait_for_harvest(session: Session, source_id: int | None) -> None:
+    """Wait until a page of this source being applied commits, and hold the next one off until
+    this act does: a page reads the corrections before it writes. Each page's transaction first
+    locks its source's row (hub/federation/harvester.py); on SQLite one writer at a time does it.
+    What the session read before is forgotten, to be read again as that page left it."""
+    if source_id is not None:
+        session.get(Source, source_id, with_for_update=True)
+    session.expunge_all()
+
+
+def _settled(session: Session, kind: str, uid: str) -> Event | Place | None:
+    """The record, once no page of its source is being applied (None if not held)."""
     row = session.get(TABLES[kind], uid)
+    if row is None:
+        return None
+    _wait_for_harvest(session, row.source_id)
+    return session.get(TABLES[kind], uid)
+
+
+def _harvested(session: Session, kind: str, uid: str) -> Event | Place:
+    row = _settled(session, kind, uid)
     if row is None:
         raise NotFound(f"no {kind} with id {uid!r}")
     if row.source_id is None:
@@ -165,8 +184,8 @@ def undo(
 ) -> None:
     """Take a correction back: the source's value shows again."""
     _check_field(kind, field)
+    row = _settled(session, kind, uid)
     correction = _by_uid(session, kind, uid, field)
-    row = session.get(TABLES[kind], uid)
     if row is not None:
         found = _found(session, kind, row.iri)
         source_input = _source_input(session, kind, row, found)
@@ -211,6 +230,9 @@ def unhide(session: Session, settings: Settings, kind: str, uid: str, *, reason:
     """Show a hidden record again, as its source last sent it (with its corrections); False when
     there is nothing to show (its source deleted it meanwhile, or is no longer harvested)."""
     hidden = _by_uid(session, kind, uid, HIDDEN)
+    if isinstance(hidden.value, dict):
+        _wait_for_harvest(session, hidden.value["source_id"])
+        hidden = _by_uid(session, kind, uid, HIDDEN)
     kept = hidden.value if isinstance(hidden.value, dict) else None
     _log(session, "unhide", hidden, None, None, reason, by)
     session.delete(hidden)
