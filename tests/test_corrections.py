@@ -325,6 +325,15 @@ def test_a_places_address_is_corrected_on_its_page_and_in_the_api(db, hub_settin
         headers=hub.coordinator,
     )
     assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "address.postal_code"
+    moved = hub.put(
+        f"/api/v1/corrections/places/{place['uid']}/address.postal_code",
+        json={"value": "63000"},
+        headers=hub.coordinator,
+    )
+    assert moved.status_code == 200, moved.text
+    address = hub.get(f"/api/v1/places/{place['uid']}").json()["address"]
+    assert (address["postal_code"], address["department"], address["region"]) == ("63000", "63", "84")
+    assert [e["title"] for e in hub.get("/api/v1/events", params={"department": "63"}).json()["items"]]
     wrong_kind = hub.put(
         f"/api/v1/corrections/places/{place['uid']}/title", json={"value": "x"}, headers=hub.coordinator
     )

@@ -48,6 +48,9 @@ FIELDS: dict[str, tuple[str, ...]] = {
     ),
 }
 HIDDEN = "hidden"
+# Values a place derives from another when a source leaves them out: a corrected postal code
+# names its department and region again, rather than keeping the source's.
+DERIVED = {"address.postal_code": ("address.department", "address.region")}
 INPUTS: dict[str, type[Input]] = {"event": HarvestedEventIn, "place": PlaceIn}
 # IRIs per IN (...) list, as apply reads the records of a page.
 LOOKUP_CHUNK = 500
@@ -81,6 +84,8 @@ def replaced(data: Input, changes: dict[str, object]) -> Input:
     values = data.model_dump(mode="json")
     for path, value in changes.items():
         values = _with(values, path, value)
+        for derived in DERIVED.get(path, ()):
+            values = _with(values, derived, None)
     return type(data).model_validate(values)
 
 
