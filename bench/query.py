@@ -220,9 +220,12 @@ async def cold_load(
         return latencies, time.perf_counter() - started, sorted(timed, reverse=True)
 
 
-async def load(base: str, paths: list[str], requests: int, concurrency: int) -> tuple[list[float], float]:
+async def load(
+    base: str, paths: list[str], requests: int, concurrency: int, shuffle: bool = True
+) -> tuple[list[float], float]:
+    """`requests` reads of `paths` drawn at random, or each path once in order (`shuffle=False`)."""
     latencies: list[float] = []
-    queue = [random.choice(paths) for _ in range(requests)]
+    queue = [random.choice(paths) for _ in range(requests)] if shuffle else paths[::-1]
 
     async def client(session: aiohttp.ClientSession) -> None:
         while queue:

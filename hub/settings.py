@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from datetime import timedelta
 from functools import cached_property
 from typing import Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
@@ -133,6 +135,39 @@ class Settings(BaseSettings):
     rate_limit_burst: int = Field(
         60, ge=1, description="...and at once, before that rate applies (the size of its token bucket)."
     )
+    map_tile_url: str | None = Field(
+        None,
+        description="Map tiles under the locator of an event's place, as an http(s) URL with `{z}`, `{x}` "
+        "and `{y}` (e.g. your own tile server); none by default: the locator is drawn from the places "
+        "held, and pages ask no other server.",
+    )
+    map_tile_attribution: str = Field(
+        "", max_length=200, description="Credit the tile server asks for, shown under the map."
+    )
+
+    @field_validator("map_tile_url")
+    @classmethod
+    def _tile_template(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not value.startswith(("http://", "https://")) or not all(
+            part in value for part in ("{z}", "{x}", "{y}")
+        ):
+            raise ValueError("map_tile_url must be an http(s) URL holding {z}, {x} and {y}")
+        if not re.fullmatch(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?", urlsplit(value).netloc):
+            # The pages allow images from this one host by name: no {s} subdomains, no credentials.
+            raise ValueError("map_tile_url must name one host (no {s}, no user:password@)")
+        return value
+
+    session_secret: str | None = Field(
+        None,
+        description="Key signing the sign-in cookies of the publishing pages (32+ characters); every "
+        "process serving the pages needs the same one. Unset: a random key per process, so sessions end "
+        "when it restarts.",
+    )
+    session_hours: int = Field(
+        12, ge=1, le=24 * 30, description="Hours a sign-in to the publishing pages lasts."
+    )
 
     @field_validator("base_url")
     @classmethod
@@ -175,6 +210,8 @@ class Settings(BaseSettings):
                 self.admin_token.lower() in PLACEHOLDER_SECRETS or len(self.admin_token) < 24
             ):
                 raise ValueError("admin_token is a placeholder or shorter than 24 characters")
+            if self.session_secret is not None and len(self.session_secret) < 32:
+                raise ValueError("session_secret is shorter than 32 characters")
             if self.allow_private_sources:
                 raise ValueError("allow_private_sources must stay off in production")
         if self.page_size_default > self.page_size_max:

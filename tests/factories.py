@@ -33,6 +33,28 @@ def event(**overrides) -> dict:
     return data
 
 
+def co_lunch(**overrides) -> dict:
+    """A weekly series of 2027 across both changes of daylight saving time, one date cancelled
+    and one moved to another day with its own title."""
+    data = event(
+        title="Co-lunch du vendredi",
+        start="2027-02-05T12:30:00+01:00",
+        end="2027-02-05T13:30:00+01:00",
+        recurrence={"rrule": "FREQ=WEEKLY;BYDAY=FR"},
+        overrides=[
+            {"recurrence_id": "2027-04-02T12:30:00+02:00", "status": "cancelled"},
+            {
+                "recurrence_id": "2027-11-12T12:30:00+01:00",
+                "start": "2027-11-10T12:00:00+01:00",
+                "end": "2027-11-10T14:00:00+01:00",
+                "title": "Co-lunch (exceptionnellement le mercredi)",
+            },
+        ],
+    )
+    data.update(overrides)
+    return data
+
+
 def person(**overrides) -> dict:
     everything = ["display_name", "bio", "skills", "badges", "places", "links", "contact"]
     data = {

@@ -132,21 +132,7 @@ def test_rss_marks_cancelled_occurrences(client, writer):
 CLOCK = datetime(2027, 1, 15, 9, tzinfo=UTC)
 RANGE = (datetime(2027, 1, 20, tzinfo=UTC), datetime(2028, 11, 30, tzinfo=UTC))
 NETWORK_CALENDAR = [
-    factories.event(
-        title="Co-lunch du vendredi",
-        start="2027-02-05T12:30:00+01:00",
-        end="2027-02-05T13:30:00+01:00",
-        recurrence={"rrule": "FREQ=WEEKLY;BYDAY=FR"},
-        overrides=[
-            {"recurrence_id": "2027-04-02T12:30:00+02:00", "status": "cancelled"},
-            {
-                "recurrence_id": "2027-11-12T12:30:00+01:00",
-                "start": "2027-11-10T12:00:00+01:00",
-                "end": "2027-11-10T14:00:00+01:00",
-                "title": "Co-lunch (exceptionnellement le mercredi)",
-            },
-        ],
-    ),
+    factories.co_lunch(),
     factories.event(
         title="Soirée pitch",
         start="2027-02-09T19:00:00+01:00",

@@ -738,3 +738,14 @@ def test_missing_summary():
     assert [record.data.get("title") for record in batch.records] == [None, None]
     assert [o[2] for o in _ours(batch)] == ["", "", ""]
     assert _ours(batch) == _theirs("missing_summary")
+
+
+def test_event_images_by_url_only():
+    """RFC 7986 IMAGE, or an image ATTACH, kept when it is an http(s) URL; never a script or inline data."""
+    records = _records(_parse("event_images_by_url_only"))
+    images = {iri.rsplit("#", 1)[1]: data.get("image") for iri, data in records.items()}
+    assert images == {
+        "image-by-uri": "https://tiers-lieu.example.org/img/atelier.png",
+        "image-attached": "https://tiers-lieu.example.org/affiche.jpg",
+        "image-refused": None,
+    }

@@ -10,7 +10,6 @@ import asyncio
 import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import pairwise
@@ -28,7 +27,7 @@ from hub.federation.registry import SourceIn, add_source
 from hub.settings import Settings
 from hub.store.db import session_scope
 from hub.vocabulary.jsonld import to_graph
-from tests.browser import screenshot, serious_violations
+from tests.browser import follow, opened, screenshot, serious_violations
 from tests.servers import serve
 
 HUB_NAME = "Réseau des tiers-lieux du bocage"
@@ -93,23 +92,6 @@ def site(db, network) -> Iterator[Site]:
         yield Site(base, holder["settings"], db.engine, db.kind)
 
 
-@contextmanager
-def opened(chromium, url: str, *, width: int = 1280) -> Iterator:
-    """A tab on `url`; fails on any console error, page error or dialog seen while it is open."""
-    page = chromium.new_page()
-    page.set_viewport_size({"width": width, "height": 900})
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(f"{page.url}: {m.text}") if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(f"{page.url}: {e}"))
-    page.on("dialog", lambda d: (problems.append(f"{page.url}: dialog {d.message}"), d.dismiss()))
-    page.goto(url)
-    try:
-        yield page
-        assert problems == [], problems
-    finally:
-        page.close()
-
-
 def _uid(site: Site, title: str) -> str:
     [event] = [e for e in site.api("/api/v1/events", q=title) if e["title"] == title]
     return event["uid"]
@@ -117,12 +99,6 @@ def _uid(site: Site, title: str) -> str:
 
 def _place_uid(site: Site, name: str) -> str:
     return next(p["uid"] for p in site.api("/api/v1/places") if p["name"] == name)
-
-
-def follow(page, link) -> None:
-    """Click `link` and wait until the page it leads to has loaded: reading before would race it."""
-    with page.expect_navigation():
-        link.click()
 
 
 def _titles(page) -> list[str]:
@@ -190,6 +166,7 @@ def test_french_without_a_preference_and_the_language_link_keeps_the_query(site,
 
 def test_agenda_filters_narrow_it_to_a_department_and_a_theme(site, chromium):
     with opened(chromium, site.url("/")) as page:
+        page.locator("details.fold summary").click()
         page.select_option("#f-department", "19")
         follow(page, page.locator("form.filters button[type=submit]"))
         assert "department=19" in page.url
@@ -247,16 +224,16 @@ def test_week_and_month_views_group_occurrences_by_day(site, chromium):
         following = page.locator("section.day").first.get_attribute("data-date")
         assert following == (first + timedelta(7)).isoformat()
     with opened(chromium, site.url("/?view=month&lang=en")) as page:
-        sections = page.locator("section.day")
-        dates = [sections.nth(i).get_attribute("data-date") for i in range(sections.count())]
+        cells = page.locator("table.month td.has-events")
+        dates = [cells.nth(i).get_attribute("data-date") for i in range(cells.count())]
         assert len(dates) > 5 and dates == sorted(set(dates))
         assert len({d[:7] for d in dates}) == 1
         month = dates[0][:7]
-        for i in range(sections.count()):
-            starts = sections.nth(i).locator("time").evaluate_all("ts => ts.map(t => t.dateTime)")
+        for i in range(cells.count()):
+            starts = cells.nth(i).locator("li time").evaluate_all("ts => ts.map(t => t.dateTime)")
             assert starts and all(s.startswith(dates[i]) for s in starts)
         follow(page, page.locator("a[rel=prev]"))
-        assert page.locator("section.day").first.get_attribute("data-date")[:7] < month
+        assert page.locator("table.month td[data-date]").first.get_attribute("data-date")[:7] < month
 
 
 def test_cancelled_co_lunch_shows_its_badge_in_the_agenda_and_among_its_next_dates(site, chromium):
@@ -451,6 +428,8 @@ def test_keyboard_reaches_the_filters_and_the_event_links(site, chromium):
                     " return [e.tagName, e.id, e.className, getComputedStyle(e).outlineStyle]; }"
                 )
             )
+            if reached[-1][0] == "SUMMARY":
+                page.keyboard.press("Enter")  # the filters unfold from the keyboard too
         assert reached[0][2] == "skip-link"
         ids = [r[1] for r in reached]
         assert {"f-q", "f-start", "f-theme", "f-department", "f-near"} <= set(ids)

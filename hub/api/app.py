@@ -28,18 +28,30 @@ from hub.api import (
     stats,
     vocabulary,
 )
-from hub.api.cache import ReadCache, VersionProbe
 from hub.api.headers import SecurityHeaders
 from hub.api.ratelimit import Buckets, RateLimit, limited_in_openapi
 from hub.auth.tokens import scopes_of
 from hub.federation.jobs import run_in_process
 from hub.horizon import roll_if_due
+from hub.http.cache import PerVersion, ReadCache, VersionProbe
 from hub.http.compression import Compress
 from hub.http.deps import read_session
 from hub.observability import RequestContext, configure_logging
 from hub.settings import Settings
 from hub.store.db import make_engine, reader_of, refresh_statistics
-from hub.web import agenda, coordination, directory, embed, event, figures, sitemap
+from hub.web import (
+    agenda,
+    coordination,
+    directory,
+    embed,
+    event,
+    figures,
+    publish,
+    publish_equipment,
+    publish_events,
+    signin,
+    sitemap,
+)
 from hub.web.assets import Assets
 
 log = logging.getLogger(__name__)
@@ -108,6 +120,9 @@ def create_app(settings: Settings, *, engine=None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.database_url, settings.database_schema)
     app.state.read_cache = ReadCache()
+    app.state.session_signer = signin.signer(settings)
+    app.state.page_cache = ReadCache()
+    app.state.page_choices = PerVersion()
     app.state.read_engine = reader_of(app.state.engine)
     sqlite = app.state.engine.dialect.name == "sqlite"
     app.state.version_probe = VersionProbe(app.state.read_engine) if sqlite else None
@@ -128,7 +143,18 @@ def create_app(settings: Settings, *, engine=None) -> FastAPI:
     app.add_middleware(SecurityHeaders)
     for module in (health, places, events, people, vocabulary, feeds, federation):
         app.include_router(module.router)
-    for web in (agenda, event, directory, figures, embed, sitemap):
+    for web in (
+        agenda,
+        event,
+        directory,
+        figures,
+        embed,
+        sitemap,
+        signin,
+        publish,
+        publish_events,
+        publish_equipment,
+    ):
         app.include_router(web.router)
     app.mount("/static", Assets(), name="static")
     docs.install(app)

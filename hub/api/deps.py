@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from hub.auth.tokens import holder_of, require, scopes_of
+from hub.auth.tokens import name_of, require, scopes_of
 from hub.events.queries import EventFilters
 from hub.filters import CalendarQuery, NearQuery, PageParams, PageQuery
 from hub.http.deps import SettingsDep, in_read_session
@@ -55,7 +55,7 @@ async def _coordinator(
 ) -> str:
     """Who a coordinator (a token with the admin scope) is, as logs name them."""
     return await in_read_session(
-        request, lambda session: holder_of(session, credentials.credentials, settings.admin_token)
+        request, lambda session: name_of(session, credentials.credentials, settings.admin_token)
     )
 
 

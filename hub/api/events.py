@@ -5,13 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from sqlmodel import Session
 
-from hub.api.cache import cached_read
 from hub.api.deps import EventFiltersDep, PageDep, RecordId, TotalDep, UpcomingFiltersDep, Writer
 from hub.api.problems import problem_responses
 from hub.events import queries, service
 from hub.events.links import merged_documents
 from hub.events.occurrences import covered
 from hub.events.schemas import EventIn, EventList, EventOut, OccurrenceList
+from hub.http.cache import cached_read
 from hub.http.deps import KnownParameters, SessionDep, SettingsDep, WriteSessionDep
 from hub.http.responses import created, list_body, ok, read_response
 from hub.store.records import utcnow

@@ -7,12 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from sqlmodel import Session
 
-from hub.api.cache import cached_read
 from hub.api.deps import AudienceDep, NearDep, PageDep, RecordId, Writer
 from hub.api.problems import problem_responses
 from hub.calendar.dates import iso_utc
 from hub.errors import NotFound
 from hub.filters import PersonQuery
+from hub.http.cache import cached_read
 from hub.http.deps import KnownParameters, SessionDep, SettingsDep, WriteSessionDep
 from hub.http.responses import created, list_body, ok, read_response
 from hub.people import service

@@ -13,10 +13,10 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from hub import stats
-from hub.api.cache import cached_read
 from hub.api.deps import AudienceDep
 from hub.api.problems import problem_responses
 from hub.filters import PeriodQuery
+from hub.http.cache import cached_read
 from hub.http.deps import KnownParameters, SettingsDep, in_read_session
 from hub.http.responses import read_response
 from hub.people.visibility import Audience

@@ -16,7 +16,8 @@ from hub.store.records import utcnow
 Scope = Literal["write", "harvest", "admin"]
 SCOPES: tuple[str, ...] = Scope.__args__
 TOKEN_PREFIX = "tlh_"
-ADMIN_TOKEN_HOLDER = "HUB_ADMIN_TOKEN"
+ADMIN_HOLDER = "admin"
+ADMIN_TOKEN_NAME = "HUB_ADMIN_TOKEN"
 
 
 def _hash(token: str) -> str:
@@ -47,22 +48,7 @@ def revoke_token(session: Session, token_id: int) -> None:
     session.add(token)
 
 
-def scopes_of(session: Session, clear: str | None, admin_token: str | None = None) -> set[str]:
-    """The scopes a presented token grants (empty when none was presented)."""
-    if not clear:
-        return set()
-    if _is_admin_token(clear, admin_token):
-        return set(SCOPES)
-    return set(_valid(session, clear).scopes)
-
-
-def holder_of(session: Session, clear: str, admin_token: str | None = None) -> str:
-    """Who a valid token stands for, as logs name who acted: its name, or the setting's name for
-    the admin token of the settings."""
-    return ADMIN_TOKEN_HOLDER if _is_admin_token(clear, admin_token) else _valid(session, clear).name
-
-
-def _is_admin_token(clear: str, admin_token: str | None) -> bool:
+def _is_admin(clear: str, admin_token: str | None) -> bool:
     return bool(admin_token) and hmac.compare_digest(clear.encode(), admin_token.encode())
 
 
@@ -71,6 +57,35 @@ def _valid(session: Session, clear: str) -> ApiToken:
     if token is None or token.revoked_at is not None:
         raise Unauthorized("unknown or revoked token")
     return token
+
+
+def scopes_of(session: Session, clear: str | None, admin_token: str | None = None) -> set[str]:
+    """The scopes a presented token grants (empty when none was presented)."""
+    if not clear:
+        return set()
+    if _is_admin(clear, admin_token):
+        return set(SCOPES)
+    return set(_valid(session, clear).scopes)
+
+
+def holder_of(session: Session, clear: str, admin_token: str | None = None) -> str:
+    """Who a presented token is, as a sign-in remembers it: `admin` for the bootstrap token, else
+    the token's id (never its value)."""
+    return ADMIN_HOLDER if _is_admin(clear, admin_token) else str(_valid(session, clear).id)
+
+
+def name_of(session: Session, clear: str, admin_token: str | None = None) -> str:
+    """Who a valid token stands for, as logs name who acted: its name, or the setting's name for
+    the admin token of the settings."""
+    return ADMIN_TOKEN_NAME if _is_admin(clear, admin_token) else _valid(session, clear).name
+
+
+def scopes_of_holder(session: Session, holder: str, admin_token: str | None = None) -> set[str]:
+    """The scopes a sign-in still grants: none once its token is revoked, or the admin token unset."""
+    if holder == ADMIN_HOLDER:
+        return set(SCOPES) if admin_token else set()
+    token = session.get(ApiToken, int(holder)) if holder.isdigit() else None
+    return set(token.scopes) if token is not None and token.revoked_at is None else set()
 
 
 def require(scopes: set[str], needed: str) -> None:

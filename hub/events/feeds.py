@@ -25,6 +25,15 @@ def feed_events(session: Session, f: EventFilters, *, limit: int) -> list[FeedEv
         .order_by(Event.start_utc, Event.id)
         .limit(limit)
     ).all()
+    return _with_details(session, list(events))
+
+
+def event_feed(session: Session, event: Event) -> list[FeedEvent]:
+    """One event as a calendar holds it: its series, overrides, place and themes."""
+    return _with_details(session, [event])
+
+
+def _with_details(session: Session, events: list[Event]) -> list[FeedEvent]:
     if not events:
         return []
     event_ids = [e.id for e in events]

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, exists, func, literal_column, text
+from sqlalchemy import ColumnElement, Select, column, exists, func, literal_column, table, text
 from sqlmodel import Session, col, select
 
 from hub.errors import InvalidInput, OutsideHorizon
@@ -23,6 +23,8 @@ from hub.vocabulary.thesaurus import resolve, unknown, with_narrower
 
 # What the choice of a theme's plan on SQLite assumes: a page's length, occurrences an event has.
 PAGE = 50
+# The full-text index of events on SQLite (FTS5, kept by triggers), by the rowid of `event`.
+EVENT_FTS = table("event_fts", column("rowid"))
 OCCURRENCES_PER_EVENT = 8
 # An area holding more than one place in 25 is read in date order on SQLite.
 LARGE_AREA = 25
@@ -44,7 +46,7 @@ class EventFilters:
     near: Near | None = None
 
 
-def _concept_condition(session: Session, scheme: str, value: str) -> ColumnElement[bool]:
+def _concept_condition(session: Session, scheme: str, value: str, event_id: Any) -> ColumnElement[bool]:
     ref = resolve(session, scheme, [value])[0]
     if ref.iri is not None:
         wanted = with_narrower(session, {ref.iri})
@@ -55,14 +57,17 @@ def _concept_condition(session: Session, scheme: str, value: str) -> ColumnEleme
     tagged = select(EventConcept.event_id).where(EventConcept.scheme == scheme, match)
     if ref.iri is None and session.execute(tagged.limit(1)).first() is None:
         raise unknown(session, scheme, value)
-    condition = col(Event.id).in_(tagged)
-    counts = _sqlite_counts(session, tagged, "event")
-    # Many events match when walking occurrences in date order until a page is full (about PAGE
-    # times all/matching rows) costs less than sorting all those of the matching events (about
-    # OCCURRENCES_PER_EVENT times matching rows). Told the term is likely true, SQLite walks.
-    if counts and counts[0] * counts[0] * OCCURRENCES_PER_EVENT > PAGE * counts[1]:
-        return func.likelihood(condition, literal_column("0.9"))
-    return condition
+    condition = event_id.in_(tagged)
+    # Told the term is likely true, SQLite walks occurrences by date instead of starting from it.
+    return func.likelihood(condition, literal_column("0.9")) if _many(session, tagged) else condition
+
+
+def _many(session: Session, matching: Select) -> bool:
+    """On SQLite, whether the events `matching` selects are many: walking occurrences in date
+    order until a page is full (about PAGE times all/matching rows) then costs less than sorting
+    all those of the matching events (about OCCURRENCES_PER_EVENT times matching rows)."""
+    counts = _sqlite_counts(session, matching, "event")
+    return bool(counts) and counts[0] * counts[0] * OCCURRENCES_PER_EVENT > PAGE * counts[1]
 
 
 def _area_condition(session: Session, column: Any, code: str) -> ColumnElement[bool]:
@@ -85,15 +90,11 @@ def _sqlite_counts(session: Session, matching: Select, table: str) -> tuple[int,
     return found, session.execute(text(f"SELECT max(rowid) FROM {table}")).scalar_one() or 0
 
 
-def event_conditions(session: Session, f: EventFilters) -> list[ColumnElement[bool]]:
-    """Conditions on `Event` (and `Place` when geography is asked), dates and status aside.
-
-    Records linked as duplicates of another are left out: each event is listed once.
-    """
-    # Not `canonical_id IS NULL`: SQLite's statistics average over the few linked events and take
-    # the index on canonical_id for a narrow one, then read and sort every occurrence of the
-    # calendar (1 s a page at 3,500 nodes). Written so, no index serves it.
-    conditions: list[ColumnElement[bool]] = [func.coalesce(col(Event.canonical_id), "") == ""]
+def event_conditions(session: Session, f: EventFilters, event_id: Any) -> list[ColumnElement[bool]]:
+    """Conditions on `Event` (and `Place` when geography is asked), dates, status and duplicates
+    aside. Those that list events test `event_id`, the id of the table the query walks: on
+    SQLite, a list tested on `event` itself has it build a Bloom filter over the whole table."""
+    conditions: list[ColumnElement[bool]] = []
     if f.place:
         # At the place, or organized by it (an event shared by several places is listed at each).
         found = find_place(session, f.place)
@@ -105,21 +106,21 @@ def event_conditions(session: Session, f: EventFilters) -> list[ColumnElement[bo
     if f.department:
         conditions.append(_area_condition(session, col(Place.department), f.department))
     if f.theme:
-        conditions.append(_concept_condition(session, "theme", f.theme))
+        conditions.append(_concept_condition(session, "theme", f.theme, event_id))
     if f.audience:
-        conditions.append(_concept_condition(session, "audience", f.audience))
+        conditions.append(_concept_condition(session, "audience", f.audience, event_id))
     if f.attendance_mode:
         conditions.append(Event.attendance_mode == f.attendance_mode)
     if f.language:
         conditions.append(Event.language == f.language)
     if f.q:
-        conditions.append(_text_search(session, f.q))
+        conditions.append(_text_search(session, f.q, event_id))
     if f.near:
         conditions.append(near_condition(Event.lat, Event.lon, f.near))
     return conditions
 
 
-def _text_search(session: Session, q: str) -> ColumnElement[bool]:
+def _text_search(session: Session, q: str, event_id: Any) -> ColumnElement[bool]:
     """Every word of `q`, accents and case ignored, as a word prefix; with French stemming on
     PostgreSQL (its full-text search), with FTS5 on SQLite (which has no French stemmer)."""
     terms = search_terms(q)
@@ -131,18 +132,34 @@ def _text_search(session: Session, q: str) -> ColumnElement[bool]:
         query = " & ".join(f"{term}:*" for term in terms)
         return func.to_tsvector("french", Event.search_text).op("@@")(func.to_tsquery("french", query))
     match = " AND ".join(f'"{term}"*' for term in terms)
-    return literal_column("event.rowid").in_(
-        text("SELECT rowid FROM event_fts WHERE event_fts MATCH :match").bindparams(match=match)
-    )
+    found = select(EVENT_FTS.c.rowid).where(literal_column("event_fts").op("MATCH")(match))
+    condition = event_id.in_(select(Event.id).where(literal_column("event.rowid").in_(found)))
+    # A common word ("atelier") matches thousands of events: walk occurrences by date.
+    return func.likelihood(condition, literal_column("0.9")) if _many(session, found) else condition
 
 
 def _needs_place(f: EventFilters) -> bool:
     return bool(f.region or f.department)
 
 
-def _filtered(session: Session, query: Select, f: EventFilters, start: Any, status: Any) -> Select:
-    """`query` under the events' conditions, `status` as asked, and `start` in the range."""
-    query = query.where(*event_conditions(session, f))
+def listed(event_id: Any) -> ColumnElement[bool]:
+    """Whether the event `event_id` names is listed: records linked as duplicates of another are
+    left out, each event is listed once.
+
+    Written on the id of the table the query walks (the occurrence's `event_id` for occurrences),
+    as a test against the few linked events, read once through the index on `canonical_id`. A
+    test on `event.canonical_id` itself has SQLite build a Bloom filter over the whole event
+    table for every page (76 ms at 1,000 nodes) or, written `IS NULL`, start from that index and
+    sort every occurrence of the calendar (1 s at 3,500 nodes); this one costs 0.6 ms."""
+    return event_id.not_in(select(Event.id).where(col(Event.canonical_id) > ""))
+
+
+def _filtered(
+    session: Session, query: Select, f: EventFilters, start: Any, status: Any, event_id: Any
+) -> Select:
+    """`query` under the events' conditions, duplicates left out, `status` as asked, and `start`
+    in the range."""
+    query = query.where(listed(event_id), *event_conditions(session, f, event_id))
     if f.status:
         query = query.where(status == f.status)
     if f.start:
@@ -159,7 +176,7 @@ def list_events(
     query = select(Event)
     if _needs_place(f):
         query = query.join(Place, col(Place.id) == col(Event.place_id))
-    query = _filtered(session, query, f, Event.start_utc, Event.status)
+    query = _filtered(session, query, f, Event.start_utc, Event.status, col(Event.id))
     total = count_of(session, query) if with_total else None
     if cursor:
         query = query.where(after([Event.start_utc, Event.id], decode_cursor(cursor, (datetime, str))))
@@ -224,7 +241,7 @@ def occurrence_select(session: Session, f: EventFilters, *columns: Any) -> Selec
     if _needs_place(f):
         query = query.join(Place, col(Place.id) == col(Occurrence.place_id))
     # An occurrence's own status (one cancelled date) wins over the series'.
-    return _filtered(session, query, f, Occurrence.start_utc, Occurrence.status)
+    return _filtered(session, query, f, Occurrence.start_utc, Occurrence.status, col(Occurrence.event_id))
 
 
 def list_occurrences(
@@ -254,3 +271,11 @@ def list_occurrences(
     rows = session.exec(query.order_by(Occurrence.start_utc, Occurrence.id).limit(limit + 1)).all()
     items = [OccurrenceRow(*row) for row in rows]
     return page_of(items, limit, lambda o: (o.start_utc, o.id), total)
+
+
+def earlier_start(session: Session, f: EventFilters, count: int) -> datetime | None:
+    """Where a page of `count` occurrences matching `f` and ending its range starts: the start of
+    the `count`th last one (of the first, when fewer match); None when none does."""
+    query = occurrence_select(session, f, Occurrence.start_utc)
+    starts = session.exec(query.order_by(col(Occurrence.start_utc).desc()).limit(count)).all()
+    return starts[-1] if starts else None

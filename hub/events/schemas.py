@@ -14,11 +14,14 @@ from pydantic import (
     StrictBool,
     StrictFloat,
     StrictInt,
+    UrlConstraints,
 )
 
 from hub.calendar.rules import rule_parts
 from hub.places.schemas import CORRECTIONS_DESCRIPTION, Address, CorrectionMark, Geo, Strict
 
+# An event's links as its columns keep them (500 characters), http(s) only.
+WebUrl = Annotated[HttpUrl, UrlConstraints(max_length=500)]
 EventStatus = Literal["scheduled", "cancelled", "postponed", "moved_online"]
 AttendanceMode = Literal["offline", "online", "mixed"]
 
@@ -104,11 +107,11 @@ class EventIn(Strict):
     is_free: StrictBool | None = None
     price: StrictFloat | None = Field(None, ge=0, le=100000)
     currency: str | None = Field(None, pattern=r"^[A-Z]{3}$")
-    registration_url: HttpUrl | None = None
+    registration_url: WebUrl | None = None
     capacity: StrictInt | None = Field(None, ge=0, le=1000000)
     language: str | None = Field(None, pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")
-    image: HttpUrl | None = None
-    url: HttpUrl | None = None
+    image: WebUrl | None = None
+    url: WebUrl | None = None
     same_as: list[HttpUrl] = Field(
         default_factory=list, max_length=20, description="IRIs of other records of this same event"
     )

@@ -387,3 +387,31 @@ def overrides_of(session: Session, event: Event) -> list[EventOverride]:
             .order_by(col(EventOverride.recurrence_id))
         ).all()
     )
+
+
+def own_events(session: Session, limit: int) -> list[Event]:
+    """The events this instance publishes itself (none harvested), the latest start first."""
+    query = select(Event).where(col(Event.harvested_at).is_(None), col(Event.source_id).is_(None))
+    return list(session.exec(query.order_by(col(Event.start_utc).desc(), col(Event.id)).limit(limit)).all())
+
+
+def own_event(session: Session, event_id: str, *, for_update: bool = False) -> Event:
+    """An event this instance publishes itself: a harvested one is its source's to change."""
+    event = get_event(session, event_id, for_update=for_update)
+    if event.harvested_at is not None or event.source_id is not None:
+        raise NotFound(f"no event of this instance with id {event_id!r}")
+    return event
+
+
+def event_input(doc: dict) -> dict:
+    """The input (`EventIn`) that stores this published document again: what a form does not
+    show of an event is kept through it."""
+    keys = EventIn.model_fields.keys() - {"place", "themes", "audience"}
+    data = {key: doc[key] for key in keys if doc.get(key) is not None}
+    if isinstance(doc.get("place"), dict) and doc["place"].get("id"):
+        data["place"] = doc["place"]["id"]
+        # The place organizes its events of itself: kept here, it would stay when the place changes.
+        data["organizers"] = [iri for iri in data.get("organizers", []) if iri != data["place"]]
+    for scheme in ("themes", "audience"):
+        data[scheme] = [c.get("id") or next(iter(c["label"].values())) for c in doc.get(scheme) or []]
+    return data

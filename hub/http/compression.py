@@ -37,6 +37,12 @@ def accepts_gzip(accept_encoding: str) -> bool:
     return False
 
 
+def gzipped(body: bytes) -> bytes:
+    """`body` compressed as the middleware compresses it, for an answer kept compressed."""
+    compressor = zlib.compressobj(LEVEL, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    return _pack(compressor, body, more=False)
+
+
 def _compressible(start: Message) -> bool:
     headers = Headers(raw=start["headers"])
     media = headers.get("content-type", "").partition(";")[0].strip().lower()

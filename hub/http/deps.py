@@ -55,6 +55,19 @@ async def in_read_session(request: Request, work: Callable[[Session], T]) -> T:
     return await run_in_threadpool(run)
 
 
+async def in_write_session(request: Request, work: Callable[[Session], T]) -> T:
+    """Run `work` with a write session in the thread pool, and commit when it returns (a refusal
+    it raises leaves nothing written)."""
+
+    def run() -> T:
+        with Session(request.app.state.engine, expire_on_commit=False) as session:
+            result = work(session)
+            session.commit()
+            return result
+
+    return await run_in_threadpool(run)
+
+
 def get_write_session(request: Request) -> Iterator[Session]:
     """A session for writing; the route commits."""
     with Session(request.app.state.engine, expire_on_commit=False) as session:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import orjson
 from sqlalchemy import String, cast
-from sqlmodel import Session, delete, exists, select
+from sqlmodel import Session, col, delete, exists, select
 
 from hub.errors import InvalidInput, NotFound
 from hub.kit import geo
@@ -161,3 +161,22 @@ def list_places(
         query = query.where(after([Place.name, Place.id], decode_cursor(cursor, (str, str))))
     rows = session.exec(query.order_by(Place.name, Place.id).limit(limit + 1)).all()
     return page_of(list(rows), limit, lambda p: (p.name, p.id))
+
+
+def own_places(session: Session, limit: int) -> list[Place]:
+    """The places this instance speaks for itself (none harvested), by name."""
+    query = select(Place).where(col(Place.harvested_at).is_(None), col(Place.source_id).is_(None))
+    return list(session.exec(query.order_by(col(Place.name), col(Place.id)).limit(limit)).all())
+
+
+def own_place(session: Session, place_id: str) -> Place:
+    """A place this instance speaks for itself: a harvested one is its source's to change."""
+    place = get_place(session, place_id)
+    if place.harvested_at is not None or place.source_id is not None:
+        raise NotFound(f"no place of this instance with id {place_id!r}")
+    return place
+
+
+def place_input(doc: dict) -> dict:
+    """The input (`PlaceIn`) that stores this published document again."""
+    return {key: doc[key] for key in PlaceIn.model_fields if doc.get(key) is not None}

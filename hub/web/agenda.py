@@ -2,28 +2,32 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 import orjson
 from fastapi import APIRouter, Request
+from sqlmodel import Session
 from starlette.responses import Response
 
 from hub.errors import HubError
-from hub.events.occurrences import covered
-from hub.events.queries import OccurrenceRow, list_occurrences, narrow_to
+from hub.events.occurrences import Covered, covered
+from hub.events.queries import EventFilters, OccurrenceRow, earlier_start, list_occurrences, narrow_to
 from hub.filters import CalendarQuery, PageQuery
 from hub.http.deps import SessionDep, SettingsDep
 from hub.places.models import Place
 from hub.store.query import Page
 from hub.store.records import utcnow
+from hub.web.cache import CachedPage
 from hub.web.i18n import translator
 from hub.web.site import RADII, Ask, Theme, all_places, geography, near_options, render_page, theme_tree
 from hub.web.words import Words
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=CachedPage)
 
 VIEWS = ("list", "week", "month")
+# Events a day of the month grid shows; the others are behind a "+N" link to the day's list.
+CELL_EVENTS = 3
 
 
 @dataclass
@@ -73,6 +77,59 @@ def by_day(slots: list[Slot], days: list[date] | None = None) -> list[tuple[date
     return sorted(grouped.items())
 
 
+@dataclass
+class Cell:
+    """A day of the month grid: its events, whether it is in the month, and its own list."""
+
+    day: date
+    slots: list[Slot]
+    in_month: bool
+    day_url: str
+
+
+def month_grid(days: list[tuple[date, list[Slot]]], first: date, ask: Ask) -> list[list[Cell]]:
+    """The weeks (Monday first) holding the month that starts on `first`, each day with its events."""
+    found = dict(days)
+    following = (first + timedelta(days=32)).replace(day=1)
+    day = first - timedelta(days=first.weekday())
+    weeks: list[list[Cell]] = []
+    while day < following:
+        week = [day + timedelta(days=i) for i in range(7)]
+        weeks.append([Cell(d, found.get(d, []), d.month == first.month, _day_list(ask, d)) for d in week])
+        day += timedelta(days=7)
+    return weeks
+
+
+def _day_list(ask: Ask, day: date) -> str:
+    """The list of one day's events, with the filters asked."""
+    return ask.here(view=None, start=day.isoformat(), end=day.isoformat(), cursor=None)
+
+
+def _earlier_url(session: Session, shown: EventFilters, window: Covered, count: int, ask: Ask) -> str | None:
+    """The list from the day `count` events before the shown ones (within what the store holds), if any."""
+    before = replace(shown, start=window.start, end=shown.start)
+    earlier = earlier_start(session, before, count) if before.start < before.end else None
+    if earlier is None:
+        return None
+    return ask.here(start=earlier.astimezone(ask.zone).date().isoformat(), cursor=None)
+
+
+def _list_heading(ask: Ask, filters: EventFilters, words: Words) -> str:
+    """What the list shows: upcoming events, one day's, or those from a date on."""
+    if "start" not in ask.values:
+        return words.t("agenda.upcoming")
+    first = filters.start.astimezone(ask.zone).date()
+    if filters.end is not None and filters.end - filters.start <= timedelta(days=1):
+        return words.day(first, cap=True)
+    return words.t("agenda.from", day=words.date(first))
+
+
+def _active_filters(ask: Ask) -> set[str]:
+    """The filters the reader set (a radius counts with its point only)."""
+    asked = {k for k in ask.values if k in ask.takes} - {"view", "cursor"}
+    return asked if "near" in asked else asked - {"radius_km"}
+
+
 def _period(view: str, anchor: date) -> tuple[date, date, date, date]:
     """First and last-exclusive day of the week or month around `anchor`, and the previous and
     next anchors."""
@@ -99,7 +156,7 @@ def agenda(request: Request, session: SessionDep, settings: SettingsDep) -> Resp
     ask = Ask.of(request, settings, CalendarQuery, PageQuery, also=("view",))
     t, words = translator(ask.lang), Words(ask.lang, ask.zone)
     view = ask.values.get("view") if ask.values.get("view") in VIEWS else "list"
-    places = all_places(session, settings)
+    places = all_places(ask, session)
     by_iri = {p.iri: p for p in places}
     context: dict = {
         "view": view,
@@ -108,12 +165,16 @@ def agenda(request: Request, session: SessionDep, settings: SettingsDep) -> Resp
         "next_cursor": None,
         "truncated": False,
         "horizon": None,
+        "earlier_url": None,
+        "weeks": [],
+        "heading": None,
     }
     try:
         filters = ask.read(CalendarQuery).filters(settings, upcoming=view == "list")
         if view == "list":
             page_asked = ask.read(PageQuery).page(settings)
             limit, cursor = page_asked.limit, page_asked.cursor
+            context["heading"] = _list_heading(ask, filters, words)
         else:
             anchor = filters.start.astimezone(ask.zone).date() if filters.start else ask.today()
             first, after_last, previous, following = _period(view, anchor)
@@ -134,8 +195,12 @@ def agenda(request: Request, session: SessionDep, settings: SettingsDep) -> Resp
         slots = [slot(row, words, ask, by_iri) for row in page.items]
         week = [first + timedelta(days=i) for i in range(7)] if view == "week" else None
         context["days"] = by_day(slots, week)
+        if view == "month":
+            context["weeks"] = month_grid(context["days"], first, ask)
         if view == "list" and page.next_cursor:
             context["next_cursor"] = ask.here(cursor=page.next_cursor)
+        if view == "list" and cursor is None:
+            context["earlier_url"] = _earlier_url(session, filters, window, limit, ask)
         context["truncated"] = view != "list" and page.next_cursor is not None
         if narrowed and page.next_cursor is None:
             context["horizon"] = words.horizon(window.first_day, window.last_day)
@@ -156,11 +221,14 @@ def agenda(request: Request, session: SessionDep, settings: SettingsDep) -> Resp
         place_options=[(p.id, p.name) for p in places],
         regions=regions,
         departments=departments,
-        themes=_theme_groups(theme_tree(session, ask.lang)),
+        themes=_theme_groups(theme_tree(request, session, ask.lang)),
         near_options=near_options(places, ask),
         radii=RADII,
         views=VIEWS,
         today=ask.today(),
+        weekday_names=[words.t(f"weekday.{i}") for i in range(7)],
+        cell_events=CELL_EVENTS,
+        active=len(_active_filters(ask)),
         ics_url=ask.url("/feeds/events.ics", **feed, lang=None),
         rss_url=ask.url("/feeds/events.rss", **feed, lang=ask.lang),
         **context,

@@ -11,14 +11,13 @@ error in its language.
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import parse_qsl
 
 import orjson
 from fastapi import APIRouter, Depends, Request
 from sqlmodel import Session
 from starlette.responses import RedirectResponse, Response
 
-from hub.auth.tokens import holder_of, require, scopes_of
+from hub.auth.tokens import name_of, require, scopes_of
 from hub.errors import Conflict, Forbidden, HubError, InvalidInput, NotFound, Unauthorized
 from hub.federation import corrections
 from hub.federation.corrections import TABLES
@@ -26,6 +25,7 @@ from hub.federation.overrides import FIELDS, HIDDEN
 from hub.http.deps import SessionDep, SettingsDep, WriteSessionDep
 from hub.settings import Settings
 from hub.web.i18n import translator
+from hub.web.signin import Form, FormRefused, read_form
 from hub.web.site import Ask, not_found, render_page
 
 router = APIRouter(include_in_schema=False)
@@ -33,29 +33,24 @@ router = APIRouter(include_in_schema=False)
 KINDS = {"events": "event", "places": "place"}
 KINDS_BACK = {kind: plural for plural, kind in KINDS.items()}
 ACTIONS = ("correct", "undo", "hide", "unhide")
-FORM_LIMIT = 32_000  # bytes of a submitted form: a correction is a few words
 LOG_LINES = 200
 LIST_FIELDS = ("themes", "audience")
 
 
-async def form_values(request: Request) -> dict[str, str]:
-    """The fields of a submitted form (URL-encoded, as a form without files is sent)."""
-    body = await request.body()
+async def form_values(request: Request) -> Form:
+    """The fields of the submitted form (none of a body that is not one)."""
     try:
-        pairs = parse_qsl(
-            body[:FORM_LIMIT].decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=20
-        )
-    except ValueError:  # more fields than any of these forms has: answered as an empty form
-        return {}
-    return {name: value.strip() for name, value in pairs}
+        return await read_form(request)
+    except FormRefused:
+        return Form({})
 
 
-FormDep = Annotated[dict[str, str], Depends(form_values)]
+FormDep = Annotated[Form, Depends(form_values)]
 
 
 def _coordinator(session: Session, settings: Settings, token: str) -> str:
     require(scopes_of(session, token, settings.admin_token), "admin")
-    return holder_of(session, token, settings.admin_token)
+    return name_of(session, token, settings.admin_token)
 
 
 def _value(field: str, text: str) -> object:
@@ -153,10 +148,10 @@ def coordinate(
     ask = Ask.of(request, settings)
     if plural not in KINDS:
         return not_found(ask)
-    kind, action, field = KINDS[plural], form.get("action"), form.get("field", "")
-    reason = form.get("reason", "")[:500]
+    kind, action, field = KINDS[plural], form.get("action"), form.get("field")
+    reason = form.get("reason")[:500]
     try:
-        by = _coordinator(session, settings, form.get("token", ""))
+        by = _coordinator(session, settings, form.get("token"))
         if action == "correct":
             corrections.correct(
                 session,
@@ -164,7 +159,7 @@ def coordinate(
                 kind,
                 uid,
                 field,
-                _value(field, form.get("value", "")),
+                _value(field, form.get("value")),
                 reason=reason,
                 by=by,
             )
@@ -195,7 +190,7 @@ def log_page(request: Request, form: FormDep, session: SessionDep, settings: Set
     ask = Ask.of(request, settings)
     t = translator(ask.lang)
     try:
-        _coordinator(session, settings, form.get("token", ""))
+        _coordinator(session, settings, form.get("token"))
     except HubError as exc:
         message, status = _error(t, exc)
         return render_page(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import get_args
 
 import orjson
@@ -11,6 +12,7 @@ from starlette.responses import Response
 
 from hub.errors import HubError
 from hub.events.queries import EventFilters, list_occurrences
+from hub.events.service import get_event
 from hub.filters import NearQuery, PageParams, PageQuery, PersonQuery, PlaceQuery
 from hub.http.deps import SessionDep, SettingsDep
 from hub.http.responses import read_response
@@ -18,7 +20,8 @@ from hub.people.service import list_people, person_json
 from hub.places.models import Place
 from hub.places.schemas import PlaceKind
 from hub.places.service import get_place, list_places
-from hub.web.agenda import by_day, slot
+from hub.web.agenda import Slot, by_day, slot
+from hub.web.cache import CachedPage
 from hub.web.i18n import translator
 from hub.web.schema_org import place_markup
 from hub.web.site import (
@@ -35,9 +38,42 @@ from hub.web.site import (
 )
 from hub.web.words import Words
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=CachedPage)
 
 PLACE_KINDS: tuple[str, ...] = get_args(PlaceKind)
+# A place's page reads this many upcoming occurrences, lists a series once with its next few dates,
+# and the events happening once after them.
+UPCOMING = 200
+SERIES_DATES = 4
+ONE_OFF = 20
+
+
+@dataclass
+class Series:
+    """The upcoming dates of one recurring event at a place, named once."""
+
+    event_id: str
+    title: str
+    rule: str
+    dates: list[Slot]
+
+
+def _series(session: Session, slots: list[Slot], words: Words) -> tuple[list[Series], list[Slot]]:
+    """The events met more than once among `slots` as series (by their next date), and the others."""
+    by_event: dict[str, list[Slot]] = {}
+    for one in slots:
+        by_event.setdefault(one.event_id, []).append(one)
+    series = []
+    for event_id, dates in by_event.items():
+        if len(dates) < 2:
+            continue
+        first = dates[0]
+        rule = words.every(get_event(session, event_id).rrule, first.start.date())
+        times = {(d.start.time(), d.end.time(), d.all_day) for d in dates}
+        if len(times) == 1:
+            rule = f"{rule}, {words.hours(first.start, first.end, first.all_day)}"
+        series.append(Series(event_id, first.title, rule, dates[:SERIES_DATES]))
+    return series, [one for one in slots if len(by_event[one.event_id]) < 2]
 
 
 def _hours(place: Place, words: Words) -> list[tuple[str, str]]:
@@ -77,8 +113,10 @@ def place_page(request: Request, uid: str, session: SessionDep, settings: Settin
     words = Words(ask.lang, ask.zone)
     doc = orjson.loads(place.doc)
     upcoming = list_occurrences(
-        session, EventFilters(start=ask.midnight(ask.today()), place=place.id), limit=20, cursor=None
+        session, EventFilters(start=ask.midnight(ask.today()), place=place.id), limit=UPCOMING, cursor=None
     )
+    slots = [slot(row, words, ask, {place.iri: place}) for row in upcoming.items]
+    series, single = _series(session, slots, words)
     people, _ = _public_people(session, words, PageParams(settings.page_size_default, None), place=place.id)
     return render_page(
         ask,
@@ -87,7 +125,8 @@ def place_page(request: Request, uid: str, session: SessionDep, settings: Settin
         place=place,
         doc=doc,
         hours=_hours(place, words),
-        days=by_day([slot(row, words, ask, {place.iri: place}) for row in upcoming.items]),
+        series=series,
+        days=by_day(single[:ONE_OFF]),
         people=people,
         by_iri={place.iri: place},
         jsonld=jsonld_script(place_markup(place, f"{settings.base_url}/places/{place.id}")),
@@ -98,7 +137,7 @@ def place_page(request: Request, uid: str, session: SessionDep, settings: Settin
 def places_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     ask = Ask.of(request, settings, PageQuery, NearQuery, PlaceQuery)
     t = translator(ask.lang)
-    everything = all_places(session, settings)
+    everything = all_places(ask, session)
     found, next_url, error, status = [], None, None, 200
     try:
         asked = ask.read(PageQuery).page(settings)
@@ -135,7 +174,7 @@ def places_page(request: Request, session: SessionDep, settings: SettingsDep) ->
 def people_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     ask = Ask.of(request, settings, PageQuery, NearQuery, PersonQuery)
     t, words = translator(ask.lang), Words(ask.lang, ask.zone)
-    places = all_places(session, settings)
+    places = all_places(ask, session)
     people, next_url, error, status = [], None, None, 200
     try:
         people, cursor = _public_people(

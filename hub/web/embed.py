@@ -73,6 +73,7 @@ SCRIPT_WORDS = (
     "embed.all_day",
     "embed.postponed",
     "embed.mixed",
+    "embed.more_on",
 )
 WORDS_SLOT = "const WORDS = {};"
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -243,7 +244,7 @@ def generator(
 
     A form, so unknown values fall back to the defaults instead of answering an error."""
     page_lang = language(request, lang)
-    themes = theme_tree(session, page_lang)
+    themes = theme_tree(request, session, page_lang)
     chosen = {
         "region": region if region in geo.REGIONS else "",
         "department": department if department in geo.DEPARTMENTS else "",

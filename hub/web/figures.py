@@ -133,7 +133,7 @@ def sources_page(request: Request, session: SessionDep, settings: SettingsDep) -
     if settings.role != "hub":
         return not_found(ask)
     t = translator(ask.lang)
-    names = {p.iri: p.name for p in all_places(session, settings)}
+    names = {p.iri: p.name for p in all_places(ask, session)}
     sources = sorted(
         describe(session, list_sources(session)), key=lambda s: (s.healthy, s.failing_since or "", s.id)
     )

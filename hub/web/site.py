@@ -7,11 +7,12 @@ rendered as HTML.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TypeVar
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import orjson
 from fastapi import Request
@@ -38,6 +39,8 @@ CSP = (
     "form-action 'self'; frame-ancestors 'self'; img-src 'self' data:; style-src 'self'"
 )
 RADII = (5, 10, 20, 50, 100)
+# An origin a Content-Security-Policy may name: scheme, host and port, nothing that ends a directive.
+_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
 
 Record = TypeVar("Record")
 
@@ -119,6 +122,15 @@ def is_web(url: object) -> bool:
     return isinstance(url, str) and url.startswith(("http://", "https://"))
 
 
+def origin_of(url: object) -> str | None:
+    """The origin of an http(s) URL from a record or a setting, when a page may load images from it."""
+    if not is_web(url):
+        return None
+    parts = urlsplit(str(url))
+    origin = f"{parts.scheme}://{parts.netloc}"
+    return origin if _ORIGIN.match(origin) else None
+
+
 def alternates(base_url: str, path: str, values: dict[str, str]) -> list[tuple[str, str]]:
     """The absolute URL of a page in each language, and the one that follows the reader's
     browser (`x-default`): what `hreflang` links and the sitemap name."""
@@ -130,17 +142,23 @@ def alternates(base_url: str, path: str, values: dict[str, str]) -> list[tuple[s
     return [(lang, absolute(lang=lang)) for lang in LANGUAGES] + [("x-default", absolute(lang=None))]
 
 
-def render_page(ask: Ask, template: str, title: str, *, status: int = 200, **context) -> Response:
+def render_page(
+    ask: Ask, template: str, title: str, *, status: int = 200, images: Iterable[str] = (), **context
+) -> Response:
+    """A page in the site's frame; `images` are the other origins it shows images from (checked
+    with `origin_of`)."""
     other: Lang = "en" if ask.lang == "fr" else "fr"
     settings = ask.settings
+    csp = CSP.replace("img-src 'self' data:", " ".join(["img-src 'self' data:", *sorted(set(images))]))
     nav = [("/", "site.agenda"), ("/places", "site.places"), ("/people", "site.people")]
     if settings.role == "hub":
         nav += [("/stats", "site.stats"), ("/sources", "site.sources")]
+    nav.append(("/publish", "site.publish"))
     return render(
         template,
         ask.lang,
         status=status,
-        headers={"Content-Security-Policy": CSP, "Vary": "Accept, Accept-Language"},
+        headers={"Content-Security-Policy": csp, "Vary": "Accept, Accept-Language"},
         title=title,
         site_name=settings.name,
         nav=nav,
@@ -173,8 +191,11 @@ def not_found(ask: Ask) -> Response:
     return render_page(ask, "error.html", t("error.not_found"), status=404, message=t("error.not_found.text"))
 
 
-def all_places(session: Session, settings: Settings) -> list[Place]:
-    return list_places(session, limit=settings.page_size_max).items
+def all_places(ask: Ask, session: Session) -> list[Place]:
+    """The places pages offer as choices, read once per data version."""
+    limit = ask.settings.page_size_max
+    choices = ask.request.app.state.page_choices
+    return choices.get(session, ("places", limit), lambda: list_places(session, limit=limit).items)
 
 
 def geography(places: list[Place], ask: Ask) -> tuple[list, list]:
@@ -208,8 +229,13 @@ class Theme:
     depth: int
 
 
-def theme_tree(session: Session, lang: Lang) -> list[Theme]:
-    """The themes of the thesaurus, each narrower one right after its broader one."""
+def theme_tree(request: Request, session: Session, lang: Lang) -> list[Theme]:
+    """The themes of the thesaurus, each narrower one right after its broader one, read once per
+    data version."""
+    return request.app.state.page_choices.get(session, ("themes", lang), lambda: _theme_tree(session, lang))
+
+
+def _theme_tree(session: Session, lang: Lang) -> list[Theme]:
     concepts = list_concepts(session, "theme", limit=1000, cursor=None, q=None, broader=None).items
     known = {c.iri for c in concepts}
     children: dict[str | None, list] = {}

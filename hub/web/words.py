@@ -11,6 +11,11 @@ WEEKDAY_CODES = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
 ORDINALS = ("", "1", "2", "3", "4", "5", "-1", "-2")
 
 
+def _rule_parts(rrule: str | None) -> dict[str, str]:
+    text = (rrule or "").upper().removeprefix("RRULE:")
+    return dict(p.split("=", 1) for p in text.split(";") if "=" in p)
+
+
 class Words:
     """Dates, times and thesaurus labels in the page's language."""
 
@@ -50,6 +55,13 @@ class Words:
             return f"{self.day(start.date(), cap=True)} – {self.day((end - timedelta(days=1)).date())}"
         return f"{self.day(start.date(), cap=True)}, {self.hours(start, end, all_day)}"
 
+    def moment(self, moment: date | datetime) -> str:
+        """A date and time as people read it: "mardi 8 décembre 2026, 12:30"; a date alone
+        without the time."""
+        if not isinstance(moment, datetime):
+            return self.day(moment)
+        return f"{self.day(moment.date())}, {self.time(moment)}"
+
     def stamp(self, iso_utc: str) -> str:
         """An instant the API gives in UTC (`...Z`), as local date and time."""
         local = datetime.fromisoformat(iso_utc.replace("Z", "+00:00")).astimezone(self.zone)
@@ -68,8 +80,7 @@ class Words:
 
     def rule(self, rrule: str | None) -> str:
         """An RRULE in words for the common cases; a plain "recurring" otherwise."""
-        text = (rrule or "").upper().removeprefix("RRULE:")
-        parts = dict(p.split("=", 1) for p in text.split(";") if "=" in p)
+        parts = _rule_parts(rrule)
         freq, every = parts.get("FREQ"), parts.get("INTERVAL", "1")
         interval = int(every) if every.isdigit() else 1
         days = [d for d in parts.get("BYDAY", "").split(",") if d]
@@ -90,3 +101,14 @@ class Words:
         elif freq == "MONTHLY" and parts.get("BYMONTHDAY", "").isdigit():
             text += ", " + self.t("rule.on_day", n=parts["BYMONTHDAY"])
         return text
+
+    def every(self, rrule: str | None, first: date) -> str:
+        """A series as a place lists it: "Tous les mardis" when weekly on one day (the day of its
+        `first` date when the rule names none), its rule in words otherwise."""
+        parts = _rule_parts(rrule)
+        days = [d for d in parts.get("BYDAY", "").split(",") if d]
+        code = days[0].title() if days else WEEKDAY_CODES[first.weekday()]
+        weekly = parts.get("FREQ") == "WEEKLY" and parts.get("INTERVAL", "1") == "1"
+        if weekly and len(days) <= 1 and code in WEEKDAY_CODES:
+            return self.t(f"series.every.{WEEKDAY_CODES.index(code)}")
+        return self.rule(rrule)

@@ -26,10 +26,10 @@ from icalendar import Calendar, Component, Event, vBroken, vGeo, vRecur
 from icalendar.parser import unescape_backslash
 from icalendar.timezone import tzids_from_tzinfo
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
-from pydantic import BaseModel, HttpUrl, TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from hub.calendar.recurrence import RecurrenceError, parse_rule
-from hub.events.schemas import EventIn, LocationIn
+from hub.events.schemas import EventIn, LocationIn, WebUrl
 from hub.federation.adapters.ics_text import calendar_text
 from hub.federation.errors import NotACalendar, Unreadable, WrongContentType
 from hub.federation.harvested import Batch, Harvested, Rejected, event_input, readable, validation_reason
@@ -46,7 +46,7 @@ UTC_NAMES = {"UTC", "Etc/UTC", "Etc/UCT", "Etc/Universal", "Etc/Zulu", "Etc/GMT"
 PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 CUT_MARKUP = re.compile(r"<[^>]*$|&#?\w*$")
 PAGE_SIZE = 500  # events parsed at a time
-HTTP_URL = TypeAdapter(HttpUrl)
+HTTP_URL = TypeAdapter(WebUrl)
 
 
 def _limit(model: type[BaseModel], field: str) -> int:
@@ -274,13 +274,29 @@ def _themes(component: Event) -> list[str]:
     return list(themes.values())[:THEMES_MAX]
 
 
-def _url(component: Event) -> str | None:
-    url = _text(component, "URL").strip()
+def _http(value: object) -> str | None:
+    """`value` when it is an http(s) URL an event may keep, else None."""
+    url = "" if value is None or isinstance(value, vBroken) else str(value).strip()
     try:
         HTTP_URL.validate_python(url)
     except ValidationError:
         return None
     return url
+
+
+def _param(prop: object, name: str) -> str:
+    return str(getattr(prop, "params", {}).get(name, ""))
+
+
+def _url(component: Event) -> str | None:
+    return _http(_first(component, "URL"))
+
+
+def _image(component: Event) -> str | None:
+    """The event's picture: an RFC 7986 IMAGE given by its URL, else an ATTACH of an image type
+    (one given inline, in base64, is not kept)."""
+    attached = [a for a in _props(component, "ATTACH") if _param(a, "FMTTYPE").lower().startswith("image/")]
+    return next(filter(None, map(_http, _props(component, "IMAGE") + attached)), None)
 
 
 def _fields(component: Event, span: _Span) -> dict:
@@ -295,6 +311,7 @@ def _fields(component: Event, span: _Span) -> dict:
         "themes": _themes(component),
         "status": _status(component),
         "url": _url(component),
+        "image": _image(component),
     }
 
 

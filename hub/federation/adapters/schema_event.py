@@ -14,8 +14,9 @@ from datetime import date, datetime, time
 from urllib.parse import urljoin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import HttpUrl, TypeAdapter, ValidationError
+from pydantic import TypeAdapter, ValidationError
 
+from hub.events.schemas import WebUrl
 from hub.federation.adapters.schema_schedule import (
     NoRule,
     as_list,
@@ -53,7 +54,7 @@ _ADDRESS_LINE = re.compile(
 )
 _PRICE = re.compile(r"[^\d-]*(\d+([.,]\d+)?)\D*")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Z]{2})?$")
-_HTTP_URL = TypeAdapter(HttpUrl)
+_HTTP_URL = TypeAdapter(WebUrl)
 
 
 @dataclass
@@ -358,7 +359,7 @@ def join(base: str, value: str) -> str | None:
 
 
 def http(value: str | None) -> str | None:
-    """`value` when it is an absolute http(s) URL that EventIn accepts."""
+    """`value` when it is an absolute http(s) URL that EventIn accepts (500 characters at most)."""
     if not value:
         return None
     try:

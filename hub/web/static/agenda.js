@@ -11,6 +11,7 @@ const HUB = new URL("..", import.meta.url); // the hub serving this script, path
 const ZONE = "Europe/Paris";
 const FILTERS = ["region", "department", "theme", "place"];
 const VIEWS = ["list", "week", "month"];
+const MOST = 3; // events a day of the month grid shows; "+N" links to the day's list for the others
 const WORDS = {}; // filled in from hub/web/i18n.py when the hub serves this file
 const CSS = `
 :host{--a:var(--tl-accent,#0b57a4);--c:var(--tl-text,#1f2328);--b:var(--tl-background,#fff);
@@ -37,6 +38,20 @@ border:1px solid;border-radius:var(--r)}
 .tags li{display:inline-block;margin:.3rem .3rem 0 0;padding:0 .5rem;font-size:.8rem;
 border:1px solid var(--line);border-radius:1rem}
 .foot a{color:var(--a)}
+.vh,.grid .full{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%)}
+.tl{container-type:inline-size}
+.grid{width:100%;border-collapse:collapse;table-layout:fixed}
+.grid th{font-size:.85rem;border-bottom:2px solid var(--a)}
+.grid td{height:5rem;vertical-align:top;padding:.2rem;border:1px solid var(--line);font-size:.8rem}
+.out{background:color-mix(in srgb,var(--c) 6%,var(--b))}
+.today{outline:2px solid var(--a);outline-offset:-2px}
+.grid p{margin:0;font-weight:700}
+.grid time{display:inline}
+.grid .ev{padding:.15rem 0;border:0}
+.grid a{color:var(--a)}
+.extra{display:none}
+@container (max-width:36rem){.grid,tbody,tr,td{display:block}thead,.out,td:not(.has),.n,.more{display:none}
+.grid td{height:auto;border:0;border-top:1px solid var(--line);font-size:.95rem}.grid .full{position:static;width:auto;height:auto;clip-path:none}.extra{display:list-item}}
 `;
 
 const h = (tag, attributes = {}, ...children) => {
@@ -53,6 +68,7 @@ const shifted = (day, days, months = 0) => {
   return date.toISOString().slice(0, 10);
 };
 const dayOf = (o) => (o.all_day ? o.start : dayOfInstant(new Date(o.start)));
+const eventUrl = (o) => new URL("events/" + encodeURIComponent(o.event?.uid || ""), HUB);
 const format = (locale, options, zone = "UTC") => new Intl.DateTimeFormat(locale, { timeZone: zone, ...options });
 
 class TiersLieuxAgenda extends HTMLElement {
@@ -212,9 +228,9 @@ class TiersLieuxAgenda extends HTMLElement {
     if (items && range) {
       const days = new Map();
       for (const o of items) days.set(dayOf(o), [...(days.get(dayOf(o)) || []), o]);
-      const shown = view === "week" ? [0, 1, 2, 3, 4, 5, 6].map((n) => shifted(range[0], n)) : [...days.keys()];
       const heading = format(locale, { weekday: "long", day: "numeric", month: "long" });
-      for (const day of shown) {
+      if (view === "month") parts.push(this.grid(days, range, locale, heading));
+      for (const day of view === "week" ? [0, 1, 2, 3, 4, 5, 6].map((n) => shifted(range[0], n)) : []) {
         parts.push(h("h3", { id: "d" + day }, h("time", { datetime: day }, heading.format(asDate(day)))));
         parts.push(days.has(day)
           ? this.list(days.get(day), locale, false, { "aria-labelledby": "d" + day })
@@ -224,6 +240,44 @@ class TiersLieuxAgenda extends HTMLElement {
     this.body.replaceChildren(...parts);
     this.body.removeAttribute("aria-busy");
     this.status.textContent = !items ? this.t("unreachable") : items.length ? "" : this.t(range ? "empty_" + view : "empty");
+  }
+
+  // The month as a table of weeks, Monday first; under 36rem wide, the list of its days with events.
+  grid(days, [first, last], locale, heading) {
+    let day = shifted(first, -((asDate(first).getUTCDay() + 6) % 7));
+    const names = h("tr");
+    const rows = [names];
+    for (let n = 0; day <= last; n++, day = shifted(day, 1)) {
+      if (n < 7) names.append(h("th", { scope: "col" }, format(locale, { weekday: "long" }).format(asDate(day))));
+      if (n % 7 === 0) rows.push(h("tr"));
+      rows.at(-1).append(day < first ? h("td", { class: "out" }) : this.cell(day, days.get(day) || [], locale, heading));
+    }
+    while (rows.at(-1).children.length < 7) rows.at(-1).append(h("td", { class: "out" }));
+    return h("table", { class: "grid" }, h("caption", { class: "vh" }, this.heading.textContent),
+      h("thead", {}, names), h("tbody", {}, ...rows.slice(1)));
+  }
+
+  cell(day, items, locale, heading) {
+    const td = h("td", { class: (items.length ? "has" : "") + (day === dayOfInstant(new Date()) ? " today" : "") },
+      h("p", {}, h("span", { class: "n", "aria-hidden": "true" }, +day.slice(8) + ""),
+        h("time", { class: "full", datetime: day }, heading.format(asDate(day)))));
+    if (items.length) td.append(h("ul", {}, ...items.map((o, i) => this.entry(o, locale, i < MOST))));
+    const n = items.length - MOST;
+    if (n > 0) {
+      const more = this.query("./");
+      for (const [name, value] of [["start", day], ["end", day], ["lang", this.language]]) more.searchParams.set(name, value);
+      td.append(h("a", { class: "more", href: more }, h("span", { "aria-hidden": "true" }, "+" + n),
+        h("span", { class: "vh" }, this.t("more_on").replace("{n}", n).replace("{day}", heading.format(asDate(day))))));
+    }
+    return td;
+  }
+
+  // An event in a day of the grid, its start and title; past the first few, on narrow screens only.
+  entry(o, locale, first) {
+    const cancelled = o.status === "cancelled";
+    return h("li", { class: (first ? "ev" : "ev extra") + (cancelled ? " cancelled" : "") },
+      h("time", { datetime: o.start }, o.all_day ? this.t("all_day") : format(locale, { timeStyle: "short" }, ZONE).format(new Date(o.start))),
+      " ", h("a", { href: eventUrl(o) }, o.title || this.t("untitled")), cancelled ? h("span", { class: "vh" }, " " + this.t("cancelled")) : "");
   }
 
   list(items, locale, withDate, attributes) {
@@ -236,7 +290,7 @@ class TiersLieuxAgenda extends HTMLElement {
     const located = event.location?.name;
     const li = h("li", { class: o.status === "cancelled" ? "ev cancelled" : "ev" },
       h("time", { datetime: o.start }, this.when(o, locale, withDate)),
-      h("a", { href: new URL("events/" + encodeURIComponent(event.uid || ""), HUB) }, o.title || this.t("untitled")));
+      h("a", { href: eventUrl(o) }, o.title || this.t("untitled")));
     const badges = [];
     if (o.status === "cancelled") badges.push(["cancelled", "x"]);
     if (o.status === "postponed") badges.push(["postponed", ""]);

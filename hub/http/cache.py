@@ -14,6 +14,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
+from typing import Generic, TypeVar
 
 from fastapi import Request
 from sqlalchemy import text
@@ -28,21 +29,25 @@ VERSION_SQL = (
 )
 VERSION_QUERY = text(VERSION_SQL)
 
+T = TypeVar("T")
 
-class ReadCache:
+
+class ReadCache(Generic[T]):
+    """The last `entries` answers used, by key."""
+
     def __init__(self, entries: int = 512) -> None:
         self.entries = entries
-        self._store: OrderedDict[tuple, bytes] = OrderedDict()
+        self._store: OrderedDict[tuple, T] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple) -> bytes | None:
+    def get(self, key: tuple) -> T | None:
         with self._lock:
             body = self._store.get(key)
             if body is not None:
                 self._store.move_to_end(key)
             return body
 
-    def put(self, key: tuple, body: bytes) -> None:
+    def put(self, key: tuple, body: T) -> None:
         with self._lock:
             self._store[key] = body
             self._store.move_to_end(key)
@@ -52,6 +57,27 @@ class ReadCache:
 
 def data_version(session: Session) -> tuple:
     return tuple(session.execute(VERSION_QUERY).one())
+
+
+class PerVersion:
+    """Values read from the database, each computed once per data version: what every page
+    shows besides its answer (the choices of its filters) would cost a query and hundreds of
+    rows otherwise. The values are read-only for whoever gets them."""
+
+    def __init__(self) -> None:
+        self._held: dict[tuple, tuple[tuple, object]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, session: Session, key: tuple, compute: Callable[[], T]) -> T:
+        version = data_version(session)
+        with self._lock:
+            kept = self._held.get(key)
+        if kept is not None and kept[0] == version:
+            return kept[1]  # type: ignore[return-value]
+        value = compute()
+        with self._lock:
+            self._held[key] = (version, value)
+        return value
 
 
 class VersionProbe:
@@ -79,14 +105,27 @@ class VersionProbe:
             self._connection = None
 
 
-async def cached_read(request: Request, audience: str, work: Callable[[Session], bytes]) -> bytes:
-    """The answer to this read: from the cache when the data has not changed, else computed."""
-    cache: ReadCache = request.app.state.read_cache
-    # "From today" answers, and the days of the horizon, change at midnight in the instance's zone,
-    # hence that date in the key.
+def read_key(request: Request, audience: str) -> tuple:
+    """What an answer depends on besides the data: the path, the query, who reads, and the day.
+    "From today" answers, and the days of the horizon, change at midnight in the instance's zone,
+    hence that date."""
     today = datetime.now(request.app.state.settings.zone).date()
     query = tuple(sorted(request.query_params.multi_items()))
-    base = (request.url.path, query, audience, today.isoformat())
+    return (request.url.path, query, audience, today.isoformat())
+
+
+async def request_version(request: Request) -> tuple:
+    """The data version, read on the event loop on SQLite, with a read session elsewhere."""
+    probe: VersionProbe | None = request.app.state.version_probe
+    if probe is not None:
+        return probe.version()
+    return await in_read_session(request, data_version)
+
+
+async def cached_read(request: Request, audience: str, work: Callable[[Session], bytes]) -> bytes:
+    """The answer to this read: from the cache when the data has not changed, else computed."""
+    cache: ReadCache[bytes] = request.app.state.read_cache
+    base = read_key(request, audience)
     probe: VersionProbe | None = request.app.state.version_probe
     if probe is not None and (body := cache.get((*base, probe.version()))) is not None:
         return body
