@@ -14,7 +14,7 @@ from fastapi import APIRouter, Body, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from hub.api.deps import Admin, Coordinator, RecordId
-from hub.api.problems import problem_responses
+from hub.api.problems import JSON_ONLY, problem_responses
 from hub.federation import corrections
 from hub.federation.models import Correction, CorrectionLog
 from hub.federation.overrides import FIELDS, HIDDEN, iso
@@ -127,13 +127,21 @@ def _json(model: BaseModel, status: int = 200) -> Response:
     return Response(model.model_dump_json(), status_code=status, media_type="application/json")
 
 
-@router.get("", response_model=CorrectionList, summary="Corrections and hidings in force")
+@router.get(
+    "",
+    response_model=CorrectionList,
+    summary="Corrections and hidings in force",
+    openapi_extra={JSON_ONLY: True},
+)
 def list_corrections(session: SessionDep, _: Admin) -> Response:
     return _json(CorrectionList(items=[_out(c) for c in corrections.corrections(session)]))
 
 
 @router.get(
-    "/log", response_model=LogPage, summary="Every correction, undo, hiding and unhiding, newest first"
+    "/log",
+    response_model=LogPage,
+    summary="Every correction, undo, hiding and unhiding, newest first",
+    openapi_extra={JSON_ONLY: True},
 )
 def read_log(
     session: SessionDep,
