@@ -404,7 +404,7 @@ def test_coordinators_correct_undo_hide_and_read_the_log_with_plain_forms(hub, h
     bad_date = _form(hub, uid, token, action="correct", field="start", value="le 12 juin")
     assert (
         bad_date.status_code == 422
-        and "Début\u00a0» est refusée\u00a0: une date et une heure" in bad_date.text
+        and "Date de début\u00a0» est refusée\u00a0: une date et une heure" in bad_date.text
     )
     bad_field = _form(hub, uid, token, lang="en", action="correct", field="colour", value="red")
     assert bad_field.status_code == 422 and "This field cannot be corrected." in bad_field.text
