@@ -14,6 +14,7 @@ from fastapi.openapi.utils import get_openapi
 
 from hub import __version__
 from hub.api import (
+    corrections,
     docs,
     events,
     federation,
@@ -40,6 +41,7 @@ from hub.settings import Settings
 from hub.store.db import make_engine, reader_of, refresh_statistics
 from hub.web import (
     agenda,
+    coordination,
     directory,
     embed,
     event,
@@ -159,6 +161,8 @@ def create_app(settings: Settings, *, engine=None) -> FastAPI:
     if settings.role == "hub":
         app.include_router(sources.router)
         app.include_router(links.router)
+        app.include_router(corrections.router)
+        app.include_router(coordination.router)
         app.include_router(stats.router)
 
     def openapi() -> dict:

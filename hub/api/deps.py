@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from hub.auth.tokens import require, scopes_of
+from hub.auth.tokens import name_of, require, scopes_of
 from hub.events.queries import EventFilters
 from hub.filters import CalendarQuery, NearQuery, PageParams, PageQuery
 from hub.http.deps import SettingsDep, in_read_session
@@ -45,6 +45,21 @@ async def _admin(scopes: ScopesDep) -> set[str]:
 
 Writer = Annotated[set[str], Depends(_writer)]
 Admin = Annotated[set[str], Depends(_admin)]
+
+
+async def _coordinator(
+    request: Request,
+    settings: SettingsDep,
+    _: Admin,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> str:
+    """Who a coordinator (a token with the admin scope) is, as logs name them."""
+    return await in_read_session(
+        request, lambda session: name_of(session, credentials.credentials, settings.admin_token)
+    )
+
+
+Coordinator = Annotated[str, Depends(_coordinator)]
 
 
 async def get_audience(scopes: ScopesDep) -> Audience:

@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 QUERY_CANCELED = "57014"  # PostgreSQL: statement_timeout reached
 
 PROBLEM_TYPE = "application/problem+json"
+# In a read's `openapi_extra`: it answers JSON only (a coordinator's log is no linked data).
+JSON_ONLY = "x-json-only"
 METHODS = ("DELETE", "GET", "PATCH", "POST", "PUT")
 
 
@@ -216,7 +218,7 @@ def problems_in_openapi(schema: dict) -> dict:
                 # A body that is not JSON (or not UTF-8) is refused before it is validated.
                 operation.setdefault("responses", {}).setdefault("400", {})
             ok = operation.get("responses", {}).get("200", {}).get("content", {})
-            if method == "get" and "application/json" in ok:
+            if method == "get" and "application/json" in ok and not operation.pop(JSON_ONLY, False):
                 ok["application/ld+json"] = ok["application/json"]
             for status, response in operation.get("responses", {}).items():
                 if status.isdigit() and int(status) >= 400:

@@ -17,6 +17,7 @@ Scope = Literal["write", "harvest", "admin"]
 SCOPES: tuple[str, ...] = Scope.__args__
 TOKEN_PREFIX = "tlh_"
 ADMIN_HOLDER = "admin"
+ADMIN_TOKEN_NAME = "HUB_ADMIN_TOKEN"
 
 
 def _hash(token: str) -> str:
@@ -71,6 +72,12 @@ def holder_of(session: Session, clear: str, admin_token: str | None = None) -> s
     """Who a presented token is, as a sign-in remembers it: `admin` for the bootstrap token, else
     the token's id (never its value)."""
     return ADMIN_HOLDER if _is_admin(clear, admin_token) else str(_valid(session, clear).id)
+
+
+def name_of(session: Session, clear: str, admin_token: str | None = None) -> str:
+    """Who a valid token stands for, as logs name who acted: its name, or the setting's name for
+    the admin token of the settings."""
+    return ADMIN_TOKEN_NAME if _is_admin(clear, admin_token) else _valid(session, clear).name
 
 
 def scopes_of_holder(session: Session, holder: str, admin_token: str | None = None) -> set[str]:

@@ -18,7 +18,7 @@ from pydantic import (
 )
 
 from hub.calendar.rules import rule_parts
-from hub.places.schemas import Address, Geo, Strict
+from hub.places.schemas import CORRECTIONS_DESCRIPTION, Address, CorrectionMark, Geo, Strict
 
 # An event's links as its columns keep them (500 characters), http(s) only.
 WebUrl = Annotated[HttpUrl, UrlConstraints(max_length=500)]
@@ -188,6 +188,7 @@ class EventOut(BaseModel):
     url: str | None = None
     same_as: list[str] = Field(default_factory=list, description="Other records of this same event")
     sources: list[str] = Field(default_factory=list, description="On a hub: every source that published it")
+    corrections: list[CorrectionMark] = Field(default_factory=list, description=CORRECTIONS_DESCRIPTION)
     sequence: int
     updated: str
 

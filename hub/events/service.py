@@ -245,8 +245,8 @@ def event_rows(
     labels = labels_of(session, {r.iri for r in themes + audience if r.iri})
     theme_docs = [concept_document(r, labels) for r in themes]
     audience_docs = [concept_document(r, labels) for r in audience]
-    if origin is not None and origin.document is not None:
-        doc = republished(origin.document, local_id, place)
+    if origin is not None and origin.published is not None:
+        doc = republished(origin.published, local_id, place)
     else:
         doc = event_document(
             values,
@@ -256,6 +256,7 @@ def event_rows(
             audience=audience_docs,
             place=place,
         )
+        doc = origin.marked(doc) if origin is not None else doc
     values.doc = orjson.dumps(values.with_provenance(doc)).decode()
     values.summary = orjson.dumps(event_summary(doc)).decode()
     values.search_text = fold(

@@ -41,6 +41,15 @@ from hub.events.service import EventRows, event_rows, insert_events, save_event
 from hub.federation.errors import Refused
 from hub.federation.harvested import RAW_LIMIT, Batch, Harvested, Rejected
 from hub.federation.models import FLAG_MASS_REMOVAL, Quarantine, Source
+from hub.federation.overrides import (
+    HIDDEN,
+    Found,
+    corrected,
+    corrections_of,
+    forget_hidden,
+    keep_hidden,
+    snapshot,
+)
 from hub.people.models import Person
 from hub.people.service import PersonRows, insert_people, person_rows, save_person
 from hub.places.models import Place
@@ -150,7 +159,7 @@ def delete_record(session: Session, kind: str, iri: str) -> bool:
     return True
 
 
-def _link_events_to_place(session: Session, place: Place) -> None:
+def link_events_to_place(session: Session, place: Place) -> None:
     """Events that arrived before their place get linked to it (for filters by region)."""
     ids = select(Event.id).where(Event.place_iri == place.iri, col(Event.place_id).is_(None))
     session.exec(update(Occurrence).where(col(Occurrence.event_id).in_(ids)).values(place_id=place.id))
@@ -170,6 +179,7 @@ def _apply_record(
     fetched_at: datetime,
     linking: dict[str, tuple[Linked, bool]],
     pending: dict[str, EventRows | PersonRows] | None,
+    found: Found,
     *,
     careful: bool,
 ) -> str:
@@ -178,12 +188,16 @@ def _apply_record(
     What needs no write (checks, hashing, validation) runs first, then the writes. An event
     written goes into `linking`, with whether it is new, for the duplicate search; a new event
     or profile goes into `pending` instead, when given, to be inserted with the others
-    (`_insert_pending`).
+    (`_insert_pending`). A record the hub's coordinators hid stays out; one they corrected is
+    saved corrected (hub/federation/overrides.py).
     """
     key = (record.kind, record.iri)
+    touched = found.get(key, {})
     if record.deleted:
         if source.kind == "node" and not source.is_hub and not record.iri.startswith(source.base_url + "/"):
             raise Refused(f"a tombstone for {record.iri}, which is not under the source's base")
+        if HIDDEN in touched:
+            keep_hidden(session, touched[HIDDEN], None)
         if held.pop(key, None) is None:
             return "absent"
         with _writes(session, careful=careful):
@@ -196,19 +210,31 @@ def _apply_record(
     existing = held.get(key)
     document = {k: v for k, v in record.data.items() if k not in ("provenance", "@context")}
     digest = content_hash(document)
+    if HIDDEN in touched:
+        kept = snapshot(
+            record.input,
+            source_id=source.id,
+            document=document if source.kind == "node" else None,
+            content_hash=digest,
+            provenance=_provenance(source, record, fetched_at, digest),
+            harvested_at=fetched_at,
+        )
+        keep_hidden(session, touched[HIDDEN], kept)
+        return "unchanged"
     if existing is not None and existing.content_hash == digest:
         return "unchanged"
     if existing is not None and existing.source_id is None:
         raise Refused(f"{record.iri} belongs to this instance; a source may not overwrite it")
     if existing is not None and _older(document, existing):
         return "unchanged"
-    data = record.input
+    data, corrections = corrected(session, record.input, touched) if touched else (record.input, None)
     origin = Origin(
         source_id=source.id,
         document=document if source.kind == "node" else None,
         provenance=_provenance(source, record, fetched_at, digest),
         content_hash=digest,
         harvested_at=fetched_at,
+        corrections=corrections,
     )
     if existing is None and pending is not None and record.kind == "event":
         pending[record.iri] = event_rows(session, settings, data, iri=record.iri, origin=origin)
@@ -219,7 +245,7 @@ def _apply_record(
     with _writes(session, careful=careful):
         if record.kind == "place":
             row = save_place(session, existing or Place(iri=record.iri, name=data.name), data, origin)
-            _link_events_to_place(session, row)
+            link_events_to_place(session, row)
         elif record.kind == "event":
             row = save_event(session, settings, data, event=existing, iri=record.iri, origin=origin)
         else:
@@ -289,6 +315,7 @@ def _apply_records(
         stats.quarantined += 1
     held = _held_records(session, batch.records)
     known_places(session, {ref for record in batch.records for ref in _places_named(record)})
+    found = corrections_of(session, batch.records)
     # Records applied since they were last quarantined: their old quarantine entry goes.
     cleared: set[str] = set()
     linking: dict[str, tuple[Linked, bool]] = {}
@@ -310,7 +337,16 @@ def _apply_records(
             pending_kind = record.kind
             try:
                 outcome = _apply_record(
-                    session, settings, source, record, held, fetched_at, linking, pending, careful=careful
+                    session,
+                    settings,
+                    source,
+                    record,
+                    held,
+                    fetched_at,
+                    linking,
+                    pending,
+                    found,
+                    careful=careful,
                 )
             except (Refused, HubError, ValueError) as exc:
                 reason = exc.detail if isinstance(exc, HubError) else str(exc)
@@ -379,6 +415,7 @@ def remove_missing(
     for kind, iris in missing.items():
         for iri in iris:
             delete_record(session, kind, iri)
+    forget_hidden(session, source, seen, kinds)
     return gone, None
 
 

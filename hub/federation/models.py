@@ -1,10 +1,11 @@
-"""The source registry and the quarantine of records that could not be applied."""
+"""The source registry, the quarantine of records that could not be applied, and what the hub's
+coordinators corrected or hid of harvested records (with the log of it)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Integer, Text
+from sqlalchemy import JSON, Column, ForeignKey, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from hub.store.records import utcnow
@@ -56,3 +57,41 @@ class Quarantine(SQLModel, table=True):
     reason: str = Field(sa_type=Text)
     raw: str = Field(default="", sa_type=Text)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class Correction(SQLModel, table=True):
+    """A coordinator's local change to a harvested record, applied again after every update from
+    its source: a field corrected (`value` replacing the source's `source_value`), or, with
+    `field` "hidden", the whole record withheld (`value`: what the source last sent, to bring back
+    on unhiding; null once the source deleted it)."""
+
+    __table_args__ = (UniqueConstraint("kind", "iri", "field"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)
+    iri: str = Field(max_length=500, index=True)
+    # The record's local id here: a hidden record comes back under the same URL.
+    uid: str = Field(max_length=64, index=True)
+    field: str = Field(max_length=40)
+    value: object = Field(default=None, sa_column=Column(JSON))
+    source_value: object = Field(default=None, sa_column=Column(JSON))
+    reason: str = Field(default="", max_length=500)
+    by: str = Field(max_length=120)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class CorrectionLog(SQLModel, table=True):
+    """Every correction, undo, hiding and unhiding: who, when, what, the old and new values, why.
+    Rows are only ever added."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    by: str = Field(max_length=120)
+    action: str = Field(max_length=10)  # correct | undo | hide | unhide
+    kind: str = Field(max_length=16)
+    iri: str = Field(max_length=500, index=True)
+    uid: str = Field(max_length=64)
+    field: str = Field(max_length=40)
+    old: object = Field(default=None, sa_column=Column(JSON))
+    new: object = Field(default=None, sa_column=Column(JSON))
+    reason: str = Field(default="", max_length=500)

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, HttpUrl, StrictFloat, StrictInt, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    HttpUrl,
+    JsonValue,
+    StrictFloat,
+    StrictInt,
+    field_validator,
+)
 
 PlaceKind = Literal[
     "coworking",
@@ -99,6 +109,22 @@ class PlaceIn(Strict):
     equipment: list[EquipmentIn] = Field(default_factory=list, max_length=500)
 
 
+class CorrectionMark(BaseModel):
+    """On a hub: a field of a harvested record its coordinators corrected locally. The record
+    carries the corrected value; this says which field, what the source says, and since when."""
+
+    field: str = Field(
+        description="Input name of the corrected field, dotted inside an object (`address.city`)"
+    )
+    source_value: JsonValue = Field(description="The field's value as the source last sent it")
+    corrected: str = Field(description="When the correction was made (UTC)")
+
+
+CORRECTIONS_DESCRIPTION = (
+    "On a hub: fields its coordinators corrected locally (the record carries the corrected values)"
+)
+
+
 class PlaceOut(BaseModel):
     id: str = Field(description="Global IRI of the place")
     type: Literal["Place"]
@@ -112,6 +138,7 @@ class PlaceOut(BaseModel):
     contact: Contact | None = None
     website: str | None = None
     equipment: list[EquipmentIn] = []
+    corrections: list[CorrectionMark] = Field(default_factory=list, description=CORRECTIONS_DESCRIPTION)
     updated: str
 
 

@@ -89,11 +89,12 @@ def save_place(session: Session, place: Place, data: PlaceIn, origin: Origin | N
     ]
     session.add_all(equipment)
     place.mark_origin(origin)
-    if origin and origin.document:
+    if origin and origin.published:
         # The origin's document, under this instance's own id (its detail URL here).
-        document = {**origin.document, "uid": place.id}
+        document = {**origin.published, "uid": place.id}
     else:
         document = place_document(place, equipment)
+        document = origin.marked(document) if origin else document
     place.doc = orjson.dumps(place.with_provenance(document)).decode()
     record_change(session, "place", place.iri)
     return place

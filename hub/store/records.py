@@ -120,13 +120,18 @@ def save_row(session: Session, row: SQLModel, *, fresh: bool) -> None:
 @dataclass(frozen=True, slots=True)
 class Origin:
     """Where a harvested record comes from, and the document as its origin published it (None
-    for sources that publish no documents of ours, such as calendars: we render it)."""
+    for sources that publish no documents of ours, such as calendars: we render it).
+
+    `corrections` lists the fields the hub's coordinators corrected (hub/federation/overrides.py),
+    None when they never touched the record: a record they did touch is rendered from its
+    (corrected) input, and its document lists the corrections."""
 
     source_id: int
     document: dict | None
     provenance: dict
     content_hash: str
     harvested_at: datetime
+    corrections: tuple[dict, ...] | None = None
 
     def columns(self, updated_at: datetime) -> dict:
         """The columns a record harvested from this origin holds; `updated_at` unless it says when
@@ -148,3 +153,12 @@ class Origin:
         except ValueError:
             return None
         return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=UTC)
+
+    @property
+    def published(self) -> dict | None:
+        """The origin's document to serve as is: none once coordinators touched the record."""
+        return self.document if self.corrections is None else None
+
+    def marked(self, document: dict) -> dict:
+        """A rendered document, with the corrections it carries."""
+        return {**document, "corrections": list(self.corrections)} if self.corrections else document

@@ -2,7 +2,7 @@
 
 from hub.auth.models import ApiToken
 from hub.events.models import Event, EventConcept, EventLink, EventOrganizer, EventOverride, Occurrence
-from hub.federation.models import Quarantine, Source
+from hub.federation.models import Correction, CorrectionLog, Quarantine, Source
 from hub.people.models import Person, PersonPlace, PersonSkill
 from hub.places.models import Equipment, Place
 from hub.store.changes import Change, FeedState
@@ -14,6 +14,8 @@ __all__ = [
     "Change",
     "Concept",
     "ConceptLabel",
+    "Correction",
+    "CorrectionLog",
     "Equipment",
     "Event",
     "EventConcept",

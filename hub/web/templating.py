@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import orjson
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import HTMLResponse
 
@@ -32,6 +33,20 @@ def asset_url(name: str) -> str:
 
 
 environment.globals["asset_url"] = asset_url
+
+
+def corrections_of(record) -> list[tuple[str, str]]:
+    """The fields of a harvested record a hub's coordinators corrected, with the source's value
+    as text (hub/federation/overrides.py): what its page says of them."""
+    found = []
+    for mark in orjson.loads(record.doc).get("corrections") or []:
+        value = mark.get("source_value")
+        shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value or "")
+        found.append((mark.get("field", ""), shown))
+    return found
+
+
+environment.globals["corrections_of"] = corrections_of
 
 
 def render(
