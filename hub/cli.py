@@ -351,7 +351,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add = sources.add_parser("add", help="register a source")
     add.add_argument("url")
-    add.add_argument("--kind", choices=["auto", "node", "ics", "jsonld"], default="auto")
+    add.add_argument(
+        "--kind", choices=["auto", "node", "ics", "jsonld", "mobilizon", "gancio"], default="auto"
+    )
     add.add_argument("--place", help="place (id or IRI) the events of a calendar or page belong to")
     add.add_argument("--token", help="harvest token the node issued to this hub")
     add.add_argument("--name")

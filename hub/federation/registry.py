@@ -15,16 +15,21 @@ from hub.federation.models import Quarantine, Source
 from hub.places.service import find_place
 from hub.store.records import utcnow
 
-SourceKind = Literal["auto", "node", "ics", "jsonld"]
+SourceKind = Literal["auto", "node", "ics", "jsonld", "mobilizon", "gancio"]
 
 
 class SourceIn(BaseModel):
     model_config = {"extra": "forbid"}
 
-    url: str = Field(max_length=1000, description="Base URL of a node, or the URL of a calendar or web page")
+    url: str = Field(
+        max_length=1000,
+        description="Base URL of a node or a Gancio; URL of a calendar, a web page or a Mobilizon group",
+    )
     kind: SourceKind = "auto"
     name: str | None = Field(None, max_length=200)
-    place: str | None = Field(None, max_length=500, description="Place the events belong to (ics, jsonld)")
+    place: str | None = Field(
+        None, max_length=500, description="Place the events belong to (all kinds but node)"
+    )
     token: str | None = Field(None, max_length=200, description="Harvest token the node issued to this hub")
     interval_seconds: StrictInt | None = Field(None, ge=60, le=7 * 86400)
 
