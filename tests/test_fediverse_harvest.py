@@ -5,6 +5,7 @@ bounded when hostile without losing what the hub holds."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 from pathlib import Path
 
@@ -39,8 +40,8 @@ REPAIR, LASER, LUNCH, PITCH, GONE = (
 
 
 class Instance:
-    """A Mobilizon or a Gancio on 127.0.0.1 serving the fixtures, with its own address in them;
-    what it serves can change between harvests."""
+    """A Mobilizon or a Gancio on 127.0.0.1 serving the fixtures, with its own address in them,
+    each with its ETag; what it serves can change between harvests."""
 
     def __init__(self) -> None:
         self.served: dict[str, tuple[str, bytes]] = {}
@@ -56,7 +57,10 @@ class Instance:
         if key not in self.served:
             return Response(status_code=404)
         media, body = self.served[key]
-        return Response(body, media_type=media)
+        etag = f'"{hashlib.sha256(body).hexdigest()[:16]}"'
+        if request.headers.get("If-None-Match") == etag:
+            return Response(status_code=304, headers={"ETag": etag})
+        return Response(body, media_type=media, headers={"ETag": etag})
 
     def document(self, name: str) -> dict | list:
         text = (FIXTURES / name).read_text()
@@ -231,6 +235,16 @@ def test_a_second_gancio_harvest_applies_only_the_changes(db, hub_settings, ganc
         1,
     )
     assert set(held(db)) == {f"{base}/federation/m/12", f"{base}/federation/m/14"}
+
+
+def test_an_unchanged_gancio_is_not_read_again(db, hub_settings, gancio):
+    register(db, f"{gancio.base_url}/", "gancio")
+    harvest(db, hub_settings)
+
+    report = harvest(db, hub_settings)
+
+    assert report.not_modified
+    assert report.stats.written == 0
 
 
 def test_gancio_federated_events_without_context_are_read():

@@ -205,7 +205,9 @@ class _Run:
 
         An answer may link to the rest (`Batch.next_url`): the link is fetched and read in turn,
         at most `harvest_max_pages` of them, each once. A collection lists the newest first, so a
-        record already read in this harvest is not read again from a later answer."""
+        record already read in this harvest is not read again from a later answer. The validators
+        of a first answer that links on are not kept: a Mobilizon group's own document does not
+        change when its outbox does."""
         source = self.source
         url = adapter.probe(source.url) or source.url
         result = await self.fetch(url, adapter.accept, etag=source.etag, modified=source.last_modified)
@@ -233,12 +235,13 @@ class _Run:
             fetched.add(link)
             url = link
             result = await self.fetch(url, adapter.accept)
-        await self._off_loop(self._in_transaction, self._end_snapshot(adapter, first, seen, complete))
+        validators = (first.etag, first.last_modified) if len(fetched) == 1 else (None, None)
+        await self._off_loop(self._in_transaction, self._end_snapshot(adapter, validators, seen, complete))
 
     def _end_snapshot(
-        self, adapter: Adapter, result: FetchResult, seen: set[str], complete: bool
+        self, adapter: Adapter, validators: tuple[str | None, str | None], seen: set[str], complete: bool
     ) -> Callable[[Session, Source], None]:
-        """The last step of a snapshot: removals, the flag, and the validators of the first answer
+        """The last step of a snapshot: removals, the flag, and the validators (ETag, Last-Modified)
         of a complete read (a cut download is fetched whole again next time)."""
 
         def work(session: Session, row: Source) -> None:
@@ -249,7 +252,7 @@ class _Run:
             elif adapter.removes_missing:
                 flag = "the last snapshot was incomplete; nothing was removed"
             if complete:
-                row.etag, row.last_modified = result.etag, result.last_modified
+                row.etag, row.last_modified = validators
             row.flagged = self.report.flagged = flag
 
         return work
