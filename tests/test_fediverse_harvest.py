@@ -247,6 +247,17 @@ def test_an_unchanged_gancio_is_not_read_again(db, hub_settings, gancio):
     assert report.stats.written == 0
 
 
+def test_mobilizon_hashtags_are_themes_and_mentions_are_not():
+    outbox = (FIXTURES / "mobilizon-outbox.json").read_bytes()
+
+    batch = parse_answer(outbox, url="https://mobilizon.example/@la-ruche/outbox")
+
+    repair = batch.records[0]
+    assert repair.data["themes"] == ["Réparation"]
+    assert repair.input.themes == ["Réparation"]
+    assert batch.next_url == "https://mobilizon.example/@la-ruche/outbox?page=2"
+
+
 def test_gancio_federated_events_without_context_are_read():
     activity = json.loads((FIXTURES / "gancio-event-activity.json").read_text())
     page = {"type": "OrderedCollectionPage", "orderedItems": [activity]}

@@ -3,7 +3,8 @@
 A group's actor document names its outbox; the outbox (an OrderedCollection) names its first page
 or embeds it; each page lists activities newest first and names the `next` one. `read` turns one
 of these answers into one batch: the events of Create and Update activities, the tombstones of
-Delete activities and of Tombstone objects, and the link to fetch next (`Batch.next_url`), which
+Delete activities and of Tombstone objects (an activity naming its object by IRI alone is
+skipped: nothing is fetched on its behalf), and the link to fetch next (`Batch.next_url`), which
 the harvester follows within its bounds. Only an explicit Delete or Tombstone deletes: an event
 merely absent from what was read stays, since an outbox is a history read newest first and a
 failed or partial read says nothing about what it did not reach.
@@ -35,7 +36,7 @@ ACCEPT = 'application/activity+json, application/ld+json; profile="https://www.w
 ACTORS = frozenset({"Group", "Person", "Organization", "Application", "Service"})
 COLLECTIONS = frozenset({"OrderedCollection", "Collection"})
 PAGES = frozenset({"OrderedCollectionPage", "CollectionPage"})
-WRITES = frozenset({"Create", "Update"})
+WRITES = frozenset({"Create", "Update", "Announce"})  # an Announce counts with its object embedded
 MAX_DEPTH = 32  # of one activity: Mobilizon's are 4 deep
 SNIFF_BYTES = 4096  # the namespace is in the @context, at the top
 
