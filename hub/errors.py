@@ -32,13 +32,18 @@ class HubError(Exception):
     status = 500
     type_slug = "internal-error"
     title = "Internal error"
+    code = "invalid"
 
-    def __init__(self, detail: str, *, errors: list[dict] | None = None) -> None:
+    def __init__(
+        self, detail: str, *, errors: list[dict] | None = None, code: str | None = None, **params: object
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.errors = errors or []
         # Members added to the problem document (RFC 9457, section 3.2).
         self.extensions: dict = {}
+        # What went wrong as a word and its values, for pages to say it in their own language.
+        self.code, self.params = code or self.code, params
 
     @property
     def type_uri(self) -> str:
@@ -50,10 +55,14 @@ class InvalidInput(HubError):
     type_slug = "invalid-input"
     title = "Invalid input"
 
-    def __init__(self, field: str, message: str, *, location: str = "body") -> None:
+    def __init__(
+        self, field: str, message: str, *, location: str = "body", code: str | None = None, **params: object
+    ) -> None:
         super().__init__(
             f"{field}: {message}",
             errors=[{"field": field, "location": location, "message": message}],
+            code=code,
+            **params,
         )
         self.field = field
 
@@ -74,10 +83,19 @@ class UnknownParameters(InvalidInput):
     """Query parameters a route does not take: a misspelt filter named, rather than ignored
     into an answer that looks like an empty result."""
 
-    def __init__(self, messages: dict[str, str]) -> None:
+    def __init__(self, close: dict[str, str | None]) -> None:
+        """`close`: each unknown name, with the known name closest to it if one is."""
+        messages = {
+            name: "unknown parameter" + (f" (did you mean `{near}`?)" if near else "")
+            for name, near in close.items()
+        }
         errors = [{"field": name, "location": "query", "message": text} for name, text in messages.items()]
         HubError.__init__(
-            self, "; ".join(f"{name}: {text}" for name, text in messages.items()), errors=errors
+            self,
+            "; ".join(f"{name}: {text}" for name, text in messages.items()),
+            errors=errors,
+            code="unknown_parameter",
+            close=close,
         )
         self.field = next(iter(messages))
 
@@ -116,3 +134,4 @@ class QueryTooCostly(HubError):
     status = 422
     type_slug = "query-too-costly"
     title = "Query too costly"
+    code = "too_costly"

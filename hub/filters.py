@@ -3,9 +3,10 @@ filters with, and the checks every one of them gets (date ranges, limits, INSEE 
 
 from __future__ import annotations
 
+from calendar import monthrange
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from difflib import get_close_matches
 from typing import Annotated, Literal, TypeVar
 
@@ -73,16 +74,16 @@ LONGEST_NAME = 100
 
 def refuse_unknown(asked: Iterable[str], known: Collection[str]) -> None:
     """Refuse the parameters neither `known` nor `TOLERATED` names, each with a close known name."""
-    messages = {}
+    unknown: dict[str, str | None] = {}
     for name in asked:
         if name not in known and name not in TOLERATED and not name.startswith(TOLERATED_PREFIX):
-            if len(messages) == MOST_NAMED:
+            if len(unknown) == MOST_NAMED:
                 break
             close = get_close_matches(name[:LONGEST_NAME], sorted(known), n=1)
             shown = name if len(name) <= LONGEST_NAME else name[:LONGEST_NAME] + "…"
-            messages[shown] = "unknown parameter" + (f" (did you mean `{close[0]}`?)" if close else "")
-    if messages:
-        raise UnknownParameters(messages)
+            unknown[shown] = close[0] if close else None
+    if unknown:
+        raise UnknownParameters(unknown)
 
 
 def names_of(*models: type[BaseModel]) -> set[str]:
@@ -96,8 +97,23 @@ class QueryModel(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
-# Words for a person where pydantic's would quote a pattern or a hundred department codes.
-PAGE_WORDS = {"string_pattern_mismatch": "not in the expected form", "literal_error": "not a known value"}
+# What went wrong, by pydantic's error type: our code for it (pages say it in their language), the
+# bound it names if any, and words for a person where pydantic's would quote a pattern or a
+# hundred department codes.
+ERROR_CODES = {
+    "string_pattern_mismatch": ("form", None, "not in the expected form"),
+    "literal_error": ("choice", None, "not a known value"),
+    "enum": ("choice", None, "not a known value"),
+    "int_parsing": ("integer", None, "not a whole number"),
+    "int_from_float": ("integer", None, "not a whole number"),
+    "float_parsing": ("number", None, "not a number"),
+    "less_than_equal": ("at_most", "le", None),
+    "less_than": ("below", "lt", None),
+    "greater_than_equal": ("at_least", "ge", None),
+    "greater_than": ("above", "gt", None),
+    "string_too_long": ("too_long", "max_length", None),
+    "string_too_short": ("too_short", "min_length", None),
+}
 
 
 def read_query(model: type[M], values: dict[str, str]) -> M:
@@ -107,8 +123,13 @@ def read_query(model: type[M], values: dict[str, str]) -> M:
     except ValidationError as exc:
         error = exc.errors()[0]
         field = ".".join(str(part) for part in error["loc"]) or "query"
-        message = PAGE_WORDS.get(error["type"], error["msg"])
-        raise InvalidInput(field, message, location="query") from exc
+        code, bound, words = ERROR_CODES.get(error["type"], ("invalid", None, None))
+        params = {"n": error.get("ctx", {}).get(bound)} if bound else {}
+        if field in ("start", "end") and code == "form":
+            code = "date"
+        raise InvalidInput(
+            field, words or error["msg"], location="query", code=code, value=values.get(field, ""), **params
+        ) from exc
 
 
 def parse_date_param(raw: str, field: str, settings: Settings, *, end: bool = False) -> datetime:
@@ -116,15 +137,18 @@ def parse_date_param(raw: str, field: str, settings: Settings, *, end: bool = Fa
     try:
         return parse_bound(raw, settings.zone, end=end)
     except (ValueError, OverflowError) as exc:
-        raise InvalidInput(field, f"not an ISO 8601 date or date-time: {exc}", location="query") from exc
+        raise InvalidInput(
+            field, f"not an ISO 8601 date or date-time: {exc}", location="query", code="date", value=raw
+        ) from exc
 
 
 def check_range(start: datetime, end: datetime, longest: timedelta, too_long: str) -> None:
     """A range ends after it starts, and spans `longest` at most (`too_long` says so otherwise)."""
     if end <= start:
-        raise InvalidInput("end", "must be after start", location="query")
+        raise InvalidInput("end", "must be after start", location="query", code="end_before_start")
     if end - start > longest:
-        raise QueryTooCostly(f"{too_long}: ask for a shorter one")
+        years = longest.days // 366
+        raise QueryTooCostly(f"{too_long}: ask for a shorter one", code="range_too_long", years=years)
 
 
 def near_point(near: str | None, radius_km: float) -> Near | None:
@@ -185,7 +209,13 @@ class LimitQuery(QueryModel):
     def most(self, settings: Settings, default: int | None = None) -> int:
         """The items asked, within the instance's largest page; `default` (the instance's) when absent."""
         if self.limit is not None and self.limit > settings.page_size_max:
-            raise InvalidInput("limit", f"at most {settings.page_size_max}", location="query")
+            raise InvalidInput(
+                "limit",
+                f"at most {settings.page_size_max}",
+                location="query",
+                code="at_most",
+                n=settings.page_size_max,
+            )
         return self.limit or default or settings.page_size_default
 
 
@@ -240,21 +270,64 @@ def today_start(settings: Settings) -> datetime:
     return parse_bound(datetime.now(settings.zone).date().isoformat(), settings.zone)
 
 
-class PeriodQuery(QueryModel):
-    """The period of the figures: a calendar year by default, five years at most."""
+PeriodChoice = Literal["next-12-months", "past-12-months"]
 
+
+def _months_later(day: date, months: int) -> date:
+    """The same day `months` later (earlier if negative), or the month's last day if it is shorter."""
+    year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
+    return date(year, month + 1, min(day.day, monthrange(year, month + 1)[1]))
+
+
+class PeriodQuery(QueryModel):
+    """The period of the figures: the next twelve months by default, the past twelve, or from
+    `start` to `end` (five years at most; twelve months from the one given when only one is)."""
+
+    period: Annotated[
+        PeriodChoice | None,
+        Field(
+            description="`next-12-months` (the default: today and the following days) or "
+            "`past-12-months` (up to yesterday); not with `start` or `end`"
+        ),
+    ] = None
     start: Annotated[
         str | None,
-        Field(max_length=40, pattern=DATE_PATTERN, description="Start of the period (default: 1 January)"),
+        Field(max_length=40, pattern=DATE_PATTERN, description=f"Start of an explicit period: {DATE_HELP}"),
     ] = None
     end: Annotated[
         str | None,
-        Field(max_length=40, pattern=DATE_PATTERN, description="End of the period (default: 31 December)"),
+        Field(max_length=40, pattern=DATE_PATTERN, description="Last day of an explicit period"),
     ] = None
 
-    def period(self, settings: Settings) -> tuple[datetime, datetime]:
-        year = datetime.now(settings.zone).year
-        begin = parse_date_param(self.start or f"{year}-01-01", "start", settings)
-        finish = parse_date_param(self.end or f"{year}-12-31", "end", settings, end=True)
+    def choice(self) -> str:
+        """`next-12-months`, `past-12-months` or `explicit`."""
+        if self.period and (self.start or self.end):
+            raise InvalidInput("period", "give either `period` or `start` and `end`", location="query")
+        return "explicit" if self.start or self.end else self.period or "next-12-months"
+
+    def bounds(self, settings: Settings) -> tuple[str, str]:
+        """The first and the last day (or instant) of the period, as asked or as its choice makes them."""
+        day = timedelta(days=1)
+        choice = self.choice()
+        if choice == "explicit":
+            first = self.start or (_months_later(date.fromisoformat(self.end[:10]), -12) + day).isoformat()
+            last = self.end or (_months_later(date.fromisoformat(self.start[:10]), 12) - day).isoformat()
+            return first, last
+        today = datetime.now(settings.zone).date()
+        if choice == "past-12-months":
+            return _months_later(today, -12).isoformat(), (today - day).isoformat()
+        return today.isoformat(), (_months_later(today, 12) - day).isoformat()
+
+    def instants(self, settings: Settings) -> tuple[datetime, datetime]:
+        """The period as instants: its first moment, and the moment after its last."""
+        first, last = self.bounds(settings)
+        begin = parse_date_param(first, "start", settings)
+        finish = parse_date_param(last, "end", settings, end=True)
         check_range(begin, finish, LONGEST_PERIOD, "the period is longer than five years")
         return begin, finish
+
+
+class YearQuery(QueryModel):
+    """The year of the annual activity report."""
+
+    year: Annotated[int | None, Field(ge=1900, le=2999, description="The year (default: this one)")] = None

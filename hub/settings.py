@@ -209,11 +209,20 @@ class Settings(BaseSettings):
             if self.admin_token is not None and (
                 self.admin_token.lower() in PLACEHOLDER_SECRETS or len(self.admin_token) < 24
             ):
-                raise ValueError("admin_token is a placeholder or shorter than 24 characters")
+                raise ValueError(
+                    "HUB_ADMIN_TOKEN is a placeholder or shorter than 24 characters, "
+                    "refused while HUB_ENVIRONMENT=production"
+                )
             if self.session_secret is not None and len(self.session_secret) < 32:
-                raise ValueError("session_secret is shorter than 32 characters")
+                raise ValueError(
+                    "HUB_SESSION_SECRET is shorter than 32 characters, "
+                    "refused while HUB_ENVIRONMENT=production"
+                )
             if self.allow_private_sources:
-                raise ValueError("allow_private_sources must stay off in production")
+                raise ValueError(
+                    "HUB_ALLOW_PRIVATE_SOURCES must stay off while HUB_ENVIRONMENT=production "
+                    "(HUB_ALLOWED_PRIVATE_NETWORKS names the private networks to allow)"
+                )
         if self.page_size_default > self.page_size_max:
             raise ValueError("page_size_default is larger than page_size_max")
         return self

@@ -1,6 +1,7 @@
-"""Figures for coordinators and funders: events and occurrences per month, place, department,
-region, theme and audience over a period; shared events; people and skills per place; skills;
-sources and their health. Every table has the same shape, so it turns into CSV as is."""
+"""Figures for coordinators and funders: totals, events and occurrences per month, place,
+department, region, theme and audience over a period; shared events; the events held; people and
+skills per place; skills; sources and their health. Every table has the same shape, so it turns
+into CSV as is: codes in the first column, names beside them in the language asked."""
 
 from __future__ import annotations
 
@@ -17,12 +18,14 @@ from sqlmodel import Session, col, select
 from hub.events.models import Event, EventConcept, EventOrganizer, Occurrence
 from hub.events.queries import EventFilters, occurrence_select
 from hub.federation.registry import describe, list_sources
+from hub.kit import geo
 from hub.people.models import Person, PersonPlace, PersonSkill
 from hub.people.visibility import Audience, audiences_reading
 from hub.places.models import Place
 from hub.vocabulary.models import Concept
 
 Dimension = Literal[
+    "totals",
     "month",
     "place",
     "department",
@@ -30,6 +33,7 @@ Dimension = Literal[
     "theme",
     "audience",
     "shared",
+    "events",
     "people",
     "skills",
     "free_skills",
@@ -75,7 +79,21 @@ def _counted(rows, key_name: str, label_name: str, labels: dict | None = None) -
     )
 
 
-def event_figures(session: Session, by: str, start: datetime, end: datetime, zone: ZoneInfo) -> Table:
+GEOGRAPHY = {
+    "department": {code: name for code, (name, _) in geo.DEPARTMENTS.items()},
+    "region": geo.REGIONS,
+}
+
+
+def concept_labels(session: Session, scheme: str, lang: str) -> dict[str, str]:
+    """The preferred label of each concept of `scheme`, in `lang` (French unless English)."""
+    label = Concept.pref_label_en if lang == "en" else Concept.pref_label_fr
+    return dict(session.exec(select(Concept.iri, label).where(Concept.scheme == scheme)).all())
+
+
+def event_figures(
+    session: Session, by: str, start: datetime, end: datetime, zone: ZoneInfo, lang: str = "fr"
+) -> Table:
     if by == "month":
         month = _months(start, end, zone).label("month")
         rows = session.exec(
@@ -89,7 +107,7 @@ def event_figures(session: Session, by: str, start: datetime, end: datetime, zon
             Place, col(Place.id) == col(Event.place_id), isouter=True
         )
         rows = session.exec(query.group_by(key, label)).all()
-        return _counted(rows, by, "name" if by == "place" else "label")
+        return _counted(rows, by, "name" if by == "place" else "label", GEOGRAPHY.get(by))
     scheme = "theme" if by == "theme" else "audience"
     concept = func.coalesce(EventConcept.concept_iri, EventConcept.label)
     query = _in_period(session, start, end, concept, concept, EVENTS, OCCURRENCES).join(
@@ -97,15 +115,79 @@ def event_figures(session: Session, by: str, start: datetime, end: datetime, zon
         (col(EventConcept.event_id) == col(Occurrence.event_id)) & (col(EventConcept.scheme) == scheme),
         isouter=True,
     )
-    names = dict(
-        session.exec(select(Concept.iri, Concept.pref_label_fr).where(Concept.scheme == scheme)).all()
-    )
+    names = concept_labels(session, scheme, lang)
     return _counted(session.exec(query.group_by(concept)).all(), by, "label", names)
 
 
-def shared_events(session: Session, start: datetime, end: datetime) -> Table:
-    """Events organized by several places, or published by several sources."""
-    in_period = _in_period(session, start, end, Occurrence.event_id).distinct()
+def _local(moment: datetime, zone: ZoneInfo) -> str:
+    """A stored instant (naive from SQLite, aware from PostgreSQL) as ISO 8601 in `zone`."""
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(zone).isoformat()
+
+
+def totals(session: Session, start: datetime, end: datetime, audience: Audience) -> Table:
+    """The headline figures of the period: events, their dates, the places holding them, shared
+    events; and the people and distinct skills this reader may see."""
+    events, occurrences, places = session.exec(
+        _in_period(session, start, end, EVENTS, OCCURRENCES, func.count(distinct(Event.place_id)))
+    ).one()
+    readable = audiences_reading(audience)
+    visible = (col(Person.profile_audience).in_(readable), col(Person.skills_audience).in_(readable))
+    people = session.exec(
+        select(func.count()).select_from(Person).where(col(Person.profile_audience).in_(readable))
+    ).one()
+    offering = session.exec(
+        select(func.count(distinct(PersonSkill.person_id)))
+        .join(Person, col(Person.id) == col(PersonSkill.person_id))
+        .where(*visible)
+    ).one()
+    return Table(
+        ["figure", "value"],
+        [
+            ["events", events],
+            ["occurrences", occurrences],
+            ["occurrences_per_event", round(occurrences / events, 2) if events else 0],
+            ["places", places],
+            ["shared_events", len(shared_events(session, start, end, UTC).rows)],
+            ["people", people],
+            ["people_offering_skills", offering],
+            ["skills", len(skill_figures(session, audience).rows)],
+        ],
+    )
+
+
+# The programme of a period lists this many events at most (a year of a network is a few hundred).
+MOST_EVENTS = 5000
+
+
+def events_held(session: Session, start: datetime, end: datetime, zone: ZoneInfo) -> Table:
+    """Each event with dates in the period, the first first: its first and last date there (in
+    `zone`), how many dates, its place and that place's department."""
+    first, last = func.min(Occurrence.start_utc), func.max(Occurrence.start_utc)
+    keys = (Event.id, Event.iri, Event.title, Place.name, Place.department)
+    rows = session.exec(
+        _in_period(session, start, end, *keys, first, last, OCCURRENCES)
+        .join(Place, col(Place.id) == col(Event.place_id), isouter=True)
+        .group_by(*keys)
+        .order_by(first, col(Event.id))
+        .limit(MOST_EVENTS)
+    ).all()
+    return Table(
+        ["event", "title", "first", "last", "occurrences", "place", "department"],
+        [
+            [iri, title, _local(begin, zone), _local(finish, zone), n, place, department]
+            for _, iri, title, place, department, begin, finish, n in rows
+        ],
+    )
+
+
+def shared_events(session: Session, start: datetime, end: datetime, zone: ZoneInfo) -> Table:
+    """Events organized by several places, or published by several sources, with their first date
+    in the period (in `zone`) and the names of the places organizing them."""
+    in_period = (
+        _in_period(session, start, end, Occurrence.event_id, func.min(Occurrence.start_utc).label("first"))
+        .group_by(Occurrence.event_id)
+        .subquery()
+    )
     organizers = (
         select(EventOrganizer.event_id, func.count().label("n")).group_by(EventOrganizer.event_id).subquery()
     )
@@ -117,13 +199,35 @@ def shared_events(session: Session, start: datetime, end: datetime) -> Table:
         .subquery()
     )
     rows = session.exec(
-        select(Event.iri, Event.title, func.coalesce(organizers.c.n, 0), 1 + func.coalesce(records.c.n, 0))
+        select(
+            Event.id,
+            Event.iri,
+            Event.title,
+            func.coalesce(organizers.c.n, 0),
+            1 + func.coalesce(records.c.n, 0),
+            in_period.c.first,
+        )
+        .join(in_period, in_period.c.event_id == col(Event.id))
         .join(organizers, organizers.c.event_id == col(Event.id), isouter=True)
         .join(records, records.c.event_id == col(Event.id), isouter=True)
-        .where(col(Event.id).in_(in_period), (organizers.c.n > 1) | (records.c.n > 0))
-        .order_by(col(Event.start_utc), col(Event.id))
+        .where((organizers.c.n > 1) | (records.c.n > 0))
+        .order_by(in_period.c.first, col(Event.id))
     ).all()
-    return Table(["event", "title", "organizers", "records"], [list(row) for row in rows])
+    names: dict[str, list[str]] = {}
+    for event_id, name in session.exec(
+        select(EventOrganizer.event_id, func.coalesce(Place.name, EventOrganizer.place_iri))
+        .join(Place, col(Place.iri) == col(EventOrganizer.place_iri), isouter=True)
+        .where(col(EventOrganizer.event_id).in_([row[0] for row in rows]))
+        .order_by(col(EventOrganizer.event_id), func.coalesce(Place.name, EventOrganizer.place_iri))
+    ).all():
+        names.setdefault(event_id, []).append(name)
+    return Table(
+        ["event", "title", "organizers", "records", "start", "places"],
+        [
+            [iri, title, n, copies, _local(first, zone), "; ".join(names.get(id_, []))]
+            for id_, iri, title, n, copies, first in rows
+        ],
+    )
 
 
 def people_figures(session: Session, audience: Audience) -> Table:
@@ -151,7 +255,9 @@ def people_figures(session: Session, audience: Audience) -> Table:
     return Table(["place", "name", "people", "skills"], [list(row) for row in ordered])
 
 
-def skill_figures(session: Session, audience: Audience, *, free_text_only: bool = False) -> Table:
+def skill_figures(
+    session: Session, audience: Audience, *, free_text_only: bool = False, lang: str = "fr"
+) -> Table:
     """Each skill with the number of people offering it, concepts and free text alike; or only
     the free-text skills no concept matches, for coordinators to curate into the thesaurus."""
     readable = audiences_reading(audience)
@@ -163,9 +269,7 @@ def skill_figures(session: Session, audience: Audience, *, free_text_only: bool 
             .where(col(Person.profile_audience).in_(readable), col(Person.skills_audience).in_(readable))
         ).all()
     )
-    names = dict(
-        session.exec(select(Concept.iri, Concept.pref_label_fr).where(Concept.scheme == "skill")).all()
-    )
+    names = concept_labels(session, "skill", lang)
     rows = [
         [None if key.startswith("text:") else key, names.get(key, key.removeprefix("text:")), n]
         for key, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))

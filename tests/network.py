@@ -62,3 +62,13 @@ def harvested_hub(store: Store, network) -> Iterator[TestClient]:
     with TestClient(create_app(settings, engine=store.engine)) as client:
         client.admin = {"Authorization": f"Bearer {admin}"}
         yield client
+
+
+@contextmanager
+def harvested_once(store: Store, network) -> Iterator[TestClient]:
+    """`harvested_hub` for a whole module whose tests only read; the store is emptied after it."""
+    try:
+        with harvested_hub(store, network) as client:
+            yield client
+    finally:
+        store.empty()

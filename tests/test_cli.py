@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
+import socket
 import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
 import pytest
+from starlette.applications import Starlette
+from starlette.responses import Response
+from starlette.routing import Route
 
 from hub.cli import main
+from tests.hostile import GOOD, Hostile
+from tests.servers import running_node, serve
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,7 +43,9 @@ def test_tokens_are_created_listed_and_revoked(hub_env, capsys):
 
 
 def test_sources_are_added_listed_checked_and_removed(hub_env, capsys):
-    main(["sources", "add", "https://noeud.example/", "--kind", "node", "--name", "Nœud fictif"])
+    main(
+        ["sources", "add", "https://noeud.example/", "--kind", "node", "--name", "Nœud fictif", "--no-check"]
+    )
     main(["sources", "list"])
     assert "noeud.example" in capsys.readouterr().out
     main(["sources", "health"])
@@ -42,8 +54,130 @@ def test_sources_are_added_listed_checked_and_removed(hub_env, capsys):
     assert "removed" in capsys.readouterr().out
 
 
+@pytest.fixture
+def loopback_sources(hub_env, monkeypatch) -> None:
+    """The hub may read sources on 127.0.0.1, where the tests serve them, and retries nothing."""
+    monkeypatch.setenv("HUB_ALLOWED_PRIVATE_NETWORKS", '["127.0.0.1/32"]')
+    monkeypatch.setenv("HUB_HARVEST_RETRIES", "0")
+
+
+@pytest.fixture
+def calendar_url() -> Iterator[str]:
+    with serve(Hostile().app) as base_url:
+        yield f"{base_url}/agenda.ics"
+
+
+@pytest.fixture
+def page_without_events() -> Iterator[str]:
+    hostile = Hostile()
+    hostile.mode = "wrong-type"
+    with serve(hostile.app) as base_url:
+        yield f"{base_url}/agenda"
+
+
+@pytest.fixture
+def closed_port() -> Iterator[str]:
+    """A URL on a port bound by no server that listens: connections to it are refused."""
+    with socket.socket() as bound:
+        bound.bind(("127.0.0.1", 0))
+        yield f"http://127.0.0.1:{bound.getsockname()[1]}/agenda.ics"
+
+
+def _sources(capsys) -> str:
+    main(["sources", "list"])
+    return capsys.readouterr().out
+
+
+def test_sources_add_reads_the_url_and_says_what_answers(loopback_sources, calendar_url, tmp_path, capsys):
+    with running_node(tmp_path, "Fabrique") as node:
+        main(["sources", "add", node.base_url + "/"])
+        said = " ".join(capsys.readouterr().out.split())
+        assert "answers, a node, 'Fabrique'" in said and "(node)" in said
+    main(["sources", "add", calendar_url])
+    said = " ".join(capsys.readouterr().out.split())
+    assert "answers, an iCalendar file (3 events" in said and "(ics)" in said
+
+
+def test_sources_add_refuses_an_unreachable_or_unrecognized_url_unless_told_not_to_check(
+    loopback_sources, closed_port, page_without_events, capsys
+):
+    for url, verdict in ((closed_port, "unreachable"), (page_without_events, "unrecognized")):
+        with pytest.raises(SystemExit) as exited:
+            main(["sources", "add", url])
+        said = " ".join(capsys.readouterr().out.split())
+        assert exited.value.code == 1 and f"Not added, {verdict}" in said and "--no-check" in said, said
+    calendar_only = Starlette(routes=[Route("/agenda.ics", lambda _: Response(GOOD))])
+    with serve(lambda _: calendar_only) as base_url, pytest.raises(SystemExit):
+        main(["sources", "add", base_url, "--kind", "node"])
+    said = " ".join(capsys.readouterr().out.split())
+    assert "Not added, unrecognized" in said and "no node descriptor there, so no node" in said, said
+    assert "127.0.0.1" not in _sources(capsys)
+    main(["sources", "add", closed_port, "--no-check"])
+    assert "not checked" in capsys.readouterr().out
+    assert "127.0.0.1" in _sources(capsys)
+
+
+def test_sources_add_refuses_what_is_no_web_address_before_any_request(hub_env, capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["sources", "add", "ftp://agenda.example/"])
+    assert exited.value.code == 1 and "url: an http(s) URL is expected" in capsys.readouterr().out
+
+
+def test_sources_add_refuses_a_private_address_naming_the_setting_that_allows_it(
+    hub_env, calendar_url, capsys
+):
+    with pytest.raises(SystemExit) as exited:
+        main(["sources", "add", calendar_url])
+    said = " ".join(capsys.readouterr().out.split())
+    assert exited.value.code == 1 and "Not added, refused" in said
+    assert "HUB_ALLOW_PRIVATE_SOURCES=true" in said and "HUB_ALLOWED_PRIVATE_NETWORKS" in said
+
+
+def _hub(*args: str) -> subprocess.CompletedProcess:
+    """`hub` as a script runs it: output piped, a terminal of 80 columns."""
+    return subprocess.run(
+        [sys.executable, "-m", "hub.cli", *args],
+        capture_output=True,
+        text=True,
+        env=os.environ | {"COLUMNS": "80"},
+        timeout=120,
+    )
+
+
+def test_harvest_fails_when_a_source_fails_unless_allowed_and_its_tables_fit_80_columns(
+    loopback_sources, calendar_url, closed_port, capsys
+):
+    long_path = "/agenda/" + "tres-long-chemin-de-calendrier/" * 3 + "public.ics"
+    main(["sources", "add", calendar_url.replace("/agenda.ics", long_path)])
+    main(["sources", "add", closed_port, "--no-check"])
+    done = _hub("harvest")
+    assert done.returncode == 1, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    assert all(len(line) <= 80 for line in lines), done.stdout
+    rows = [line for line in lines if re.match(r"\s*[12]\s+127\.0\.0\.1:", line)]
+    assert len(rows) == 2 and not any("http" in row for row in rows), done.stdout
+    assert "ok" in rows[0] and "connection" in rows[1] and "127.0.0.1:" in rows[0]
+    assert "…" in rows[0]  # the long path, cut in the middle
+    assert "#2 127.0.0.1:" in done.stdout and "(connection refused)" in done.stdout
+    assert "--allow-failures" in done.stdout
+    assert done.stderr == ""  # each failure said once, below the table, not logged again
+    assert _hub("harvest", "--allow-failures").returncode == 0
+    for listing in (_hub("sources", "list").stdout, _hub("sources", "health").stdout):
+        assert all(len(line) <= 80 for line in listing.splitlines()), listing
+        assert "http://" not in listing and "127.0.0.1:" in listing, listing
+
+
+def test_invalid_settings_are_named_by_their_variable_in_plain_words(hub_env, monkeypatch, capsys):
+    monkeypatch.setenv("HUB_PAGE_SIZE_MAX", "beaucoup")
+    with pytest.raises(SystemExit) as exited:
+        main(["sources", "list"])
+    said = " ".join(capsys.readouterr().out.split())
+    assert exited.value.code == 2 and "Invalid settings: HUB_PAGE_SIZE_MAX:" in said
+    assert "pydantic.dev" not in said and "validation error for" not in said
+
+
 def test_export_writes_one_json_ld_document_and_import_refuses_a_non_empty_hub(hub_env, tmp_path, capsys):
-    main(["sources", "add", "https://noeud.example/", "--kind", "node"])
+    main(["sources", "add", "https://noeud.example/", "--kind", "node", "--no-check"])
     out = tmp_path / "hub.jsonld"
     main(["export", "--out", str(out)])
     document = orjson.loads(out.read_bytes())

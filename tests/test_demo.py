@@ -6,6 +6,7 @@ import json
 import os
 import re
 import shlex
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ import httpx
 import icalendar
 import pytest
 
+from hub.auth.tokens import create_token
 from hub.calendar.rules import first_date
 from hub.demo import data, network
 from hub.demo.network import grange_calendar
@@ -24,6 +26,7 @@ from hub.demo.run import NODES
 from hub.events.schemas import EventIn
 from hub.federation.adapters.ics import parse_calendar
 from hub.settings import Settings
+from hub.store.db import make_engine, session_scope
 from tests.processes import Output
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -31,9 +34,11 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> Iterator[dict[str, str]]:
-    """`hub demo` on ports the system chose, once its first harvest is done: the URL of each
-    server by the address the README gives it (`http://127.0.0.1:8000` for the hub, 8001 to 8004
-    for the nodes, 8005 for the calendar)."""
+    """`hub demo` on ports the system chose, once its first harvest is done: what the README
+    writes, and what it is in this run: the URL of each server by the address the README gives it
+    (`http://127.0.0.1:8000` for the hub, 8001 to 8004 for the nodes, 8005 for the calendar), the
+    coordinator token the demo printed, and a write token of the first node. Stopped as the README
+    says, by Ctrl-C."""
     data_dir = tmp_path_factory.mktemp("demo")
     process = subprocess.Popen(
         [sys.executable, "-m", "hub.cli", "demo", "--port", "0", "--data-dir", str(data_dir)],
@@ -45,13 +50,21 @@ def demo(tmp_path_factory) -> Iterator[dict[str, str]]:
     output = Output(process)
     url = r"(http://127\.0\.0\.1:\d+)"
     try:
+        coordinator = output.wait_for(r"^Coordinator token \(admin on the hub\): (\S+)$", 90)[1]
         hub = output.wait_for(rf"^Hub .*: {url}$", 90)[1]  # printed after the first harvest
         nodes = [output.wait_for(rf"^  {re.escape(name)}: {url}$", 1)[1] for name in NODES]
         calendar = output.wait_for(rf"calendar only\): {url}/agenda\.ics$", 1)[1]
-        yield {f"http://127.0.0.1:{8000 + i}": served for i, served in enumerate([hub, *nodes, calendar])}
+        port = nodes[0].rsplit(":", 1)[1]
+        node_store = make_engine(f"sqlite:///{data_dir / f'node-{port}.db'}")
+        with session_scope(node_store) as session:
+            writer = create_token(session, "site du lieu", ["write"])[1]
+        node_store.dispose()
+        served = {f"http://127.0.0.1:{8000 + i}": u for i, u in enumerate([hub, *nodes, calendar])}
+        yield served | {"$COORDINATOR_TOKEN": coordinator, "$WRITE_TOKEN": writer}
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        process.send_signal(signal.SIGINT)
+        stopped = process.wait(timeout=30)
+    assert stopped == 0
 
 
 def test_demo_node_serves_its_place_events_people_and_feeds(demo):
@@ -92,11 +105,13 @@ def _readme_examples() -> list[str]:
 
 
 def _says_something(body: str) -> bool:
-    """A list with items, a calendar with events, or a table with rows under its header."""
+    """A list with items, a record just written, a calendar with events, or a table with rows
+    under its header."""
     try:
-        return bool(json.loads(body)["items"])
+        answer = json.loads(body)
     except ValueError:
         return "BEGIN:VEVENT" in body or len(body.strip().splitlines()) > 1
+    return bool(answer["items"]) if "items" in answer else "id" in answer
 
 
 def test_readme_examples_answer_on_the_demo(demo):
@@ -114,6 +129,14 @@ def test_readme_examples_answer_on_the_demo(demo):
         )
         assert done.returncode == 0, (example, done.stderr)
         assert _says_something(done.stdout), (example, done.stdout[:500])
+
+
+def test_the_coordinator_token_opens_the_profiles_members_opened_to_the_network_only(demo):
+    with httpx.Client(base_url=demo["http://127.0.0.1:8000"], timeout=10) as hub:
+        asked = {"skill": "compta"}
+        assert hub.get("/api/v1/people", params=asked).json()["items"] == []
+        token = {"Authorization": f"Bearer {demo['$COORDINATOR_TOKEN']}"}
+        assert hub.get("/api/v1/people", params=asked, headers=token).json()["items"] != []
 
 
 def test_every_recurring_demo_event_starts_on_a_date_of_its_rule_whatever_today_is(monkeypatch):

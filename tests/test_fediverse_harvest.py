@@ -20,7 +20,7 @@ from hub.events.models import Event
 from hub.federation.adapters.mobilizon import parse_answer
 from hub.federation.harvester import all_sources, harvest_many
 from hub.federation.models import Quarantine, Source
-from hub.federation.registry import SourceIn, add_source
+from hub.federation.registry import SourceIn, add_source, check_source
 from hub.store.db import session_scope
 from tests.hostile import harvesting_hub
 from tests.servers import serve
@@ -245,6 +245,16 @@ def test_an_unchanged_gancio_is_not_read_again(db, hub_settings, gancio):
 
     assert report.not_modified
     assert report.stats.written == 0
+
+
+def test_adding_a_source_checks_a_gancio_and_a_mobilizon_group_as_a_harvest_reads_them(
+    hub_settings, gancio, mobilizon
+):
+    instance = asyncio.run(check_source(hub_settings, f"{gancio.base_url}/", "auto"))
+    group = asyncio.run(check_source(hub_settings, f"{mobilizon.base_url}{GROUP}", "auto"))
+
+    assert (instance.kind, instance.events) == ("gancio", 3)
+    assert group.kind == "mobilizon"
 
 
 def test_mobilizon_hashtags_are_themes_and_mentions_are_not():

@@ -11,8 +11,9 @@ import icalendar
 import pytest
 import recurring_ical_events
 
+from hub.filters import PeriodQuery
 from tests.clock import MOMENTS, frozen_at
-from tests.network import demo_network, harvested_hub
+from tests.network import demo_network, harvested_once
 from tests.paging import every_item
 
 # One worker runs the module, so each moment's network is served and harvested once.
@@ -36,11 +37,8 @@ def network(moment, tmp_path_factory):
 @pytest.fixture(scope="module")
 def hub(store, network):
     """A hub that harvested the network once for the module; its tests only read."""
-    try:
-        with harvested_hub(store, network) as client:
-            yield client
-    finally:
-        store.empty()
+    with harvested_once(store, network) as client:
+        yield client
 
 
 @pytest.fixture
@@ -57,13 +55,17 @@ def test_the_clock_is_at_the_moment(moment, settings):
         assert _today(settings) == moment.astimezone(settings.zone).date()
 
 
-def test_figures_cover_the_current_year_by_default_and_count_what_the_calendar_lists(hub, settings):
-    year = _today(settings).year
+def test_figures_cover_the_next_twelve_months_by_default_and_count_what_the_calendar_lists(hub, settings):
+    today = _today(settings)
+    year = today.year
     by_month = hub.get("/api/v1/stats", params={"by": "month"}).json()
     assert by_month["columns"] == ["month", "events", "occurrences"]
-    period = [datetime.fromisoformat(by_month[key]) for key in ("start", "end")]
-    assert period == [datetime(y, 1, 1, tzinfo=settings.zone) for y in (year, year + 1)]
-    assert {row[0][:4] for row in by_month["rows"]} == {str(year)}
+    start, end = (datetime.fromisoformat(by_month[key]) for key in ("start", "end"))
+    assert start == datetime.combine(today, datetime.min.time(), settings.zone)
+    assert (end.year, end.month) == (year + 1, today.month) and end.day <= today.day
+    assert by_month["rows"] and all(row[0] >= today.isoformat()[:7] for row in by_month["rows"])
+    past = hub.get("/api/v1/stats", params={"by": "month", "period": "past-12-months"}).json()
+    assert past["end"] == by_month["start"] and all(row[0] <= today.isoformat()[:7] for row in past["rows"])
     # The calendar holds the year from the horizon's first day on: compare over what it holds.
     held = hub.get("/api/v1/occurrences", params={"limit": 1}).json()["horizon"]["first_day"]
     start = max(f"{year}-01-01", held)
@@ -80,6 +82,23 @@ def test_figures_cover_the_current_year_by_default_and_count_what_the_calendar_l
         "La Grange aux Savoirs",
         "L'Atelier des Possibles",
     }
+
+
+def test_periods_are_twelve_months_and_meet_at_today_at_the_hard_dates(hub, settings):
+    today = datetime.now(settings.zone).date()
+    coming = PeriodQuery(period="next-12-months").bounds(settings)
+    past = PeriodQuery(period="past-12-months").bounds(settings)
+    assert coming[0] == today.isoformat() and date.fromisoformat(past[1]) == today - timedelta(days=1)
+    for first, last in (coming, past):
+        days = (date.fromisoformat(last) - date.fromisoformat(first)).days + 1
+        assert days in (365, 366), (first, last)
+    begin, _ = PeriodQuery().instants(settings)
+    assert begin.astimezone(settings.zone).date() == today
+    assert PeriodQuery(start="2028-02-29").bounds(settings) == ("2028-02-29", "2029-02-27")
+    page = hub.get("/stats", params={"period": "past-12-months", "lang": "en"})
+    assert page.status_code == 200 and f'value="{past[0]}"' in page.text and f'value="{past[1]}"' in page.text
+    report = hub.get("/stats/report")
+    assert report.status_code == 200 and f" {today.year}</h1>" in report.text
 
 
 def test_figures_of_the_next_three_months_count_what_the_calendar_lists(hub, settings):

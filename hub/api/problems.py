@@ -15,6 +15,7 @@ from starlette.routing import Match, Mount
 
 from hub.errors import PROBLEM_BASE, HubError
 from hub.events.schemas import Horizon
+from hub.web.problems import missing_page, reads_pages
 
 log = logging.getLogger(__name__)
 QUERY_CANCELED = "57014"  # PostgreSQL: statement_timeout reached
@@ -146,6 +147,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404 and reads_pages(request):
+            return missing_page(request, request.app.state.settings)
         slug = {400: "unreadable-body", 404: "not-found", 405: "method-not-allowed"}.get(
             exc.status_code, "http-error"
         )

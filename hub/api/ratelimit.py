@@ -2,7 +2,8 @@
 database for everyone: text searches (`q=`), the figures (`/api/v1/stats`) and the pages.
 
 Each client address has a token bucket of `HUB_RATE_LIMIT_BURST` reads, refilled at
-`HUB_RATE_LIMIT_PER_MINUTE`; past it, a `429` problem document with `Retry-After`. The client
+`HUB_RATE_LIMIT_PER_MINUTE`; past it, a `429` problem document with `Retry-After` (a page saying
+so in the reader's language, for a browser asking for a page). The client
 address is the one uvicorn resolved: behind a reverse proxy, that of `X-Forwarded-For` when the
 proxy is in `FORWARDED_ALLOW_IPS` (deploy/README.md). A client presenting a valid bearer token
 is not limited. Buckets live in the process's memory: each API process keeps its own, so N
@@ -20,10 +21,12 @@ from collections.abc import Callable
 from urllib.parse import parse_qsl
 
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from hub.api.problems import problem_response
 from hub.errors import PROBLEM_BASE, HubError
+from hub.web.problems import reads_pages, too_many_page
 
 PAGES = frozenset({"/", "/places", "/people", "/stats", "/sources", "/embed", "/embed/agenda"})
 PAGE_PREFIXES = ("/places/", "/events/")
@@ -77,14 +80,18 @@ class RateLimit:
         wait = self.buckets.take((scope.get("client") or ("unknown",))[0])
         if wait and not await self._authenticated(scope):
             seconds = math.ceil(wait)
-            response = problem_response(
-                429,
-                PROBLEM_BASE + "too-many-requests",
-                "Too many requests",
-                "this client made more text searches, figure or page reads than an anonymous client "
-                f"may: retry in {seconds} s, or present a bearer token",
-                scope["path"],
-            )
+            request = Request(scope)
+            if reads_pages(request):
+                response = too_many_page(request, request.app.state.settings, seconds)
+            else:
+                response = problem_response(
+                    429,
+                    PROBLEM_BASE + "too-many-requests",
+                    "Too many requests",
+                    "this client made more text searches, figure or page reads than an anonymous client "
+                    f"may: retry in {seconds} s, or present a bearer token",
+                    scope["path"],
+                )
             response.headers["Retry-After"] = str(seconds)
             await response(scope, receive, send)
             return

@@ -10,15 +10,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Select, column, exists, func, literal_column, table, text
 from sqlmodel import Session, col, select
 
-from hub.errors import InvalidInput, OutsideHorizon
+from hub.errors import OutsideHorizon
 from hub.events.documents import occurrence_json
 from hub.events.models import Event, EventConcept, EventOrganizer, Occurrence
 from hub.events.occurrences import Covered
 from hub.kit.paging import decode_cursor
-from hub.kit.text import search_terms
 from hub.places.models import Place
 from hub.places.service import find_place
-from hub.store.query import Near, Page, after, count_of, near_condition, page_of
+from hub.store.query import Near, Page, after, count_of, near_condition, page_of, query_terms
 from hub.vocabulary.thesaurus import resolve, unknown, with_narrower
 
 # What the choice of a theme's plan on SQLite assumes: a page's length, occurrences an event has.
@@ -123,11 +122,7 @@ def event_conditions(session: Session, f: EventFilters, event_id: Any) -> list[C
 def _text_search(session: Session, q: str, event_id: Any) -> ColumnElement[bool]:
     """Every word of `q`, accents and case ignored, as a word prefix; with French stemming on
     PostgreSQL (its full-text search), with FTS5 on SQLite (which has no French stemmer)."""
-    terms = search_terms(q)
-    if not terms:
-        raise InvalidInput("q", "give at least one letter or digit", location="query")
-    if len(terms) > 12:
-        raise InvalidInput("q", "at most 12 words", location="query")
+    terms = query_terms(q)
     if session.get_bind().dialect.name == "postgresql":
         query = " & ".join(f"{term}:*" for term in terms)
         return func.to_tsvector("french", Event.search_text).op("@@")(func.to_tsquery("french", query))

@@ -40,7 +40,7 @@ from hub.events.models import Event, Occurrence
 from hub.events.service import EventRows, event_rows, insert_events, save_event
 from hub.federation.errors import Refused
 from hub.federation.harvested import RAW_LIMIT, Batch, Harvested, Rejected
-from hub.federation.models import Quarantine, Source
+from hub.federation.models import FLAG_MASS_REMOVAL, Quarantine, Source
 from hub.people.models import Person
 from hub.people.service import PersonRows, insert_people, person_rows, save_person
 from hub.places.models import Place
@@ -364,7 +364,7 @@ def remove_missing(
     missing = {kind: iris - seen for kind, iris in held.items()}
     gone, total = sum(len(v) for v in missing.values()), sum(len(v) for v in held.values())
     if gone and gone * 2 > total:
-        return 0, f"the last snapshot would remove {gone} of the {total} records held; nothing was removed"
+        return 0, FLAG_MASS_REMOVAL.format(gone=gone, total=total)
     for kind, iris in missing.items():
         for iri in iris:
             delete_record(session, kind, iri)

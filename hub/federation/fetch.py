@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import os
 import random
 import socket
 from collections.abc import Awaitable, Callable
@@ -38,6 +39,8 @@ from hub.settings import Settings
 
 USER_AGENT = f"tiers-lieux-hub/{__version__} (+https://w3id.org/tiers-lieux)"
 RETRY_STATUSES = {429, 500, 502, 503, 504}
+# What a refused address says, so that an operator knows which setting would allow it.
+ALLOW_PRIVATE = "allowed only by HUB_ALLOW_PRIVATE_SOURCES=true or HUB_ALLOWED_PRIVATE_NETWORKS"
 REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 
 
@@ -77,7 +80,8 @@ class GuardedResolver(AbstractResolver):
         for answer in answers:
             if not self.policy.allows(answer["host"]):
                 raise RefusedAddress(
-                    f"{host} resolves to {answer['host']}, a private, loopback or link-local address"
+                    f"{host} resolves to {answer['host']}, a private, loopback or link-local address, "
+                    + ALLOW_PRIVATE
                 )
         return answers
 
@@ -150,7 +154,7 @@ class Fetcher:
                 allowed = True  # a name: checked when resolved
             self._hosts_allowed[host] = allowed
         if not allowed:
-            raise RefusedAddress(f"{host} is a private, loopback or link-local address")
+            raise RefusedAddress(f"{host} is a private, loopback or link-local address, {ALLOW_PRIVATE}")
         return host
 
     async def get(
@@ -272,7 +276,7 @@ class Fetcher:
             cause = exc.__cause__ if isinstance(exc.__cause__, FetchError) else None
             if cause is not None:
                 raise cause from exc
-            raise ConnectionFailed(f"{url}: {exc}") from exc
+            raise ConnectionFailed(f"{url}: {_why_not_connected(exc)}") from exc
 
     async def _read(self, response: aiohttp.ClientResponse, url: str) -> bytes:
         limit = self.settings.harvest_max_bytes
@@ -290,6 +294,19 @@ class Fetcher:
                 raise TooLarge(f"{url} sent more than {limit} bytes")
             chunks.append(chunk)
         return b"".join(chunks)
+
+
+def _why_not_connected(exc: Exception) -> str:
+    """A failed connection in words, without the client library's own (`ssl:default [...]`)."""
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError | aiohttp.ClientSSLError):
+        return "its TLS certificate or handshake is not valid"
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        error = exc.os_error
+        reason = os.strerror(error.errno) if error.errno else type(error).__name__
+        return f"cannot connect to {exc.host}:{exc.port} ({reason.lower()})"
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        return "the server closed the connection before answering"
+    return f"the connection failed ({type(exc).__name__})"
 
 
 def _before(wait: float, ends: float) -> bool:

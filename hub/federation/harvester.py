@@ -34,7 +34,7 @@ from hub.federation.apply import ApplyStats, apply_batch, remove_missing
 from hub.federation.errors import DeadlinePassed, HarvestError, HttpStatus, InternalFailure, StuckFeed
 from hub.federation.fetch import Fetcher, FetchResult
 from hub.federation.harvested import Batch
-from hub.federation.models import Source
+from hub.federation.models import FLAG_INCOMPLETE, FLAG_RESYNC_CUT, Source
 from hub.federation.outcomes import Outcomes, SourceReport, record_outcomes
 from hub.observability import HARVEST_DURATION, HARVESTS, RECORDS
 from hub.settings import Settings
@@ -166,7 +166,7 @@ class _Run:
                 self.report.has_more = True
                 break
         if resync and self.report.has_more:
-            self.report.flagged = "the resync from scratch was cut by the page limit; nothing was removed"
+            self.report.flagged = FLAG_RESYNC_CUT
             flag = self.report.flagged
             await self._off_loop(self._in_transaction, lambda _, row: setattr(row, "flagged", flag))
         elif resync:
@@ -250,7 +250,7 @@ class _Run:
                 removed, flag = remove_missing(session, row, seen, ("event",))
                 self.report.stats.deleted += removed
             elif adapter.removes_missing:
-                flag = "the last snapshot was incomplete; nothing was removed"
+                flag = FLAG_INCOMPLETE
             if complete:
                 row.etag, row.last_modified = validators
             row.flagged = self.report.flagged = flag

@@ -9,6 +9,12 @@ from sqlmodel import Field, SQLModel
 
 from hub.store.records import utcnow
 
+# Why a source is flagged (what it held is kept, nothing was removed), as recorded on it; pages
+# tell these apart to say them in their language.
+FLAG_RESYNC_CUT = "the resync from scratch was cut by the page limit; nothing was removed"
+FLAG_INCOMPLETE = "the last snapshot was incomplete; nothing was removed"
+FLAG_MASS_REMOVAL = "the last snapshot would remove {gone} of the {total} records held; nothing was removed"
+
 
 class Source(SQLModel, table=True):
     """A source a hub harvests: a node's change feed, an iCalendar URL, a page with JSON-LD, a

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 from urllib.parse import urlsplit
@@ -10,9 +11,14 @@ from pydantic import BaseModel, Field, StrictInt
 from sqlmodel import Session, col, func, select
 
 from hub.errors import Conflict, InvalidInput, NotFound
+from hub.federation.adapters import node
+from hub.federation.adapters.kinds import ADAPTERS, detect
 from hub.federation.apply import TABLES, counts_by_source, delete_record
+from hub.federation.errors import HttpStatus, InvalidFeed
+from hub.federation.fetch import Fetcher, FetchResult
 from hub.federation.models import Quarantine, Source
 from hub.places.service import find_place
+from hub.settings import Settings
 from hub.store.records import utcnow
 
 SourceKind = Literal["auto", "node", "ics", "jsonld", "mobilizon", "gancio"]
@@ -78,6 +84,52 @@ def _check_url(url: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InvalidInput("url", "an http(s) URL is expected")
     return url
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What answers at a source's URL: its kind, and what it calls itself (a node) or holds."""
+
+    kind: str
+    name: str | None = None
+    events: int = 0
+
+
+async def check_source(settings: Settings, url: str, kind: SourceKind, token: str | None = None) -> Checked:
+    """Read the source at `url` as a harvest would (same address guard, limits and adapters):
+    its kind, told from what it answers unless given, and its first page of events read. Raises the
+    HarvestError that says why it cannot be harvested (unreachable, refused, not of its kind), or
+    InvalidInput for what is no http(s) URL."""
+    url = _check_url(url)
+    answers: dict[str, FetchResult] = {}
+    async with Fetcher(settings) as fetcher:
+
+        async def fetch(where: str, accept: str) -> FetchResult:
+            if where not in answers:
+                answers[where] = await fetcher.get(where, accept=accept, token=token)
+            return answers[where]
+
+        adapter = await detect(url, fetch) if kind == "auto" else ADAPTERS[kind]
+        if adapter.feed:
+            try:
+                answer = await fetch(node.descriptor_url(url), adapter.accept)
+            except HttpStatus as exc:
+                if exc.kind != "not-found":
+                    raise
+                raise InvalidFeed(f"{exc.message}: there is no node descriptor there, so no node") from exc
+            descriptor = node.parse_descriptor(answer.body, answer.content_type, url=url)
+            return Checked(adapter.kind, name=descriptor.name)
+        where = adapter.probe(url) or url  # a Gancio's API, for one registered by its base URL
+        answer = await fetch(where, adapter.accept)
+    pages = adapter.read(
+        answer.body, answer.content_type, url=where, place_iri=None, page_size=settings.harvest_page_size
+    )
+    events = 0
+    for page in pages:  # until a page holds events: the adapter raises at the end of one holding none
+        events = len(page.records)
+        if events:
+            break
+    return Checked(adapter.kind, events=events)
 
 
 def add_source(session: Session, data: SourceIn, *, default_interval: int) -> Source:

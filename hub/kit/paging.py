@@ -27,4 +27,4 @@ def decode_cursor(cursor: str, types: tuple[type, ...]) -> tuple:
             for v, t in zip(values, types, strict=True)
         )
     except (ValueError, TypeError, orjson.JSONDecodeError) as exc:
-        raise InvalidInput("cursor", "not a cursor this API issued", location="query") from exc
+        raise InvalidInput("cursor", "not a cursor this API issued", location="query", code="cursor") from exc

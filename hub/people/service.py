@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import orjson
-from sqlalchemy import exists, insert
+from sqlalchemy import ColumnElement, exists, insert
 from sqlmodel import Session, col, delete, func, select
 
 from hub.errors import InvalidInput, NotFound
@@ -265,6 +265,13 @@ def delete_person(session: Session, person_id: str) -> None:
     record_change(session, "person", person.iri, deleted=True)
 
 
+def _shows_skill(readable: list[str], match: ColumnElement[bool]) -> ColumnElement[bool]:
+    """People who list a skill `match` selects, where the reader may see their skills."""
+    return col(Person.skills_audience).in_(readable) & exists().where(
+        PersonSkill.person_id == Person.id, match
+    )
+
+
 def list_people(
     session: Session,
     audience: Audience,
@@ -285,8 +292,7 @@ def list_people(
             match = col(PersonSkill.concept_iri).in_(with_narrower(session, {ref.iri}))
         else:
             match = col(PersonSkill.concept_iri).is_(None) & (col(PersonSkill.label) == ref.label)
-        skilled = exists().where(PersonSkill.person_id == Person.id, match)
-        query = query.where(col(Person.skills_audience).in_(readable), skilled)
+        query = query.where(_shows_skill(readable, match))
         if ref.iri is None and session.execute(query.limit(1)).first() is None:
             raise unknown(session, "skill", skill)
     if place:
@@ -307,7 +313,13 @@ def list_people(
         )
     if q:
         column = Person.search_text if audience == "public" else Person.search_network
-        query = query.where(text_condition(column, q))
+        found = text_condition(column, q)
+        # Words naming a skill in any language ("laser cutter") find who has it, or a narrower one.
+        named = resolve(session, "skill", [q])[0].iri
+        if named is not None:
+            narrower = with_narrower(session, {named})
+            found = found | _shows_skill(readable, col(PersonSkill.concept_iri).in_(narrower))
+        query = query.where(found)
     if cursor:
         query = query.where(after([Person.display_name, Person.id], decode_cursor(cursor, (str, str))))
     rows = session.exec(query.order_by(Person.display_name, Person.id).limit(limit + 1)).all()

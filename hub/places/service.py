@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import orjson
-from sqlalchemy import String, cast
+from sqlalchemy import ColumnElement, String, and_, cast, or_
 from sqlmodel import Session, col, delete, exists, select
 
 from hub.errors import InvalidInput, NotFound
 from hub.kit import geo
 from hub.kit.paging import decode_cursor
 from hub.kit.sanitize import clean_html
-from hub.kit.text import fold, search_terms
+from hub.kit.text import fold
 from hub.places.documents import place_document
 from hub.places.models import Equipment, Place
 from hub.places.schemas import PlaceIn
 from hub.store.changes import record_change
-from hub.store.query import Near, Page, after, near_condition, page_of, text_condition
+from hub.store.query import Near, Page, after, near_condition, page_of, query_terms, text_condition
 from hub.store.records import Origin, new_id, utcnow
+from hub.vocabulary.thesaurus import synonyms
 
 PLACE_IDS = "hub.place_ids"
 
@@ -122,6 +123,18 @@ def replace_place(session: Session, place_id: str, data: PlaceIn) -> Place:
     return save_place(session, get_place(session, place_id), data)
 
 
+def _equipment_named(session: Session, asked: str) -> ColumnElement[bool]:
+    """Equipment whose name holds every word asked, or every word of a synonym: the skills
+    thesaurus names the machines of each making skill in French and English ("laser cutter",
+    "découpeuse laser"), and a synonym's words match as the start of words of the name."""
+    terms = query_terms(asked, "equipment")
+    words = " " + Equipment.search_text
+    named = [and_(*(Equipment.search_text.contains(t, autoescape=True) for t in terms))]
+    for label in synonyms(session, "skill", asked):
+        named.append(and_(*(words.contains(" " + t, autoescape=True) for t in label.split())))
+    return or_(*named)
+
+
 def list_places(
     session: Session,
     *,
@@ -145,14 +158,8 @@ def list_places(
     if region:
         query = query.where(Place.region == region)
     if equipment:
-        terms = search_terms(equipment)
-        if not terms:
-            raise InvalidInput("equipment", "give at least one letter or digit", location="query")
         query = query.where(
-            exists().where(
-                Equipment.place_id == Place.id,
-                *(Equipment.search_text.contains(t, autoescape=True) for t in terms),
-            )
+            exists().where(Equipment.place_id == Place.id, _equipment_named(session, equipment))
         )
     if near:
         query = query.where(near_condition(Place.lat, Place.lon, near))

@@ -16,13 +16,24 @@ from hub.kit.text import search_terms
 T = TypeVar("T")
 
 
-def text_condition(column: Any, q: str) -> ColumnElement[bool]:
-    """Every folded word of `q` appears in the folded `column`."""
+MOST_WORDS = 12
+
+
+def query_terms(q: str, field: str = "q") -> list[str]:
+    """The folded words of a text search: one at least, `MOST_WORDS` at most."""
     terms = search_terms(q)
     if not terms:
-        raise InvalidInput("q", "give at least one letter or digit", location="query")
-    if len(terms) > 12:
-        raise InvalidInput("q", "at most 12 words", location="query")
+        raise InvalidInput(field, "give at least one letter or digit", location="query", code="no_words")
+    if len(terms) > MOST_WORDS:
+        raise InvalidInput(
+            field, f"at most {MOST_WORDS} words", location="query", code="too_many_words", n=MOST_WORDS
+        )
+    return terms
+
+
+def text_condition(column: Any, q: str) -> ColumnElement[bool]:
+    """Every folded word of `q` appears in the folded `column`."""
+    terms = query_terms(q)
     return and_(*(column.contains(term, autoescape=True) for term in terms))
 
 
@@ -55,9 +66,13 @@ def parse_near(raw: str, radius_km: float) -> Near:
         lat_text, lon_text = raw.split(",")
         lat, lon = float(lat_text), float(lon_text)
     except ValueError as exc:
-        raise InvalidInput("near", "expected `lat,lon` in decimal degrees", location="query") from exc
+        raise InvalidInput(
+            "near", "expected `lat,lon` in decimal degrees", location="query", code="form", value=raw
+        ) from exc
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise InvalidInput("near", "latitude within ±90 and longitude within ±180", location="query")
+        raise InvalidInput(
+            "near", "latitude within ±90 and longitude within ±180", location="query", code="form", value=raw
+        )
     return Near(lat, lon, radius_km)
 
 

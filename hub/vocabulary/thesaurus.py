@@ -129,6 +129,7 @@ class _Snapshot:
     by_label: dict[tuple[str, str], str]  # (scheme, folded label) -> concept IRI
     schemes: dict[str, str]  # concept IRI -> scheme
     labels: dict[str, dict[str, str]]  # concept IRI -> preferred labels
+    spellings: dict[str, list[str]]  # concept IRI -> its folded labels, in both languages
 
 
 _SNAPSHOTS: dict[int, _Snapshot] = {}
@@ -150,8 +151,12 @@ def _snapshot(session: Session) -> _Snapshot:
             .join(Concept, col(Concept.iri) == col(ConceptLabel.concept_iri))
             .order_by(col(ConceptLabel.id))
         ).all()
+        spellings: dict[str, list[str]] = {}
+        for _, normalized, iri in rows:
+            spellings.setdefault(iri, []).append(normalized)
         snapshot = _Snapshot(
             by_label={(scheme, normalized): iri for scheme, normalized, iri in rows},
+            spellings={iri: list(dict.fromkeys(found)) for iri, found in spellings.items()},
             schemes={c.iri: c.scheme for c in concepts},
             labels={c.iri: {"fr": c.pref_label_fr, "en": c.pref_label_en} for c in concepts},
         )
@@ -177,18 +182,31 @@ def resolve(session: Session, scheme: str, values: list[str]) -> list[ConceptRef
     return list(refs.values())
 
 
+def synonyms(session: Session, scheme: str, value: str) -> list[str]:
+    """Every label, folded, of the concept of `scheme` that `value` names (any of its labels in
+    French or English, or its slug); none when it names no concept."""
+    snapshot = _snapshot(session)
+    iri = snapshot.by_label.get((scheme, fold(value)))
+    return snapshot.spellings.get(iri, []) if iri else []
+
+
 def unknown(session: Session, scheme: str, value: str) -> InvalidInput:
     """The refusal of a `scheme` filter naming no concept nor any free-text label in use,
     with the concepts whose labels are closest to it."""
-    by_label = {label: iri for (of, label), iri in _snapshot(session).by_label.items() if of == scheme}
+    snapshot = _snapshot(session)
+    by_label = {label: iri for (of, label), iri in snapshot.by_label.items() if of == scheme}
     close = [by_label[label] for label in get_close_matches(fold(value), list(by_label), n=6)]
-    slugs = list(dict.fromkeys(iri.rsplit("/", 1)[-1] for iri in close))[:3]
+    iris = list(dict.fromkeys(close))[:3]
+    slugs = [iri.rsplit("/", 1)[-1] for iri in iris]
     hint = f"; did you mean {', '.join(f'`{slug}`' for slug in slugs)}?" if slugs else ""
     return InvalidInput(
         scheme,
         f"not in the {SCHEMES[scheme]} thesaurus (see /api/v1/{SCHEMES[scheme]}) "
         f"nor a label any record carries{hint}",
         location="query",
+        code="unknown_concept",
+        value=value,
+        close=[snapshot.labels[iri] for iri in iris if iri in snapshot.labels],
     )
 
 

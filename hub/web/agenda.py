@@ -20,6 +20,7 @@ from hub.store.query import Page
 from hub.store.records import utcnow
 from hub.web.cache import CachedPage
 from hub.web.i18n import translator
+from hub.web.problems import in_words
 from hub.web.site import RADII, Ask, Theme, all_places, geography, near_options, render_page, theme_tree
 from hub.web.words import Words
 
@@ -206,7 +207,7 @@ def agenda(request: Request, session: SessionDep, settings: SettingsDep) -> Resp
             context["horizon"] = words.horizon(window.first_day, window.last_day)
         status = 200
     except HubError as exc:
-        context["error"], status = exc.detail, 422
+        context["error"], status = in_words(exc, ask.lang), 422
     feed_keys = ["region", "department", "theme", "place", "q", "near", "radius_km"]
     if view == "list":
         feed_keys += ["start", "end"]

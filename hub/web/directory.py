@@ -23,6 +23,7 @@ from hub.places.service import get_place, list_places
 from hub.web.agenda import Slot, by_day, slot
 from hub.web.cache import CachedPage
 from hub.web.i18n import translator
+from hub.web.problems import in_words
 from hub.web.schema_org import place_markup
 from hub.web.site import (
     RADII,
@@ -151,7 +152,7 @@ def places_page(request: Request, session: SessionDep, settings: SettingsDep) ->
         found = page.items
         next_url = ask.here(cursor=page.next_cursor) if page.next_cursor else None
     except HubError as exc:
-        error, status = exc.detail, 422
+        error, status = in_words(exc, ask.lang), 422
     regions, departments = geography(everything, ask)
     return render_page(
         ask,
@@ -186,7 +187,7 @@ def people_page(request: Request, session: SessionDep, settings: SettingsDep) ->
         )
         next_url = ask.here(cursor=cursor) if cursor else None
     except HubError as exc:
-        error, status = exc.detail, 422
+        error, status = in_words(exc, ask.lang), 422
     return render_page(
         ask,
         "people.html",

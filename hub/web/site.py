@@ -21,7 +21,7 @@ from pydantic import BaseModel
 from sqlmodel import Session
 from starlette.responses import Response
 
-from hub.errors import NotFound
+from hub.errors import InvalidInput, NotFound
 from hub.filters import M, names_of, parse_date_param, read_query, refuse_unknown
 from hub.kit import geo
 from hub.places.models import Place
@@ -68,7 +68,13 @@ class Ask:
         """The query values `model` names, checked as the API checks them; first, a parameter
         the page does not take is refused, named."""
         refuse_unknown(self.request.query_params.keys(), self.takes)
-        return read_query(model, self.values)
+        try:
+            return read_query(model, self.values)
+        except InvalidInput as exc:
+            if exc.field == "limit" and exc.code == "at_most":
+                # The model's bound is the largest any instance may set: say this one's.
+                exc.params["n"] = self.settings.page_size_max
+            raise
 
     def url(self, path: str, **params: object) -> str:
         """A link within the site, keeping the language when the reader chose it."""
