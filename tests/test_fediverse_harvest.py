@@ -247,6 +247,23 @@ def test_an_unchanged_gancio_is_not_read_again(db, hub_settings, gancio):
     assert report.stats.written == 0
 
 
+def test_a_group_cannot_delete_the_event_another_source_brought(db, hub_settings, mobilizon):
+    base = mobilizon.base_url
+    other = {"type": "Group", "id": f"{base}/@voisins", "outbox": f"{base}/@voisins/outbox"}
+    delete = {"type": "Delete", "actor": f"{base}/@voisins", "id": f"{base}/d/1", "object": base + REPAIR}
+    context = mobilizon.document("mobilizon-group.json")["@context"]
+    mobilizon.serve("/@voisins", {"@context": context, **other})
+    mobilizon.serve("/@voisins/outbox", {"type": "OrderedCollectionPage", "orderedItems": [delete]})
+    register(db, f"{base}{GROUP}", "mobilizon")
+    harvest(db, hub_settings)
+    register(db, f"{base}/@voisins", "mobilizon")
+
+    asyncio.run(harvest_many(db.engine, hub_settings, all_sources(db.engine)))
+
+    assert base + REPAIR in held(db)
+    assert quarantined(db) == [f"a tombstone for {base}{REPAIR}, which another source brought"]
+
+
 def test_adding_a_source_checks_a_gancio_and_a_mobilizon_group_as_a_harvest_reads_them(
     hub_settings, gancio, mobilizon
 ):
