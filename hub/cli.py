@@ -156,6 +156,8 @@ def _check(settings: Settings, data) -> str:
         "node": f"a node, {checked.name!r}",
         "ics": f"an iCalendar file ({checked.events} events in its first page)",
         "jsonld": f"a web page with schema.org events ({checked.events})",
+        "mobilizon": "a Mobilizon group (its outbox is read at each harvest)",
+        "gancio": f"a Gancio ({checked.events} upcoming events in its first page)",
     }[checked.kind]
     console.print(escape(f"Checked: {data.url} answers, {found}."))
     return checked.kind
@@ -445,7 +447,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add = sources.add_parser("add", help="register a source")
     add.add_argument("url")
-    add.add_argument("--kind", choices=["auto", "node", "ics", "jsonld"], default="auto")
+    add.add_argument(
+        "--kind", choices=["auto", "node", "ics", "jsonld", "mobilizon", "gancio"], default="auto"
+    )
     add.add_argument("--place", help="place (id or IRI) the events of a calendar or page belong to")
     add.add_argument("--token", help="harvest token the node issued to this hub")
     add.add_argument("--name")

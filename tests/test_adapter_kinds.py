@@ -4,6 +4,7 @@ in memory; tests/test_federation.py and tests/test_hostile_sources.py harvest re
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import orjson
 import pytest
@@ -21,6 +22,7 @@ DESCRIPTOR = orjson.dumps(
         "feeds": {"changes": "https://lieu.example/api/v1/changes"},
     }
 )
+FEDIVERSE = Path(__file__).parent / "fediverse"
 CALENDAR = b"\xef\xbb\xbfBEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n"
 
 
@@ -51,6 +53,7 @@ def test_a_base_url_without_a_descriptor_is_told_by_what_it_answers_itself():
     assert [where for where, _ in asked] == [
         "https://lieu.example/.well-known/tiers-lieux",
         "https://lieu.example/",
+        "https://lieu.example/api/events",
     ]
 
 
@@ -58,13 +61,44 @@ def test_a_page_is_asked_once_for_what_a_calendar_or_a_page_would_be():
     url = "https://lieu.example/agenda"
     kind, asked = detected(url, {url: (200, "text/html; charset=utf-8", b"<!doctype html><html></html>")})
     assert kind == "jsonld"
-    assert asked == [(url, f"{ADAPTERS['ics'].accept}, {ADAPTERS['jsonld'].accept}")]
+    accepts = (ADAPTERS[kind].accept for kind in ("mobilizon", "ics", "jsonld"))
+    assert asked == [(url, ", ".join(accepts))]
 
 
 def test_an_answer_of_no_known_kind_is_the_wrong_content_type():
     url = "https://lieu.example/logo"
-    with pytest.raises(WrongContentType, match=r"neither a node, a calendar nor a web page \(image/png\)"):
+    neither = r"neither a node, a Mobilizon group, a Gancio, a calendar nor a web page \(image/png\)"
+    with pytest.raises(WrongContentType, match=neither):
         detected(url, {url: (200, "image/png", b"\x89PNG\r\n")})
+
+
+def test_a_mobilizon_group_is_told_by_its_activitystreams_answer_naming_mobilizon():
+    url = "https://mobilizon.example/@la-ruche"
+    group = (FEDIVERSE / "mobilizon-group.json").read_bytes()
+    kind, asked = detected(url, {url: (200, "application/activity+json", group)})
+    assert kind == "mobilizon"
+    assert asked[0] == (url, ", ".join(ADAPTERS[k].accept for k in ("mobilizon", "ics", "jsonld")))
+
+
+def test_an_activitystreams_actor_of_another_software_is_no_mobilizon_group():
+    url = "https://mastodon.example/users/ruche"
+    actor = orjson.dumps(
+        {"@context": "https://www.w3.org/ns/activitystreams", "type": "Person", "outbox": f"{url}/outbox"}
+    )
+    kind, _ = detected(url, {url: (200, "application/activity+json", actor)})
+    assert kind == "jsonld"  # JSON, read as a document that may hold events: none, said at harvest
+
+
+@pytest.mark.parametrize("url", ["https://gancio.example/", "https://gancio.example/api/events"])
+def test_a_gancio_is_told_by_its_list_of_events(url):
+    events = (FEDIVERSE / "gancio-events.json").read_bytes()
+    answers = {
+        "https://gancio.example/": (200, "text/html", b"<!doctype html><title>Gancio</title>"),
+        "https://gancio.example/api/events": (200, "application/json; charset=utf-8", events),
+    }
+    kind, _ = detected(url, answers)
+    assert kind == "gancio"
+    assert ADAPTERS["gancio"].probe(url) == "https://gancio.example/api/events"
 
 
 def test_an_error_status_of_the_url_itself_is_the_error():

@@ -196,6 +196,10 @@ def _apply_record(
     if record.deleted:
         if source.kind == "node" and not source.is_hub and not record.iri.startswith(source.base_url + "/"):
             raise Refused(f"a tombstone for {record.iri}, which is not under the source's base")
+        brought = held.get(key)
+        if brought is not None and source.kind != "node" and brought.source_id != source.id:
+            # A Mobilizon group or a Gancio speaks for no record another source brought.
+            raise Refused(f"a tombstone for {record.iri}, which another source brought")
         if HIDDEN in touched:
             keep_hidden(session, touched[HIDDEN], None)
         if held.pop(key, None) is None:

@@ -59,13 +59,16 @@ class Batch:
     """What one fetch of a source yields, or one page of it.
 
     `complete` says a snapshot's page belongs to a whole snapshot of the source; a change feed's
-    page gives the cursor after it (`next_cursor`) and whether more remains (`has_more`)."""
+    page gives the cursor after it (`next_cursor`) and whether more remains (`has_more`); an
+    answer that links to the rest of a snapshot (an ActivityStreams outbox) gives that link
+    (`next_url`), which the harvester fetches and reads with the same adapter."""
 
     records: list[Harvested] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
     complete: bool = True
     next_cursor: str | None = None
     has_more: bool = False
+    next_url: str | None = None
 
 
 def validation_reason(exc: ValidationError, kind: str) -> str:

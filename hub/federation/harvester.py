@@ -199,36 +199,60 @@ class _Run:
         self._in_transaction(work)
 
     async def harvest_snapshot(self, adapter: Adapter) -> None:
-        """Read a snapshot (a calendar, a page of events) a page at a time off the event loop and
-        apply each page in its own transaction; remove what the source no longer has only once
-        the whole snapshot was read and complete. A failure half-way keeps the pages applied."""
+        """Read a snapshot (a calendar, a page of events, an outbox) a page at a time off the event
+        loop and apply each page in its own transaction; remove what the source no longer has only
+        once the whole snapshot was read and complete. A failure half-way keeps the pages applied.
+
+        An answer may link to the rest (`Batch.next_url`): the link is fetched and read in turn,
+        at most `harvest_max_pages` of them, each once. A collection lists the newest first, so a
+        record already read in this harvest is not read again from a later answer. The validators
+        of a first answer that links on are not kept: a Mobilizon group's own document does not
+        change when its outbox does."""
         source = self.source
-        result = await self.fetch(source.url, adapter.accept, etag=source.etag, modified=source.last_modified)
+        url = adapter.probe(source.url) or source.url
+        result = await self.fetch(url, adapter.accept, etag=source.etag, modified=source.last_modified)
         if result.not_modified:
             self.report.not_modified = True
             return
-        pages = self._read(adapter, result, source.url)
-        fetched_at = utcnow()
+        first, fetched_at = result, utcnow()
         seen: set[str] = set()
         complete = True
-        while (batch := await self._off_loop(_next_page, pages)) is not None:
-            complete = batch.complete
-            seen |= (await self._off_loop(self._apply_page, batch, fetched_at)).seen
-        await self._off_loop(self._in_transaction, self._end_snapshot(result, seen, complete))
+        fetched = {url}
+        while True:
+            read_before, link = set(seen), None
+            pages = self._read(adapter, result, url)
+            while (batch := await self._off_loop(_next_page, pages)) is not None:
+                complete, link = batch.complete, batch.next_url
+                batch.records = [record for record in batch.records if record.iri not in read_before]
+                seen |= (await self._off_loop(self._apply_page, batch, fetched_at)).seen
+            if link is None:
+                break
+            if link in fetched:
+                raise StuckFeed(f"{url} links back to {link}, already read in this harvest")
+            if len(fetched) >= self.settings.harvest_max_pages:
+                self.report.has_more, complete = True, False
+                break
+            fetched.add(link)
+            url = link
+            result = await self.fetch(url, adapter.accept)
+        validators = (first.etag, first.last_modified) if len(fetched) == 1 else (None, None)
+        await self._off_loop(self._in_transaction, self._end_snapshot(adapter, validators, seen, complete))
 
     def _end_snapshot(
-        self, result: FetchResult, seen: set[str], complete: bool
+        self, adapter: Adapter, validators: tuple[str | None, str | None], seen: set[str], complete: bool
     ) -> Callable[[Session, Source], None]:
-        """The last step of a snapshot: removals, the flag, and the validators of a complete read
-        (a cut download is fetched whole again next time)."""
+        """The last step of a snapshot: removals, the flag, and the validators (ETag, Last-Modified)
+        of a complete read (a cut download is fetched whole again next time)."""
 
         def work(session: Session, row: Source) -> None:
-            if complete:
+            flag = None
+            if complete and adapter.removes_missing:
                 removed, flag = remove_missing(session, row, seen, ("event",))
                 self.report.stats.deleted += removed
-                row.etag, row.last_modified = result.etag, result.last_modified
-            else:
+            elif adapter.removes_missing:
                 flag = FLAG_INCOMPLETE
+            if complete:
+                row.etag, row.last_modified = validators
             row.flagged = self.report.flagged = flag
 
         return work

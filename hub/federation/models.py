@@ -18,11 +18,12 @@ FLAG_MASS_REMOVAL = "the last snapshot would remove {gone} of the {total} record
 
 
 class Source(SQLModel, table=True):
-    """A source a hub harvests: a node's change feed, an iCalendar URL, or a page with JSON-LD."""
+    """A source a hub harvests: a node's change feed, an iCalendar URL, a page with JSON-LD, a
+    Mobilizon group or a Gancio instance."""
 
     id: int | None = Field(default=None, primary_key=True)
     url: str = Field(max_length=1000, unique=True)
-    kind: str = Field(max_length=8)  # node | ics | jsonld
+    kind: str = Field(max_length=16)  # node | ics | jsonld | mobilizon | gancio
     name: str | None = Field(default=None, max_length=200)
     # For a node: its base URL (records must be minted under it). For other kinds: the URL itself.
     base_url: str = Field(max_length=1000)

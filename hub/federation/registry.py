@@ -21,16 +21,21 @@ from hub.places.service import find_place
 from hub.settings import Settings
 from hub.store.records import utcnow
 
-SourceKind = Literal["auto", "node", "ics", "jsonld"]
+SourceKind = Literal["auto", "node", "ics", "jsonld", "mobilizon", "gancio"]
 
 
 class SourceIn(BaseModel):
     model_config = {"extra": "forbid"}
 
-    url: str = Field(max_length=1000, description="Base URL of a node, or the URL of a calendar or web page")
+    url: str = Field(
+        max_length=1000,
+        description="Base URL of a node or a Gancio; URL of a calendar, a web page or a Mobilizon group",
+    )
     kind: SourceKind = "auto"
     name: str | None = Field(None, max_length=200)
-    place: str | None = Field(None, max_length=500, description="Place the events belong to (ics, jsonld)")
+    place: str | None = Field(
+        None, max_length=500, description="Place the events belong to (all kinds but node)"
+    )
     token: str | None = Field(None, max_length=200, description="Harvest token the node issued to this hub")
     interval_seconds: StrictInt | None = Field(None, ge=60, le=7 * 86400)
 
@@ -114,9 +119,10 @@ async def check_source(settings: Settings, url: str, kind: SourceKind, token: st
                 raise InvalidFeed(f"{exc.message}: there is no node descriptor there, so no node") from exc
             descriptor = node.parse_descriptor(answer.body, answer.content_type, url=url)
             return Checked(adapter.kind, name=descriptor.name)
-        answer = await fetch(url, adapter.accept)
+        where = adapter.probe(url) or url  # a Gancio's API, for one registered by its base URL
+        answer = await fetch(where, adapter.accept)
     pages = adapter.read(
-        answer.body, answer.content_type, url=url, place_iri=None, page_size=settings.harvest_page_size
+        answer.body, answer.content_type, url=where, place_iri=None, page_size=settings.harvest_page_size
     )
     events = 0
     for page in pages:  # until a page holds events: the adapter raises at the end of one holding none

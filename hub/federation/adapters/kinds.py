@@ -4,7 +4,10 @@ An entry says what to ask a source of its kind for (`accept`), where to look to 
 of its kind (`probe`: the URL itself, or a node's descriptor) and how to recognise the answer
 (`sniff`), how to read an answer into batches of validated records (`read`, raising the errors of
 hub/federation/errors.py itself), and whether the source is read page by page after a cursor (a
-node's change feed, `feed`) or whole at each harvest (a snapshot).
+node's change feed, `feed`) or whole at each harvest (a snapshot, fetched at `probe`, whose answers
+may link to the rest: a Mobilizon outbox). A snapshot of a kind that `removes_missing` is a whole
+agenda, so what it no longer lists is removed; the others list a history or upcoming events only,
+and only their explicit tombstones delete.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
-from hub.federation.adapters import ics, jsonld_page, node
+from hub.federation.adapters import gancio, ics, jsonld_page, mobilizon, node
 from hub.federation.errors import HttpStatus, WrongContentType
 from hub.federation.fetch import FetchResult
 from hub.federation.harvested import Batch
@@ -37,6 +40,7 @@ class Adapter:
     read: Read
     probe: Callable[[str], str | None] = _itself  # None: a source at this URL cannot be of this kind
     feed: bool = False
+    removes_missing: bool = True
 
 
 # In the order a source of unknown kind is told apart.
@@ -50,6 +54,10 @@ ADAPTERS = {
             node.read,
             probe=node.probe,
             feed=True,
+        ),
+        Adapter("mobilizon", mobilizon.ACCEPT, mobilizon.sniff, mobilizon.read, removes_missing=False),
+        Adapter(
+            "gancio", gancio.ACCEPT, gancio.sniff, gancio.read, probe=gancio.probe, removes_missing=False
         ),
         Adapter("ics", "text/calendar, text/plain;q=0.5, */*;q=0.1", ics.sniff, ics.read),
         Adapter(
@@ -84,4 +92,6 @@ async def detect(url: str, fetch: Callable[[str, str], Awaitable[FetchResult]]) 
             return adapter
     answer = answers.get(url)
     media = answer.content_type if answer is not None else ""
-    raise WrongContentType(f"{url} is neither a node, a calendar nor a web page ({media})")
+    raise WrongContentType(
+        f"{url} is neither a node, a Mobilizon group, a Gancio, a calendar nor a web page ({media})"
+    )

@@ -302,12 +302,12 @@ def _zone_name(node: dict, page: Page) -> str:
     """The schedule's time zone when it names one we know, else Europe/Paris."""
     for schedule in map(page.resolve, as_list(node.get("eventSchedule"))):
         name = text(schedule.get("scheduleTimezone")) if isinstance(schedule, dict) else None
-        if name and _is_zone(name):
+        if name and is_zone(name):
             return name
     return DEFAULT_TIMEZONE
 
 
-def _is_zone(name: str) -> bool:
+def is_zone(name: str) -> bool:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "Europe" names a directory
