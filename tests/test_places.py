@@ -39,6 +39,15 @@ def test_region_contradicting_department_is_refused_naming_the_field(client, wri
     assert response.json()["errors"][0]["field"] == "address.region"
 
 
+def test_a_website_longer_than_its_column_is_refused_naming_the_field(client, writer):
+    long = "https://tiers-lieu.example/" + "a" * 500
+    response = client.post("/api/v1/places", json=factories.place(website=long), headers=writer)
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["website"]
+    kept = client.post("/api/v1/places", json=factories.place(website=long[:500]), headers=writer)
+    assert kept.status_code == 201 and kept.json()["website"] == long[:500]
+
+
 def test_bad_postal_code_is_refused_naming_the_field(client, writer):
     response = client.post(
         "/api/v1/places", json=factories.place(address={"postal_code": "ABCDE"}), headers=writer

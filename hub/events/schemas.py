@@ -14,14 +14,11 @@ from pydantic import (
     StrictBool,
     StrictFloat,
     StrictInt,
-    UrlConstraints,
 )
 
 from hub.calendar.rules import rule_parts
-from hub.places.schemas import CORRECTIONS_DESCRIPTION, Address, CorrectionMark, Geo, Strict
+from hub.places.schemas import CORRECTIONS_DESCRIPTION, Address, CorrectionMark, Geo, Strict, WebUrl
 
-# An event's links as its columns keep them (500 characters), http(s) only.
-WebUrl = Annotated[HttpUrl, UrlConstraints(max_length=500)]
 EventStatus = Literal["scheduled", "cancelled", "postponed", "moved_online"]
 AttendanceMode = Literal["offline", "online", "mixed"]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
@@ -13,8 +13,12 @@ from pydantic import (
     JsonValue,
     StrictFloat,
     StrictInt,
+    UrlConstraints,
     field_validator,
 )
+
+# A record's links as its columns keep them (500 characters), http(s) only.
+WebUrl = Annotated[HttpUrl, UrlConstraints(max_length=500)]
 
 PlaceKind = Literal[
     "coworking",
@@ -105,7 +109,7 @@ class PlaceIn(Strict):
     geo: Geo | None = None
     opening_hours: list[OpeningHours] = Field(default_factory=list, max_length=30)
     contact: Contact | None = None
-    website: HttpUrl | None = None
+    website: WebUrl | None = None
     equipment: list[EquipmentIn] = Field(default_factory=list, max_length=500)
 
 
