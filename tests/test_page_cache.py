@@ -18,6 +18,8 @@ def test_a_page_read_twice_is_the_same_page_and_a_browser_holding_it_gets_304(cl
     assert held.status_code == 304 and "Accept-Encoding" in held.headers["vary"]
     plain = client.get("/?theme=digital", headers={"Accept-Encoding": "identity"})
     assert "content-encoding" not in plain.headers and plain.text == first.text
+    for answer in (first, plain):
+        assert answer.headers["vary"].count("Accept-Encoding") == 1
 
 
 def test_a_change_shows_on_the_next_read_of_a_kept_page(client, writer):

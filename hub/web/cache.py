@@ -39,7 +39,8 @@ class KeptPage:
 
     def answer(self, request: Request) -> Response:
         etag = self.headers["etag"]
-        if accepts_gzip(request.headers.get("accept-encoding", "")):
+        gzipped = accepts_gzip(request.headers.get("accept-encoding", ""))
+        if gzipped:
             headers = {**self.headers, "etag": f"W/{etag}", "content-encoding": "gzip"}
             body = self.packed
         else:
@@ -48,7 +49,10 @@ class KeptPage:
             response = Response(status_code=304, headers=headers)
         else:
             response = Response(body, status_code=self.status, headers=headers)
-        response.headers.add_vary_header("Accept-Encoding")
+        # The compression middleware names `Accept-Encoding` in `Vary` for the plain pages it sees;
+        # a page already gzipped, or a `304`, passes it untouched.
+        if gzipped or response.status_code == 304:
+            response.headers.add_vary_header("Accept-Encoding")
         return response
 
 
