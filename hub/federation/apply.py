@@ -53,7 +53,7 @@ from hub.federation.overrides import (
 from hub.people.models import Person
 from hub.people.service import PersonRows, insert_people, person_rows, save_person
 from hub.places.models import Place
-from hub.places.service import known_places, save_place
+from hub.places.service import find_place, known_places, save_place
 from hub.settings import Settings
 from hub.store.changes import deferred_changes, lock_change_log, record_change, savepoint
 from hub.store.records import Origin
@@ -168,6 +168,13 @@ def link_events_to_place(session: Session, place: Place) -> None:
         .where(Event.place_iri == place.iri, col(Event.place_id).is_(None))
         .values(place_id=place.id)
     )
+
+
+def link_waiting_events(session: Session, place_iris: set[str]) -> None:
+    """Link the events still waiting for one of these places, if it is held now."""
+    for chunk in _chunks(sorted(place_iris)):
+        for place in session.exec(select(Place).where(col(Place.iri).in_(chunk))):
+            link_events_to_place(session, place)
 
 
 def _apply_record(
@@ -318,6 +325,7 @@ def _apply_records(
         _quarantine_rejected(session, source, rejected)
         stats.quarantined += 1
     held = _held_records(session, batch.records)
+    places_held = {iri for kind, iri in held if kind == "place"}
     known_places(session, {ref for record in batch.records for ref in _places_named(record)})
     found = corrections_of(session, batch.records)
     # Records applied since they were last quarantined: their old quarantine entry goes.
@@ -373,7 +381,20 @@ def _apply_records(
         session.exec(
             delete(Quarantine).where(Quarantine.source_id == source.id, col(Quarantine.iri).in_(chunk))
         )
+    if waiting := _places_to_link(session, batch, places_held):
+        # Two harvests on PostgreSQL write at once: one can store a place while the other stores
+        # an event held there, neither seeing the other's row, so that neither links them. Under
+        # the change log's lock, the second page to take it sees the first one committed.
+        lock_change_log(session)
+        link_waiting_events(session, waiting)
     return stats
+
+
+def _places_to_link(session: Session, batch: Batch, places_held: set[str]) -> set[str]:
+    """The places this page stored anew, and those its events named while none was held."""
+    stored = {r.iri for r in batch.records if r.kind == "place" and not r.deleted} - places_held
+    named = {ref for r in batch.records if r.kind == "event" for ref in _places_named(r)}
+    return stored | {ref for ref in named if find_place(session, ref) is None}
 
 
 def _insert_pending(
