@@ -256,7 +256,6 @@ def _apply_record(
     with _writes(session, careful=careful):
         if record.kind == "place":
             row = save_place(session, existing or Place(iri=record.iri, name=data.name), data, origin)
-            link_events_to_place(session, row)
         elif record.kind == "event":
             row = save_event(session, settings, data, event=existing, iri=record.iri, origin=origin)
         else:
@@ -325,7 +324,6 @@ def _apply_records(
         _quarantine_rejected(session, source, rejected)
         stats.quarantined += 1
     held = _held_records(session, batch.records)
-    places_held = {iri for kind, iri in held if kind == "place"}
     known_places(session, {ref for record in batch.records for ref in _places_named(record)})
     found = corrections_of(session, batch.records)
     # Records applied since they were last quarantined: their old quarantine entry goes.
@@ -381,7 +379,7 @@ def _apply_records(
         session.exec(
             delete(Quarantine).where(Quarantine.source_id == source.id, col(Quarantine.iri).in_(chunk))
         )
-    if waiting := _places_to_link(session, batch, places_held):
+    if waiting := _places_to_link(session, batch):
         # Two harvests on PostgreSQL write at once: one can store a place while the other stores
         # an event held there, neither seeing the other's row, so that neither links them. Under
         # the change log's lock, the second page to take it sees the first one committed.
@@ -390,9 +388,10 @@ def _apply_records(
     return stats
 
 
-def _places_to_link(session: Session, batch: Batch, places_held: set[str]) -> set[str]:
-    """The places this page stored anew, and those its events named while none was held."""
-    stored = {r.iri for r in batch.records if r.kind == "place" and not r.deleted} - places_held
+def _places_to_link(session: Session, batch: Batch) -> set[str]:
+    """The places this page stored (events that came before them wait for them), and those its
+    events named while none was held."""
+    stored = {r.iri for r in batch.records if r.kind == "place" and not r.deleted}
     named = {ref for r in batch.records if r.kind == "event" for ref in _places_named(r)}
     return stored | {ref for ref in named if find_place(session, ref) is None}
 
