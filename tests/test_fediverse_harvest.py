@@ -246,6 +246,15 @@ def test_a_mobilizon_group_registered_by_one_of_its_pages_is_read_through_its_ac
     assert GROUP in mobilizon.asked and "/relay" not in mobilizon.asked
 
 
+def test_a_group_seen_from_an_instance_at_a_refused_address_is_not_asked(db, hub_settings, mobilizon):
+    register(db, f"{mobilizon.base_url}/@la-ruche@10.0.0.1", "mobilizon")
+
+    report = harvest(db, hub_settings)
+
+    assert report.error_kind == "refused-address", report.error
+    assert held(db) == {}
+
+
 def test_a_mobilizon_group_handle_is_registered_as_its_actor_url(db):
     register(db, "@la-ruche@mobilizon.example")
 
