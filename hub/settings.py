@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import unicodedata
 from datetime import timedelta
 from functools import cached_property
 from typing import Literal
@@ -145,6 +146,44 @@ class Settings(BaseSettings):
         "", max_length=200, description="Credit the tile server asks for, shown under the map."
     )
 
+    activitypub_enabled: bool = Field(
+        True,
+        description="Publish this instance as an ActivityPub actor (WebFinger, actor, outbox, inbox, "
+        "NodeInfo), so Mastodon or Mobilizon users can follow it and see its events.",
+    )
+    activitypub_handle: str | None = Field(
+        None,
+        min_length=1,
+        max_length=30,
+        pattern=r"^[a-z0-9_]+$",
+        description="The actor's user name, followed as `@handle@host`; unset: made from HUB_NAME "
+        "(`Tiers-lieux node` gives `tiers_lieux_node`).",
+    )
+    activitypub_signature_skew_seconds: int = Field(
+        900,
+        ge=30,
+        le=43200,
+        description="How far the `Date` of a signed request to the inbox may be from now, either way.",
+    )
+    activitypub_inbox_max_bytes: int = Field(
+        262_144, ge=1024, le=10_000_000, description="Largest activity the inbox reads."
+    )
+    activitypub_key_cache_seconds: int = Field(
+        3600, ge=0, description="Seconds the public key of a remote actor is kept before it is fetched again."
+    )
+    activitypub_delivery_attempts: int = Field(
+        8,
+        ge=1,
+        le=30,
+        description="Attempts to deliver an activity to an inbox, with growing waits, before it is dropped.",
+    )
+    activitypub_delivery_batch: int = Field(
+        200, ge=1, le=5000, description="Deliveries sent per pass of the delivery worker."
+    )
+    activitypub_delivery_interval_seconds: float = Field(
+        10, gt=0, description="Seconds between two passes of the in-process delivery worker."
+    )
+
     @field_validator("map_tile_url")
     @classmethod
     def _tile_template(cls, value: str | None) -> str | None:
@@ -238,6 +277,14 @@ class Settings(BaseSettings):
     @property
     def horizon_back(self) -> timedelta:
         return timedelta(days=self.horizon_days_back)
+
+    @property
+    def activitypub_name(self) -> str:
+        """The actor's user name: the setting, else the instance's name folded to `[a-z0-9_]`."""
+        if self.activitypub_handle:
+            return self.activitypub_handle
+        folded = unicodedata.normalize("NFKD", self.name).encode("ascii", "ignore").decode().lower()
+        return re.sub(r"[^a-z0-9]+", "_", folded).strip("_")[:30].strip("_") or "agenda"
 
     @property
     def is_sqlite(self) -> bool:

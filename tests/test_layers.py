@@ -32,7 +32,7 @@ LAYERS = [
             "hub.horizon",
         ],
     ),
-    ("federation", ["hub.federation"]),
+    ("federation", ["hub.federation", "hub.activitypub"]),
     # What reads across every domain and the federation: the figures, the export and import, the
     # set-up of an instance, the pages a sitemap lists, and the list of every table that alembic
     # compares the database to.

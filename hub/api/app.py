@@ -13,7 +13,10 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 
 from hub import __version__
+from hub.activitypub.delivery import run_deliveries
+from hub.activitypub.remote import ActorCache
 from hub.api import (
+    activitypub,
     corrections,
     docs,
     events,
@@ -89,6 +92,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     if settings.role == "hub" and settings.is_sqlite and settings.harvest_in_process:
         # On SQLite the hub harvests in-process; on PostgreSQL, `hub worker` processes do.
         tasks.append(asyncio.create_task(run_in_process(app.state.engine, settings)))
+    if settings.activitypub_enabled:
+        tasks.append(asyncio.create_task(run_deliveries(app.state.engine, settings)))
     try:
         yield
     finally:
@@ -143,6 +148,9 @@ def create_app(settings: Settings, *, engine=None) -> FastAPI:
     app.add_middleware(SecurityHeaders)
     for module in (health, places, events, people, vocabulary, feeds, federation):
         app.include_router(module.router)
+    if settings.activitypub_enabled:
+        app.state.actor_cache = ActorCache(settings)
+        app.include_router(activitypub.router)
     for web in (
         agenda,
         event,

@@ -183,6 +183,33 @@ class Fetcher:
         except TimeoutError as exc:
             raise SourceTimeout(f"{url} took more than {total:g} s in all, retries included") from exc
 
+    async def post(self, url: str, body: bytes, headers: dict[str, str]) -> int:
+        """One POST under the same rules as a GET (address guard, per-host limit, one deadline,
+        the answer read within the size limit), no redirect followed and no retry: the caller's
+        queue retries. Returns the status; raises FetchError when no answer came."""
+        host = self._check_url(url)
+        gate = self._hosts.setdefault(host, asyncio.Semaphore(self.settings.harvest_per_host))
+        assert self._session is not None and self._all is not None, "use the Fetcher as a context manager"
+        total = self.settings.harvest_total_timeout
+        try:
+            async with (
+                asyncio.timeout(total),
+                self._all,
+                gate,
+                self._session.post(url, data=body, headers=headers, allow_redirects=False) as answer,
+            ):
+                await self._read(answer, url)
+                return answer.status
+        except FetchError:
+            raise
+        except TimeoutError as exc:
+            raise SourceTimeout(f"{url} took more than {total:g} s to answer") from exc
+        except (aiohttp.ClientError, OSError) as exc:
+            cause = exc.__cause__ if isinstance(exc.__cause__, FetchError) else None
+            if cause is not None:
+                raise cause from exc
+            raise ConnectionFailed(f"{url}: {_why_not_connected(exc)}") from exc
+
     async def _attempts(self, url: str, headers: dict[str, str], ends: float) -> FetchResult:
         """The request and its retries; a retry whose wait would end past `ends` is not made."""
         retries = self.settings.harvest_retries

@@ -1,5 +1,6 @@
 """Every table, imported once so `SQLModel.metadata` is complete (migrations, tests)."""
 
+from hub.activitypub.models import ActorKey, Announced, Delivery, Follower, Following, Received
 from hub.auth.models import ApiToken
 from hub.events.models import Event, EventConcept, EventLink, EventOrganizer, EventOverride, Occurrence
 from hub.federation.models import Correction, CorrectionLog, Quarantine, Source
@@ -10,12 +11,15 @@ from hub.store.db import metadata
 from hub.vocabulary.models import Concept, ConceptLabel
 
 __all__ = [
+    "ActorKey",
+    "Announced",
     "ApiToken",
     "Change",
     "Concept",
     "ConceptLabel",
     "Correction",
     "CorrectionLog",
+    "Delivery",
     "Equipment",
     "Event",
     "EventConcept",
@@ -23,12 +27,15 @@ __all__ = [
     "EventOrganizer",
     "EventOverride",
     "FeedState",
+    "Follower",
+    "Following",
     "Occurrence",
     "Person",
     "PersonPlace",
     "PersonSkill",
     "Place",
     "Quarantine",
+    "Received",
     "Source",
     "metadata",
 ]

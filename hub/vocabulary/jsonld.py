@@ -20,6 +20,7 @@ from rdflib import Graph
 
 SCHEMAS_DIR = Path(__file__).resolve().parent.parent / "schemas"
 CONTEXT_IRI = "https://w3id.org/tiers-lieux/context/v1.jsonld"
+ACTIVITYSTREAMS_IRI = "https://www.w3.org/ns/activitystreams"
 JSONLD_TYPE = "application/ld+json"
 SCHEMA_ORG_SPELLINGS = tuple(
     f"{scheme}://schema.org{path}"
@@ -37,7 +38,12 @@ def bundled_contexts() -> dict[str, object]:
     """The `@context` value of each bundled context, by every IRI it is known under."""
     ours = orjson.loads((SCHEMAS_DIR / "context.jsonld").read_bytes())["@context"]
     schema_org = orjson.loads((SCHEMAS_DIR / "contexts" / "schema.org.jsonld").read_bytes())["@context"]
-    return {CONTEXT_IRI: ours, **dict.fromkeys(SCHEMA_ORG_SPELLINGS, schema_org)}
+    streams = orjson.loads((SCHEMAS_DIR / "contexts" / "activitystreams.jsonld").read_bytes())["@context"]
+    return {
+        CONTEXT_IRI: ours,
+        **dict.fromkeys(SCHEMA_ORG_SPELLINGS, schema_org),
+        **dict.fromkeys((ACTIVITYSTREAMS_IRI, f"{ACTIVITYSTREAMS_IRI}.jsonld"), streams),
+    }
 
 
 def _resolve_context(value: object) -> object:

@@ -1,0 +1,111 @@
+"""Remote actors, fetched through the harvests' guarded fetcher (address guard, sizes, deadlines):
+their inbox and their public key, kept a while so a busy follower is not fetched on every POST."""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from urllib.parse import urldefrag, urlsplit
+
+import orjson
+
+from hub.activitypub.documents import ACCEPT
+from hub.activitypub.errors import SignatureRefused
+from hub.federation.errors import FetchError
+from hub.federation.fetch import Fetcher
+from hub.settings import Settings
+
+MAX_CACHED_KEYS = 1000
+
+
+@dataclass(frozen=True)
+class RemoteActor:
+    id: str
+    inbox: str
+    shared_inbox: str | None
+    key_id: str | None
+    public_pem: str | None
+
+    @property
+    def delivery_inbox(self) -> str:
+        """Where to deliver what is addressed to followers: the shared inbox when there is one."""
+        return self.shared_inbox or self.inbox
+
+
+def _url(value: object) -> str | None:
+    if isinstance(value, dict):
+        value = value.get("id") or value.get("href")
+    if isinstance(value, str) and urlsplit(value).scheme in ("http", "https"):
+        return value
+    return None
+
+
+def _key(document: dict, key_id: str | None) -> tuple[str | None, str | None]:
+    """The actor's key (its id and PEM), the one named `key_id` when several are listed."""
+    keys = document.get("publicKey")
+    for key in keys if isinstance(keys, list) else [keys]:
+        readable = isinstance(key, dict) and isinstance(key.get("publicKeyPem"), str)
+        if readable and (key_id is None or key.get("id") == key_id):
+            return key.get("id"), key["publicKeyPem"]
+    return None, None
+
+
+def read_actor(body: bytes, url: str, key_id: str | None = None) -> RemoteActor:
+    """An actor document as a RemoteActor; ValueError when it is not one we can deliver to."""
+    try:
+        document = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise ValueError(f"{url} is not JSON") from exc
+    if not isinstance(document, dict):
+        raise ValueError(f"{url} is not a JSON object")
+    actor_id, inbox = _url(document.get("id")), _url(document.get("inbox"))
+    if actor_id is None or inbox is None:
+        raise ValueError(f"{url} is not an actor with an id and an inbox")
+    if urlsplit(actor_id).netloc != urlsplit(url).netloc:
+        raise ValueError(f"{url} answers for an actor of another host ({actor_id})")
+    endpoints = document.get("endpoints")
+    shared = _url(endpoints.get("sharedInbox")) if isinstance(endpoints, dict) else None
+    found_id, pem = _key(document, key_id)
+    return RemoteActor(actor_id, inbox, shared, found_id, pem)
+
+
+async def fetch_actor(fetcher: Fetcher, url: str, key_id: str | None = None) -> RemoteActor:
+    """Fetch the actor at `url` (a key id names its actor's document, fragment off); FetchError
+    when it cannot be fetched, ValueError when it is no actor."""
+    result = await fetcher.get(urldefrag(url).url, accept=ACCEPT)
+    return read_actor(result.body, result.url, key_id)
+
+
+class ActorCache:
+    """Remote actors by key id, each kept `ttl` seconds; the least recently used go first."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.ttl = settings.activitypub_key_cache_seconds
+        self._held: OrderedDict[str, tuple[float, RemoteActor]] = OrderedDict()
+
+    def cached(self, key_id: str) -> RemoteActor | None:
+        held = self._held.get(key_id)
+        if held is None or held[0] < time.monotonic():
+            self._held.pop(key_id, None)
+            return None
+        self._held.move_to_end(key_id)
+        return held[1]
+
+    async def fetch(self, key_id: str) -> RemoteActor:
+        """The actor holding `key_id`, fetched now (and kept)."""
+        try:
+            async with Fetcher(self.settings) as fetcher:
+                actor = await fetch_actor(fetcher, key_id, key_id)
+        except FetchError as exc:
+            raise SignatureRefused(f"the sender's actor could not be fetched: {exc.message}") from exc
+        except ValueError as exc:
+            raise SignatureRefused(f"the sender's actor is unusable: {exc}") from exc
+        if actor.public_pem is None:
+            raise SignatureRefused(f"the sender's actor does not list the key {key_id}")
+        if self.ttl:
+            self._held[key_id] = (time.monotonic() + self.ttl, actor)
+            while len(self._held) > MAX_CACHED_KEYS:
+                self._held.popitem(last=False)
+        return actor
