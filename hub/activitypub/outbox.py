@@ -1,13 +1,11 @@
 """The outbox: the change feed's events as activities, newest first, in pages after a cursor.
 
 Like the change feed, it holds one entry per event, at its last change: a live event as Create (or
-Update once it changed after it was made), a deleted or withdrawn one as Delete of a Tombstone.
+Update once edited: its iCalendar SEQUENCE moved), a deleted or withdrawn one as Delete of a Tombstone.
 People are never in it, whatever their consent: ActivityPub publishes events only.
 """
 
 from __future__ import annotations
-
-from datetime import timedelta
 
 from sqlmodel import Session, col, func, select
 
@@ -19,8 +17,6 @@ from hub.settings import Settings
 from hub.store.changes import Change
 
 OUTBOX_PAGE = 20
-# An event changed later than this after it was made is published as an Update.
-SAME_MOMENT = timedelta(seconds=1)
 
 
 def _published(query):
@@ -71,7 +67,7 @@ def activities_of(session: Session, settings: Settings, changes: list[Change]) -
             found[change.seq] = delete_activity(settings, object_id, change.changed_at)
         elif change.iri in live:
             event, place = live[change.iri]
-            kind = "Update" if event.updated_at - event.created_at > SAME_MOMENT else "Create"
+            kind = "Update" if event.sequence else "Create"
             found[change.seq] = write_activity(
                 settings, kind, event_object(settings, event, place), change.changed_at
             )
