@@ -6,6 +6,7 @@ from typing import Annotated
 
 import orjson
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from hub.activitypub.documents import (
@@ -29,11 +30,12 @@ JRD = "application/jrd+json"
 ACTOR_CACHE = "public, max-age=300"
 
 
-class ActivityJSON(Response):
+# JSON responses of other media types, so that the documents name their schemas under those types.
+class ActivityJSON(JSONResponse):
     media_type = ACTIVITY_JSON
 
 
-class JRDResponse(Response):
+class JRDResponse(JSONResponse):
     media_type = JRD
 
 
@@ -41,7 +43,7 @@ class Open(BaseModel):
     model_config = ConfigDict(extra="allow", populate_by_name=True)
 
 
-class Link(Open):
+class JrdLink(Open):
     rel: str
     type: str | None = None
     href: str
@@ -50,11 +52,11 @@ class Link(Open):
 class WebFinger(Open):
     subject: str
     aliases: list[str] = []
-    links: list[Link]
+    links: list[JrdLink]
 
 
 class NodeInfoLinks(Open):
-    links: list[Link]
+    links: list[JrdLink]
 
 
 class Software(Open):
@@ -87,7 +89,7 @@ class Actor(Open):
     publicKey: PublicKey
 
 
-class Collection(Open):
+class ActivityCollection(Open):
     context: list = Field(alias="@context")
     id: str
     type: str
@@ -153,7 +155,7 @@ async def actor_document(request: Request, settings: SettingsDep) -> Response:
 
 @router.get(
     "/ap/outbox",
-    response_model=Collection,
+    response_model=ActivityCollection,
     response_class=ActivityJSON,
     responses=problem_responses(422),
     summary="Outbox: Create, Update and Delete of events, newest first, as the change feed has them",
@@ -173,7 +175,7 @@ def outbox_document(
 
 @router.get(
     "/ap/followers",
-    response_model=Collection,
+    response_model=ActivityCollection,
     response_class=ActivityJSON,
     summary="How many follow the actor (who they are is not listed)",
 )
