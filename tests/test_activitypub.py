@@ -199,9 +199,20 @@ def test_outbox_pages_are_bounded_and_follow_one_another(first):
     assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "befor"
 
 
+def test_an_event_looked_up_by_its_url_answers_its_object(first):
+    event = first.write("POST", "/api/v1/events", json=factories.event()).json()
+    for accept in (AS, LD_AS):
+        answer = httpx.get(event["id"], headers={"Accept": accept})
+        assert answer.headers["content-type"].startswith(AS)
+        assert answer.json()["type"] == "Event" and answer.json()["id"] == event["id"]
+    assert httpx.get(event["id"]).headers["content-type"].startswith("text/html")
+
+
 def test_what_we_publish_expands_with_the_bundled_contexts_only(first, request):
     first.write("POST", "/api/v1/events", json=factories.event(description="<p>Venez <b>nombreux</b></p>"))
+    event = first.get("/api/v1/events").json()["items"][0]
     documents = [
+        httpx.get(event["id"], headers={"Accept": AS}).json(),
         first.get("/ap/actor").json(),
         first.get("/ap/outbox").json(),
         first.get("/ap/outbox", params={"page": "true"}).json(),
@@ -210,14 +221,14 @@ def test_what_we_publish_expands_with_the_bundled_contexts_only(first, request):
     network_attempts = request.getfixturevalue("network_attempts")  # from here on, nothing goes out
     results = jsonld_js_expand(documents, bundled_contexts())
     assert [r["error"] for r in results] == [None] * len(documents)
-    graph = to_graph(documents[2])
+    graph = to_graph(documents[3])
     predicates = {str(p) for p in graph.predicates()}
     assert "https://www.w3.org/ns/activitystreams#startTime" in predicates
     assert "https://w3id.org/fep/8a8e/timezone" in predicates
     assert "https://w3id.org/fep/8a8e/eventStatus" in predicates
     assert not any(p.startswith("_:") for p in predicates)
     assert network_attempts == []
-    assert documents[0]["@context"] == CONTEXT
+    assert documents[1]["@context"] == CONTEXT
 
 
 def test_mastodon_follows_gets_a_signed_accept_then_each_event_change(first, mastodon):

@@ -206,6 +206,17 @@ def _place(name, street, postal_code, city, country, lat, lon) -> dict:
     return found
 
 
+def asks_for_activity(accept: str) -> bool:
+    """Whether an `Accept` header asks for ActivityStreams (as a fediverse server looking an event
+    up by its URL does), in either of its media types."""
+    return ACTIVITY_JSON in accept or ("application/ld+json" in accept and AS_CONTEXT in accept)
+
+
+def event_document(settings: Settings, event: Event, place: Place | None) -> dict:
+    """An event's object on its own, with the context."""
+    return {"@context": CONTEXT, **event_object(settings, event, place)}
+
+
 def event_object(settings: Settings, event: Event, place: Place | None) -> dict:
     """An event as an FEP-8a8e `Event`, published to the public and to the followers."""
     names = Names(settings)

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 from sqlmodel import Session, col, select
 from starlette.responses import Response
 
+from hub.activitypub.documents import ACTIVITY_JSON, asks_for_activity, event_document
 from hub.events.links import merged_documents
 from hub.events.models import Event, Occurrence
 from hub.events.service import get_event
@@ -125,6 +126,10 @@ def event_page(request: Request, uid: str, session: SessionDep, settings: Settin
     event = find(ask, lambda: get_event(session, uid))
     if event is None:
         return not_found(ask)
+    if settings.activitypub_enabled and asks_for_activity(request.headers.get("accept", "")):
+        place = session.get(Place, event.place_id) if event.place_id else None
+        document = orjson.dumps(event_document(settings, event, place))
+        return read_response(request, document, media_type=ACTIVITY_JSON)
     body = merged_documents(session, [event]).get(event.id) or event.doc.encode()
     if wants_data(request):
         return read_response(request, body)
