@@ -28,6 +28,11 @@ def _new_pair() -> ActorKey:
     return ActorKey(id=1, private_pem=private_pem, public_pem=public_pem)
 
 
+def stored_key(session: Session) -> ActorKey | None:
+    """The key pair, if made already (read without taking the write lock)."""
+    return session.get(ActorKey, 1)
+
+
 def actor_key(session: Session) -> ActorKey:
     """The key pair, made and stored the first time (two processes racing keep the first stored)."""
     key = session.get(ActorKey, 1)

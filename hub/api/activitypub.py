@@ -19,7 +19,7 @@ from hub.activitypub.documents import (
 )
 from hub.activitypub.errors import BodyTooLarge
 from hub.activitypub.inbox import authenticate, followers_count, handle
-from hub.activitypub.keys import actor_key
+from hub.activitypub.keys import actor_key, stored_key
 from hub.activitypub.outbox import outbox, outbox_page, published_count
 from hub.api.problems import JSON_ONLY, problem_responses
 from hub.http.deps import KnownParameters, SessionDep, SettingsDep, in_read_session, in_write_session
@@ -149,7 +149,7 @@ def nodeinfo_document(request: Request, session: SessionDep, settings: SettingsD
     summary="The instance actor (the place on a node, the network on a hub)",
 )
 async def actor_document(request: Request, settings: SettingsDep) -> Response:
-    key = await in_write_session(request, actor_key)
+    key = await in_read_session(request, stored_key) or await in_write_session(request, actor_key)
     return _activity_json(request, actor(settings, key.public_pem), ACTOR_CACHE)
 
 
