@@ -165,15 +165,16 @@ class _Claimed:
     inbox: str
     activity: bytes
     attempts: int
+    headers: dict[str, str]
 
 
-def _claim(engine: Engine, settings: Settings) -> tuple[list[_Claimed], str, str]:
-    """The due deliveries this process takes (each pushed to its next attempt as it is taken), and
-    the key to sign them with."""
+def _claim(engine: Engine, settings: Settings) -> list[_Claimed]:
+    """The due deliveries this process takes (each pushed to its next attempt as it is taken),
+    signed (here, in a thread: a signature costs a millisecond or two the event loop would lose)."""
     now = utcnow()
     taken: list[_Claimed] = []
     with session_scope(engine) as session:
-        key = actor_key(session)
+        key = private_key(actor_key(session).private_pem)
         due = session.exec(
             select(Delivery.id, Delivery.inbox, Delivery.activity, Delivery.attempts)
             .where(col(Delivery.due_at) <= now)
@@ -187,16 +188,17 @@ def _claim(engine: Engine, settings: Settings) -> tuple[list[_Claimed], str, str
                 .values(attempts=attempts + 1, due_at=now + backoff(attempts + 1))
             )
             if claimed.rowcount == 1:
-                taken.append(_Claimed(delivery_id, inbox, activity.encode(), attempts + 1))
-    return taken, key.private_pem, Names(settings).key_id
+                body = activity.encode()
+                headers = signed_headers(inbox, body, key_id=Names(settings).key_id, private_key=key)
+                headers["Content-Type"] = ACTIVITY_JSON
+                taken.append(_Claimed(delivery_id, inbox, body, attempts + 1, headers))
+    return taken
 
 
-async def _send(fetcher: Fetcher, claimed: _Claimed, pem: str, key_id: str) -> int | str:
+async def _send(fetcher: Fetcher, claimed: _Claimed) -> int | str:
     """POST one signed activity: the status answered, or why none was."""
-    headers = signed_headers(claimed.inbox, claimed.activity, key_id=key_id, private_key=private_key(pem))
-    headers["Content-Type"] = ACTIVITY_JSON
     try:
-        return await fetcher.post(claimed.inbox, claimed.activity, headers)
+        return await fetcher.post(claimed.inbox, claimed.activity, claimed.headers)
     except FetchError as exc:
         return exc.message
 
@@ -231,11 +233,11 @@ async def deliver_pending(
 ) -> DeliveryReport:
     """One pass: queue the deliveries of new changes, then send a batch of the due ones at once."""
     queued = await asyncio.to_thread(queue_new_changes, engine, settings)
-    claimed, pem, key_id = await asyncio.to_thread(_claim, engine, settings)
+    claimed = await asyncio.to_thread(_claim, engine, settings)
     outcomes: list[tuple[_Claimed, int | str]] = []
     if claimed:
         async with nullcontext(fetcher) if fetcher is not None else Fetcher(settings) as client:
-            results = await asyncio.gather(*(_send(client, c, pem, key_id) for c in claimed))
+            results = await asyncio.gather(*(_send(client, c) for c in claimed))
         outcomes = list(zip(claimed, results, strict=True))
     report = await asyncio.to_thread(_record, engine, settings, outcomes)
     report.queued = queued
