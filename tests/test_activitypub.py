@@ -19,7 +19,11 @@ import orjson
 import pytest
 from sqlalchemy import update
 from sqlmodel import select
+from starlette.applications import Starlette
+from starlette.responses import Response
+from starlette.routing import Route
 
+from hub.activitypub import documents
 from hub.activitypub.delivery import deliver_pending
 from hub.activitypub.documents import CONTEXT
 from hub.activitypub.inbox import follow
@@ -135,9 +139,7 @@ def test_the_actor_is_served_for_both_activitypub_media_types_with_its_public_ke
 
 def test_a_hub_is_a_group():
     settings = Settings(_env_file=None, role="hub", database_url="sqlite://")
-    from hub.activitypub.documents import actor
-
-    assert actor(settings, "PEM")["type"] == "Group"
+    assert documents.actor(settings, "PEM")["type"] == "Group"
 
 
 def test_nodeinfo_names_the_software_the_protocol_and_the_events_published(first):
@@ -211,7 +213,7 @@ def test_an_event_looked_up_by_its_url_answers_its_object(first):
 def test_what_we_publish_expands_with_the_bundled_contexts_only(first, request):
     first.write("POST", "/api/v1/events", json=factories.event(description="<p>Venez <b>nombreux</b></p>"))
     event = first.get("/api/v1/events").json()["items"][0]
-    documents = [
+    published = [
         httpx.get(event["id"], headers={"Accept": AS}).json(),
         first.get("/ap/actor").json(),
         first.get("/ap/outbox").json(),
@@ -219,16 +221,16 @@ def test_what_we_publish_expands_with_the_bundled_contexts_only(first, request):
         first.get("/ap/followers").json(),
     ]
     network_attempts = request.getfixturevalue("network_attempts")  # from here on, nothing goes out
-    results = jsonld_js_expand(documents, bundled_contexts())
-    assert [r["error"] for r in results] == [None] * len(documents)
-    graph = to_graph(documents[3])
+    results = jsonld_js_expand(published, bundled_contexts())
+    assert [r["error"] for r in results] == [None] * len(published)
+    graph = to_graph(published[3])
     predicates = {str(p) for p in graph.predicates()}
     assert "https://www.w3.org/ns/activitystreams#startTime" in predicates
     assert "https://w3id.org/fep/8a8e/timezone" in predicates
     assert "https://w3id.org/fep/8a8e/eventStatus" in predicates
     assert not any(p.startswith("_:") for p in predicates)
     assert network_attempts == []
-    assert documents[1]["@context"] == CONTEXT
+    assert published[1]["@context"] == CONTEXT
 
 
 def test_mastodon_follows_gets_a_signed_accept_then_each_event_change(first, mastodon):
@@ -314,11 +316,7 @@ def test_a_failing_follower_waits_longer_each_time_and_never_holds_up_the_others
         assert session.exec(select(Delivery)).all() == []
 
 
-def _answering(status: int):
-    from starlette.applications import Starlette
-    from starlette.responses import Response
-    from starlette.routing import Route
-
+def _answering(status: int) -> Starlette:
     async def inbox(request):
         return Response(status_code=status)
 

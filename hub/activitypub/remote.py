@@ -17,6 +17,9 @@ from hub.federation.fetch import Fetcher
 from hub.settings import Settings
 
 MAX_CACHED_KEYS = 1000
+# A key fetched this recently is not fetched again when a signature fails with it: forged requests
+# naming someone's key must not make us hammer their server.
+REFETCH_AFTER_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,7 @@ class ActorCache:
         self.settings = settings
         self.ttl = settings.activitypub_key_cache_seconds
         self._held: OrderedDict[str, tuple[float, RemoteActor]] = OrderedDict()
+        self._fetched: OrderedDict[str, float] = OrderedDict()
 
     def cached(self, key_id: str) -> RemoteActor | None:
         held = self._held.get(key_id)
@@ -94,7 +98,13 @@ class ActorCache:
         return held[1]
 
     async def fetch(self, key_id: str) -> RemoteActor:
-        """The actor holding `key_id`, fetched now (and kept)."""
+        """The actor holding `key_id`, fetched now (and kept); refused when it was a moment ago."""
+        now = time.monotonic()
+        if key_id in self._fetched and now - self._fetched[key_id] < REFETCH_AFTER_SECONDS:
+            raise SignatureRefused("the signature does not match the sender's key, fetched a moment ago")
+        self._fetched[key_id] = now
+        while len(self._fetched) > MAX_CACHED_KEYS:
+            self._fetched.popitem(last=False)
         try:
             async with Fetcher(self.settings) as fetcher:
                 actor = await fetch_actor(fetcher, key_id, key_id)
