@@ -75,6 +75,7 @@ class Mastodon:
         self.key = new_key()
         self.received: list[dict] = []
         self.refused: list[str] = []
+        self.actor_fetches = 0
 
     def app(self, base_url: str) -> Starlette:
         self.base_url = base_url
@@ -89,6 +90,7 @@ class Mastodon:
         )
 
     async def actor_document(self, request: Request) -> Response:
+        self.actor_fetches += 1
         document = {
             "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
             "id": self.actor,

@@ -273,6 +273,7 @@ def test_deliveries_go_once_to_a_shared_inbox(first, mastodon, db):
 def test_the_inbox_refuses_what_is_unsigned_tampered_wrongly_signed_or_stale(first, mastodon):
     inbox = f"{first.base_url}/ap/inbox"
     follow_activity = mastodon.follow(first.actor)
+    fetches = mastodon.actor_fetches
     refusals = {
         "unsigned": httpx.post(
             inbox, json={"type": "Follow", "actor": mastodon.actor, "object": first.actor}
@@ -288,6 +289,9 @@ def test_the_inbox_refuses_what_is_unsigned_tampered_wrongly_signed_or_stale(fir
         assert answer.status_code == 401, why
         assert answer.headers["content-type"] == "application/problem+json", why
         assert answer.json()["type"].endswith("/signature-refused"), why
+    forged_again = [mastodon.post(inbox, follow_activity, key=new_key()).status_code for _ in range(3)]
+    assert forged_again == [401] * 3
+    assert mastodon.actor_fetches - fetches == 1  # forged signatures do not make us fetch the key again
     too_large = mastodon.post(inbox, {**follow_activity, "padding": "x" * 300_000})
     assert too_large.status_code == 413
     assert first.get("/ap/followers").json()["totalItems"] == 0
