@@ -292,6 +292,8 @@ def test_the_inbox_refuses_what_is_unsigned_tampered_wrongly_signed_or_stale(fir
     forged_again = [mastodon.post(inbox, follow_activity, key=new_key()).status_code for _ in range(3)]
     assert forged_again == [401] * 3
     assert mastodon.actor_fetches - fetches == 1  # forged signatures do not make us fetch the key again
+    not_json = mastodon.post(inbox, {}, signed_body=b"Follow me")
+    assert not_json.status_code == 400 and not_json.json()["type"].endswith("/unreadable-activity")
     too_large = mastodon.post(inbox, {**follow_activity, "padding": "x" * 300_000})
     assert too_large.status_code == 413
     assert first.get("/ap/followers").json()["totalItems"] == 0

@@ -65,16 +65,20 @@ async def authenticate(
     activity = read_activity(body)
     key_id = signature["keyId"]
     sender = cache.cached(key_id)
-    try:
-        if sender is None:
-            raise SignatureRefused("not checked yet")
-        verify(signature, signed, sender.public_pem or "")
-    except SignatureRefused:
+    if sender is None or not _holds(signature, signed, sender):
         sender = await cache.fetch(key_id)
         verify(signature, signed, sender.public_pem or "")
     if _id(activity.get("actor")) != sender.id:
         raise SignatureRefused("the activity's actor is not the owner of the key that signed it")
     return activity, sender
+
+
+def _holds(signature: Mapping[str, str], signed: str, sender: RemoteActor) -> bool:
+    try:
+        verify(signature, signed, sender.public_pem or "")
+    except SignatureRefused:
+        return False
+    return True
 
 
 def handle(session: Session, settings: Settings, activity: dict, sender: RemoteActor) -> str:
