@@ -49,7 +49,7 @@ class _Raced(Exception):
 
 @dataclass
 class DeliveryReport:
-    queued: int = 0
+    changes: int = 0  # changes of events read from the change log
     sent: int = 0
     failed: int = 0
     dropped: int = 0
@@ -145,7 +145,8 @@ def _activity(
 
 
 def queue_new_changes(engine: Engine, settings: Settings) -> int:
-    """Queue the deliveries of every change not queued yet, a batch a transaction, within bounds."""
+    """Queue the deliveries of every change not read yet, a batch a transaction, within bounds;
+    returns how many changes were read."""
     total = 0
     for _ in range(MAX_BATCHES):
         try:
@@ -232,7 +233,7 @@ async def deliver_pending(
     engine: Engine, settings: Settings, *, fetcher: Fetcher | None = None
 ) -> DeliveryReport:
     """One pass: queue the deliveries of new changes, then send a batch of the due ones at once."""
-    queued = await asyncio.to_thread(queue_new_changes, engine, settings)
+    changes = await asyncio.to_thread(queue_new_changes, engine, settings)
     claimed = await asyncio.to_thread(_claim, engine, settings)
     outcomes: list[tuple[_Claimed, int | str]] = []
     if claimed:
@@ -240,7 +241,7 @@ async def deliver_pending(
             results = await asyncio.gather(*(_send(client, c) for c in claimed))
         outcomes = list(zip(claimed, results, strict=True))
     report = await asyncio.to_thread(_record, engine, settings, outcomes)
-    report.queued = queued
+    report.changes = changes
     return report
 
 
