@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import orjson
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import update
 from sqlmodel import select
 from starlette.applications import Starlette
@@ -29,6 +30,7 @@ from hub.activitypub.documents import CONTEXT
 from hub.activitypub.inbox import follow
 from hub.activitypub.models import ActorKey, Delivery, Follower, Following, Received
 from hub.api.app import create_app
+from hub.events.models import Event
 from hub.settings import Settings
 from hub.store.db import session_scope
 from hub.vocabulary.jsonld import bundled_contexts, to_graph
@@ -137,9 +139,26 @@ def test_the_actor_is_served_for_both_activitypub_media_types_with_its_public_ke
     assert len(keys) == 1 and keys[0].public_pem == actor["publicKey"]["publicKeyPem"]
 
 
-def test_a_hub_is_a_group():
-    settings = Settings(_env_file=None, role="hub", database_url="sqlite://")
+def test_a_hub_is_a_group_publishing_harvested_events_under_its_own_pages():
+    settings = Settings(_env_file=None, role="hub", base_url="https://region.example")
     assert documents.actor(settings, "PEM")["type"] == "Group"
+    harvested = Event(
+        id="Hx1",
+        iri="https://grange.example/events/Qw7",
+        title="Café-bricole",
+        start_utc=datetime(2027, 3, 4, 17, tzinfo=UTC),
+        end_utc=datetime(2027, 3, 4, 19, 30, tzinfo=UTC),
+        status="postponed",
+    )
+    published = documents.event_object(settings, harvested, None)
+    # Mastodon takes an object only from an actor of its own host.
+    assert published["id"] == published["url"] == "https://region.example/events/Hx1"
+    assert published["attributedTo"] == "https://region.example/ap/actor"
+    assert (published["startTime"], published["endTime"]) == (
+        "2027-03-04T18:00:00+01:00",
+        "2027-03-04T20:30:00+01:00",
+    )
+    assert published["eventStatus"] == "EventPostponed"
 
 
 def test_nodeinfo_names_the_software_the_protocol_and_the_events_published(first):
@@ -369,3 +388,11 @@ def test_a_second_instance_follows_the_first_and_receives_create_update_cancel_d
         assert changed["name"] == "Atelier (complet)" and changed["eventStatus"] == "EventScheduled"
         assert cancelled["eventStatus"] == "EventCancelled" and cancelled["ical:status"] == "CANCELLED"
         assert orjson.loads(received[3].activity)["object"]["type"] == "Tombstone"
+
+
+def test_turned_off_it_serves_none_of_it(db):
+    app = create_app(db.settings(activitypub_enabled=False), engine=db.engine)
+    with TestClient(app) as client:
+        for path in ("/ap/actor", "/ap/outbox", "/.well-known/nodeinfo", "/.well-known/webfinger?resource=x"):
+            assert client.get(path, headers={"Accept": AS}).status_code == 404, path
+        assert client.post("/ap/inbox", json={}).status_code == 404
