@@ -3,6 +3,7 @@ their inbox and their public key, kept a while so a busy follower is not fetched
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -20,6 +21,10 @@ MAX_CACHED_KEYS = 1000
 # A key fetched this recently is not fetched again when a signature fails with it: forged requests
 # naming someone's key must not make us hammer their server.
 REFETCH_AFTER_SECONDS = 60.0
+# A sender waits for its key to be fetched: briefly, once, and only so many at a time, so that
+# requests naming slow or endless key URLs cannot tie up the inbox.
+KEY_FETCH_SECONDS = 10.0
+KEY_FETCHES_AT_ONCE = 16
 
 
 @dataclass(frozen=True)
@@ -84,7 +89,14 @@ class ActorCache:
     """Remote actors by key id, each kept `ttl` seconds; the least recently used go first."""
 
     def __init__(self, settings: Settings) -> None:
-        self.settings = settings
+        self.settings = settings.model_copy(
+            update={
+                "harvest_total_timeout": min(settings.harvest_total_timeout, KEY_FETCH_SECONDS),
+                "harvest_retries": 0,
+                "harvest_max_redirects": min(settings.harvest_max_redirects, 2),
+            }
+        )
+        self._at_once = asyncio.Semaphore(KEY_FETCHES_AT_ONCE)
         self.ttl = settings.activitypub_key_cache_seconds
         self._held: OrderedDict[str, tuple[float, RemoteActor]] = OrderedDict()
         self._fetched: OrderedDict[str, float] = OrderedDict()
@@ -106,7 +118,7 @@ class ActorCache:
         while len(self._fetched) > MAX_CACHED_KEYS:
             self._fetched.popitem(last=False)
         try:
-            async with Fetcher(self.settings) as fetcher:
+            async with self._at_once, Fetcher(self.settings) as fetcher:
                 actor = await fetch_actor(fetcher, key_id, key_id)
         except FetchError as exc:
             raise SignatureRefused(f"the sender's actor could not be fetched: {exc.message}") from exc
