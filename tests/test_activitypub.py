@@ -390,6 +390,39 @@ def test_a_second_instance_follows_the_first_and_receives_create_update_cancel_d
         assert orjson.loads(received[3].activity)["object"]["type"] == "Tombstone"
 
 
+def test_an_event_outside_its_place_and_online_has_both_locations_and_clean_html():
+    settings = Settings(_env_file=None, base_url="https://grange.example")
+    event = Event(
+        id="Ev1",
+        iri="https://grange.example/events/Ev1",
+        title="Pitch night hors les murs",
+        description='<p onclick="steal()">Venez<script>alert(1)</script> !</p>',
+        start_utc=datetime(2027, 3, 4, 17, tzinfo=UTC),
+        location={"name": "Salle des fêtes", "address": {"postal_code": "23200", "city": "Aubusson"}},
+        attendance_mode="mixed",
+        url="https://visio.example/pitch",
+        registration_url="https://grange.example/inscription",
+    )
+    published = documents.event_object(settings, event, None)
+    assert published["location"] == [
+        {
+            "type": "Place",
+            "name": "Salle des fêtes",
+            "address": {"type": "PostalAddress", "postalCode": "23200", "addressLocality": "Aubusson"},
+        },
+        {
+            "type": "VirtualLocation",
+            "name": "Pitch night hors les murs",
+            "url": "https://visio.example/pitch",
+        },
+    ]
+    assert published["content"] == "<p>Venez !</p>"
+    assert published["joinMode"] == "external"
+    assert published["externalParticipationUrl"] == "https://grange.example/inscription"
+    # Open-ended: an end an hour on, for machines, not shown (FEP-8a8e).
+    assert (published["endTime"], published["displayEndTime"]) == ("2027-03-04T19:00:00+01:00", False)
+
+
 def test_turned_off_it_serves_none_of_it(db):
     app = create_app(db.settings(activitypub_enabled=False), engine=db.engine)
     with TestClient(app) as client:

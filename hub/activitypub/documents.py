@@ -10,7 +10,7 @@ for a cancelled event, so it is said that way too.
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -47,6 +47,7 @@ EXTENSIONS = {
     "maximumAttendeeCapacity": "schema:maximumAttendeeCapacity",
     "fep": "https://w3id.org/fep/8a8e/",
     "timezone": "fep:timezone",
+    "displayEndTime": "fep:displayEndTime",
     "eventStatus": {"@id": "fep:eventStatus", "@type": "@vocab"},
     "EventScheduled": "fep:EventScheduled",
     "EventCancelled": "fep:EventCancelled",
@@ -57,6 +58,7 @@ EXTENSIONS = {
     "ical": "http://www.w3.org/2002/12/cal/ical#",
 }
 CONTEXT = [AS_CONTEXT, EXTENSIONS]
+OPEN_END = timedelta(hours=1)
 EVENT_STATUS = {
     "scheduled": ("EventScheduled", "CONFIRMED"),
     "cancelled": ("EventCancelled", "CANCELLED"),
@@ -163,44 +165,37 @@ def followers_collection(settings: Settings, count: int) -> dict:
 
 
 def _location(event: Event, place: Place | None) -> list[dict]:
+    """Where it happens: the off-site location, else the place; and online, its link."""
     places: list[dict] = []
     if event.location:
         held = event.location
-        address = held.get("address") or {}
         geo = held.get("geo") or {}
-        found = _place(
-            held.get("name"),
-            address.get("street"),
-            address.get("postal_code"),
-            address.get("city"),
-            address.get("country"),
-            geo.get("lat"),
-            geo.get("lon"),
-        )
-        places.append(found)
+        places.append(_place(held.get("name"), held.get("address") or {}, geo.get("lat"), geo.get("lon")))
     elif place is not None:
-        found = _place(
-            place.name, place.street, place.postal_code, place.city, place.country, place.lat, place.lon
-        )
-        found["id"] = place.iri
-        places.append(found)
+        address = {
+            "street": place.street,
+            "postal_code": place.postal_code,
+            "city": place.city,
+            "country": place.country,
+        }
+        places.append({**_place(place.name, address, place.lat, place.lon), "id": place.iri})
     if event.attendance_mode in ("online", "mixed") and event.url:
         places.append({"type": "VirtualLocation", "name": event.title, "url": event.url})
     return places
 
 
-def _place(name, street, postal_code, city, country, lat, lon) -> dict:
-    found: dict = {"type": "Place", "name": name or city or ""}
-    address = {
-        "type": "PostalAddress",
-        "streetAddress": street,
-        "postalCode": postal_code,
-        "addressLocality": city,
-        "addressCountry": country,
+def _place(name: str | None, address: dict, lat: float | None, lon: float | None) -> dict:
+    """A `Place` with a schema.org `PostalAddress` (from an address as our documents hold it)."""
+    found: dict = {"type": "Place", "name": name or address.get("city") or ""}
+    postal = {
+        "streetAddress": address.get("street"),
+        "postalCode": address.get("postal_code"),
+        "addressLocality": address.get("city"),
+        "addressCountry": address.get("country"),
     }
-    address = {k: v for k, v in address.items() if v}
-    if len(address) > 1:
-        found["address"] = address
+    postal = {key: value for key, value in postal.items() if value}
+    if postal:
+        found["address"] = {"type": "PostalAddress", **postal}
     if lat is not None and lon is not None:
         found["latitude"], found["longitude"] = lat, lon
     return found
@@ -223,6 +218,9 @@ def event_object(settings: Settings, event: Event, place: Place | None) -> dict:
     zone = ZoneInfo(event.timezone)
     status, ical_status = EVENT_STATUS.get(event.status, EVENT_STATUS["scheduled"])
     page = names.event(event.id)
+    open_ended = event.end_utc is None or event.end_utc <= event.start_utc
+    # FEP-8a8e wants an end after the start: an open-ended event gets one for machines only.
+    end = event.start_utc + OPEN_END if open_ended else event.end_utc
     document: dict = {
         "id": page,
         "type": "Event",
@@ -232,13 +230,15 @@ def event_object(settings: Settings, event: Event, place: Place | None) -> dict:
         "cc": [names.followers],
         "url": page,
         "startTime": in_zone(event.start_utc, zone).isoformat(),
-        "endTime": in_zone(event.end_utc or event.start_utc, zone).isoformat(),
+        "endTime": in_zone(end, zone).isoformat(),
         "timezone": event.timezone,
         "eventStatus": status,
         "ical:status": ical_status,
         "published": iso_utc(event.created_at),
         "updated": iso_utc(event.updated_at),
     }
+    if open_ended:
+        document["displayEndTime"] = False
     content = clean_html(event.description)
     if content:
         document["content"], document["mediaType"] = content, "text/html"
