@@ -32,7 +32,7 @@ from hub.federation.errors import FetchError
 from hub.federation.fetch import Fetcher
 from hub.settings import Settings
 from hub.store.changes import Change, FeedState
-from hub.store.db import session_scope
+from hub.store.db import reader_of, session_scope
 from hub.store.records import insert_rows, utcnow
 
 log = logging.getLogger(__name__)
@@ -229,10 +229,24 @@ def _record(engine: Engine, settings: Settings, outcomes: list[tuple[_Claimed, i
     return report
 
 
+def _idle(engine: Engine) -> bool:
+    """Whether there is nothing to do: no change of an event unread, no delivery due (read without
+    taking SQLite's write lock, which a pass every few seconds would otherwise take for nothing)."""
+    with Session(reader_of(engine)) as session:
+        state = session.get(FeedState, CURSOR)
+        unread = select(Change.seq).where(
+            Change.kind == "event", col(Change.seq) > (state.value if state is not None else 0)
+        )
+        due = select(Delivery.id).where(col(Delivery.due_at) <= utcnow())
+        return session.exec(unread.limit(1)).first() is None and session.exec(due.limit(1)).first() is None
+
+
 async def deliver_pending(
     engine: Engine, settings: Settings, *, fetcher: Fetcher | None = None
 ) -> DeliveryReport:
     """One pass: queue the deliveries of new changes, then send a batch of the due ones at once."""
+    if await asyncio.to_thread(_idle, engine):
+        return DeliveryReport()
     changes = await asyncio.to_thread(queue_new_changes, engine, settings)
     claimed = await asyncio.to_thread(_claim, engine, settings)
     outcomes: list[tuple[_Claimed, int | str]] = []
