@@ -33,6 +33,7 @@ from hub.api.app import create_app
 from hub.events.models import Event
 from hub.events.schemas import EventIn
 from hub.events.service import save_event
+from hub.federation.adapters.mobilizon import parse_answer
 from hub.settings import Settings
 from hub.store.db import session_scope
 from hub.vocabulary.jsonld import bundled_contexts, to_graph
@@ -204,6 +205,25 @@ def test_the_outbox_mirrors_the_change_feed_newest_first(first):
     assert event["location"]["latitude"] == 46.17
     assert page["orderedItems"][0]["object"]["type"] == "Tombstone"
     assert all(a["object"].get("type") != "Person" for a in page["orderedItems"])
+
+
+def test_our_own_fediverse_harvester_reads_the_outbox_back(first):
+    place = first.write("POST", "/api/v1/places", json=factories.place()).json()
+    kept = first.write("POST", "/api/v1/events", json=factories.event(place=place["uid"], capacity=8)).json()
+    called_off = first.write("POST", "/api/v1/events", json=factories.event(title="Soirée jeux")).json()
+    first.write("PUT", f"/api/v1/events/{called_off['uid']}", json=factories.event(status="cancelled"))
+    gone = first.write("POST", "/api/v1/events", json=factories.event(title="Annulé")).json()
+    first.write("DELETE", f"/api/v1/events/{gone['uid']}")
+    page = first.get("/ap/outbox", params={"page": "true"})
+    batch = parse_answer(page.content, url=str(page.url))
+    assert batch.rejected == []
+    read = {record.iri: record for record in batch.records}
+    assert read[gone["id"]].deleted
+    assert read[called_off["id"]].input.status == "cancelled"
+    event = read[kept["id"]].input
+    assert (event.title, event.capacity, event.timezone) == ("Atelier découverte", 8, "Europe/Paris")
+    assert event.start.isoformat() == kept["start"]
+    assert event.location.address.city == "Guéret"
 
 
 def test_outbox_pages_are_bounded_and_follow_one_another(first):
