@@ -404,6 +404,24 @@ def cmd_people_erase(args: argparse.Namespace) -> None:
     console.print(f"Erased {iri}; hubs delete it on their next harvest.")
 
 
+def cmd_follow(args: argparse.Namespace) -> None:
+    import asyncio
+
+    from hub.activitypub.inbox import follow
+    from hub.federation.errors import FetchError
+
+    settings = _settings(args)
+    try:
+        actor = asyncio.run(follow(_engine(settings), settings, args.actor))
+    except (FetchError, ValueError) as exc:
+        console.print(f"[red]Not followed:[/red] {escape(str(exc))}")
+        raise SystemExit(1) from exc
+    console.print(
+        f"Asked to follow {escape(actor)}: the serving processes send the Follow with their next "
+        "delivery pass, and keep what it publishes once it accepts."
+    )
+
+
 def cmd_demo(args: argparse.Namespace) -> None:
     from hub.demo.run import run_demo
 
@@ -494,6 +512,10 @@ def build_parser() -> argparse.ArgumentParser:
     erase = people.add_parser("erase", help="erase a member (right to erasure); hubs get a tombstone")
     erase.add_argument("id", help="local id or IRI of the person")
     erase.set_defaults(func=cmd_people_erase)
+
+    follow = commands.add_parser("follow", help="follow a fediverse actor (ActivityPub) from this instance")
+    follow.add_argument("actor", help="the actor's URL, e.g. a Mobilizon group or another hub's /ap/actor")
+    follow.set_defaults(func=cmd_follow)
 
     openapi = commands.add_parser("openapi", help="print the OpenAPI document")
     openapi.add_argument("--role", choices=["node", "hub"], default="node")

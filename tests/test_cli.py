@@ -13,12 +13,16 @@ from pathlib import Path
 
 import orjson
 import pytest
+from sqlmodel import select
 from starlette.applications import Starlette
 from starlette.responses import Response
 from starlette.routing import Route
 
+from hub.activitypub.models import Delivery
 from hub.cli import main
+from hub.store.db import session_scope
 from tests.hostile import GOOD, Hostile
+from tests.mastodon import Mastodon
 from tests.servers import running_node, serve
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -131,6 +135,20 @@ def test_sources_add_refuses_a_private_address_naming_the_setting_that_allows_it
     said = " ".join(capsys.readouterr().out.split())
     assert exited.value.code == 1 and "Not added, refused" in said
     assert "HUB_ALLOW_PRIVATE_SOURCES=true" in said and "HUB_ALLOWED_PRIVATE_NETWORKS" in said
+
+
+def test_follow_asks_a_fediverse_actor_and_refuses_what_is_none(hub_env, monkeypatch, capsys):
+    monkeypatch.setenv("HUB_ALLOWED_PRIVATE_NETWORKS", '["127.0.0.1/32"]')
+    server = Mastodon()
+    with serve(server.app) as base:
+        main(["follow", f"{base}/users/alice"])
+        assert f"Asked to follow {base}/users/alice" in " ".join(capsys.readouterr().out.split())
+        with pytest.raises(SystemExit) as exited:
+            main(["follow", f"{base}/nobody"])
+    assert exited.value.code == 1 and "Not followed" in capsys.readouterr().out
+    with session_scope(hub_env.engine) as session:
+        (queued,) = session.exec(select(Delivery)).all()
+    assert queued.inbox == f"{base}/users/alice/inbox" and orjson.loads(queued.activity)["type"] == "Follow"
 
 
 def _hub(*args: str) -> subprocess.CompletedProcess:
