@@ -166,9 +166,14 @@ def test_a_hub_is_a_group_publishing_harvested_events_under_its_own_pages():
 
 def test_nodeinfo_names_the_software_the_protocol_and_the_events_published(first):
     first.write("POST", "/api/v1/events", json=factories.event())
-    link = first.get("/.well-known/nodeinfo").json()["links"][0]
+    discovery = first.get("/.well-known/nodeinfo", headers={"Accept": "application/ld+json"})
+    assert discovery.headers["content-type"] == "application/jrd+json"
+    link = discovery.json()["links"][0]
     assert link["rel"] == "http://nodeinfo.diaspora.software/ns/schema/2.1"
-    info = httpx.get(link["href"]).json()
+    answer = httpx.get(link["href"])
+    assert answer.headers["content-type"].startswith("application/json; profile=")
+    info = answer.json()
+    assert "@context" not in info
     assert info["version"] == "2.1" and info["protocols"] == ["activitypub"]
     assert info["software"]["name"] == "tiers-lieux-hub" and info["openRegistrations"] is False
     assert info["usage"]["localPosts"] == 1

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from hub.activitypub.documents import (
     ACTIVITY_JSON,
+    NODEINFO_SCHEMA,
     actor,
     followers_collection,
     nodeinfo,
@@ -21,12 +22,13 @@ from hub.activitypub.errors import BodyTooLarge
 from hub.activitypub.inbox import authenticate, followers_count, handle
 from hub.activitypub.keys import actor_key, stored_key
 from hub.activitypub.outbox import outbox, outbox_page, published_count
-from hub.api.problems import JSON_ONLY, problem_responses
+from hub.api.problems import problem_responses
 from hub.http.deps import KnownParameters, SessionDep, SettingsDep, in_read_session, in_write_session
 from hub.http.responses import read_response
 
 router = APIRouter(tags=["activitypub"], dependencies=[KnownParameters])
 JRD = "application/jrd+json"
+NODEINFO = f'application/json; profile="{NODEINFO_SCHEMA}#"'
 ACTOR_CACHE = "public, max-age=300"
 
 
@@ -37,6 +39,10 @@ class ActivityJSON(JSONResponse):
 
 class JRDResponse(JSONResponse):
     media_type = JRD
+
+
+class NodeInfoResponse(JSONResponse):
+    media_type = NODEINFO
 
 
 class Open(BaseModel):
@@ -124,22 +130,23 @@ def finger(
 @router.get(
     "/.well-known/nodeinfo",
     response_model=NodeInfoLinks,
-    summary="NodeInfo discovery",
-    openapi_extra={JSON_ONLY: True},
+    response_class=JRDResponse,
+    summary="NodeInfo discovery (a JRD linking the NodeInfo document)",
 )
 def nodeinfo_discovery(request: Request, settings: SettingsDep) -> Response:
-    return read_response(request, orjson.dumps(nodeinfo_links(settings)), cache=ACTOR_CACHE)
+    body = orjson.dumps(nodeinfo_links(settings))
+    return read_response(request, body, media_type=JRD, cache=ACTOR_CACHE)
 
 
 @router.get(
     "/nodeinfo/2.1",
     response_model=NodeInfo,
+    response_class=NodeInfoResponse,
     summary="NodeInfo 2.1: software, protocols, usage",
-    openapi_extra={JSON_ONLY: True},
 )
 def nodeinfo_document(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     document = nodeinfo(settings, events=published_count(session))
-    return read_response(request, orjson.dumps(document), cache=ACTOR_CACHE)
+    return read_response(request, orjson.dumps(document), media_type=NODEINFO, cache=ACTOR_CACHE)
 
 
 @router.get(
