@@ -92,6 +92,7 @@ def first(db, mastodon) -> Iterator[Instance]:
         return create_app(settings, engine=db.engine)
 
     mastodon.received.clear()
+    mastodon.refused.clear()
     with serve(make):
         yield holder["instance"]
 
