@@ -318,6 +318,20 @@ def test_deliveries_go_once_to_a_shared_inbox(first, mastodon, db):
     assert mastodon.received[-1]["type"] == "Create"
 
 
+def test_two_processes_passing_at_once_deliver_each_activity_once(first, mastodon):
+    _followed_by(first, mastodon)
+    for n in range(3):
+        first.write("POST", "/api/v1/events", json=factories.event(title=f"Atelier n°{n}"))
+
+    async def two_passes():
+        return await asyncio.gather(*(deliver_pending(first.engine, first.settings) for _ in range(2)))
+
+    reports = asyncio.run(two_passes())
+    assert sum(r.sent for r in reports) == 3
+    created = [a["object"]["name"] for a in mastodon.received if a["type"] == "Create"]
+    assert sorted(created) == ["Atelier n°0", "Atelier n°1", "Atelier n°2"]
+
+
 def test_the_inbox_refuses_what_is_unsigned_tampered_wrongly_signed_or_stale(first, mastodon):
     inbox = f"{first.base_url}/ap/inbox"
     follow_activity = mastodon.follow(first.actor)
