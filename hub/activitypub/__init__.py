@@ -12,4 +12,5 @@ FEP-8a8e `Event` objects); no person or profile ever is.
     remote       remote actors fetched through the guarded fetcher, their keys cached
     inbox        Follow, Undo(Follow), Accept and the activities of followed actors
     delivery     the bounded queue of signed activities to followers' inboxes, and its worker
+    errors       what the inbox refuses, as problem documents
 """
