@@ -21,6 +21,7 @@ from hub.api import (
     feeds,
     health,
     links,
+    needs,
     people,
     places,
     problems,
@@ -141,7 +142,7 @@ def create_app(settings: Settings, *, engine=None) -> FastAPI:
     problems.install(app)
     app.add_middleware(RequestContext)
     app.add_middleware(SecurityHeaders)
-    for module in (health, places, events, people, vocabulary, feeds, federation):
+    for module in (health, places, events, people, needs, vocabulary, feeds, federation):
         app.include_router(module.router)
     for web in (
         agenda,

@@ -3,6 +3,7 @@
 from hub.auth.models import ApiToken
 from hub.events.models import Event, EventConcept, EventLink, EventOrganizer, EventOverride, Occurrence
 from hub.federation.models import Correction, CorrectionLog, Quarantine, Source
+from hub.needs.models import Need, NeedRelay, NeedSkill
 from hub.people.models import Person, PersonPlace, PersonSkill
 from hub.places.models import Equipment, Place
 from hub.store.changes import Change, FeedState
@@ -23,6 +24,9 @@ __all__ = [
     "EventOrganizer",
     "EventOverride",
     "FeedState",
+    "Need",
+    "NeedRelay",
+    "NeedSkill",
     "Occurrence",
     "Person",
     "PersonPlace",

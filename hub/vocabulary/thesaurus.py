@@ -190,6 +190,27 @@ def synonyms(session: Session, scheme: str, value: str) -> list[str]:
     return snapshot.spellings.get(iri, []) if iri else []
 
 
+# Labels shorter than this are not looked for in running text: too many words contain them.
+SHORTEST_LABEL_IN_TEXT = 3
+
+
+def concepts_in_text(session: Session, scheme: str, text: str) -> set[str]:
+    """The concepts of `scheme` one of whose labels (French, English, synonyms) `text` holds as
+    whole words, in any case or accent: "la compta d'une asso" names accounting."""
+    words = f" {fold(text)} "
+    return {
+        iri
+        for (of, label), iri in _snapshot(session).by_label.items()
+        if of == scheme and len(label) >= SHORTEST_LABEL_IN_TEXT and f" {label} " in words
+    }
+
+
+def spellings_of(session: Session, iris: set[str]) -> dict[str, list[str]]:
+    """Every folded label of each of these concepts, in both languages, and its slug."""
+    spellings = _snapshot(session).spellings
+    return {iri: spellings[iri] for iri in iris if iri in spellings}
+
+
 def unknown(session: Session, scheme: str, value: str) -> InvalidInput:
     """The refusal of a `scheme` filter naming no concept nor any free-text label in use,
     with the concepts whose labels are closest to it."""
