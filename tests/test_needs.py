@@ -29,7 +29,12 @@ LASER = "https://w3id.org/tiers-lieux/skills/laser-cutting"
 
 def _member(client, writer, place: dict, name: str, skills: list[str], **overrides) -> dict:
     data = factories.person(
-        **{"display_name": name, "skills": skills, "places": [place["uid"]], "contact": {"email": PRIVATE_MAIL}}
+        **{
+            "display_name": name,
+            "skills": skills,
+            "places": [place["uid"]],
+            "contact": {"email": PRIVATE_MAIL},
+        }
         | overrides
     )
     response = client.post("/api/v1/people", json=data, headers=writer)

@@ -22,7 +22,7 @@ from hub.people.models import Person, PersonPlace, PersonSkill
 from hub.people.visibility import Audience, audiences_reading
 from hub.places.models import Equipment, Place
 from hub.store.records import utcnow
-from hub.vocabulary.thesaurus import labels_of, spellings_of, with_narrower
+from hub.vocabulary.thesaurus import concepts_in_text, labels_of, spellings_of, with_narrower
 
 # How close a skill found is to one asked: the very concept, one below it, free text alike.
 ASKED, NARROWER, SAME_WORDS = 1.0, 0.9, 0.7
@@ -45,15 +45,21 @@ class Wanted:
     closeness: dict[str, float]
     spellings: dict[str, str | None]
 
-    def of_label(self, label: str) -> tuple[str | None, float] | None:
-        """The concept and closeness a free-text skill or a machine's name stands for, if any."""
-        words = f" {fold(label)} "
-        found = [
-            (iri, self.closeness.get(iri, SAME_WORDS) if iri else SAME_WORDS)
-            for spelling, iri in self.spellings.items()
-            if f" {spelling} " in words
+    def of_text(self, session: Session, text: str) -> tuple[str | None, float] | None:
+        """The concept asked (and how close) a machine's name stands for, or the free text asked
+        it holds; None when it is neither."""
+        named = [
+            (iri, self.closeness[iri])
+            for iri in concepts_in_text(session, "skill", text, top=True)
+            if iri in self.closeness
         ]
-        return max(found, key=lambda pair: pair[1]) if found else None
+        words = f" {fold(text)} "
+        named += [
+            (None, SAME_WORDS)
+            for spelling, iri in self.spellings.items()
+            if iri is None and f" {spelling} " in words
+        ]
+        return max(named, key=lambda pair: pair[1]) if named else None
 
 
 @dataclass
@@ -206,8 +212,11 @@ def _places(session: Session, need: Need, want: Wanted) -> list[Match]:
         .limit(MOST_ROWS)
     ).all()
     places: dict[str, Match] = {}
+    read: dict[str, tuple[str | None, float] | None] = {}
     for iri, name, lat, lon, machine, text in rows:
-        found = want.of_label(text)
+        if text not in read:
+            read[text] = want.of_text(session, text)
+        found = read[text]
         if found is None:
             continue
         match = places.setdefault(iri, Match("place", iri, name, distance_km=_away(need, lat, lon)))
