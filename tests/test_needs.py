@@ -408,3 +408,28 @@ def test_hubs_of_hubs_carry_needs_and_drop_them_when_consent_is_withdrawn(db, tm
             names = {m["name"] for m in hub.get(f"/api/v1/needs/{need['uid']}/matches").json()["items"]}
             assert not names & {"J'imprime en 3D", "Inès Fictive"}
             assert "J'imprime en 3D" not in hub.get("/api/v1/changes", params={"limit": 500}).text
+
+
+def test_figures_count_needs_posted_matched_and_answered_per_month_and_place(db, writer):
+    with TestClient(create_app(db.settings(role="hub"), engine=db.engine)) as hub:
+        network = {}
+        for key, name in (("fablab", "Fablab de Guéret"), ("coworking", "Coworking d'Aubusson")):
+            network[key] = hub.post("/api/v1/places", json=factories.place(name=name), headers=writer).json()
+        _member(hub, writer, network["coworking"], "Karima Exemple", ["comptabilité"])
+        matched = _post(hub, writer, title="Compta d'une asso", author=network["fablab"]["uid"])
+        _post(hub, writer, title="Quelqu'un pour tenir la buvette", author=network["fablab"]["uid"])
+        _post(hub, writer, kind="offer", title="Je prête ma salle", author=network["coworking"]["uid"])
+        hub.patch(f"/api/v1/needs/{matched['uid']}", json={"state": "answered"}, headers=writer)
+        table = hub.get("/api/v1/stats", params={"by": "needs"}).json()
+        month = datetime.now(db.settings().zone).strftime("%Y-%m")
+        assert table["columns"] == ["month", "place", "name", "needs", "offers", "matched", "answered"]
+        assert sorted(table["rows"]) == sorted(
+            [
+                [month, network["coworking"]["id"], "Coworking d'Aubusson", 0, 1, 0, 0],
+                [month, network["fablab"]["id"], "Fablab de Guéret", 2, 0, 1, 1],
+            ]
+        )
+        csv = hub.get("/api/v1/stats", params={"by": "needs", "format": "csv"}).text
+        assert csv.splitlines()[0].lstrip("\ufeff") == "month,place,name,needs,offers,matched,answered"
+        page = hub.get("/stats", params={"lang": "en"}).text
+        assert "Needs and offers posted, by month and place" in page and "Fablab de Guéret" in page

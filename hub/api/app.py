@@ -47,9 +47,11 @@ from hub.web import (
     embed,
     event,
     figures,
+    needs_pages,
     publish,
     publish_equipment,
     publish_events,
+    publish_needs,
     signin,
     sitemap,
 )
@@ -155,6 +157,8 @@ def create_app(settings: Settings, *, engine=None) -> FastAPI:
         publish,
         publish_events,
         publish_equipment,
+        publish_needs,
+        needs_pages,
     ):
         app.include_router(web.router)
     app.mount("/static", Assets(), name="static")

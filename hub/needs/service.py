@@ -410,3 +410,21 @@ def needs_of_the_day(
         query = query.where(Need.department == department)
     query = query.order_by(col(Need.created_at).desc(), col(Need.id)).limit(min(limit, MOST_OF_THE_DAY))
     return list(session.exec(query).all())
+
+
+def possible_authors(session: Session, limit: int) -> list[tuple[str, str]]:
+    """Who may post here, as (local id, name): this instance's places, then its members who
+    consented to publish a profile, by name."""
+    places = session.exec(
+        select(Place.id, Place.name)
+        .where(col(Place.source_id).is_(None))
+        .order_by(col(Place.name))
+        .limit(limit)
+    ).all()
+    people = session.exec(
+        select(Person.id, Person.display_name)
+        .where(col(Person.source_id).is_(None), Person.profile_audience != "none")
+        .order_by(col(Person.display_name))
+        .limit(limit)
+    ).all()
+    return [(uid, name) for uid, name in [*places, *people]]
