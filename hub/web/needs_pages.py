@@ -13,10 +13,11 @@ from starlette.responses import Response
 from hub.errors import HubError
 from hub.filters import NeedQuery, PageQuery
 from hub.http.deps import SessionDep, SettingsDep
-from hub.needs.matching import match_documents
+from hub.needs.matching import Match, match_documents
 from hub.needs.service import list_needs, matches_of, visible_need
 from hub.web.i18n import translator
-from hub.web.problems import in_words
+from hub.web.named_figures import number
+from hub.web.problems import in_words as problem_in_words
 from hub.web.site import Ask, all_places, not_found, render_page
 from hub.web.words import Words
 
@@ -35,6 +36,20 @@ class Shown:
     place: str | None
     until: str
     matches: list[dict]
+
+
+def _label(concept: dict, lang: str) -> str:
+    return concept["label"].get(lang) or next(iter(concept["label"].values()))
+
+
+def in_words(session: Session, matches: list[Match], lang: str) -> list[dict]:
+    """The matches as a page shows them: their skills' names and their distance in `lang`."""
+    documents = match_documents(session, matches)
+    for match in documents:
+        match["skill_names"] = [_label(s, lang) for s in match["skills"]]
+        distance = match.get("distance_km")
+        match["distance"] = None if distance is None else number(distance, lang)
+    return documents
 
 
 def _shown(session: Session, need, ask: Ask, names: dict[str, str], most: int) -> Shown:
@@ -66,7 +81,7 @@ def needs_page(request: Request, session: SessionDep, settings: SettingsDep) -> 
         shown = [_shown(session, need, ask, names, MATCHES_LISTED) for need in found.items]
         next_url = ask.here(cursor=found.next_cursor) if found.next_cursor else None
     except HubError as exc:
-        error, status = in_words(exc, ask.lang), 422
+        error, status = problem_in_words(exc, ask.lang), 422
     return render_page(
         ask,
         "needs.html",

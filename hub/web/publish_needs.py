@@ -13,11 +13,11 @@ from starlette.responses import RedirectResponse, Response
 
 from hub.errors import InvalidInput
 from hub.http.deps import SettingsDep, in_read_session, in_write_session
-from hub.needs.matching import match_documents
 from hub.needs.schemas import NeedIn, NeedPatch
 from hub.needs.service import create_need, matches_of, own_needs, patch_need, possible_authors, relays_of
 from hub.web.field_errors import Speaker
 from hub.web.i18n import translator
+from hub.web.needs_pages import in_words
 from hub.web.publish import form_page, publishing
 from hub.web.signin import Form, Visit
 from hub.web.site import Ask
@@ -29,16 +29,14 @@ MATCHES_SHOWN = 10
 STATES = ("answered", "closed", "open")
 
 
-def _read(session: Session, settings) -> tuple[list[dict], list[tuple[str, str]]]:
+def _read(session: Session, settings, lang: str) -> tuple[list[dict], list[tuple[str, str]]]:
     """Each need of this instance with who can help (as the network sees them) and its requests."""
     shown = []
     for need in own_needs(session, settings.page_size_max):
         shown.append(
             {
                 "need": need,
-                "matches": match_documents(
-                    session, matches_of(session, need, "network", limit=MATCHES_SHOWN)
-                ),
+                "matches": in_words(session, matches_of(session, need, "network", limit=MATCHES_SHOWN), lang),
                 "relays": relays_of(session, need),
             }
         )
@@ -48,7 +46,9 @@ def _read(session: Session, settings) -> tuple[list[dict], list[tuple[str, str]]
 async def _page(
     ask: Ask, visit: Visit, values: dict, errors: dict, general: list, *, status: int = 200
 ) -> Response:
-    needs, authors = await in_read_session(ask.request, lambda session: _read(session, ask.settings))
+    needs, authors = await in_read_session(
+        ask.request, lambda session: _read(session, ask.settings, ask.lang)
+    )
     t = translator(ask.lang)
     return form_page(
         ask,
@@ -61,7 +61,6 @@ async def _page(
         values=values,
         errors=errors,
         general=general,
-        words=Words(ask.lang, ask.zone),
         posted=ask.values.get("posted"),
         labels={name: t(f"publish.need.{name}") for name in FIELDS},
         action=ask.url("/publish/needs"),
