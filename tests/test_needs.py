@@ -384,6 +384,10 @@ def test_hubs_of_hubs_carry_needs_and_drop_them_when_consent_is_withdrawn(db, tm
             assert held["provenance"]["source"] == node.base_url + "/"
             assert held["provenance"]["via"] == [region.base_url + "/"]
             admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+            foreign = hub.post(
+                "/api/v1/needs", json={"title": "En son nom", "author": held["author"]}, headers=admin
+            )
+            assert foreign.status_code == 422 and foreign.json()["errors"][0]["field"] == "author"
             own = hub.post(
                 "/api/v1/places", json=factories.place(name="Tiers-lieu national"), headers=admin
             ).json()

@@ -76,6 +76,13 @@ class Match:
     def found(self, key: str, closeness: float) -> None:
         self.skills[key] = max(closeness, self.skills.get(key, 0.0))
 
+    def found_skill(self, want: Wanted, concept: str | None, label: str) -> None:
+        """A skill row of the candidate's that the query selected: a concept asked, or free text."""
+        if concept:
+            self.found(concept, want.closeness.get(concept, SAME_WORDS))
+        else:
+            self.found(f"text:{label}", SAME_WORDS)
+
     def document(self, labels: dict[str, dict[str, str]]) -> dict:
         skills = [
             {"id": key, "label": labels[key]}
@@ -177,10 +184,7 @@ def _people(session: Session, need: Need, want: Wanted, readable: list[str]) -> 
             people[person_id] = Match("person", iri, name)
             if places_audience in readable:
                 located.append(person_id)
-        if concept:
-            people[person_id].found(concept, want.closeness[concept])
-        else:
-            people[person_id].found(f"text:{label}", SAME_WORDS)
+        people[person_id].found_skill(want, concept, label)
     for person_id, lat, lon in _places_of(session, located):
         away = _away(need, lat, lon)
         match = people[person_id]
@@ -248,9 +252,7 @@ def _counterparts(session: Session, need: Need, want: Wanted, readable: list[str
         match = found.setdefault(
             iri, Match(COUNTERPART[need.kind], iri, title, distance_km=_away(need, lat, lon))
         )
-        match.found(
-            concept or f"text:{label}", want.closeness.get(concept, SAME_WORDS) if concept else SAME_WORDS
-        )
+        match.found_skill(want, concept, label)
     return list(found.values())
 
 

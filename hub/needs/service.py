@@ -74,17 +74,24 @@ class Author:
 
 
 def _author(session: Session, ref: str, *, harvested: bool) -> Author:
-    """Who posts: a place, or a member who consented (for a harvested need, whoever its origin says)."""
+    """Who posts: a place, or a member who consented (for a harvested need, whoever its origin says).
+    Only the node that publishes a place or a member posts in their name."""
+    by_iri = ref.startswith(IRI_PREFIXES)
     place = find_place(session, ref)
+    person = None
+    if place is None:
+        person = (
+            session.exec(select(Person).where(Person.iri == ref)).first()
+            if by_iri
+            else session.get(Person, ref)
+        )
+    found = place or person
+    if found is not None and found.source_id is not None and not harvested:
+        raise InvalidInput("author", f"{found.iri} is published by another node", code="not_own")
     if place is not None:
         return Author(place.iri, "place", "public", place)
-    by_iri = ref.startswith(IRI_PREFIXES)
-    person = (
-        session.exec(select(Person).where(Person.iri == ref)).first() if by_iri else session.get(Person, ref)
-    )
     if person is not None:
-        home = _first_place(session, person)
-        return Author(person.iri, "person", person.profile_audience, home)
+        return Author(person.iri, "person", person.profile_audience, _first_place(session, person))
     if harvested and by_iri:
         return Author(ref, "person" if "/people/" in ref else "place", "public")
     raise InvalidInput("author", f"no member nor place with id {ref!r}", code="unknown_author")
