@@ -377,7 +377,7 @@ def test_figures_have_accessible_charts_tables_and_downloads(site, chromium):
             assert chart.locator(f"title#{title_id}").text_content()
             assert chart.locator("rect").count() >= 1  # the demo network lies in one region
         tables = page.locator("table")
-        assert tables.count() == 9  # and the totals, and the shared events
+        assert tables.count() == 10  # and the totals, the shared events, the needs and offers
         for i in range(9):
             assert tables.nth(i).locator("caption").text_content()
             assert tables.nth(i).locator("th[scope=col]").count() >= 2
