@@ -184,6 +184,9 @@ def save_need(
     need.updated_at = utcnow()
     need.search_text = fold(f"{data.title} {data.description or ''}")
     need.mark_origin(origin)
+    if origin and fresh:
+        # Posted when its origin says, for the figures of every hub that holds it.
+        need.created_at = origin.moment("created_at") or need.created_at
     save_row(session, need, fresh=fresh)
     if not fresh:
         session.exec(delete(NeedSkill).where(NeedSkill.need_id == need.id))
