@@ -112,7 +112,9 @@ def _audience(asked: str, author: Author) -> str:
     return min(asked, author.audience, key=WIDTH.__getitem__)
 
 
-def _valid_through(settings: Settings, asked: datetime | None, *, harvested: bool) -> datetime:
+def _valid_through(settings: Settings, asked: datetime | None, *, kept: datetime | None) -> datetime:
+    """The end asked, or the default one; a new end must lie ahead, within the most days allowed
+    (`kept`: an end already held, which may have passed: an expired need is still closed)."""
     now = utcnow()
     latest = now + timedelta(days=settings.need_days_max)
     if asked is None:
@@ -124,7 +126,7 @@ def _valid_through(settings: Settings, asked: datetime | None, *, harvested: boo
             code="too_late",
             n=settings.need_days_max,
         )
-    if asked <= now and not harvested:
+    if asked <= now and asked != kept:
         raise InvalidInput("valid_through", "must be in the future", code="past")
     return asked
 
@@ -177,7 +179,9 @@ def save_need(
     need.lat, need.lon = (place.lat, place.lon) if place else (None, None)
     need.department, need.region = (place.department, place.region) if place else (None, None)
     need.audience = data.visibility if harvested else _audience(data.visibility, author)
-    need.valid_through = _valid_through(settings, data.valid_through, harvested=harvested)
+    # A harvested need's end is its origin's to say, passed or not.
+    kept = data.valid_through if harvested else None if fresh else need.valid_through
+    need.valid_through = _valid_through(settings, data.valid_through, kept=kept)
     if data.state == "answered" and need.answered_at is None:
         need.answered_at = utcnow()
     need.state = data.state
