@@ -426,13 +426,15 @@ def test_figures_count_needs_posted_matched_and_answered_per_month_and_place(db,
         _post(hub, writer, title="Quelqu'un pour tenir la buvette", author=network["fablab"]["uid"])
         _post(hub, writer, kind="offer", title="Je prête ma salle", author=network["coworking"]["uid"])
         hub.patch(f"/api/v1/needs/{matched['uid']}", json={"state": "answered"}, headers=writer)
+        # An offer posted later matches the need nobody could help with: it counts as matched now.
+        _post(hub, writer, kind="offer", title="Je tiens une buvette", author=network["coworking"]["uid"])
         table = hub.get("/api/v1/stats", params={"by": "needs"}).json()
         month = datetime.now(db.settings().zone).strftime("%Y-%m")
         assert table["columns"] == ["month", "place", "name", "needs", "offers", "matched", "answered"]
         assert sorted(table["rows"]) == sorted(
             [
-                [month, network["coworking"]["id"], "Coworking d'Aubusson", 0, 1, 0, 0],
-                [month, network["fablab"]["id"], "Fablab de Guéret", 2, 0, 1, 1],
+                [month, network["coworking"]["id"], "Coworking d'Aubusson", 0, 2, 0, 0],
+                [month, network["fablab"]["id"], "Fablab de Guéret", 2, 0, 2, 1],
             ]
         )
         csv = hub.get("/api/v1/stats", params={"by": "needs", "format": "csv"}).text

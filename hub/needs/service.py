@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import orjson
+from sqlalchemy import update
 from sqlmodel import Session, col, delete, func, select
 
 from hub.errors import Conflict, InvalidInput, NotFound
@@ -204,8 +205,8 @@ def save_need(
 def _publish(session: Session, need: Need, refs: list[ConceptRef], origin: Origin | None) -> None:
     """Render the need's document, date its first match, and log the change (a need nobody may
     see any more is, for the network, deleted)."""
-    if need.matched_at is None and need.state == "open" and find_matches(session, need, "network", limit=1):
-        need.matched_at = utcnow()
+    if need.state == "open":
+        _date_matches(session, need)
     if origin and origin.published:
         document = {**origin.published, "uid": need.id}
     else:
@@ -215,6 +216,22 @@ def _publish(session: Session, need: Need, refs: list[ConceptRef], origin: Origi
     session.add(need)
     session.flush()
     record_change(session, need.kind, need.iri, deleted=need.audience == "none")
+
+
+def _date_matches(session: Session, need: Need) -> None:
+    """Date the first match of a need posted with someone to help already; an offer posted dates
+    that of the open needs it answers (the figures count the needs matched)."""
+    if need.kind == "need":
+        if need.matched_at is None and find_matches(session, need, "network", limit=1):
+            need.matched_at = utcnow()
+        return
+    answered = [m.iri for m in find_matches(session, need, "network", limit=MATCHES_ASKED)]
+    if answered:
+        session.exec(
+            update(Need)
+            .where(col(Need.iri).in_(answered), col(Need.matched_at).is_(None))
+            .values(matched_at=utcnow())
+        )
 
 
 def create_need(session: Session, settings: Settings, data: NeedIn) -> Need:
