@@ -100,6 +100,10 @@ def test_a_local_space_posts_a_need_sees_who_can_help_and_the_requests_relayed(c
             assert "Karima Exemple" in public.locator(".matches").inner_text()
             assert REPLY_MAIL not in public.content()
             _clean(public, f"needs-public-{size}-{db.kind}")
+            follow(public, public.get_by_role("link", name="Je cherche quelqu'un pour la compta d'une asso"))
+            assert "Karima Exemple" in public.locator(".matches").inner_text()
+            assert need["contact_url"] in public.content()
+            _clean(public, f"needs-detail-{size}-{db.kind}")
             public.goto(node.url("/needs?lang=en"))
             assert public.get_by_role("heading", level=1).inner_text() == "Needs and offers"
             _clean(public, f"needs-public-en-{size}-{db.kind}")

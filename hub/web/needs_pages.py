@@ -55,14 +55,8 @@ def in_words(session: Session, matches: list[Match], lang: str) -> list[dict]:
 def _shown(session: Session, need, ask: Ask, names: dict[str, str], most: int) -> Shown:
     doc = orjson.loads(need.doc)
     words = Words(ask.lang, ask.zone)
-    skills = [
-        s["label"].get(ask.lang) or next(iter(s["label"].values())) for s in doc.get("item_offered", [])
-    ]
-    matches = match_documents(session, matches_of(session, need, "public", limit=most))
-    for match in matches:
-        match["skill_names"] = [
-            s["label"].get(ask.lang) or next(iter(s["label"].values())) for s in match["skills"]
-        ]
+    skills = [_label(s, ask.lang) for s in doc.get("item_offered", [])]
+    matches = in_words(session, matches_of(session, need, "public", limit=most), ask.lang)
     place = names.get(doc.get("area_served", ""))
     return Shown(doc, skills, place, words.date(need.valid_through.astimezone(ask.zone).date()), matches)
 
