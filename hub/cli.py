@@ -396,12 +396,14 @@ def cmd_import(args: argparse.Namespace) -> None:
 
 
 def cmd_people_erase(args: argparse.Namespace) -> None:
+    from hub.needs.service import follow_author
     from hub.people.service import erase_person
     from hub.store.db import session_scope
 
     with session_scope(_engine(_settings(args))) as session:
         iri = erase_person(session, args.id)
-    console.print(f"Erased {iri}; hubs delete it on their next harvest.")
+        follow_author(session, iri)
+    console.print(f"Erased {iri} and their needs and offers; hubs delete them on their next harvest.")
 
 
 def cmd_follow(args: argparse.Namespace) -> None:

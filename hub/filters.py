@@ -186,6 +186,21 @@ class PersonQuery(QueryModel):
     q: Text = None
 
 
+class NeedQuery(QueryModel):
+    """The filters of needs and offers (the API's list and the needs page); `near` is a `NearQuery`."""
+
+    kind: Annotated[Literal["need", "offer"] | None, Field(description="Needs or offers only")] = None
+    state: Annotated[
+        Literal["open", "answered", "closed"], Field(description="Open ones unless asked otherwise")
+    ] = "open"
+    skill: Annotated[str | None, Field(max_length=200, description="Skill IRI, slug or any label")] = None
+    place: PlaceRef = None
+    region: Region = None
+    department: Department = None
+    author: Annotated[str | None, Field(max_length=500, description="IRI of a member or a place")] = None
+    q: Text = None
+
+
 @dataclass(frozen=True)
 class PageParams:
     limit: int

@@ -70,6 +70,12 @@ class Settings(BaseSettings):
         ge=1,
         description="Tombstones are kept this long; an older change-feed cursor gets 410 Gone.",
     )
+    need_days_default: int = Field(
+        60, ge=1, le=366, description="Days a need or an offer stays open when its author gives no end."
+    )
+    need_days_max: int = Field(
+        180, ge=1, le=366, description="Most days ahead a need or an offer may stay open."
+    )
     allow_private_sources: bool = Field(
         False,
         description="Allow harvesting sources on private, loopback or link-local addresses (tests, demo).",

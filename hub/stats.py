@@ -19,6 +19,7 @@ from hub.events.models import Event, EventConcept, EventOrganizer, Occurrence
 from hub.events.queries import EventFilters, occurrence_select
 from hub.federation.registry import describe, list_sources
 from hub.kit import geo
+from hub.needs.models import Need
 from hub.people.models import Person, PersonPlace, PersonSkill
 from hub.people.visibility import Audience, audiences_reading
 from hub.places.models import Place
@@ -37,6 +38,7 @@ Dimension = Literal[
     "people",
     "skills",
     "free_skills",
+    "needs",
     "sources",
 ]
 DIMENSIONS: tuple[str, ...] = Dimension.__args__
@@ -58,14 +60,15 @@ def _in_period(session: Session, start: datetime, end: datetime, *columns):
     return occurrence_select(session, EventFilters(start=start, end=end), *columns)
 
 
-def _months(start: datetime, end: datetime, zone: ZoneInfo):
-    """Which month of `zone` an occurrence starts in, as an SQL expression over its UTC start."""
+def _months(start: datetime, end: datetime, zone: ZoneInfo, column=Occurrence.start_utc):
+    """Which month of `zone` an occurrence starts in (or another instant of `column` falls in), as
+    an SQL expression over its UTC start."""
     local = start.astimezone(zone)
     month = datetime(local.year, local.month, 1, tzinfo=zone)
     whens = []
     while month < end:
         following = datetime(month.year + month.month // 12, month.month % 12 + 1, 1, tzinfo=zone)
-        whens.append((col(Occurrence.start_utc) < following.astimezone(UTC), month.strftime("%Y-%m")))
+        whens.append((col(column) < following.astimezone(UTC), month.strftime("%Y-%m")))
         month = following
     return case(*whens)
 
@@ -276,6 +279,39 @@ def skill_figures(
         if key.startswith("text:") or not free_text_only
     ]
     return Table(["skill", "label", "people"], rows)
+
+
+def need_figures(
+    session: Session, start: datetime, end: datetime, zone: ZoneInfo, audience: Audience
+) -> Table:
+    """Per month and place, the needs and the offers posted in the period that this reader may see,
+    and how many of those needs were matched, and answered."""
+    month = _months(start, end, zone, Need.created_at).label("month")
+    is_need = Need.kind == "need"
+    place = func.coalesce(Need.place_iri, "")
+    rows = session.exec(
+        select(
+            month,
+            place,
+            func.max(Place.name),
+            func.sum(case((is_need, 1), else_=0)),
+            func.sum(case((is_need, 0), else_=1)),
+            func.sum(case((is_need & col(Need.matched_at).is_not(None), 1), else_=0)),
+            func.sum(case((is_need & col(Need.answered_at).is_not(None), 1), else_=0)),
+        )
+        .join(Place, col(Place.iri) == col(Need.place_iri), isouter=True)
+        .where(
+            col(Need.created_at) >= start,
+            col(Need.created_at) < end,
+            col(Need.audience).in_(audiences_reading(audience)),
+        )
+        .group_by(month, place)
+        .order_by(month, place)
+    ).all()
+    return Table(
+        ["month", "place", "name", "needs", "offers", "matched", "answered"],
+        [[m, iri or None, name, *(int(n) for n in counts)] for m, iri, name, *counts in rows],
+    )
 
 
 def source_figures(session: Session) -> Table:

@@ -148,6 +148,7 @@ def test_every_recurring_demo_event_starts_on_a_date_of_its_rule_whatever_today_
         monkeypatch.setattr(module, "save_event", lambda _s, _c, event: written.append(event) or stored)
         monkeypatch.setattr(module, "create_place", lambda *_: stored)
         monkeypatch.setattr(module, "save_person", lambda *_: stored)
+    monkeypatch.setattr(network, "create_need", lambda *_: stored)
     settings = Settings(_env_file=None)
     first = date(2028, 1, 1)
     for today in (first + timedelta(days=n) for n in range(366)):

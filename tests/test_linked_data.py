@@ -28,6 +28,8 @@ DETAILS = {
     "/api/v1/events/{event_id}": ("/api/v1/events", "uid"),
     "/api/v1/places/{place_id}": ("/api/v1/places", "uid"),
     "/api/v1/people/{person_id}": ("/api/v1/people", "uid"),
+    "/api/v1/needs/{need_id}": ("/api/v1/needs", "uid"),
+    "/api/v1/needs/{need_id}/matches": ("/api/v1/needs", "uid"),
     "/api/v1/skills/{slug}": ("/api/v1/skills", "id"),
     "/api/v1/themes/{slug}": ("/api/v1/themes", "id"),
     "/api/v1/audiences/{slug}": ("/api/v1/audiences", "id"),
@@ -35,8 +37,9 @@ DETAILS = {
     "/events/{uid}": ("/api/v1/events", "uid"),
     "/places/{uid}": ("/api/v1/places", "uid"),
 }
-# Answers that are not for everyone: the consent record of a member is read with a write token.
-PRIVATE = {"/api/v1/people/{person_id}/consent"}
+# Answers that are not for everyone: the consent record of a member, and the requests to be put in
+# touch a need received, are read with a write token.
+PRIVATE = {"/api/v1/people/{person_id}/consent", "/api/v1/needs/{need_id}/contacts"}
 
 
 @pytest.fixture(scope="module")

@@ -400,14 +400,14 @@ def test_figures_have_accessible_charts_tables_and_downloads(site, chromium):
             assert chart.locator(f"title#{title_id}").text_content()
             assert chart.locator("rect").count() >= 1  # the demo network lies in one region
         tables = page.locator("table")
-        assert tables.count() == 9  # and the totals, and the shared events
-        for i in range(9):
+        assert tables.count() == 10  # and the totals, the shared events, the needs and offers
+        for i in range(10):
             assert tables.nth(i).locator("caption").text_content()
             assert tables.nth(i).locator("th[scope=col]").count() >= 2
             assert tables.nth(i).locator("th[scope=row]").count() >= 1
         assert "La Fabrique du Bocage" in page.locator(".figure-place table").inner_text()
         links = page.locator("a.download").evaluate_all("links => links.map(a => a.getAttribute('href'))")
-    assert len(links) == 3 * 9
+    assert len(links) == 3 * 10
     for link in links:
         response = httpx.get(site.url(link))
         kind = "text/csv" if "format=csv" in link else "application/vnd.openxmlformats"

@@ -24,6 +24,7 @@ from hub.api import (
     feeds,
     health,
     links,
+    needs,
     people,
     places,
     problems,
@@ -49,9 +50,11 @@ from hub.web import (
     embed,
     event,
     figures,
+    needs_pages,
     publish,
     publish_equipment,
     publish_events,
+    publish_needs,
     signin,
     sitemap,
 )
@@ -146,7 +149,7 @@ def create_app(settings: Settings, *, engine=None) -> FastAPI:
     problems.install(app)
     app.add_middleware(RequestContext)
     app.add_middleware(SecurityHeaders)
-    for module in (health, places, events, people, vocabulary, feeds, federation):
+    for module in (health, places, events, people, needs, vocabulary, feeds, federation):
         app.include_router(module.router)
     if settings.activitypub_enabled:
         app.state.actor_cache = ActorCache(settings)
@@ -162,6 +165,8 @@ def create_app(settings: Settings, *, engine=None) -> FastAPI:
         publish,
         publish_events,
         publish_equipment,
+        publish_needs,
+        needs_pages,
     ):
         app.include_router(web.router)
     app.mount("/static", Assets(), name="static")

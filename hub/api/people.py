@@ -15,6 +15,7 @@ from hub.filters import PersonQuery
 from hub.http.cache import cached_read
 from hub.http.deps import KnownParameters, SessionDep, SettingsDep, WriteSessionDep
 from hub.http.responses import created, list_body, ok, read_response
+from hub.needs.service import follow_author
 from hub.people import service
 from hub.people.schemas import (
     DEFAULT_VISIBILITY,
@@ -72,6 +73,7 @@ def get_person(request: Request, session: SessionDep, audience: AudienceDep, per
 )
 def create_person(session: WriteSessionDep, settings: SettingsDep, _: Writer, data: PersonIn) -> Response:
     person = service.save_person(session, settings.base_url, data)
+    follow_author(session, person.iri)
     session.commit()
     return created(_consent_out(person).model_dump_json(), f"/api/v1/people/{person.id}")
 
@@ -88,6 +90,7 @@ def replace_person(
     person = service.save_person(
         session, settings.base_url, data, person=service.get_person(session, person_id)
     )
+    follow_author(session, person.iri)
     session.commit()
     return ok(_consent_out(person).model_dump_json())
 
@@ -99,7 +102,9 @@ def replace_person(
     summary="Delete a profile",
 )
 def delete_person(session: WriteSessionDep, _: Writer, person_id: RecordId) -> Response:
+    iri = service.get_person(session, person_id).iri
     service.delete_person(session, person_id)
+    follow_author(session, iri)
     session.commit()
     return Response(status_code=204)
 
@@ -133,6 +138,7 @@ def get_consent(session: WriteSessionDep, _: Writer, person_id: RecordId) -> Res
 )
 def give_consent(session: WriteSessionDep, _: Writer, person_id: RecordId, data: ConsentIn) -> Response:
     person = service.give_consent(session, person_id, data)
+    follow_author(session, person.iri)
     session.commit()
     return ok(_consent_out(person).model_dump_json())
 
@@ -145,5 +151,6 @@ def give_consent(session: WriteSessionDep, _: Writer, person_id: RecordId, data:
 )
 def withdraw_consent(session: WriteSessionDep, _: Writer, person_id: RecordId) -> Response:
     person = service.withdraw_consent(session, person_id)
+    follow_author(session, person.iri)
     session.commit()
     return ok(_consent_out(person).model_dump_json())

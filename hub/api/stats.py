@@ -49,7 +49,8 @@ class StatsTable(BaseModel):
         }
     },
     summary="Figures over a period: totals; by month, place, department, region, theme, audience; "
-    "shared events; the events held; people and skills per place; skills; sources",
+    "shared events; the events held; people and skills per place; skills; needs and offers posted, "
+    "matched and answered per month and place; sources",
 )
 async def figures(
     request: Request,
@@ -156,6 +157,8 @@ def _table(
         return stats.events_held(session, begin, finish, settings.zone)
     if by == "people":
         return stats.people_figures(session, audience)
+    if by == "needs":
+        return stats.need_figures(session, begin, finish, settings.zone, audience)
     if by in ("skills", "free_skills"):
         return stats.skill_figures(session, audience, free_text_only=by == "free_skills", lang=lang)
     return stats.source_figures(session)

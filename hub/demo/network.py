@@ -10,6 +10,8 @@ from sqlmodel import Session
 from hub.demo.data import series_start
 from hub.events.schemas import EventIn
 from hub.events.service import save_event
+from hub.needs.schemas import NeedIn
+from hub.needs.service import create_need
 from hub.people.schemas import PersonIn
 from hub.people.service import save_person
 from hub.places.schemas import PlaceIn
@@ -111,7 +113,17 @@ def seed_escale(session: Session, settings: Settings, today: date, place_id: str
         ),
         _member("Yannick Pérot", "Formateur", ["formation", "médiation numérique"], place_id, public=False),
     ):
-        save_person(session, settings.base_url, person)
+        saved = save_person(session, settings.base_url, person)
+    create_need(
+        session,
+        settings,
+        NeedIn(
+            title="Je cherche quelqu'un pour la compta d'une asso",
+            description="Notre association de coworkers clôture ses comptes : un coup de main d'une soirée ?",
+            author=saved.id,
+            visibility="network",
+        ),
+    )
 
 
 def seed_fournil(session: Session, settings: Settings, today: date) -> dict[str, str]:
@@ -162,6 +174,15 @@ def seed_fournil(session: Session, settings: Settings, today: date) -> dict[str,
         _member("Nadia Ferrand", "Réparatrice bénévole", ["réparation de vélos", "couture"], place.id),
     ):
         save_person(session, settings.base_url, person)
+    create_need(
+        session,
+        settings,
+        NeedIn(
+            title="Besoin d'une découpe laser",
+            description="Des lettres en bois pour la fête du village.",
+            author=place.id,
+        ),
+    )
     return {"place": place.iri}
 
 
@@ -215,7 +236,14 @@ def seed_atelier(session: Session, settings: Settings, today: date) -> dict[str,
         ),
         _member("Bastien Roux", "Menuisier", ["menuiserie", "découpe laser"], place.id),
     ):
-        save_person(session, settings.base_url, person)
+        saved = save_person(session, settings.base_url, person)
+    create_need(
+        session,
+        settings,
+        NeedIn(
+            kind="offer", title="Initiation à la découpe laser", skills=["laser-cutting"], author=saved.id
+        ),
+    )
     return {"place": place.iri}
 
 

@@ -50,6 +50,8 @@ from hub.federation.overrides import (
     keep_hidden,
     snapshot,
 )
+from hub.needs.models import Need
+from hub.needs.service import drop_needs_of, save_need
 from hub.people.models import Person
 from hub.people.service import PersonRows, insert_people, person_rows, save_person
 from hub.places.models import Place
@@ -58,7 +60,7 @@ from hub.settings import Settings
 from hub.store.changes import deferred_changes, lock_change_log, record_change, savepoint
 from hub.store.records import Origin
 
-TABLES = {"place": Place, "event": Event, "person": Person}
+TABLES = {"place": Place, "event": Event, "person": Person, "need": Need, "offer": Need}
 # IRIs per IN (...) list: well under SQLite's limit on bound parameters.
 LOOKUP_CHUNK = 500
 
@@ -156,7 +158,15 @@ def delete_record(session: Session, kind: str, iri: str) -> bool:
         return False
     session.delete(row)
     record_change(session, kind, iri, deleted=True)
+    if kind == "person":
+        # A member gone takes their needs along, whatever their origin still says of them.
+        drop_needs_of(session, iri)
     return True
+
+
+def of_kind(kind: str) -> list:
+    """The conditions selecting the records of `kind` in its table (needs and offers share one)."""
+    return [Need.kind == kind] if TABLES[kind] is Need else []
 
 
 def link_events_to_place(session: Session, place: Place) -> None:
@@ -258,6 +268,8 @@ def _apply_record(
             row = save_place(session, existing or Place(iri=record.iri, name=data.name), data, origin)
         elif record.kind == "event":
             row = save_event(session, settings, data, event=existing, iri=record.iri, origin=origin)
+        elif record.kind in ("need", "offer"):
+            row = save_need(session, settings, data, need=existing, iri=record.iri, origin=origin)
         else:
             row = save_person(
                 session, settings.base_url, data, person=existing, iri=record.iri, origin=origin
@@ -277,7 +289,8 @@ def _held_records(
     for kind, table in TABLES.items():
         for chunk in _chunks(sorted({r.iri for r in records if r.kind == kind})):
             held.update(
-                ((kind, row.iri), row) for row in session.exec(select(table).where(col(table.iri).in_(chunk)))
+                ((kind, row.iri), row)
+                for row in session.exec(select(table).where(col(table.iri).in_(chunk), *of_kind(kind)))
             )
     return held
 
@@ -289,6 +302,8 @@ def _places_named(record: Harvested) -> list[str]:
         return [*filter(None, [data.place]), *data.organizers]
     if record.kind == "person" and data is not None:
         return list(data.places)
+    if record.kind in ("need", "offer") and data is not None:
+        return [*filter(None, [data.place]), data.author]
     return []
 
 
@@ -420,7 +435,7 @@ def _quarantine_rejected(session: Session, source: Source, rejected: Rejected) -
 
 def held_iris(session: Session, source: Source, kind: str = "event") -> set[str]:
     table = TABLES[kind]
-    return set(session.exec(select(table.iri).where(table.source_id == source.id)).all())
+    return set(session.exec(select(table.iri).where(table.source_id == source.id, *of_kind(kind))).all())
 
 
 def remove_missing(
@@ -446,7 +461,7 @@ def remove_missing(
 def counts_by_source(session: Session) -> dict[int, int]:
     """Records held per source."""
     totals: dict[int, int] = {}
-    for table in TABLES.values():
+    for table in dict.fromkeys(TABLES.values()):
         rows = session.exec(
             select(table.source_id, func.count())
             .where(col(table.source_id).is_not(None))

@@ -16,13 +16,17 @@ from sqlmodel import Session, col, func, select
 from hub.calendar.dates import iso_utc
 from hub.errors import Gone, HubError, InvalidInput
 from hub.events.models import Event
+from hub.needs.models import Need
+from hub.needs.service import need_json
 from hub.people.models import Person
 from hub.people.service import person_json
 from hub.people.visibility import Audience
 from hub.places.models import Place
 from hub.store.changes import Change, FeedState
 
-TABLES = {"place": Place, "event": Event, "person": Person}
+TABLES = {"place": Place, "event": Event, "person": Person, "need": Need, "offer": Need}
+# The documents each audience may read of a record of these kinds (all of the others').
+READERS = {"person": person_json, "need": need_json, "offer": need_json}
 
 
 def ensure_feed_epoch(session: Session) -> int:
@@ -80,7 +84,7 @@ def _documents(session: Session, changes: list[Change], audience: Audience) -> d
         if not iris:
             continue
         for row in session.exec(select(table).where(col(table.iri).in_(iris))).all():
-            found[row.iri] = person_json(row, audience) if kind == "person" else row.doc
+            found[row.iri] = READERS[kind](row, audience) if kind in READERS else row.doc
     return found
 
 

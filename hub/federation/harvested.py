@@ -14,11 +14,12 @@ from pydantic import ValidationError
 
 from hub.events.schemas import HarvestedEventIn
 from hub.federation.errors import HarvestError
+from hub.needs.schemas import NeedIn
 from hub.people.schemas import PersonIn
 from hub.places.schemas import PlaceIn
 
-RecordKind = Literal["place", "event", "person"]
-Input = PlaceIn | HarvestedEventIn | PersonIn
+RecordKind = Literal["place", "event", "person", "need", "offer"]
+Input = PlaceIn | HarvestedEventIn | PersonIn | NeedIn
 RAW_LIMIT = 4000  # characters of a quarantined record: kept for a person to read, not whole when huge
 
 

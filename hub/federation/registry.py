@@ -13,7 +13,7 @@ from sqlmodel import Session, col, func, select
 from hub.errors import Conflict, InvalidInput, NotFound
 from hub.federation.adapters import mobilizon, node
 from hub.federation.adapters.kinds import ADAPTERS, detect
-from hub.federation.apply import TABLES, counts_by_source, delete_record
+from hub.federation.apply import TABLES, counts_by_source, delete_record, of_kind
 from hub.federation.errors import HttpStatus, InvalidFeed
 from hub.federation.fetch import Fetcher, FetchResult
 from hub.federation.models import Quarantine, Source
@@ -175,7 +175,7 @@ def remove_source(session: Session, ref: str | int) -> int:
     source = find_source(session, ref)
     removed = 0
     for kind, table in TABLES.items():
-        for iri in session.exec(select(table.iri).where(table.source_id == source.id)).all():
+        for iri in session.exec(select(table.iri).where(table.source_id == source.id, *of_kind(kind))).all():
             removed += delete_record(session, kind, iri)
     session.delete(source)
     return removed

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import re
+
+EARTH_RADIUS_KM = 6371.0
 
 # INSEE region code (COG 2016+) -> official name.
 REGIONS: dict[str, str] = {
@@ -159,3 +162,13 @@ def department_of_postal_code(postal_code: str) -> str | None:
         return _CORSICA_BY_THIRD_DIGIT.get(postal_code[2])
     code = postal_code[:3] if postal_code.startswith("97") else postal_code[:2]
     return code if code in DEPARTMENTS else None
+
+
+def distance_km(lat: float, lon: float, other_lat: float, other_lon: float) -> float:
+    """The great-circle distance between two points in decimal degrees (haversine), in km."""
+    half_dlat = math.radians(other_lat - lat) / 2
+    half_dlon = math.radians(other_lon - lon) / 2
+    chord = math.sin(half_dlat) ** 2 + math.cos(math.radians(lat)) * math.cos(math.radians(other_lat)) * (
+        math.sin(half_dlon) ** 2
+    )
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(1.0, chord)))

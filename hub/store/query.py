@@ -10,6 +10,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import ColumnElement, and_, func, or_, select
 
 from hub.errors import InvalidInput
+from hub.kit.geo import EARTH_RADIUS_KM
 from hub.kit.paging import encode_cursor
 from hub.kit.text import search_terms
 
@@ -35,9 +36,6 @@ def text_condition(column: Any, q: str) -> ColumnElement[bool]:
     """Every folded word of `q` appears in the folded `column`."""
     terms = query_terms(q)
     return and_(*(column.contains(term, autoescape=True) for term in terms))
-
-
-EARTH_RADIUS_KM = 6371.0
 
 
 @dataclass(frozen=True)

@@ -147,7 +147,11 @@ class Origin:
     @property
     def updated(self) -> datetime | None:
         """When the origin last changed the record (its `updated`), if it says so readably."""
-        value = (self.document or {}).get("updated")
+        return self.moment("updated")
+
+    def moment(self, key: str) -> datetime | None:
+        """An instant the origin's document gives under `key`, if it gives one readably."""
+        value = (self.document or {}).get(key)
         try:
             moment = datetime.fromisoformat(value.replace("Z", "+00:00")) if isinstance(value, str) else None
         except ValueError:

@@ -4,6 +4,7 @@ from hub.activitypub.models import ActorKey, Announced, Delivery, Follower, Foll
 from hub.auth.models import ApiToken
 from hub.events.models import Event, EventConcept, EventLink, EventOrganizer, EventOverride, Occurrence
 from hub.federation.models import Correction, CorrectionLog, Quarantine, Source
+from hub.needs.models import Need, NeedRelay, NeedSkill
 from hub.people.models import Person, PersonPlace, PersonSkill
 from hub.places.models import Equipment, Place
 from hub.store.changes import Change, FeedState
@@ -29,6 +30,9 @@ __all__ = [
     "FeedState",
     "Follower",
     "Following",
+    "Need",
+    "NeedRelay",
+    "NeedSkill",
     "Occurrence",
     "Person",
     "PersonPlace",

@@ -190,6 +190,41 @@ def synonyms(session: Session, scheme: str, value: str) -> list[str]:
     return snapshot.spellings.get(iri, []) if iri else []
 
 
+# Labels shorter than this are not looked for in running text: too many words contain them.
+SHORTEST_LABEL_IN_TEXT = 3
+
+
+def concepts_in_text(session: Session, scheme: str, text: str, *, top: bool = False) -> set[str]:
+    """The concepts of `scheme` one of whose labels (French, English, synonyms) `text` holds as
+    whole words, in any case or accent: "la compta d'une asso" names accounting. The longest
+    label read wins: "soudure électronique" is soldering, not welding ("soudure"). Top concepts
+    ("réparer", "informatique") are too wide to be read in running text: left out unless `top`."""
+    words = f" {fold(text)} "
+    labels = {
+        label: iri
+        for (of, label), iri in _snapshot(session).by_label.items()
+        if of == scheme and len(label) >= SHORTEST_LABEL_IN_TEXT and f" {label} " in words
+    }
+    found = {
+        iri
+        for label, iri in labels.items()
+        if not any(label != longer and f" {label} " in f" {longer} " for longer in labels)
+    }
+    if top or not found:
+        return found
+    return set(
+        session.exec(
+            select(Concept.iri).where(col(Concept.iri).in_(found), col(Concept.broader_iri).is_not(None))
+        )
+    )
+
+
+def spellings_of(session: Session, iris: set[str]) -> dict[str, list[str]]:
+    """Every folded label of each of these concepts, in both languages, and its slug."""
+    spellings = _snapshot(session).spellings
+    return {iri: spellings[iri] for iri in iris if iri in spellings}
+
+
 def unknown(session: Session, scheme: str, value: str) -> InvalidInput:
     """The refusal of a `scheme` filter naming no concept nor any free-text label in use,
     with the concepts whose labels are closest to it."""

@@ -43,7 +43,14 @@ def stats_page(request: Request, session: SessionDep, settings: SettingsDep) -> 
         made = Figures(session, ask, start, end, query)
         totals = stats.totals(session, start, end, "public")
         workbook = made.workbook()
-        figures = [made.totals(totals), made.months(), *made.breakdowns(), made.shared(), made.skills()]
+        figures = [
+            made.totals(totals),
+            made.months(),
+            *made.breakdowns(),
+            made.shared(),
+            made.skills(),
+            made.needs(),
+        ]
         words = Words(ask.lang, ask.zone)
         shown = t(
             "stats.shown",

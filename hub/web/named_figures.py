@@ -124,6 +124,20 @@ class Figures:
             self.downloads("skills"),
         )
 
+    def needs(self, audience: Audience = "public") -> Figure:
+        """Needs and offers posted per month and place, and the needs matched and answered."""
+        table = stats.need_figures(self.session, self.start, self.end, self.ask.zone, audience)
+        rows = [[m, name or iri or self.t("stats.no_place"), *counts] for m, iri, name, *counts in table.rows]
+        return Figure(
+            "needs",
+            self.t("stats.needs"),
+            None,
+            [self.t("stats.month"), self.t("stats.place")]
+            + [self.t(f"stats.needs.{c}") for c in ("needs", "offers", "matched", "answered")],
+            rows,
+            self.downloads("needs"),
+        )
+
     def breakdowns(self) -> list[Figure]:
         """Per place, department, region, theme and audience."""
         t = self.t

@@ -156,7 +156,12 @@ def render_page(
     other: Lang = "en" if ask.lang == "fr" else "fr"
     settings = ask.settings
     csp = CSP.replace("img-src 'self' data:", " ".join(["img-src 'self' data:", *sorted(set(images))]))
-    nav = [("/", "site.agenda"), ("/places", "site.places"), ("/people", "site.people")]
+    nav = [
+        ("/", "site.agenda"),
+        ("/places", "site.places"),
+        ("/people", "site.people"),
+        ("/needs", "site.needs"),
+    ]
     if settings.role == "hub":
         nav += [("/stats", "site.stats"), ("/sources", "site.sources")]
     nav.append(("/publish", "site.publish"))

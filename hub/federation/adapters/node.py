@@ -16,12 +16,14 @@ from pydantic import ValidationError
 from hub.events.schemas import HarvestedEventIn
 from hub.federation.errors import ContentError, InvalidFeed, InvalidJson, WrongContentType
 from hub.federation.harvested import Batch, Harvested, Input, Rejected, validation_reason
+from hub.needs.documents import KINDS as NEED_KINDS
+from hub.needs.schemas import NeedIn
 from hub.people.schemas import PersonIn
 from hub.places.schemas import PlaceIn
 from hub.vocabulary.jsonld import unname_nodes
 
-KINDS = {"Place": "place", "Event": "event", "Person": "person"}
-TOMBSTONE_KINDS = {"place", "event", "person"}
+KINDS = {"Place": "place", "Event": "event", "Person": "person", **NEED_KINDS}
+TOMBSTONE_KINDS = set(KINDS.values())
 DESCRIPTOR_PATH = "/.well-known/tiers-lieux"
 
 
@@ -173,6 +175,8 @@ def input_of(kind: str, document: dict, place_iri: str | None = None) -> Input:
         return PlaceIn.model_validate({k: document[k] for k in keys if k in document})
     if kind == "event":
         return HarvestedEventIn.model_validate(_event_input(document, place_iri))
+    if kind in ("need", "offer"):
+        return NeedIn.model_validate(_need_input(kind, document))
     levels = {v["field"]: v["level"] for v in document.get("visibility", []) if isinstance(v, dict)}
     fields = [
         f for f in ("display_name", "bio", "skills", "badges", "places", "links", "contact") if f in document
@@ -221,4 +225,17 @@ def _event_input(document: dict, place_iri: str | None) -> dict:
         data["place"] = place_iri
     data["themes"] = _concept_values(document.get("themes", []))
     data["audience"] = _concept_values(document.get("audience", []))
+    return data
+
+
+def _need_input(kind: str, document: dict) -> dict:
+    data = {
+        k: document[k] for k in ("title", "description", "author", "valid_through", "state") if k in document
+    }
+    data["kind"] = kind
+    data["skills"] = _concept_values(document.get("item_offered", []))
+    if "area_served" in document:
+        data["place"] = document["area_served"]
+    if "shown_to" in document:
+        data["visibility"] = document["shown_to"]
     return data
