@@ -1,0 +1,243 @@
+"""The live wall: a kiosk page for the screen of a tiers-lieu, read from across the room.
+
+What is on now and next in the network or a territory, the day of the place the screen hangs in,
+the members who arrived lately and the skills they offer (public profiles only: what each member
+chose to show anyone), and the figures of the week. The page asks nothing of another server. It
+follows the data: a stream (hub.web.live) says when the data version moves, and its small script
+then replaces the sections with `/wall/fragment`; without script, the page reloads every minute.
+The script also reloads the sections every minute, as "now" moves with the clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from fastapi import APIRouter, Request
+from sqlmodel import Session
+from starlette.responses import Response
+
+from hub import stats
+from hub.errors import HubError, InvalidInput
+from hub.events.queries import EventFilters, in_progress, list_occurrences
+from hub.filters import WallQuery
+from hub.http.cache import request_version
+from hub.http.deps import SettingsDep, in_read_session
+from hub.kit import geo
+from hub.people.arrivals import Area, count_newcomers, newcomers, skill_offers
+from hub.places.models import Place
+from hub.places.service import find_place
+from hub.web.agenda import Slot, slot
+from hub.web.i18n import translator
+from hub.web.live import VersionStream, version_tag
+from hub.web.problems import in_words
+from hub.web.site import CSP, Ask, all_places, render_page, wants_data
+from hub.web.templating import render
+from hub.web.words import Words
+
+router = APIRouter(include_in_schema=False)
+
+# The page runs its own script (a static file), which reads the stream and the fragment.
+WALL_CSP = CSP.replace("script-src 'none'", "script-src 'self'")
+NO_STORE = {"Cache-Control": "no-store"}
+# Seconds between two reloads without a change of the data: "now" moves with the clock.
+REFRESH_SECONDS = 60
+# How long ago an event still under way may have started, what "next" looks ahead, who is new.
+UNDER_WAY_SINCE = timedelta(days=2)
+NEXT_WITHIN = timedelta(days=7)
+NEW_WITHIN = timedelta(days=30)
+OFFERED_WITHIN = timedelta(days=7)
+# Lines a section shows at most: a screen is read from afar, not scrolled.
+MOST = {"now": 6, "next": 6, "here": 8, "newcomers": 6, "offers": 8}
+
+
+@dataclass
+class Wall:
+    """What the sections of one wall read: its reader, the moment, its territory and its place."""
+
+    ask: Ask
+    words: Words
+    now: datetime
+    territory: EventFilters
+    area: Area
+    place: Place | None
+    by_iri: dict[str, Place]
+
+    def slots(self, rows) -> list[Slot]:
+        return [slot(row, self.words, self.ask, self.by_iri) for row in rows]
+
+    @property
+    def midnight(self) -> datetime:
+        return self.ask.midnight(self.now.date())
+
+
+def _now(session: Session, wall: Wall) -> list[Slot]:
+    under_way = replace(wall.territory, start=wall.now - UNDER_WAY_SINCE)
+    return wall.slots(in_progress(session, under_way, wall.now, limit=MOST["now"]))
+
+
+def _next(session: Session, wall: Wall) -> list[Slot]:
+    coming = replace(wall.territory, start=wall.now, end=wall.now + NEXT_WITHIN)
+    return wall.slots(list_occurrences(session, coming, limit=MOST["next"], cursor=None).items)
+
+
+def _here(session: Session, wall: Wall) -> list[Slot] | None:
+    """The day at the wall's place; None (no section) for a wall of no place."""
+    if wall.place is None:
+        return None
+    day = EventFilters(place=wall.place.id, start=wall.midnight, end=wall.midnight + timedelta(days=1))
+    return wall.slots(list_occurrences(session, day, limit=MOST["here"], cursor=None).items)
+
+
+@dataclass
+class Newcomer:
+    """A member greeted, from their public document: nothing they did not show anyone."""
+
+    name: str
+    places: list[str]
+    skills: list[str]
+    badges: list[str]
+
+
+def _newcomers(session: Session, wall: Wall) -> list[Newcomer]:
+    found = newcomers(session, wall.now - NEW_WITHIN, wall.area, limit=MOST["newcomers"])
+    return [
+        Newcomer(
+            name=document["display_name"],
+            places=[wall.by_iri[iri].name for iri in document.get("places") or [] if iri in wall.by_iri],
+            skills=[wall.words.label(skill) for skill in document.get("skills") or []],
+            badges=document.get("badges") or [],
+        )
+        for document in found
+    ]
+
+
+def _offers(session: Session, wall: Wall) -> list[tuple[str, str]]:
+    """Each skill offered lately, and who offers it."""
+    found = skill_offers(session, wall.now - OFFERED_WITHIN, wall.area, limit=MOST["offers"])
+    return [(wall.words.label(offer.skill), offer.person) for offer in found]
+
+
+def _week(session: Session, wall: Wall) -> list[tuple[str, int]]:
+    """The figures of the week (Monday to Sunday) in the territory."""
+    monday = wall.midnight - timedelta(days=wall.now.weekday())
+    week = replace(wall.territory, start=monday, end=monday + timedelta(days=7))
+    events, occurrences, places = stats.activity(session, week)
+    return [
+        ("events", events),
+        ("dates", occurrences),
+        ("places", places),
+        ("newcomers", count_newcomers(session, monday, wall.area)),
+    ]
+
+
+# The sections of the wall, in order: each reads its lines (None: not on this wall) and shows them
+# with templates/wall/<name>.html and the words `wall.<name>`.
+# At the merge of the needs and offers of the day (branch `needs`), its `needs_of_the_day(...)`
+# becomes one more line here, with its template and its words.
+SECTIONS: tuple[tuple[str, Callable[[Session, Wall], object]], ...] = (
+    ("now", _now),
+    ("next", _next),
+    ("here", _here),
+    ("newcomers", _newcomers),
+    ("offers", _offers),
+    ("week", _week),
+)
+
+
+@dataclass
+class Shown:
+    version: str
+    sections: list[tuple[str, object]]
+    place: Place | None
+
+
+def _read(ask: Ask) -> tuple[WallQuery, Area]:
+    query = ask.read(WallQuery)
+    return query, Area(region=query.region, department=query.department)
+
+
+async def _shown(ask: Ask) -> Shown:
+    """The sections of the wall `ask` asks, at the data version they were read at (read first: a
+    change during the reading is shown again, never missed)."""
+    query, area = _read(ask)
+    version = version_tag(await request_version(ask.request))
+    territory = EventFilters(region=query.region, department=query.department)
+
+    def work(session: Session) -> Shown:
+        place = find_place(session, query.place) if query.place else None
+        if query.place and place is None:
+            unknown = "no place with this id or IRI"
+            raise InvalidInput("place", unknown, location="query", code="unknown_place", value=query.place)
+        by_iri = {p.iri: p for p in all_places(ask, session)}
+        now = datetime.now(ask.zone)
+        wall = Wall(ask, Words(ask.lang, ask.zone), now, territory, area, place, by_iri)
+        sections = [(name, read(session, wall)) for name, read in SECTIONS]
+        return Shown(version, [(name, lines) for name, lines in sections if lines is not None], place)
+
+    return await in_read_session(ask.request, work)
+
+
+def _context(ask: Ask, shown: Shown) -> dict:
+    words = Words(ask.lang, ask.zone)
+    now = datetime.now(ask.zone)
+    territory = ask.values.get("department") or ask.values.get("region")
+    names = {**geo.REGIONS, **{code: name for code, (name, _) in geo.DEPARTMENTS.items()}}
+    return {
+        "version": shown.version,
+        "sections": shown.sections,
+        "place": shown.place,
+        "territory": names.get(territory or ""),
+        "today": words.day(now.date(), cap=True),
+        "clock": words.time(now),
+        "now": now,
+    }
+
+
+def _filters(ask: Ask) -> dict[str, str]:
+    return {name: ask.values[name] for name in ("region", "department", "place") if name in ask.values}
+
+
+@router.get("/wall")
+async def wall_page(request: Request, settings: SettingsDep) -> Response:
+    ask = Ask.of(request, settings, WallQuery)
+    t = translator(ask.lang)
+    try:
+        shown = await _shown(ask)
+    except HubError as exc:
+        if wants_data(request):
+            raise
+        page = render_page(ask, "error.html", t("wall.title"), status=422, message=in_words(exc, ask.lang))
+        page.headers.update(NO_STORE)
+        return page
+    asked = {**_filters(ask), "lang": ask.lang}
+    page = render_page(
+        ask,
+        "wall.html",
+        t("wall.title"),
+        refresh=REFRESH_SECONDS,
+        fragment_url=ask.url("/wall/fragment", **asked),
+        stream_url=ask.url("/wall/stream", **asked),
+        **_context(ask, shown),
+    )
+    page.headers.update({"Content-Security-Policy": WALL_CSP, **NO_STORE})
+    return page
+
+
+@router.get("/wall/fragment")
+async def wall_fragment(request: Request, settings: SettingsDep) -> Response:
+    """The sections of the wall alone, as its script puts them in place."""
+    ask = Ask.of(request, settings, WallQuery)
+    shown = await _shown(ask)
+    words, name = Words(ask.lang, ask.zone), settings.name
+    return render(
+        "wall_live.html", ask.lang, headers=NO_STORE, words=words, site_name=name, **_context(ask, shown)
+    )
+
+
+@router.get("/wall/stream")
+async def wall_stream(request: Request, settings: SettingsDep) -> Response:
+    """Server-sent events: `version` with the data version, at once and whenever it changes."""
+    _read(Ask.of(request, settings, WallQuery))
+    return VersionStream(request.app.state.wall_watch)

@@ -1,0 +1,231 @@
+"""The live wall (`/wall`): a kiosk page for the screen of a tiers-lieu, in French or English.
+
+It shows what is on now and next across the network or a territory, the day of the place it hangs
+in, the members who arrived lately and the skills they offer (public profiles only), and the
+figures of the week; it follows the data through a server-sent event stream, and asks nothing of
+another server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+import pytest
+import time_machine
+from bs4 import BeautifulSoup
+from fastapi.testclient import TestClient
+
+from hub.api.app import create_app
+from hub.events.schemas import EventIn
+from hub.events.service import save_event
+from hub.people.models import Person
+from hub.people.schemas import PersonIn
+from hub.people.service import save_person, withdraw_consent
+from hub.places.schemas import PlaceIn
+from hub.places.service import create_place
+from hub.settings import Settings
+from hub.store.db import session_scope
+from tests.clock import PARIS
+from tests.factories import YEAR
+from tests.stores import Store
+
+pytestmark = pytest.mark.xdist_group("wall")
+
+# A Wednesday afternoon of March ahead of today (its week in winter time): the clock of the content
+# tests. The Friday after it is in "next".
+_MARCH = date(YEAR, 3, 8)
+NOW = datetime.combine(_MARCH + timedelta(days=(2 - _MARCH.weekday()) % 7), time(15), PARIS)
+FRIDAY = (NOW + timedelta(days=2)).day
+EVERYTHING = ["display_name", "bio", "skills", "badges", "places", "links", "contact"]
+
+
+@dataclass
+class Seeded:
+    ruche: str  # the place in the Creuse (department 23, region 75)
+    phare: str  # the place in Ille-et-Vilaine (department 35, region 53)
+
+
+def _event(session, settings: Settings, title: str, place: str, start: timedelta, hours: float, **fields):
+    begin = NOW + start
+    data = EventIn(title=title, start=begin, end=begin + timedelta(hours=hours), place=place, **fields)
+    save_event(session, settings, data)
+
+
+def _person(session, settings: Settings, name: str, place: str, **fields) -> Person:
+    data = {"display_name": name, "places": [place], "consent": {"fields": EVERYTHING}} | fields
+    return save_person(session, settings.base_url, PersonIn.model_validate(data))
+
+
+def seed(store: Store, settings: Settings) -> Seeded:
+    """Two places in two regions, their afternoon, and members who chose differently what to show."""
+    with session_scope(store.engine) as session:
+        ruche = create_place(
+            session,
+            settings.base_url,
+            PlaceIn(name="La Ruche de Guéret", address={"postal_code": "23000", "city": "Guéret"}),
+        )
+        phare = create_place(
+            session,
+            settings.base_url,
+            PlaceIn(name="Le Phare de Rennes", address={"postal_code": "35000", "city": "Rennes"}),
+        )
+        _event(session, settings, "Atelier soudure", ruche.id, timedelta(minutes=-30), 1.5)
+        _event(session, settings, "Café des bénévoles", phare.id, timedelta(minutes=-15), 1)
+        _event(session, settings, "Conférence du matin", ruche.id, timedelta(hours=-5), 2)
+        _event(session, settings, "Soirée jeux", ruche.id, timedelta(hours=3), 2)
+        _event(session, settings, "Repair café", phare.id, timedelta(hours=1), 2, status="cancelled")
+        _event(session, settings, "Pitch de vendredi", phare.id, timedelta(days=2), 2)
+        _event(session, settings, "Fête du mois prochain", ruche.id, timedelta(days=30), 2)
+        public = {field: "public" for field in EVERYTHING}
+        _person(
+            session,
+            settings,
+            "Alix Fontaine",
+            ruche.id,
+            skills=["soudure"],
+            badges=["maker"],
+            visibility=public | {"contact": "private"},
+            contact={"email": "alix@example.org"},
+        )
+        _person(
+            session,
+            settings,
+            "Bruno Carrel",
+            phare.id,
+            bio="Bio réservée au réseau",
+            skills=["tricot"],
+            visibility={"display_name": "public", "places": "public", "bio": "network", "skills": "network"},
+        )
+        _person(
+            session, settings, "Chloé Marin", ruche.id, skills=["couture"], visibility={"skills": "public"}
+        )
+        _person(
+            session,
+            settings,
+            "Fanny Le Goff",
+            ruche.id,
+            skills=["menuiserie secrète"],
+            visibility=public | {"skills": "private"},
+        )
+        never = PersonIn(
+            display_name="Denis Rouault", places=[ruche.id], skills=["jonglage"], visibility=public
+        )
+        save_person(session, settings.base_url, never)
+        gone = _person(session, settings, "Émile Garnier", ruche.id, skills=["reliure"], visibility=public)
+        withdraw_consent(session, gone.id)
+        old = _person(session, settings, "Gaston Vieux", ruche.id, skills=["poterie"], visibility=public)
+        old.created_at = old.updated_at = NOW - timedelta(days=90)
+        session.add(old)
+        return Seeded(ruche.id, phare.id)
+
+
+@pytest.fixture
+def wall(db: Store) -> Iterator[tuple[TestClient, Seeded]]:
+    """A hub holding the two places, at NOW."""
+    settings = db.settings(role="hub", harvest_in_process=False)
+    with time_machine.travel(NOW, tick=True):
+        seeded = seed(db, settings)
+        with TestClient(create_app(settings, engine=db.engine)) as client:
+            yield client, seeded
+
+
+def sections(page) -> dict[str, BeautifulSoup]:
+    """Each section of the wall by its name."""
+    assert page.status_code == 200, page.text
+    soup = BeautifulSoup(page.text, "html.parser")
+    return {s["class"][1].removeprefix("wall-"): s for s in soup.select("section.wall-section")}
+
+
+def lines(section) -> list[str]:
+    return [" ".join(li.get_text(" ").split()) for li in section.select("li")]
+
+
+def titles(section) -> list[str]:
+    return [what.get_text() for what in section.select(".what")]
+
+
+def test_the_wall_shows_now_next_and_the_week_of_the_whole_network_in_french(wall):
+    client, _ = wall
+    page = client.get("/wall")
+    shown = sections(page)
+    assert page.headers["content-type"].startswith("text/html")
+    assert '<html lang="fr">' in page.text and "Le mur des tiers-lieux" in page.text
+    assert list(shown) == ["now", "next", "newcomers", "offers", "week"]
+    assert shown["now"].h2.get_text() == "En ce moment"
+    assert titles(shown["now"]) == ["Atelier soudure", "Café des bénévoles"]
+    assert lines(shown["now"])[0] == "jusqu'à 16:00 Atelier soudure La Ruche de Guéret"
+    assert titles(shown["next"]) == ["Repair café", "Soirée jeux", "Pitch de vendredi"]
+    assert "Annulé" in lines(shown["next"])[0]
+    assert lines(shown["next"])[2].startswith(f"Vendredi {FRIDAY} mars · 15:00")
+    figures = {
+        dt.get_text(): dd.get_text() for dt, dd in zip(shown["week"]("dt"), shown["week"]("dd"), strict=True)
+    }
+    assert figures == {"Événements": "6", "Dates": "6", "Lieux actifs": "2", "Nouveaux membres": "3"}
+
+
+def test_a_place_s_wall_adds_its_day_and_a_territory_narrows_the_rest(wall):
+    client, seeded = wall
+    shown = sections(client.get("/wall", params={"department": "23", "place": seeded.ruche}))
+    assert list(shown) == ["now", "next", "here", "newcomers", "offers", "week"]
+    assert shown["here"].h2.get_text() == "Aujourd'hui à La Ruche de Guéret"
+    assert titles(shown["here"]) == ["Conférence du matin", "Atelier soudure", "Soirée jeux"]
+    assert titles(shown["now"]) == ["Atelier soudure"]
+    assert titles(shown["next"]) == ["Soirée jeux"]
+    assert titles(shown["newcomers"]) == ["Fanny Le Goff", "Alix Fontaine"]
+    breton = sections(client.get("/wall", params={"region": "53"}))
+    assert titles(breton["now"]) == ["Café des bénévoles"]
+    assert titles(breton["newcomers"]) == ["Bruno Carrel"]
+    assert titles(breton["offers"]) == []
+
+
+def test_only_what_members_show_anyone_is_on_the_wall(wall):
+    client, _ = wall
+    page = client.get("/wall")
+    shown = sections(page)
+    # The newest first.
+    assert titles(shown["newcomers"]) == ["Fanny Le Goff", "Bruno Carrel", "Alix Fontaine"]
+    assert lines(shown["newcomers"]) == [
+        "Fanny Le Goff La Ruche de Guéret",
+        "Bruno Carrel Le Phare de Rennes",
+        "Alix Fontaine La Ruche de Guéret maker · Soudure",
+    ]
+    assert lines(shown["offers"]) == ["Soudure avec Alix Fontaine"]
+    # Network-only and private fields, profiles shown to the network only, never consented,
+    # withdrawn: none of them, anywhere on the page or its fragment.
+    fragment = client.get("/wall/fragment")
+    for hidden in (
+        "tricot",
+        "Bio réservée",
+        "menuiserie secrète",
+        "Chloé Marin",
+        "couture",
+        "Denis Rouault",
+        "jonglage",
+        "Émile Garnier",
+        "reliure",
+        "alix@example.org",
+    ):
+        assert hidden not in page.text and hidden not in fragment.text, hidden
+    # Arrived three months ago: a member, no longer a newcomer.
+    assert "Gaston Vieux" not in page.text
+
+
+def test_the_wall_speaks_english_when_asked(wall):
+    client, seeded = wall
+    page = client.get("/wall", params={"lang": "en", "place": seeded.ruche})
+    shown = sections(page)
+    assert '<html lang="en">' in page.text
+    assert [s.h2.get_text() for s in shown.values()] == [
+        "Happening now",
+        "Coming next",
+        "Today at La Ruche de Guéret",
+        "Welcome to our newcomers",
+        "Skills to share",
+        "This week",
+    ]
+    assert lines(shown["now"])[0] == "until 16:00 Atelier soudure La Ruche de Guéret"
+    assert lines(shown["next"])[-1].startswith(f"Friday {FRIDAY} March · 15:00")
+    assert (
+        "stream" in page.text and "lang=en" in BeautifulSoup(page.text, "html.parser").body["data-fragment"]
+    )
