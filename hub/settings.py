@@ -170,7 +170,7 @@ class Settings(BaseSettings):
     )
     wall_poll_seconds: float = Field(
         1.0,
-        ge=0.1,
+        ge=0.05,
         le=60,
         description="Seconds between two looks at the data version for the open live walls (one look "
         "per process, whatever the number of walls).",

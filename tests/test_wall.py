@@ -7,10 +7,14 @@ another server."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from time import monotonic
 
+import httpx
 import pytest
 import time_machine
 from bs4 import BeautifulSoup
@@ -26,9 +30,11 @@ from hub.places.schemas import PlaceIn
 from hub.places.service import create_place
 from hub.settings import Settings
 from hub.store.db import session_scope
+from hub.web import live
 from tests.clock import PARIS
 from tests.factories import YEAR
-from tests.stores import Store
+from tests.servers import serve
+from tests.stores import BASE_URL, Store
 
 pytestmark = pytest.mark.xdist_group("wall")
 
@@ -229,3 +235,120 @@ def test_the_wall_speaks_english_when_asked(wall):
     assert (
         "stream" in page.text and "lang=en" in BeautifulSoup(page.text, "html.parser").body["data-fragment"]
     )
+
+
+def _said(page) -> str:
+    """What an error page says, without its tags."""
+    found = BeautifulSoup(page.text, "html.parser").select_one("main p")
+    assert found is not None, page.text[:2000]
+    return found.get_text().strip()
+
+
+def test_a_refused_filter_is_said_on_the_page_in_its_language_and_named_in_a_problem_document(wall):
+    client, _ = wall
+    cases = [
+        ({"regoin": "75"}, "Paramètre inconnu\u00a0: «\u00a0regoin\u00a0». Vouliez-vous dire Région\u00a0?"),
+        (
+            {"department": "999"},
+            "Département\u00a0: «\u00a0999\u00a0» ne fait pas partie des choix possibles.",
+        ),
+        ({"place": "nulle-part"}, "Lieu\u00a0: «\u00a0nulle-part\u00a0» n'est pas un lieu connu ici."),
+    ]
+    for query, said in cases:
+        page = client.get("/wall", params=query)
+        assert page.status_code == 422 and page.headers["content-type"].startswith("text/html")
+        assert _said(page) == said
+    english = client.get("/wall", params={"place": "nulle-part", "lang": "en"})
+    assert _said(english) == "Place: “nulle-part” is not a place known here."
+    for path in ("/wall", "/wall/fragment", "/wall/stream"):
+        for query, field in (
+            ({"regoin": "75"}, "regoin"),
+            ({"region": "99"}, "region"),
+            ({"place": "x"}, "place"),
+        ):
+            if path == "/wall/stream" and field == "place":
+                continue  # the stream says when the data changes, whatever the place
+            answer = client.get(path, params=query, headers={"Accept": "application/json"})
+            assert answer.status_code == 422, (path, query)
+            assert answer.headers["content-type"] == "application/problem+json", (path, query)
+            assert answer.json()["errors"][0]["field"] == field, (path, query)
+
+
+def test_the_fragment_is_the_wall_s_sections_alone_never_kept(wall):
+    client, seeded = wall
+    page = BeautifulSoup(client.get("/wall", params={"place": seeded.ruche}).text, "html.parser")
+    fragment = client.get("/wall/fragment", params={"place": seeded.ruche, "lang": "fr"})
+    assert fragment.headers["cache-control"] == "no-store"
+    assert fragment.text.lstrip().startswith('<div id="live"')
+    assert str(page.select_one("#live")) == str(
+        BeautifulSoup(fragment.text, "html.parser").select_one("#live")
+    )
+    body = page.body
+    assert body["data-fragment"] == f"/wall/fragment?place={seeded.ruche}&lang=fr"
+    assert body["data-stream"] == f"/wall/stream?place={seeded.ruche}&lang=fr"
+    # Without script, the page reloads itself every minute.
+    assert page.select_one('noscript meta[http-equiv="refresh"]')["content"] == "60"
+
+
+@contextmanager
+def served_wall(db: Store, **options) -> Iterator[str]:
+    """A hub on `db`, over HTTP, its walls looking at the data every 50 ms."""
+    settings = {"role": "hub", "harvest_in_process": False, "wall_poll_seconds": 0.05, **options}
+    with serve(lambda base: create_app(db.settings(**settings, base_url=base), engine=db.engine)) as url:
+        yield url
+
+
+def _events(response) -> Iterator[tuple[str, str]]:
+    """(field, value) of each line of a server-sent event stream; ("", comment) for a comment."""
+    for line in response.iter_lines():
+        if line:
+            field, _, value = line.partition(":")
+            yield field, value.strip()
+
+
+def _change(db: Store, name: str) -> None:
+    with session_scope(db.engine) as session:
+        create_place(session, BASE_URL, PlaceIn(name=name))
+
+
+def test_the_stream_says_the_version_at_once_then_each_change_with_comments_between(db, monkeypatch):
+    monkeypatch.setattr(live, "HEARTBEAT", 0.2)
+    monkeypatch.setattr(live, "STREAM_SECONDS", 3)
+    with served_wall(db) as url, httpx.stream("GET", f"{url}/wall/stream", timeout=10) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        assert response.headers["cache-control"] == "no-store"
+        lines = _events(response)
+        assert next(lines) == ("retry", "3000")
+        assert next(lines) == ("event", "version")
+        field, first = next(lines)
+        page = BeautifulSoup(httpx.get(f"{url}/wall").text, "html.parser")
+        assert field == "data" and first == page.select_one("#live")["data-version"]
+        assert next(lines) == ("", "still here")
+        _change(db, "Le Tiers-lieu du changement")
+        between = list(itertools.takewhile(lambda line: line != ("event", "version"), lines))
+        assert set(between) <= {("", "still here")}
+        field, second = next(lines)
+        assert field == "data" and second != first
+        # Once its time is up, the stream ends: the browser opens another after `retry`.
+        assert set(lines) <= {("", "still here")}
+
+
+def test_streams_past_the_bound_are_refused_busy_and_a_closed_one_frees_its_place(db):
+    with served_wall(db, wall_streams_max=1) as url:
+        with httpx.stream("GET", f"{url}/wall/stream", timeout=10) as first:
+            lines = _events(first)
+            assert next(lines) == ("retry", "3000")
+            refused = httpx.get(f"{url}/wall/stream", timeout=10)
+            assert refused.status_code == 503
+            assert refused.headers["content-type"] == "application/problem+json"
+            assert refused.json()["type"].endswith("/busy")
+        deadline = monotonic() + 10
+        while _opens(url) == 503:
+            assert monotonic() < deadline, "the closed stream kept its place"
+
+
+def _opens(url: str) -> int:
+    """The status a new stream is answered with (the stream closed at once)."""
+    with httpx.stream("GET", f"{url}/wall/stream", timeout=10) as response:
+        return response.status_code
