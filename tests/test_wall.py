@@ -7,8 +7,11 @@ another server."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import re
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -19,10 +22,13 @@ import pytest
 import time_machine
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
+from playwright.sync_api import expect
 
 from hub.api.app import create_app
+from hub.demo.run import register_network
 from hub.events.schemas import EventIn
 from hub.events.service import save_event
+from hub.federation.harvester import all_sources, harvest_many
 from hub.people.models import Person
 from hub.people.schemas import PersonIn
 from hub.people.service import save_person, withdraw_consent
@@ -31,6 +37,7 @@ from hub.places.service import create_place
 from hub.settings import Settings
 from hub.store.db import session_scope
 from hub.web import live
+from tests.browser import screenshot, serious_violations
 from tests.clock import PARIS
 from tests.factories import YEAR
 from tests.servers import serve
@@ -175,7 +182,9 @@ def test_a_place_s_wall_adds_its_day_and_a_territory_narrows_the_rest(wall):
     shown = sections(client.get("/wall", params={"department": "23", "place": seeded.ruche}))
     assert list(shown) == ["now", "next", "here", "newcomers", "offers", "week"]
     assert shown["here"].h2.get_text() == "Aujourd'hui à La Ruche de Guéret"
-    assert titles(shown["here"]) == ["Conférence du matin", "Atelier soudure", "Soirée jeux"]
+    # What is left of its day: the morning's conference is over.
+    assert titles(shown["here"]) == ["Atelier soudure", "Soirée jeux"]
+    assert lines(shown["here"]) == ["14:30 – 16:00 Atelier soudure", "18:00 – 20:00 Soirée jeux"]
     assert titles(shown["now"]) == ["Atelier soudure"]
     assert titles(shown["next"]) == ["Soirée jeux"]
     assert titles(shown["newcomers"]) == ["Fanny Le Goff", "Alix Fontaine"]
@@ -194,7 +203,7 @@ def test_only_what_members_show_anyone_is_on_the_wall(wall):
     assert lines(shown["newcomers"]) == [
         "Fanny Le Goff La Ruche de Guéret",
         "Bruno Carrel Le Phare de Rennes",
-        "Alix Fontaine La Ruche de Guéret maker · Soudure",
+        "Alix Fontaine La Ruche de Guéret · maker · Soudure",
     ]
     assert lines(shown["offers"]) == ["Soudure avec Alix Fontaine"]
     # Network-only and private fields, profiles shown to the network only, never consented,
@@ -352,3 +361,94 @@ def _opens(url: str) -> int:
     """The status a new stream is answered with (the stream closed at once)."""
     with httpx.stream("GET", f"{url}/wall/stream", timeout=10) as response:
         return response.status_code
+
+
+# The browser's tests come last: they share one hub per database, which the tests above (`db`)
+# would empty.
+
+
+@dataclass
+class ServedHub:
+    url: str
+    settings: Settings
+    store: Store
+    place: str  # La Fabrique du Bocage, harvested from the first node
+
+
+def harvest(hub: ServedHub) -> None:
+    """Harvest every source now, in another thread: Playwright's sync API keeps a loop in this one."""
+    work = harvest_many(hub.store.engine, hub.settings, all_sources(hub.store.engine))
+    with ThreadPoolExecutor(1) as pool:
+        reports = pool.submit(asyncio.run, work).result()
+    assert all(r.ok for r in reports), [r.error for r in reports]
+
+
+@pytest.fixture(scope="module")
+def served(store, network) -> Iterator[ServedHub]:
+    """A hub that harvested the demo network, served over HTTP, its walls looking every 50 ms."""
+    options = {
+        "role": "hub",
+        "allowed_private_networks": ["127.0.0.1/32"],
+        "harvest_in_process": False,
+        "wall_poll_seconds": 0.05,
+    }
+    settings = store.settings(**options)
+    nodes = [(n.base_url, t) for n, t in zip(network.nodes, network.tokens, strict=True)]
+    register_network(store.engine, settings, nodes, network.calendar_url)
+    try:
+        app = lambda base: create_app(store.settings(**options, base_url=base), engine=store.engine)  # noqa: E731
+        with serve(app) as url:
+            hub = ServedHub(url, settings, store, "")
+            harvest(hub)
+            places = httpx.get(f"{url}/api/v1/places", params={"q": "Fabrique"}).json()["items"]
+            hub.place = places[0]["uid"]
+            yield hub
+    finally:
+        store.empty()
+
+
+@pytest.fixture(scope="module")
+def chromium(chromium_browser):
+    return chromium_browser
+
+
+# The size of the wall's type (its base, and its smallest text), and whether it fits the screen's width.
+TYPE = """() => {
+  const size = (element) => parseFloat(getComputedStyle(element).fontSize);
+  const texts = [...document.querySelectorAll("#live *")].filter((e) => e.childNodes.length
+    && [...e.childNodes].some((n) => n.nodeType === Node.TEXT_NODE && n.textContent.trim()));
+  const root = document.documentElement;
+  return [size(document.body), Math.min(...texts.map(size)), root.scrollWidth <= root.clientWidth];
+}"""
+
+
+def _outside(hub: ServedHub, page) -> list[str]:
+    """Requests the page made to another origin than the hub's."""
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+    return asked
+
+
+@pytest.mark.parametrize(
+    ("screen", "width", "height"), [("phone", 390, 844), ("tv", 1920, 1080)], ids=["phone", "tv"]
+)
+def test_the_wall_reads_from_afar_on_a_television_and_fits_a_phone(served, chromium, screen, width, height):
+    context = chromium.new_context(viewport={"width": width, "height": height}, locale="fr-FR")
+    page = context.new_page()
+    asked = _outside(served, page)
+    try:
+        page.goto(f"{served.url}/wall?place={served.place}")
+        expect(page.locator("#live")).to_have_attribute("data-version", re.compile(r"^[0-9a-f]{16}$"))
+        headings = page.locator("h2").all_inner_texts()
+        assert headings[:3] == ["En ce moment", "À suivre", "Aujourd'hui à La Fabrique du Bocage"]
+        body, smallest, fits = page.evaluate(TYPE)
+        assert fits, "the wall scrolls sideways"
+        if screen == "tv":
+            assert body >= 28 and smallest >= 24, (body, smallest)
+        else:
+            assert body >= 17 and smallest >= 14, (body, smallest)
+        assert serious_violations(page) == []
+        screenshot(page, f"wall-{screen}-{served.store.kind}", full_page=False)
+        assert [url for url in asked if not url.startswith(served.url)] == []
+    finally:
+        context.close()

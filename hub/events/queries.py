@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -270,11 +270,10 @@ def list_occurrences(
     return page_of(items, limit, lambda o: (o.start_utc, o.event_id, o.recurrence_id), total)
 
 
-def in_progress(session: Session, f: EventFilters, at: datetime, *, limit: int) -> list[OccurrenceRow]:
-    """The first `limit` occurrences matching `f` under way at `at`: started in `f`'s range and
-    before `at`, not ended at `at`; by start."""
-    query = occurrence_select(session, replace(f, end=min(f.end or at, at)), *ROW_COLUMNS)
-    query = query.where(col(Occurrence.end_utc) > at)
+def ending_after(session: Session, f: EventFilters, at: datetime, *, limit: int) -> list[OccurrenceRow]:
+    """The first `limit` occurrences matching `f` (starting in its range) not ended at `at`, by
+    start: those under way when the range ends at `at`."""
+    query = occurrence_select(session, f, *ROW_COLUMNS).where(col(Occurrence.end_utc) > at)
     rows = session.exec(query.order_by(*OCCURRENCE_KEY).limit(limit)).all()
     return [OccurrenceRow(*row) for row in rows]
 

@@ -20,7 +20,7 @@ from starlette.responses import Response
 
 from hub import stats
 from hub.errors import HubError, InvalidInput
-from hub.events.queries import EventFilters, in_progress, list_occurrences
+from hub.events.queries import EventFilters, ending_after, list_occurrences
 from hub.filters import WallQuery
 from hub.http.cache import request_version
 from hub.http.deps import SettingsDep, in_read_session
@@ -49,7 +49,7 @@ NEXT_WITHIN = timedelta(days=7)
 NEW_WITHIN = timedelta(days=30)
 OFFERED_WITHIN = timedelta(days=7)
 # Lines a section shows at most: a screen is read from afar, not scrolled.
-MOST = {"now": 6, "next": 6, "here": 8, "newcomers": 6, "offers": 8}
+MOST = {"now": 4, "next": 6, "here": 4, "newcomers": 3, "offers": 5}
 
 
 @dataclass
@@ -73,8 +73,8 @@ class Wall:
 
 
 def _now(session: Session, wall: Wall) -> list[Slot]:
-    under_way = replace(wall.territory, start=wall.now - UNDER_WAY_SINCE)
-    return wall.slots(in_progress(session, under_way, wall.now, limit=MOST["now"]))
+    started = replace(wall.territory, start=wall.now - UNDER_WAY_SINCE, end=wall.now)
+    return wall.slots(ending_after(session, started, wall.now, limit=MOST["now"]))
 
 
 def _next(session: Session, wall: Wall) -> list[Slot]:
@@ -83,11 +83,11 @@ def _next(session: Session, wall: Wall) -> list[Slot]:
 
 
 def _here(session: Session, wall: Wall) -> list[Slot] | None:
-    """The day at the wall's place; None (no section) for a wall of no place."""
+    """What is left of the day at the wall's place; None (no section) for a wall of no place."""
     if wall.place is None:
         return None
     day = EventFilters(place=wall.place.id, start=wall.midnight, end=wall.midnight + timedelta(days=1))
-    return wall.slots(list_occurrences(session, day, limit=MOST["here"], cursor=None).items)
+    return wall.slots(ending_after(session, day, wall.now, limit=MOST["here"]))
 
 
 @dataclass
