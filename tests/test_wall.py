@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import re
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -27,13 +28,13 @@ from playwright.sync_api import expect
 from hub.api.app import create_app
 from hub.demo.run import register_network
 from hub.events.schemas import EventIn
-from hub.events.service import save_event
+from hub.events.service import get_event, save_event
 from hub.federation.harvester import all_sources, harvest_many
 from hub.people.models import Person
 from hub.people.schemas import PersonIn
 from hub.people.service import save_person, withdraw_consent
 from hub.places.schemas import PlaceIn
-from hub.places.service import create_place
+from hub.places.service import create_place, own_places
 from hub.settings import Settings
 from hub.store.db import session_scope
 from hub.web import live
@@ -292,6 +293,9 @@ def test_the_fragment_is_the_wall_s_sections_alone_never_kept(wall):
     assert str(page.select_one("#live")) == str(
         BeautifulSoup(fragment.text, "html.parser").select_one("#live")
     )
+    # Its own script only, and requests to its own origin only.
+    policy = client.get("/wall").headers["content-security-policy"]
+    assert "script-src 'self';" in policy and "default-src 'self'" in policy and "unsafe" not in policy
     body = page.body
     assert body["data-fragment"] == f"/wall/fragment?place={seeded.ruche}&lang=fr"
     assert body["data-stream"] == f"/wall/stream?place={seeded.ruche}&lang=fr"
@@ -422,23 +426,30 @@ TYPE = """() => {
 }"""
 
 
-def _outside(hub: ServedHub, page) -> list[str]:
-    """Requests the page made to another origin than the hub's."""
-    asked: list[str] = []
-    page.on("request", lambda request: asked.append(request.url))
-    return asked
+@contextmanager
+def wall_tab(chromium, hub: ServedHub, query: str = "", *, width: int = 1920, height: int = 1080):
+    """The hub's wall in a French browser tab; fails on an error in its console or its script, and
+    on any request to another origin than the hub's (the wall works offline from the internet)."""
+    context = chromium.new_context(viewport={"width": width, "height": height}, locale="fr-FR")
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on("request", lambda r: None if r.url.startswith(hub.url) else problems.append(f"asked {r.url}"))
+    try:
+        page.goto(f"{hub.url}/wall{query}")
+        expect(page.locator("#live")).to_have_attribute("data-version", re.compile(r"^[0-9a-f]{16}$"))
+        yield page
+        assert problems == []
+    finally:
+        context.close()
 
 
 @pytest.mark.parametrize(
     ("screen", "width", "height"), [("phone", 390, 844), ("tv", 1920, 1080)], ids=["phone", "tv"]
 )
 def test_the_wall_reads_from_afar_on_a_television_and_fits_a_phone(served, chromium, screen, width, height):
-    context = chromium.new_context(viewport={"width": width, "height": height}, locale="fr-FR")
-    page = context.new_page()
-    asked = _outside(served, page)
-    try:
-        page.goto(f"{served.url}/wall?place={served.place}")
-        expect(page.locator("#live")).to_have_attribute("data-version", re.compile(r"^[0-9a-f]{16}$"))
+    with wall_tab(chromium, served, f"?place={served.place}", width=width, height=height) as page:
         headings = page.locator("h2").all_inner_texts()
         assert headings[:3] == ["En ce moment", "À suivre", "Aujourd'hui à La Fabrique du Bocage"]
         body, smallest, fits = page.evaluate(TYPE)
@@ -449,6 +460,95 @@ def test_the_wall_reads_from_afar_on_a_television_and_fits_a_phone(served, chrom
             assert body >= 17 and smallest >= 14, (body, smallest)
         assert serious_violations(page) == []
         screenshot(page, f"wall-{screen}-{served.store.kind}", full_page=False)
-        assert [url for url in asked if not url.startswith(served.url)] == []
-    finally:
-        context.close()
+
+
+def test_a_harvested_change_reaches_an_open_wall_within_seconds(served, network, chromium):
+    title = f"Week-end de fabrication ({served.store.kind})"
+    with wall_tab(chromium, served) as page:
+        under_way = page.locator(".wall-now .what")
+        assert title not in under_way.all_inner_texts()
+        node = network.nodes[0]
+        with node.session() as session:
+            place = own_places(session, 1)[0]
+            now = datetime.now(node.settings.zone).replace(microsecond=0)
+            # Under way since nearly two days: the first of the events under way.
+            start = now - timedelta(days=1, hours=23)
+            save_event(
+                session,
+                node.settings,
+                EventIn(title=title, start=start, end=now + timedelta(hours=1), place=place.id),
+            )
+        harvest(served)
+        expect(under_way.first).to_have_text(title, timeout=5000)
+
+
+# Each replacement of the wall's sections, counted in the page.
+COUNT_REPLACEMENTS = """() => {
+  window.replaced = 0;
+  const count = new MutationObserver(() => { window.replaced += 1; });
+  count.observe(document.querySelector("main"), { childList: true });
+}"""
+
+
+def _memory(cdp) -> dict[str, float]:
+    """The tab's nodes, listeners and used JS heap, after a full garbage collection."""
+    cdp.send("HeapProfiler.collectGarbage")
+    metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+    return {name: metrics[name] for name in ("Nodes", "JSEventListeners", "JSHeapUsedSize")}
+
+
+def _settled(page, hub: ServedHub, cdp):
+    """`cdp` once the wall shows the data as it is (no change coming, no reload on its way)."""
+    latest = BeautifulSoup(httpx.get(f"{hub.url}/wall/fragment").text, "html.parser")
+    shows = "version => document.getElementById('live').dataset.version === version"
+    page.wait_for_function(shows, arg=latest.select_one("#live")["data-version"], timeout=10_000)
+    return cdp
+
+
+def test_a_wall_open_through_200_changes_keeps_its_memory(served, chromium):
+    if served.store.kind != "sqlite":
+        pytest.skip("the page's memory does not depend on the database")
+    with session_scope(served.store.engine) as session:
+        place = create_place(session, served.settings.base_url, PlaceIn(name="Le Compteur"))
+        now = datetime.now(served.settings.zone).replace(microsecond=0)
+        counted = EventIn(
+            title="Compteur 0", start=now - timedelta(days=1), end=now + timedelta(days=1), place=place.id
+        )
+        event_id = save_event(session, served.settings, counted).id
+    stop, numbers = threading.Event(), itertools.count(1)
+
+    def change() -> None:
+        """A change of the data every 20 ms, until told to stop."""
+        while not stop.wait(0.02):
+            n = next(numbers)
+            with session_scope(served.store.engine) as session:
+                data = counted.model_copy(update={"title": f"Compteur {n}"})
+                save_event(session, served.settings, data, event=get_event(session, event_id))
+
+    with wall_tab(chromium, served) as page:
+        cdp = page.context.new_cdp_session(page)
+        cdp.send("Performance.enable")
+        page.evaluate(COUNT_REPLACEMENTS)
+        writer = threading.Thread(target=change)
+        writer.start()
+        try:
+            page.wait_for_function("() => window.replaced >= 20", timeout=30_000)
+        finally:
+            stop.set()
+            writer.join()
+        before = _memory(_settled(page, served, cdp))
+        stop.clear()
+        writer = threading.Thread(target=change)
+        writer.start()
+        try:
+            page.wait_for_function("() => window.replaced >= 220", timeout=60_000)
+        finally:
+            stop.set()
+            writer.join()
+        after = _memory(_settled(page, served, cdp))
+        assert page.locator(".wall-now .what", has_text="Compteur").count() == 1
+    # Two hundred replacements later, the page holds one copy of the sections, its listeners, and
+    # about the heap it had.
+    assert after["Nodes"] <= before["Nodes"] * 1.1, (before, after)
+    assert after["JSEventListeners"] <= before["JSEventListeners"], (before, after)
+    assert after["JSHeapUsedSize"] <= before["JSHeapUsedSize"] * 1.2, (before, after)
