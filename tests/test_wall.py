@@ -515,36 +515,36 @@ def test_a_wall_open_through_200_changes_keeps_its_memory(served, chromium):
             title="Compteur 0", start=now - timedelta(days=1), end=now + timedelta(days=1), place=place.id
         )
         event_id = save_event(session, served.settings, counted).id
-    stop, numbers = threading.Event(), itertools.count(1)
+    numbers = itertools.count(1)
 
-    def change() -> None:
-        """A change of the data every 20 ms, until told to stop."""
-        while not stop.wait(0.02):
-            n = next(numbers)
-            with session_scope(served.store.engine) as session:
-                data = counted.model_copy(update={"title": f"Compteur {n}"})
-                save_event(session, served.settings, data, event=get_event(session, event_id))
+    @contextmanager
+    def changing() -> Iterator[None]:
+        """The counted event renamed every 20 ms, until the block ends."""
+        stop = threading.Event()
+
+        def change() -> None:
+            while not stop.wait(0.02):
+                with session_scope(served.store.engine) as session:
+                    data = counted.model_copy(update={"title": f"Compteur {next(numbers)}"})
+                    save_event(session, served.settings, data, event=get_event(session, event_id))
+
+        writer = threading.Thread(target=change)
+        writer.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            writer.join()
 
     with wall_tab(chromium, served) as page:
         cdp = page.context.new_cdp_session(page)
         cdp.send("Performance.enable")
         page.evaluate(COUNT_REPLACEMENTS)
-        writer = threading.Thread(target=change)
-        writer.start()
-        try:
+        with changing():
             page.wait_for_function("() => window.replaced >= 20", timeout=30_000)
-        finally:
-            stop.set()
-            writer.join()
         before = _memory(_settled(page, served, cdp))
-        stop.clear()
-        writer = threading.Thread(target=change)
-        writer.start()
-        try:
+        with changing():
             page.wait_for_function("() => window.replaced >= 220", timeout=60_000)
-        finally:
-            stop.set()
-            writer.join()
         after = _memory(_settled(page, served, cdp))
         assert page.locator(".wall-now .what", has_text="Compteur").count() == 1
     # Two hundred replacements later, the page holds one copy of the sections, its listeners, and
