@@ -27,6 +27,9 @@ log = logging.getLogger(__name__)
 HEARTBEAT = 15.0
 STREAM_SECONDS = 30 * 60
 RETRY_MS = 3000
+# Open streams would hold a server's shutdown until their browsers leave: servers close them after
+# this many seconds (uvicorn's `timeout_graceful_shutdown`), and the browsers reconnect elsewhere.
+SHUTDOWN_GRACE_SECONDS = 10
 
 
 def version_tag(version: tuple) -> str:

@@ -50,6 +50,8 @@ NEW_WITHIN = timedelta(days=30)
 OFFERED_WITHIN = timedelta(days=7)
 # Lines a section shows at most: a screen is read from afar, not scrolled.
 MOST = {"now": 4, "next": 6, "here": 4, "newcomers": 3, "offers": 5}
+# Places, badges and skills a newcomer's line names at most.
+ABOUT_SHOWN = 5
 
 
 @dataclass
@@ -92,25 +94,22 @@ def _here(session: Session, wall: Wall) -> list[Slot] | None:
 
 @dataclass
 class Newcomer:
-    """A member greeted, from their public document: nothing they did not show anyone."""
+    """A member greeted, from their public document (nothing they did not show anyone): their
+    name, and their places, badges and skills, the first few."""
 
     name: str
-    places: list[str]
-    skills: list[str]
-    badges: list[str]
+    about: list[str]
 
 
 def _newcomers(session: Session, wall: Wall) -> list[Newcomer]:
     found = newcomers(session, wall.now - NEW_WITHIN, wall.area, limit=MOST["newcomers"])
-    return [
-        Newcomer(
-            name=document["display_name"],
-            places=[wall.by_iri[iri].name for iri in document.get("places") or [] if iri in wall.by_iri],
-            skills=[wall.words.label(skill) for skill in document.get("skills") or []],
-            badges=document.get("badges") or [],
-        )
-        for document in found
-    ]
+    greeted = []
+    for document in found:
+        places = [wall.by_iri[iri].name for iri in document.get("places") or [] if iri in wall.by_iri]
+        skills = [wall.words.label(skill) for skill in document.get("skills") or []]
+        about = [*places, *(document.get("badges") or []), *skills]
+        greeted.append(Newcomer(document["display_name"], about[:ABOUT_SHOWN]))
+    return greeted
 
 
 def _offers(session: Session, wall: Wall) -> list[tuple[str, str]]:
