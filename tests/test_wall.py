@@ -247,6 +247,25 @@ def test_the_wall_speaks_english_when_asked(wall):
     )
 
 
+def test_the_wall_holds_on_the_dates_that_broke_date_code(any_day, db):
+    """New year's eve after 23:00 UTC, the short and the long Sunday of daylight saving time, 29
+    February: an event under way at the place is now, today there, and this week."""
+    settings = db.settings(role="hub", harvest_in_process=False)
+    now = datetime.now(PARIS)
+    start = max(now - timedelta(minutes=10), datetime.combine(now.date(), time(0), PARIS))
+    with session_scope(db.engine) as session:
+        place = create_place(session, settings.base_url, PlaceIn(name="La Veille")).id
+        save_event(
+            session,
+            settings,
+            EventIn(title="Veillée", start=start, end=now + timedelta(hours=2), place=place),
+        )
+    with TestClient(create_app(settings, engine=db.engine)) as client:
+        shown = sections(client.get("/wall", params={"place": place}))
+    assert titles(shown["now"]) == titles(shown["here"]) == ["Veillée"]
+    assert shown["week"].dd.get_text() == "1"
+
+
 def _said(page) -> str:
     """What an error page says, without its tags."""
     found = BeautifulSoup(page.text, "html.parser").select_one("main p")

@@ -50,6 +50,7 @@ NEW_WITHIN = timedelta(days=30)
 OFFERED_WITHIN = timedelta(days=7)
 # Lines a section shows at most: a screen is read from afar, not scrolled.
 MOST = {"now": 4, "next": 6, "here": 4, "newcomers": 3, "offers": 5}
+AREA_NAMES = {**geo.REGIONS, **{code: name for code, (name, _) in geo.DEPARTMENTS.items()}}
 # Places, badges and skills a newcomer's line names at most.
 ABOUT_SHOWN = 5
 
@@ -69,9 +70,10 @@ class Wall:
     def slots(self, rows) -> list[Slot]:
         return [slot(row, self.words, self.ask, self.by_iri) for row in rows]
 
-    @property
-    def midnight(self) -> datetime:
-        return self.ask.midnight(self.now.date())
+    def day_start(self, days: int = 0) -> datetime:
+        """The start of the day `days` after today, in the instance's zone (a day of a change of
+        daylight saving time lasts 23 or 25 hours)."""
+        return self.ask.midnight(self.now.date() + timedelta(days=days))
 
 
 def _now(session: Session, wall: Wall) -> list[Slot]:
@@ -88,7 +90,7 @@ def _here(session: Session, wall: Wall) -> list[Slot] | None:
     """What is left of the day at the wall's place; None (no section) for a wall of no place."""
     if wall.place is None:
         return None
-    day = EventFilters(place=wall.place.id, start=wall.midnight, end=wall.midnight + timedelta(days=1))
+    day = EventFilters(place=wall.place.id, start=wall.day_start(), end=wall.day_start(1))
     return wall.slots(ending_after(session, day, wall.now, limit=MOST["here"]))
 
 
@@ -120,14 +122,14 @@ def _offers(session: Session, wall: Wall) -> list[tuple[str, str]]:
 
 def _week(session: Session, wall: Wall) -> list[tuple[str, int]]:
     """The figures of the week (Monday to Sunday) in the territory."""
-    monday = wall.midnight - timedelta(days=wall.now.weekday())
-    week = replace(wall.territory, start=monday, end=monday + timedelta(days=7))
+    monday = -wall.now.weekday()
+    week = replace(wall.territory, start=wall.day_start(monday), end=wall.day_start(monday + 7))
     events, occurrences, places = stats.activity(session, week)
     return [
         ("events", events),
         ("dates", occurrences),
         ("places", places),
-        ("newcomers", count_newcomers(session, monday, wall.area)),
+        ("newcomers", count_newcomers(session, week.start, wall.area)),
     ]
 
 
@@ -148,6 +150,7 @@ SECTIONS: tuple[tuple[str, Callable[[Session, Wall], object]], ...] = (
 @dataclass
 class Shown:
     version: str
+    now: datetime
     sections: list[tuple[str, object]]
     place: Place | None
 
@@ -173,24 +176,22 @@ async def _shown(ask: Ask) -> Shown:
         now = datetime.now(ask.zone)
         wall = Wall(ask, Words(ask.lang, ask.zone), now, territory, area, place, by_iri)
         sections = [(name, read(session, wall)) for name, read in SECTIONS]
-        return Shown(version, [(name, lines) for name, lines in sections if lines is not None], place)
+        return Shown(version, now, [(name, lines) for name, lines in sections if lines is not None], place)
 
     return await in_read_session(ask.request, work)
 
 
 def _context(ask: Ask, shown: Shown) -> dict:
     words = Words(ask.lang, ask.zone)
-    now = datetime.now(ask.zone)
     territory = ask.values.get("department") or ask.values.get("region")
-    names = {**geo.REGIONS, **{code: name for code, (name, _) in geo.DEPARTMENTS.items()}}
     return {
         "version": shown.version,
         "sections": shown.sections,
         "place": shown.place,
-        "territory": names.get(territory or ""),
-        "today": words.day(now.date(), cap=True),
-        "clock": words.time(now),
-        "now": now,
+        "territory": AREA_NAMES.get(territory or ""),
+        "today": words.day(shown.now.date(), cap=True),
+        "clock": words.time(shown.now),
+        "now": shown.now,
     }
 
 
