@@ -1,6 +1,6 @@
 // The live wall: puts fresh sections in place when the stream announces a new data version, and
-// every minute (what is on "now" moves with the clock). The sections are replaced, never added to:
-// a wall left open for weeks holds one copy of them.
+// every minute (its clock, and what is on "now", move with the time). The sections are replaced,
+// never added to: a wall left open for weeks holds one copy of them.
 (() => {
   const body = document.body;
   const every = Number(body.dataset.refresh) * 1000;
@@ -42,6 +42,12 @@
     });
   }
 
+  // Reloads just after each minute begins, so the clock it shows is never a minute behind.
+  function tick() {
+    reload();
+    setTimeout(tick, every - (Date.now() % every) + 500);
+  }
+
   listen();
-  setInterval(reload, every);
+  setTimeout(tick, every - (Date.now() % every) + 500);
 })();
