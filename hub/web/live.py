@@ -72,12 +72,17 @@ class VersionWatch:
         return self.tag if self.tag is not None and self.tag != seen else None
 
     async def _look(self) -> None:
+        failing = False
         while True:
             try:
                 tag = version_tag(await self.read())
             except Exception:
-                log.exception("reading the data version for the live walls failed; will retry")
+                # Said once per outage, not once a second.
+                if not failing:
+                    log.exception("reading the data version for the live walls failed; will retry")
+                failing = True
             else:
+                failing = False
                 if tag != self.tag:
                     self.tag, woken = tag, self._changed
                     self._changed = asyncio.Event()
