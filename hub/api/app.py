@@ -128,6 +128,7 @@ def create_app(settings: Settings, *, engine=None) -> FastAPI:
     app.state.read_engine = reader_of(app.state.engine)
     sqlite = app.state.engine.dialect.name == "sqlite"
     app.state.version_probe = VersionProbe(app.state.read_engine) if sqlite else None
+    app.state.wall_cache = ReadCache(entries=64)
     app.state.wall_watch = VersionWatch(
         lambda: current_version(app), settings.wall_poll_seconds, settings.wall_streams_max
     )

@@ -11,18 +11,19 @@ The script also reloads the sections every minute, as "now" moves with the clock
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from fastapi import APIRouter, Request
+from markupsafe import Markup
 from sqlmodel import Session
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 
 from hub import stats
 from hub.errors import HubError, InvalidInput
 from hub.events.queries import EventFilters, ending_after, list_occurrences
 from hub.filters import WallQuery
-from hub.http.cache import request_version
+from hub.http.cache import ReadCache, request_version
 from hub.http.deps import SettingsDep, in_read_session
 from hub.kit import geo
 from hub.people.arrivals import Area, count_newcomers, newcomers, skill_offers
@@ -33,7 +34,7 @@ from hub.web.i18n import translator
 from hub.web.live import VersionStream, version_tag
 from hub.web.problems import in_words
 from hub.web.site import CSP, Ask, all_places, render_page, wants_data
-from hub.web.templating import render
+from hub.web.templating import render_text
 from hub.web.words import Words
 
 router = APIRouter(include_in_schema=False)
@@ -66,6 +67,7 @@ class Wall:
     area: Area
     place: Place | None
     by_iri: dict[str, Place]
+    sections: list[tuple[str, object]] = field(default_factory=list)
 
     def slots(self, rows) -> list[Slot]:
         return [slot(row, self.words, self.ask, self.by_iri) for row in rows]
@@ -147,56 +149,58 @@ SECTIONS: tuple[tuple[str, Callable[[Session, Wall], object]], ...] = (
 )
 
 
-@dataclass
-class Shown:
-    version: str
-    now: datetime
-    sections: list[tuple[str, object]]
-    place: Place | None
-
-
 def _read(ask: Ask) -> tuple[WallQuery, Area]:
     query = ask.read(WallQuery)
     return query, Area(region=query.region, department=query.department)
 
 
-async def _shown(ask: Ask) -> Shown:
-    """The sections of the wall `ask` asks, at the data version they were read at (read first: a
-    change during the reading is shown again, never missed)."""
+def _filters(ask: Ask) -> dict[str, str]:
+    return {name: ask.values[name] for name in ("region", "department", "place") if name in ask.values}
+
+
+async def _live(ask: Ask) -> Markup:
+    """The wall's sections (`#live`) as `ask` asks them, at the data version they were read at
+    (read first: a change during the reading is shown again, never missed). Walls asking the same
+    at the same version within the same minute share one reading: a change that reaches a hundred
+    open walls at once is read once."""
     query, area = _read(ask)
     version = version_tag(await request_version(ask.request))
-    territory = EventFilters(region=query.region, department=query.department)
+    now = datetime.now(ask.zone)
+    key = (tuple(sorted(_filters(ask).items())), ask.lang, version, now.strftime("%Y-%m-%dT%H:%M"))
+    cache: ReadCache[str] = ask.request.app.state.wall_cache
+    if (kept := cache.get(key)) is not None:
+        return Markup(kept)
 
-    def work(session: Session) -> Shown:
+    def work(session: Session) -> Wall:
         place = find_place(session, query.place) if query.place else None
         if query.place and place is None:
             unknown = "no place with this id or IRI"
             raise InvalidInput("place", unknown, location="query", code="unknown_place", value=query.place)
         by_iri = {p.iri: p for p in all_places(ask, session)}
-        now = datetime.now(ask.zone)
+        territory = EventFilters(region=query.region, department=query.department)
         wall = Wall(ask, Words(ask.lang, ask.zone), now, territory, area, place, by_iri)
-        sections = [(name, read(session, wall)) for name, read in SECTIONS]
-        return Shown(version, now, [(name, lines) for name, lines in sections if lines is not None], place)
+        wall.sections = [
+            (name, lines) for name, read in SECTIONS if (lines := read(session, wall)) is not None
+        ]
+        return wall
 
-    return await in_read_session(ask.request, work)
-
-
-def _context(ask: Ask, shown: Shown) -> dict:
-    words = Words(ask.lang, ask.zone)
+    wall = await in_read_session(ask.request, work)
     territory = ask.values.get("department") or ask.values.get("region")
-    return {
-        "version": shown.version,
-        "sections": shown.sections,
-        "place": shown.place,
-        "territory": AREA_NAMES.get(territory or ""),
-        "today": words.day(shown.now.date(), cap=True),
-        "clock": words.time(shown.now),
-        "now": shown.now,
-    }
-
-
-def _filters(ask: Ask) -> dict[str, str]:
-    return {name: ask.values[name] for name in ("region", "department", "place") if name in ask.values}
+    html = render_text(
+        "wall_live.html",
+        ask.lang,
+        version=version,
+        sections=wall.sections,
+        place=wall.place,
+        site_name=ask.settings.name,
+        territory=AREA_NAMES.get(territory or ""),
+        today=wall.words.day(now.date(), cap=True),
+        clock=wall.words.time(now),
+        now=now,
+        words=wall.words,
+    )
+    cache.put(key, html)
+    return Markup(html)
 
 
 @router.get("/wall")
@@ -204,7 +208,7 @@ async def wall_page(request: Request, settings: SettingsDep) -> Response:
     ask = Ask.of(request, settings, WallQuery)
     t = translator(ask.lang)
     try:
-        shown = await _shown(ask)
+        live = await _live(ask)
     except HubError as exc:
         if wants_data(request):
             raise
@@ -216,10 +220,10 @@ async def wall_page(request: Request, settings: SettingsDep) -> Response:
         ask,
         "wall.html",
         t("wall.title"),
+        live=live,
         refresh=REFRESH_SECONDS,
         fragment_url=ask.url("/wall/fragment", **asked),
         stream_url=ask.url("/wall/stream", **asked),
-        **_context(ask, shown),
     )
     page.headers.update({"Content-Security-Policy": WALL_CSP, **NO_STORE})
     return page
@@ -228,12 +232,8 @@ async def wall_page(request: Request, settings: SettingsDep) -> Response:
 @router.get("/wall/fragment")
 async def wall_fragment(request: Request, settings: SettingsDep) -> Response:
     """The sections of the wall alone, as its script puts them in place."""
-    ask = Ask.of(request, settings, WallQuery)
-    shown = await _shown(ask)
-    words, name = Words(ask.lang, ask.zone), settings.name
-    return render(
-        "wall_live.html", ask.lang, headers=NO_STORE, words=words, site_name=name, **_context(ask, shown)
-    )
+    live = await _live(Ask.of(request, settings, WallQuery))
+    return HTMLResponse(live, headers=NO_STORE)
 
 
 @router.get("/wall/stream")
