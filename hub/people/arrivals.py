@@ -20,11 +20,10 @@ from hub.places.models import Place
 
 @dataclass(frozen=True)
 class Area:
-    """Where the people greeted are: anywhere, a region, a department, or one place (its IRI)."""
+    """Where the people greeted are: anywhere, a region, or a department (INSEE codes)."""
 
     region: str | None = None
     department: str | None = None
-    place_iri: str | None = None
 
 
 @dataclass(frozen=True)
@@ -38,14 +37,10 @@ class Offer:
 def _public(area: Area, *conditions: ColumnElement[bool]) -> Select:
     """Public profiles in `area` meeting `conditions`."""
     query = select(Person).where(col(Person.profile_audience) == "public", *conditions)
-    if area.place_iri or area.region or area.department:
-        at = select(PersonPlace.person_id)
-        if area.place_iri:
-            at = at.where(PersonPlace.place_iri == area.place_iri)
-        if area.region or area.department:
-            at = at.join(Place, col(Place.iri) == col(PersonPlace.place_iri))
-            at = at.where(Place.region == area.region) if area.region else at
-            at = at.where(Place.department == area.department) if area.department else at
+    if area.region or area.department:
+        at = select(PersonPlace.person_id).join(Place, col(Place.iri) == col(PersonPlace.place_iri))
+        at = at.where(Place.region == area.region) if area.region else at
+        at = at.where(Place.department == area.department) if area.department else at
         query = query.where(col(Person.places_audience) == "public", col(Person.id).in_(at))
     return query
 
@@ -58,6 +53,7 @@ def newcomers(session: Session, since: datetime, area: Area, *, limit: int) -> l
 
 
 def count_newcomers(session: Session, since: datetime, area: Area) -> int:
+    """How many public profiles appeared here since `since`."""
     query = _public(area, col(Person.created_at) >= since).with_only_columns(func.count())
     return session.exec(query).one()
 

@@ -136,9 +136,10 @@ def _week(session: Session, wall: Wall) -> list[tuple[str, int]]:
 
 
 # The sections of the wall, in order: each reads its lines (None: not on this wall) and shows them
-# with templates/wall/<name>.html and the words `wall.<name>`.
+# with templates/wall/<name>.html, the words `wall.<name>` (and `wall.<name>.empty`), and its area
+# of the landscape grid (`.wall-<name>` in style.css).
 # At the merge of the needs and offers of the day (branch `needs`), its `needs_of_the_day(...)`
-# becomes one more line here, with its template and its words.
+# becomes one more line here, with its template, its words and its area.
 SECTIONS: tuple[tuple[str, Callable[[Session, Wall], object]], ...] = (
     ("now", _now),
     ("next", _next),
