@@ -47,6 +47,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
     from hub.api.app import create_app
     from hub.observability import configure_logging
+    from hub.web.live import SHUTDOWN_GRACE_SECONDS
 
     settings = _settings(args)
     configure_logging()
@@ -57,6 +58,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
         log_config=None,
         access_log=False,
         proxy_headers=True,
+        timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
     )
 
 

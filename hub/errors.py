@@ -10,6 +10,7 @@ HubError                    500 (never raised for bad input)
 +-- Forbidden               403 token lacks the scope
 +-- Gone                    410 change-feed cursor older than the tombstone retention
 +-- QueryTooCostly          422 a query would scan too much (narrow it)
++-- Busy                    503 the instance serves as many live streams as it may
 
 What goes wrong with a harvested source has a tree of its own, HarvestError
 (hub/federation/errors.py): recorded on the source or on a quarantined record, never answered to
@@ -135,3 +136,10 @@ class QueryTooCostly(HubError):
     type_slug = "query-too-costly"
     title = "Query too costly"
     code = "too_costly"
+
+
+class Busy(HubError):
+    status = 503
+    type_slug = "busy"
+    title = "Busy"
+    code = "busy"

@@ -201,6 +201,15 @@ class NeedQuery(QueryModel):
     q: Text = None
 
 
+class WallQuery(QueryModel):
+    """What a live wall shows: the network, or a region or a department of it; and the place its
+    screen hangs in, whose day it shows besides."""
+
+    place: PlaceRef = None
+    region: Region = None
+    department: Department = None
+
+
 @dataclass(frozen=True)
 class PageParams:
     limit: int

@@ -213,6 +213,20 @@ class Settings(BaseSettings):
     session_hours: int = Field(
         12, ge=1, le=24 * 30, description="Hours a sign-in to the publishing pages lasts."
     )
+    wall_poll_seconds: float = Field(
+        1.0,
+        ge=0.05,
+        le=60,
+        description="Seconds between two looks at the data version for the open live walls (one look "
+        "per process, whatever the number of walls).",
+    )
+    wall_streams_max: int = Field(
+        200,
+        ge=1,
+        le=10_000,
+        description="Live walls one process keeps informed at once; past it, `503` (the wall still "
+        "refreshes every minute).",
+    )
 
     @field_validator("base_url")
     @classmethod

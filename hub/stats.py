@@ -130,9 +130,7 @@ def _local(moment: datetime, zone: ZoneInfo) -> str:
 def totals(session: Session, start: datetime, end: datetime, audience: Audience) -> Table:
     """The headline figures of the period: events, their dates, the places holding them, shared
     events; and the people and distinct skills this reader may see."""
-    events, occurrences, places = session.exec(
-        _in_period(session, start, end, EVENTS, OCCURRENCES, func.count(distinct(Event.place_id)))
-    ).one()
+    events, occurrences, places = activity(session, EventFilters(start=start, end=end))
     readable = audiences_reading(audience)
     visible = (col(Person.profile_audience).in_(readable), col(Person.skills_audience).in_(readable))
     people = session.exec(
@@ -156,6 +154,13 @@ def totals(session: Session, start: datetime, end: datetime, audience: Audience)
             ["skills", len(skill_figures(session, audience).rows)],
         ],
     )
+
+
+def activity(session: Session, filters: EventFilters) -> tuple[int, int, int]:
+    """The events with dates matching `filters`, those dates, and the places holding them."""
+    query = occurrence_select(session, filters, EVENTS, OCCURRENCES, func.count(distinct(Event.place_id)))
+    events, occurrences, places = session.exec(query).one()
+    return events, occurrences, places
 
 
 # The programme of a period lists this many events at most (a year of a network is a few hundred).

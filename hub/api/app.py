@@ -37,7 +37,7 @@ from hub.api.ratelimit import Buckets, RateLimit, limited_in_openapi
 from hub.auth.tokens import scopes_of
 from hub.federation.jobs import run_in_process
 from hub.horizon import roll_if_due
-from hub.http.cache import PerVersion, ReadCache, VersionProbe
+from hub.http.cache import PerVersion, ReadCache, VersionProbe, current_version
 from hub.http.compression import Compress
 from hub.http.deps import read_session
 from hub.observability import RequestContext, configure_logging
@@ -57,8 +57,10 @@ from hub.web import (
     publish_needs,
     signin,
     sitemap,
+    wall,
 )
 from hub.web.assets import Assets
+from hub.web.live import VersionWatch
 
 log = logging.getLogger(__name__)
 HORIZON_CHECK_SECONDS = 3600
@@ -134,6 +136,10 @@ def create_app(settings: Settings, *, engine=None) -> FastAPI:
     app.state.read_engine = reader_of(app.state.engine)
     sqlite = app.state.engine.dialect.name == "sqlite"
     app.state.version_probe = VersionProbe(app.state.read_engine) if sqlite else None
+    app.state.wall_cache = ReadCache(entries=64)
+    app.state.wall_watch = VersionWatch(
+        lambda: current_version(app), settings.wall_poll_seconds, settings.wall_streams_max
+    )
     app.add_middleware(Compress)
     if settings.rate_limit_per_minute:
         buckets = Buckets(settings.rate_limit_per_minute, settings.rate_limit_burst)
@@ -167,6 +173,7 @@ def create_app(settings: Settings, *, engine=None) -> FastAPI:
         publish_equipment,
         publish_needs,
         needs_pages,
+        wall,
     ):
         app.include_router(web.router)
     app.mount("/static", Assets(), name="static")

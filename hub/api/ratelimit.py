@@ -28,7 +28,9 @@ from hub.api.problems import problem_response
 from hub.errors import PROBLEM_BASE, HubError
 from hub.web.problems import reads_pages, too_many_page
 
-PAGES = frozenset({"/", "/places", "/people", "/stats", "/sources", "/embed", "/embed/agenda"})
+PAGES = frozenset(
+    {"/", "/places", "/people", "/stats", "/sources", "/embed", "/embed/agenda", "/wall", "/wall/fragment"}
+)
 PAGE_PREFIXES = ("/places/", "/events/")
 FIGURES = "/api/v1/stats"
 # Clients remembered at most; the least recently seen is forgotten first (it gets a full bucket).

@@ -40,6 +40,7 @@ from hub.places.service import create_place
 from hub.settings import Settings
 from hub.setup import upgrade
 from hub.store.db import make_engine, session_scope
+from hub.web.live import SHUTDOWN_GRACE_SECONDS
 
 console = Console()
 NODES = ["La Fabrique du Bocage", "L'Escale Coworking", "Le Fournil Partagé", "L'Atelier des Possibles"]
@@ -152,7 +153,7 @@ async def _serve_and_harvest(servers: list[tuple[uvicorn.Server, socket.socket]]
 
 def _print_urls(hub: Settings) -> None:
     console.print(f"[bold]Hub[/bold] {hub.name}: {hub.base_url}")
-    console.print(f"  pages: {hub.base_url}/ (agenda), /places, /people, /stats, /sources")
+    console.print(f"  pages: {hub.base_url}/ (agenda), /places, /people, /stats, /sources, /wall (live wall)")
     console.print(f"  the agenda for other sites: {hub.base_url}/embed")
     for path in (
         "/api/v1/occurrences",
@@ -184,7 +185,9 @@ def run_demo(*, host: str, base_port: int, data_dir: Path) -> None:
     hub, admin = _build_hub(data_dir, host, ports[0], nodes, calendar_url)
 
     def server(app) -> uvicorn.Server:
-        return uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+        return uvicorn.Server(
+            uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS)
+        )
 
     apps = [create_app(hub), *(create_app(node) for node, _ in nodes), calendar_app()]
     servers = [(server(app), sock) for app, sock in zip(apps, sockets, strict=True)]

@@ -238,33 +238,44 @@ def occurrence_select(session: Session, f: EventFilters, *columns: Any) -> Selec
     return _filtered(session, query, f, Occurrence.start_utc, Occurrence.status, col(Occurrence.event_id))
 
 
+# Keyed by what names an occurrence (its event, its recurrence), not by its row: a roll or an edit
+# rewrites the rows of an event, and a client paging meanwhile would get one twice.
+OCCURRENCE_KEY = (Occurrence.start_utc, Occurrence.event_id, Occurrence.recurrence_id)
+# The columns of an `OccurrenceRow`, in its order.
+ROW_COLUMNS = (
+    Occurrence.start_utc,
+    Occurrence.end_utc,
+    Occurrence.recurrence_id,
+    Occurrence.status,
+    Occurrence.title,
+    Event.id,
+    Event.iri,
+    Event.timezone,
+    Event.all_day,
+    Event.summary,
+)
+
+
 def list_occurrences(
     session: Session, f: EventFilters, *, limit: int, cursor: str | None, with_total: bool = False
 ) -> Page[OccurrenceRow]:
     """Occurrences sorted by start, filtered (in range if it starts in it); with their number if asked."""
-    query = occurrence_select(
-        session,
-        f,
-        Occurrence.start_utc,
-        Occurrence.end_utc,
-        Occurrence.recurrence_id,
-        Occurrence.status,
-        Occurrence.title,
-        Event.id,
-        Event.iri,
-        Event.timezone,
-        Event.all_day,
-        Event.summary,
-    )
+    query = occurrence_select(session, f, *ROW_COLUMNS)
     total = count_of(session, query) if with_total else None
-    # Keyed by what names an occurrence (its event, its recurrence), not by its row: a roll or an
-    # edit rewrites the rows of an event, and a client paging meanwhile would get one twice.
-    key = [Occurrence.start_utc, Occurrence.event_id, Occurrence.recurrence_id]
+    key = list(OCCURRENCE_KEY)
     if cursor:
         query = query.where(after(key, decode_cursor(cursor, (datetime, str, datetime))))
     rows = session.exec(query.order_by(*key).limit(limit + 1)).all()
     items = [OccurrenceRow(*row) for row in rows]
     return page_of(items, limit, lambda o: (o.start_utc, o.event_id, o.recurrence_id), total)
+
+
+def ending_after(session: Session, f: EventFilters, at: datetime, *, limit: int) -> list[OccurrenceRow]:
+    """The first `limit` occurrences matching `f` (starting in its range) not ended at `at`, by
+    start: those under way when the range ends at `at`."""
+    query = occurrence_select(session, f, *ROW_COLUMNS).where(col(Occurrence.end_utc) > at)
+    rows = session.exec(query.order_by(*OCCURRENCE_KEY).limit(limit)).all()
+    return [OccurrenceRow(*row) for row in rows]
 
 
 def earlier_start(session: Session, f: EventFilters, count: int) -> datetime | None:

@@ -16,13 +16,14 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Generic, TypeVar
 
-from fastapi import Request
+from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from hub.events.occurrences import HORIZON_END
-from hub.http.deps import in_read_session
+from hub.http.deps import in_read_session, read_session
 
 VERSION_SQL = (
     f"SELECT (SELECT max(seq) FROM change), (SELECT value FROM feedstate WHERE key = '{HORIZON_END}')"
@@ -116,10 +117,20 @@ def read_key(request: Request, audience: str) -> tuple:
 
 async def request_version(request: Request) -> tuple:
     """The data version, read on the event loop on SQLite, with a read session elsewhere."""
-    probe: VersionProbe | None = request.app.state.version_probe
+    return await current_version(request.app)
+
+
+async def current_version(app: FastAPI) -> tuple:
+    """The data version `app` serves, read as `request_version` reads it, outside any request."""
+    probe: VersionProbe | None = app.state.version_probe
     if probe is not None:
         return probe.version()
-    return await in_read_session(request, data_version)
+
+    def read() -> tuple:
+        with read_session(app.state.read_engine) as session:
+            return data_version(session)
+
+    return await run_in_threadpool(read)
 
 
 async def cached_read(request: Request, audience: str, work: Callable[[Session], bytes]) -> bytes:

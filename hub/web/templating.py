@@ -49,9 +49,13 @@ def corrections_of(record) -> list[tuple[str, str]]:
 environment.globals["corrections_of"] = corrections_of
 
 
+def render_text(template: str, lang: Lang, **context) -> str:
+    """`template` in `lang`: `t` translates, `lang` goes to `<html lang>`."""
+    return environment.get_template(template).render(lang=lang, t=translator(lang), **context)
+
+
 def render(
     template: str, lang: Lang, *, status: int = 200, headers: dict | None = None, **context
 ) -> HTMLResponse:
-    """A page in `lang`: `t` translates, `lang` goes to `<html lang>`."""
-    body = environment.get_template(template).render(lang=lang, t=translator(lang), **context)
-    return HTMLResponse(body, status_code=status, headers=headers)
+    """A page in `lang`."""
+    return HTMLResponse(render_text(template, lang, **context), status_code=status, headers=headers)
