@@ -14,6 +14,7 @@ from fastapi.openapi.utils import get_openapi
 
 from hub import __version__
 from hub.api import (
+    animators,
     corrections,
     docs,
     events,
@@ -24,6 +25,7 @@ from hub.api import (
     people,
     places,
     problems,
+    programmes,
     sources,
     stats,
     vocabulary,
@@ -141,7 +143,7 @@ def create_app(settings: Settings, *, engine=None) -> FastAPI:
     problems.install(app)
     app.add_middleware(RequestContext)
     app.add_middleware(SecurityHeaders)
-    for module in (health, places, events, people, vocabulary, feeds, federation):
+    for module in (health, places, events, people, animators, programmes, vocabulary, feeds, federation):
         app.include_router(module.router)
     for web in (
         agenda,

@@ -95,6 +95,16 @@ class EventIn(Strict):
         default_factory=list, max_length=50, description="Local ids or IRIs of co-organizing places"
     )
     location: LocationIn | None = None
+    programme: str | None = Field(
+        None,
+        max_length=500,
+        description="Local id or IRI of the programme (a series across places) it is part of",
+    )
+    animators: list[Annotated[str, Field(max_length=500)]] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Local ids or IRIs of consented members animating it; absent keeps the current ones",
+    )
     themes: list[str] = Field(
         default_factory=list, max_length=30, description="Concept IRIs, slugs or labels"
     )
@@ -170,6 +180,10 @@ class EventOut(BaseModel):
     overrides: list[OverrideOut] = []
     place: PlaceSummary | None = None
     organizers: list[str] = []
+    programme: str | None = Field(None, description="IRI of the programme it is part of")
+    animators: list[str] = Field(
+        default_factory=list, description="IRIs of its animators the public may see at their places"
+    )
     location: LocationOut | None = None
     themes: list[ConceptOut] = []
     audience: list[ConceptOut] = []

@@ -13,14 +13,16 @@ from hub.calendar.dates import start_of_day, to_utc
 from hub.calendar.recurrence import RecurrenceError
 from hub.calendar.rules import first_date, synchronized
 from hub.errors import Conflict, InvalidInput, NotFound
+from hub.events.animators import animator_iris, named_animators, public_animators
 from hub.events.documents import event_document, event_summary, republished
-from hub.events.models import Event, EventConcept, EventOrganizer, EventOverride, Occurrence
+from hub.events.models import Event, EventAnimator, EventConcept, EventOrganizer, EventOverride, Occurrence
 from hub.events.occurrences import horizon, occurrence_row, occurrences_of
 from hub.events.schemas import EventIn
 from hub.kit.sanitize import clean_html, plain_text
 from hub.kit.text import fold
 from hub.places.models import Place
 from hub.places.service import find_place, get_place
+from hub.programmes.service import programme_ref
 from hub.settings import Settings
 from hub.store.changes import record_change
 from hub.store.records import Origin, RecordValues, insert_rows, new_id, save_row, utcnow
@@ -98,6 +100,7 @@ class EventRows:
     event: RecordValues
     overrides: list[dict]
     organizers: list[dict]
+    animators: list[dict]
     concepts: list[dict]
     occurrences: list[dict]
 
@@ -123,7 +126,7 @@ def save_event(
         for key, value in vars(rows.event).items():
             if key not in KEPT:
                 setattr(event, key, value)
-        for table in (EventOverride, EventOrganizer, EventConcept, Occurrence):
+        for table in (EventOverride, EventOrganizer, EventAnimator, EventConcept, Occurrence):
             session.exec(delete(table).where(table.event_id == event.id))
     save_row(session, event, fresh=fresh)
     _insert_children(session, [rows])
@@ -147,6 +150,7 @@ def _insert_children(session: Session, events: list[EventRows]) -> None:
         {
             EventOverride: [row for rows in events for row in rows.overrides],
             EventOrganizer: [row for rows in events for row in rows.organizers],
+            EventAnimator: [row for rows in events for row in rows.animators],
             EventConcept: [row for rows in events for row in rows.concepts],
             Occurrence: [row for rows in events for row in rows.occurrences],
         },
@@ -192,6 +196,7 @@ def event_rows(
         else []
     )
     place, place_ref_iri, organizers = _place_refs(session, data)
+    animators = _animators(session, data, event, harvested=origin is not None)
     themes = resolve(session, "theme", data.themes)
     audience = resolve(session, "audience", data.audience)
 
@@ -221,6 +226,7 @@ def event_rows(
         exdates=[v.isoformat() for v in exdates],
         place_id=place.id if place else None,
         place_iri=place_ref_iri,
+        programme_iri=programme_ref(session, data.programme, "programme") if data.programme else None,
         location=data.location.model_dump(exclude_none=True) if data.location else None,
         attendance_mode=data.attendance_mode,
         status=data.status,
@@ -252,6 +258,7 @@ def event_rows(
             values,
             overrides=overrides,
             organizers=organizers,
+            animators=public_animators(session, animators),
             themes=theme_docs,
             audience=audience_docs,
             place=place,
@@ -283,6 +290,7 @@ def event_rows(
         event=values,
         overrides=[{c: getattr(o, c) for c in OVERRIDE_COLUMNS} for o in overrides],
         organizers=[{"event_id": local_id, "place_iri": iri} for iri in organizers],
+        animators=[{"event_id": local_id, "person_iri": iri} for iri in animators],
         concepts=[
             {"event_id": local_id, "scheme": scheme, "concept_iri": ref.iri, "label": ref.label[:200]}
             for scheme, refs in (("theme", themes), ("audience", audience))
@@ -290,6 +298,16 @@ def event_rows(
         ],
         occurrences=[occurrence_row(values, i) for i in instances],
     )
+
+
+def _animators(session: Session, data: EventIn, event: Event | None, *, harvested: bool) -> list[str]:
+    """Every member the event names: as its origin published them for a harvested event, else
+    consented members of this instance; a write without `animators` keeps those it named."""
+    if harvested:
+        return list(dict.fromkeys(iri for iri in data.animators if iri.startswith(IRI_PREFIXES)))
+    if "animators" not in data.model_fields_set and event is not None:
+        return named_animators(session, event.id)
+    return animator_iris(session, data.animators)
 
 
 def _on_its_rule(
@@ -405,7 +423,8 @@ def own_event(session: Session, event_id: str, *, for_update: bool = False) -> E
 def event_input(doc: dict) -> dict:
     """The input (`EventIn`) that stores this published document again: what a form does not
     show of an event is kept through it."""
-    keys = EventIn.model_fields.keys() - {"place", "themes", "audience"}
+    # Its animators are not all in the document: a write without them keeps them.
+    keys = EventIn.model_fields.keys() - {"place", "themes", "audience", "animators"}
     data = {key: doc[key] for key in keys if doc.get(key) is not None}
     if isinstance(doc.get("place"), dict) and doc["place"].get("id"):
         data["place"] = doc["place"]["id"]

@@ -20,9 +20,10 @@ from hub.people.models import Person
 from hub.people.service import person_json
 from hub.people.visibility import Audience
 from hub.places.models import Place
+from hub.programmes.models import Programme
 from hub.store.changes import Change, FeedState
 
-TABLES = {"place": Place, "event": Event, "person": Person}
+TABLES = {"place": Place, "event": Event, "person": Person, "programme": Programme}
 
 
 def ensure_feed_epoch(session: Session) -> int:

@@ -14,11 +14,12 @@ from pydantic import ValidationError
 
 from hub.events.schemas import HarvestedEventIn
 from hub.federation.errors import HarvestError
-from hub.people.schemas import PersonIn
+from hub.people.schemas import HarvestedPersonIn
 from hub.places.schemas import PlaceIn
+from hub.programmes.schemas import ProgrammeIn
 
-RecordKind = Literal["place", "event", "person"]
-Input = PlaceIn | HarvestedEventIn | PersonIn
+RecordKind = Literal["place", "event", "person", "programme"]
+Input = PlaceIn | HarvestedEventIn | HarvestedPersonIn | ProgrammeIn
 RAW_LIMIT = 4000  # characters of a quarantined record: kept for a person to read, not whole when huge
 
 
