@@ -28,6 +28,7 @@ LAYERS = [
             "hub.places",
             "hub.events",
             "hub.people",
+            "hub.programmes",
             "hub.auth",
             "hub.horizon",
         ],

@@ -13,13 +13,13 @@ from sqlmodel import Session
 
 from hub.api.deps import AudienceDep, PageDep, RecordId, Writer
 from hub.api.problems import problem_responses
-from hub.events.schemas import ConceptOut
 from hub.filters import AnimatorQuery
 from hub.http.cache import cached_read
 from hub.http.deps import KnownParameters, WriteSessionDep
 from hub.http.responses import list_body, read_response
 from hub.people import roles
 from hub.people.schemas import RoleIn
+from hub.vocabulary.schemas import ConceptOut
 
 router = APIRouter(tags=["animators"], responses=problem_responses(422), dependencies=[KnownParameters])
 

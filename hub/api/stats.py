@@ -49,7 +49,8 @@ class StatsTable(BaseModel):
         }
     },
     summary="Figures over a period: totals; by month, place, department, region, theme, audience; "
-    "shared events; the events held; people and skills per place; skills; sources",
+    "shared events; the events held; people and skills per place; events per animator and per "
+    "programme, place by place; skills; sources",
 )
 async def figures(
     request: Request,
@@ -156,6 +157,10 @@ def _table(
         return stats.events_held(session, begin, finish, settings.zone)
     if by == "people":
         return stats.people_figures(session, audience)
+    if by == "animators":
+        return stats.animator_figures(session, begin, finish, audience)
+    if by == "programmes":
+        return stats.programme_figures(session, begin, finish)
     if by in ("skills", "free_skills"):
         return stats.skill_figures(session, audience, free_text_only=by == "free_skills", lang=lang)
     return stats.source_figures(session)

@@ -18,6 +18,7 @@ from pydantic import (
 
 from hub.calendar.rules import rule_parts
 from hub.places.schemas import CORRECTIONS_DESCRIPTION, Address, CorrectionMark, Geo, Strict, WebUrl
+from hub.vocabulary.schemas import ConceptOut
 
 EventStatus = Literal["scheduled", "cancelled", "postponed", "moved_online"]
 AttendanceMode = Literal["offline", "online", "mixed"]
@@ -129,11 +130,6 @@ class HarvestedEventIn(EventIn):
     write through the API must give one; pages show "(sans titre)" or "(untitled)" instead."""
 
     title: str = Field("", max_length=300)
-
-
-class ConceptOut(BaseModel):
-    id: str | None = None
-    label: dict[str, str] = Field(description="Labels by language; `und` for free text")
 
 
 class PlaceSummary(BaseModel):

@@ -13,7 +13,6 @@ from hub.calendar.dates import start_of_day, to_utc
 from hub.calendar.recurrence import RecurrenceError
 from hub.calendar.rules import first_date, synchronized
 from hub.errors import Conflict, InvalidInput, NotFound
-from hub.events.animators import animator_iris, named_animators, public_animators
 from hub.events.documents import event_document, event_summary, republished
 from hub.events.models import Event, EventAnimator, EventConcept, EventOrganizer, EventOverride, Occurrence
 from hub.events.occurrences import horizon, occurrence_row, occurrences_of
@@ -94,6 +93,14 @@ def _place_refs(session: Session, data: EventIn) -> tuple[Place | None, str | No
 
 
 @dataclass(frozen=True, slots=True)
+class Named:
+    """The members an event names (IRIs), and those of them its document may show."""
+
+    every: list[str]
+    shown: list[str]
+
+
+@dataclass(frozen=True, slots=True)
 class EventRows:
     """One event as the rows that store it: its columns, its children and its occurrences."""
 
@@ -113,12 +120,15 @@ def save_event(
     event: Event | None = None,
     iri: str | None = None,
     origin: Origin | None = None,
+    animators: Named | None = None,
 ) -> Event:
     """Create (no `event`) or replace an event from validated input, expand it and log the change.
 
-    A harvested event (`origin`) keeps the document its origin published, and its sequence.
+    A harvested event (`origin`) keeps the document its origin published, and its sequence. The
+    members it names come checked in `animators` (hub/people/animators.py); without them, it
+    keeps those it named.
     """
-    rows = event_rows(session, settings, data, event=event, iri=iri, origin=origin)
+    rows = event_rows(session, settings, data, event=event, iri=iri, origin=origin, animators=animators)
     fresh = event is None
     if event is None:
         event = Event(**vars(rows.event))
@@ -165,6 +175,7 @@ def event_rows(
     event: Event | None = None,
     iri: str | None = None,
     origin: Origin | None = None,
+    animators: Named | None = None,
 ) -> EventRows:
     """Every row storing `data` (replacing `event`, if given), computed without writing: all that
     can refuse the input runs here."""
@@ -196,7 +207,7 @@ def event_rows(
         else []
     )
     place, place_ref_iri, organizers = _place_refs(session, data)
-    animators = _animators(session, data, event, harvested=origin is not None)
+    named = _animators(session, data, event, animators, harvested=origin is not None)
     themes = resolve(session, "theme", data.themes)
     audience = resolve(session, "audience", data.audience)
 
@@ -258,7 +269,7 @@ def event_rows(
             values,
             overrides=overrides,
             organizers=organizers,
-            animators=public_animators(session, animators),
+            animators=named.shown,
             themes=theme_docs,
             audience=audience_docs,
             place=place,
@@ -290,7 +301,7 @@ def event_rows(
         event=values,
         overrides=[{c: getattr(o, c) for c in OVERRIDE_COLUMNS} for o in overrides],
         organizers=[{"event_id": local_id, "place_iri": iri} for iri in organizers],
-        animators=[{"event_id": local_id, "person_iri": iri} for iri in animators],
+        animators=[{"event_id": local_id, "person_iri": iri} for iri in named.every],
         concepts=[
             {"event_id": local_id, "scheme": scheme, "concept_iri": ref.iri, "label": ref.label[:200]}
             for scheme, refs in (("theme", themes), ("audience", audience))
@@ -300,14 +311,30 @@ def event_rows(
     )
 
 
-def _animators(session: Session, data: EventIn, event: Event | None, *, harvested: bool) -> list[str]:
-    """Every member the event names: as its origin published them for a harvested event, else
-    consented members of this instance; a write without `animators` keeps those it named."""
+def _animators(
+    session: Session, data: EventIn, event: Event | None, named: Named | None, *, harvested: bool
+) -> Named:
+    """The members the event names: as its origin published them for a harvested event, as the
+    write names them (checked), else those it named and showed before."""
     if harvested:
-        return list(dict.fromkeys(iri for iri in data.animators if iri.startswith(IRI_PREFIXES)))
-    if "animators" not in data.model_fields_set and event is not None:
-        return named_animators(session, event.id)
-    return animator_iris(session, data.animators)
+        iris = list(dict.fromkeys(iri for iri in data.animators if iri.startswith(IRI_PREFIXES)))
+        return Named(iris, iris)
+    if named is not None:
+        return named
+    if event is None:
+        return Named([], [])
+    return Named(named_animators(session, event.id), orjson.loads(event.doc).get("animators", []))
+
+
+def named_animators(session: Session, event_id: str) -> list[str]:
+    """Every member the event names, in the order given."""
+    return list(
+        session.exec(
+            select(EventAnimator.person_iri)
+            .where(EventAnimator.event_id == event_id)
+            .order_by(col(EventAnimator.id))
+        ).all()
+    )
 
 
 def _on_its_rule(

@@ -7,8 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, HttpUrl
 
-from hub.events.schemas import ConceptOut
 from hub.places.schemas import Contact, Strict
+from hub.vocabulary.schemas import ConceptOut
 
 PersonField = Literal["display_name", "bio", "skills", "badges", "places", "links", "contact"]
 Visibility = Literal["public", "network", "private"]

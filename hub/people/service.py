@@ -10,9 +10,9 @@ from sqlalchemy import ColumnElement, exists
 from sqlmodel import Session, col, delete, func, select
 
 from hub.errors import InvalidInput, NotFound
-from hub.events.animators import forget_animator, refresh_events_naming
 from hub.kit.paging import decode_cursor
 from hub.kit.text import fold
+from hub.people.animators import forget_animator, refresh_events_naming
 from hub.people.documents import person_document, role_document
 from hub.people.models import Person, PersonPlace, PersonRole, PersonSkill
 from hub.people.schemas import PERSON_FIELDS, ConsentIn, HarvestedPersonIn, PersonIn

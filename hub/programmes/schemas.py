@@ -6,8 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from hub.events.schemas import ConceptOut
 from hub.places.schemas import Strict, WebUrl
+from hub.vocabulary.schemas import ConceptOut
 
 
 class ProgrammeIn(Strict):

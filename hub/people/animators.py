@@ -1,7 +1,7 @@
 """The members animating an event. Every one named is kept (the node's coordinators count them);
-the published document names only those the public may see as working at places, so that an
-animator whose profile is for the network alone is on no public output. A change of the member's
-profile publishes their events again (hub/people/service.py)."""
+the published document names only those the public may see at their places, so that an animator
+whose profile is for the network alone is on no public output. A change of the member's profile
+publishes their events again (hub/people/service.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from sqlmodel import Session, col, delete, select
 from hub.calendar.dates import iso_utc
 from hub.errors import InvalidInput
 from hub.events.models import Event, EventAnimator
+from hub.events.schemas import EventIn
+from hub.events.service import Named, named_animators
 from hub.people.models import Person
 from hub.people.visibility import has_consent
 from hub.store.changes import record_change
@@ -45,17 +47,6 @@ def public_animators(session: Session, iris: list[str]) -> list[str]:
         ).all()
     )
     return [iri for iri in iris if iri in shown]
-
-
-def named_animators(session: Session, event_id: str) -> list[str]:
-    """Every member the event names, in the order given."""
-    return list(
-        session.exec(
-            select(EventAnimator.person_iri)
-            .where(EventAnimator.event_id == event_id)
-            .order_by(col(EventAnimator.id))
-        ).all()
-    )
 
 
 def _own_events_naming(session: Session, person_iri: str) -> list[Event]:
@@ -94,3 +85,12 @@ def forget_animator(session: Session, person_iri: str) -> None:
     events = _own_events_naming(session, person_iri)
     session.exec(delete(EventAnimator).where(EventAnimator.person_iri == person_iri))
     _publish_again(session, events)
+
+
+def name_animators(session: Session, data: EventIn) -> Named | None:
+    """The members an event written through the API names, and those its document may show;
+    None when the write does not name them (the event keeps its own)."""
+    if "animators" not in data.model_fields_set:
+        return None
+    iris = animator_iris(session, data.animators)
+    return Named(iris, public_animators(session, iris))
