@@ -40,7 +40,7 @@ class AnimatorOut(BaseModel):
     person: AnimatorPerson
     place: AnimatorPlace
     role_name: str
-    badges: list[ConceptOut] = []
+    role_badges: list[ConceptOut] = []
     since: str | None = None
 
 

@@ -52,7 +52,7 @@ def role_document(place_iri: str, role_name: str, badges: list[dict], since: dat
     """A role of the member at a place: schema.org's Role pattern on `workLocation`."""
     doc: dict = {"type": "Role", "work_location": place_iri, "role_name": role_name}
     if badges:
-        doc["badges"] = badges
+        doc["role_badges"] = badges
     if since is not None:
         doc["since"] = since.isoformat()
     return doc

@@ -93,7 +93,7 @@ class Animator:
             "role_name": self.role.role_name,
         }
         if self.role.badges:
-            doc["badges"] = [concept_document(ConceptRef(iri, iri), labels) for iri in self.role.badges]
+            doc["role_badges"] = [concept_document(ConceptRef(iri, iri), labels) for iri in self.role.badges]
         if self.role.since is not None:
             doc["since"] = self.role.since.isoformat()
         return doc

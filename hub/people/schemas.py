@@ -83,7 +83,7 @@ class RoleOut(BaseModel):
     type: Literal["Role"]
     work_location: str = Field(description="IRI of the place")
     role_name: str
-    badges: list[ConceptOut] = []
+    role_badges: list[ConceptOut] = []
     since: str | None = None
 
 

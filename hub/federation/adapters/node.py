@@ -196,7 +196,7 @@ def input_of(kind: str, document: dict, place_iri: str | None = None) -> Input:
 
 def _role_input(role: dict) -> dict:
     data = {k: role[k] for k in ("work_location", "role_name", "since") if k in role}
-    data["badges"] = _concept_values(role.get("badges", []))
+    data["badges"] = _concept_values(role.get("role_badges", []))
     return data
 
 
