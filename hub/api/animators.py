@@ -4,7 +4,7 @@ start date). A role is shown only to whoever may see the member's places."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 import orjson
 from fastapi import APIRouter, Query, Request, Response
@@ -37,8 +37,9 @@ class AnimatorPlace(BaseModel):
 
 
 class AnimatorOut(BaseModel):
-    person: AnimatorPerson
-    place: AnimatorPlace
+    type: Literal["Role"]
+    holder: AnimatorPerson
+    work_location: AnimatorPlace
     role_name: str
     role_badges: list[ConceptOut] = []
     since: str | None = None

@@ -80,16 +80,18 @@ class Animator:
     place: Place | None
 
     def document(self, labels: dict[str, dict[str, str]]) -> dict:
+        """The role as a list of who animates where shows it: its holder and place summed up."""
         place: dict = {"id": self.role.place_iri}
         if self.place is not None:
             place.update(uid=self.place.id, name=self.place.name)
         doc: dict = {
-            "person": {
+            "type": "Role",
+            "holder": {
                 "id": self.person.iri,
                 "uid": self.person.id,
                 "display_name": self.person.display_name,
             },
-            "place": place,
+            "work_location": place,
             "role_name": self.role.role_name,
         }
         if self.role.badges:
