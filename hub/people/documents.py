@@ -43,7 +43,10 @@ def person_document(
         doc["roles"] = roles
     if audience == "network":
         levels = {**DEFAULT_VISIBILITY, **person.visibility}
-        doc["visibility"] = [{"field": f, "level": levels[f]} for f in doc if f in levels]
+        shown = [f for f in doc if f in levels]
+        if "roles" in doc and "places" not in shown:
+            shown.append("places")  # the roles' audience, even when the member lists no places
+        doc["visibility"] = [{"field": f, "level": levels[f]} for f in shown]
     doc["updated"] = iso_utc(person.updated_at)
     return doc
 

@@ -179,8 +179,11 @@ def input_of(kind: str, document: dict, place_iri: str | None = None) -> Input:
         data["themes"] = _concept_values(document.get("themes", []))
         return ProgrammeIn.model_validate(data)
     levels = {v["field"]: v["level"] for v in document.get("visibility", []) if isinstance(v, dict)}
+    # Roles at places are shown with the member's places, and only with them.
     fields = [
-        f for f in ("display_name", "bio", "skills", "badges", "places", "links", "contact") if f in document
+        f
+        for f in ("display_name", "bio", "skills", "badges", "places", "links", "contact")
+        if f in document or (f == "places" and "roles" in document)
     ]
     data = {
         k: document[k]
