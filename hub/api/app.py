@@ -48,12 +48,14 @@ from hub.web import (
     embed,
     event,
     figures,
+    programme,
     publish,
     publish_equipment,
     publish_events,
     signin,
     sitemap,
 )
+from hub.web import animators as animators_page
 from hub.web.assets import Assets
 
 log = logging.getLogger(__name__)
@@ -156,6 +158,7 @@ def create_app(settings: Settings, *, engine=None) -> FastAPI:
         publish,
         publish_events,
         publish_equipment,
+        programme,
     ):
         app.include_router(web.router)
     app.mount("/static", Assets(), name="static")
@@ -165,6 +168,7 @@ def create_app(settings: Settings, *, engine=None) -> FastAPI:
         app.include_router(links.router)
         app.include_router(corrections.router)
         app.include_router(coordination.router)
+        app.include_router(animators_page.router)
         app.include_router(stats.router)
 
     def openapi() -> dict:
