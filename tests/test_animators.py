@@ -5,6 +5,7 @@ places: an animator whose places are for the network only is on no public output
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 
 import pyshacl
 import pytest
@@ -18,16 +19,20 @@ from hub.events.schemas import EventIn
 from hub.events.service import save_event
 from hub.federation.harvester import all_sources, harvest_many
 from hub.federation.registry import SourceIn, add_source
+from hub.people.animators import name_animators
 from hub.people.models import Person, PersonRole
 from hub.people.roles import declare_role
 from hub.people.schemas import PersonIn, RoleIn
 from hub.people.service import save_person, withdraw_consent
 from hub.places.schemas import PlaceIn
 from hub.places.service import create_place
+from hub.programmes.schemas import ProgrammeIn
+from hub.programmes.service import save_programme
 from hub.store.db import session_scope
 from hub.vocabulary.jsonld import SCHEMAS_DIR, to_graph
 from tests import factories
-from tests.servers import running_node
+from tests.browser import opened, screenshot, serious_violations
+from tests.servers import running_node, serve
 
 EVERYTHING = ["display_name", "bio", "skills", "badges", "places", "links", "contact"]
 ANIMATRICE = {"role_name": "animatrice", "badges": ["accueil", "médiation numérique"], "since": "2025-09-01"}
@@ -279,3 +284,77 @@ def test_roles_reach_a_hub_by_visibility_and_leave_it_when_consent_is_withdrawn(
                 select(PersonRole.role_name).join(Person).where(Person.display_name == "Léa Publique")
             )
             assert held.all() == []
+
+
+# The pages, in a real Chromium: phone and desktop, French and English, no serious axe violation
+
+SIZES = {"phone": 390, "desktop": 1280}
+
+
+@pytest.fixture
+def served_hub(db) -> Iterator[dict]:
+    """A hub with a place, two animators (one seen by the network only), a programme and its events."""
+    made: dict = {}
+
+    def make(base_url: str):
+        settings = db.settings(base_url=base_url, role="hub")
+        with session_scope(db.engine) as session:
+            place = create_place(
+                session, base_url, PlaceIn.model_validate(factories.place(name="La Fabrique"))
+            )
+            people = []
+            for name, seen_by, role in (
+                (
+                    "Léa Publique",
+                    "public",
+                    RoleIn(role_name="animatrice", badges=["accueil"], since="2025-09-01"),
+                ),
+                ("Noé Réseau", "network", RoleIn(role_name="concierge")),
+            ):
+                data = factories.person(
+                    display_name=name, visibility={"places": seen_by, "display_name": seen_by}
+                )
+                person = save_person(session, base_url, PersonIn.model_validate(data))
+                declare_role(session, place.id, person.id, role)
+                people.append(person.id)
+            programme = save_programme(
+                session, base_url, ProgrammeIn(name="Place à l'Emploi", description="<p>Ateliers</p>")
+            )
+            for title in ("Atelier CV", "Simulation d'entretien"):
+                data = EventIn(
+                    **factories.event(title=title, place=place.id, programme=programme.id, animators=people)
+                )
+                save_event(session, settings, data, animators=name_animators(session, data))
+            made["programme"] = programme.id
+        return create_app(settings, engine=db.engine)
+
+    with serve(make) as base:
+        made["base"] = base
+        yield made
+
+
+@pytest.fixture
+def chromium(chromium_browser):
+    context = chromium_browser.new_context(locale="fr-FR")
+    yield context
+    context.close()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_animators_and_programme_pages_read_well_on_a_phone_and_a_desktop(chromium, served_hub, size, db):
+    base, year = served_hub["base"], factories.YEAR
+    animators = f"{base}/coordination/animators?start={year}-01-01&end={year}-12-31"
+    with opened(chromium, animators, width=SIZES[size]) as page:
+        assert serious_violations(page) == []
+        screenshot(page, f"animators-{size}-{db.kind}")
+        text = page.inner_text("main")
+        assert "Léa Publique" in text and "Noé Réseau" not in text and "Accueil" in text
+        rows = page.locator("#caption-animators").locator("xpath=..").locator("tbody tr")
+        assert rows.count() == 1 and "La Fabrique" in rows.first.inner_text()
+        csv = page.locator(".figure-programmes a.download").first.get_attribute("href")
+        assert "by=programmes" in csv and "format=csv" in csv
+    with opened(chromium, f"{base}/programmes/{served_hub['programme']}?lang=en", width=SIZES[size]) as page:
+        assert serious_violations(page) == []
+        screenshot(page, f"programme-{size}-{db.kind}")
+        assert page.locator("h1").inner_text() == "Place à l'Emploi"
+        assert page.locator(".series li").count() == 2 and "La Fabrique" in page.inner_text("main")
