@@ -147,7 +147,7 @@ def two_nodes(tmp_path):
 
 
 def test_a_programme_joined_by_events_of_two_nodes_shows_both_at_the_hub(db, hub_settings, two_nodes):
-    creuse, correze = two_nodes
+    creuse, _ = two_nodes
     with session_scope(db.engine) as session:
         for node in two_nodes:
             add_source(
