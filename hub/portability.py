@@ -38,8 +38,9 @@ from hub.vocabulary.jsonld import CONTEXT_IRI
 
 EXPORT_VERSION = 1
 # The types of records an export holds, in the order an import saves them: places first, so that
-# programmes, events and people find their places.
-KINDS = {"Place": "place", "EventSeries": "programme", "Event": "event", "Person": "person"}
+# programmes, events and people find their places; people before events, so that an event's
+# document, published as exported, is not published again as each of its animators arrives.
+KINDS = {"Place": "place", "EventSeries": "programme", "Person": "person", "Event": "event"}
 SOURCE_FIELDS = (
     "url",
     "kind",

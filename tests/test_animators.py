@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 
+import orjson
 import pyshacl
 import pytest
 from fastapi.testclient import TestClient
@@ -15,6 +16,7 @@ from sqlmodel import select
 
 from hub.api.app import create_app
 from hub.auth.tokens import create_token
+from hub.events.models import EventAnimator
 from hub.events.schemas import EventIn
 from hub.events.service import save_event
 from hub.federation.harvester import all_sources, harvest_many
@@ -26,6 +28,7 @@ from hub.people.schemas import PersonIn, RoleIn
 from hub.people.service import save_person, withdraw_consent
 from hub.places.schemas import PlaceIn
 from hub.places.service import create_place
+from hub.portability import export_lines, import_document
 from hub.programmes.schemas import ProgrammeIn
 from hub.programmes.service import save_programme
 from hub.store.db import session_scope
@@ -33,6 +36,7 @@ from hub.vocabulary.jsonld import SCHEMAS_DIR, to_graph
 from tests import factories
 from tests.browser import opened, screenshot, serious_violations
 from tests.servers import running_node, serve
+from tests.stores import open_store
 
 EVERYTHING = ["display_name", "bio", "skills", "badges", "places", "links", "contact"]
 ANIMATRICE = {"role_name": "animatrice", "badges": ["accueil", "médiation numérique"], "since": "2025-09-01"}
@@ -147,6 +151,7 @@ def test_an_animator_seen_only_by_the_network_is_on_no_public_output(client, wri
             assert answer.status_code == 200, (path, answer.text)
             assert secret not in answer.text and "Noé Réseau" not in answer.text, path
     assert "Léa Publique" in client.get("/api/v1/animators").text
+    assert "Animé par</dt>\n  <dd>Léa Publique</dd>" in client.get(f"/events/{event.json()['uid']}").text
     hub = _harvesting_hub(client, db)
     assert "Noé Réseau" in client.get("/api/v1/animators", headers=hub).text
     assert "concierge" in client.get(f"/api/v1/people/{network['uid']}", headers=hub).text
@@ -219,6 +224,35 @@ def test_profiles_with_roles_and_events_with_animators_conform_to_the_shapes(cli
     ]
     conforms, _, report = pyshacl.validate(to_graph(broken), shacl_graph=shapes, inference="none")
     assert not conforms and "badges thesaurus" in report
+
+
+def test_an_export_imported_elsewhere_keeps_roles_programmes_and_every_animator(
+    client, writer, db, fablab, tmp_path
+):
+    place, public, network = fablab["place"], fablab["public"], fablab["network"]
+    programme = client.post("/api/v1/programmes", json={"name": "Place à l'Emploi"}, headers=writer).json()
+    event = factories.event(
+        place=place["uid"], programme=programme["uid"], animators=[public["uid"], network["uid"]]
+    )
+    client.post("/api/v1/events", json=event, headers=writer)
+    hub = _harvesting_hub(client, db)
+    paths = ("/api/v1/animators", "/api/v1/programmes", "/api/v1/events", "/api/v1/people")
+    before = {path: client.get(path, headers=hub).json()["items"] for path in paths}
+    with session_scope(db.engine) as session:
+        exported = orjson.loads(b"".join(export_lines(session, db.settings())))
+    for store in open_store(db.kind, tmp_path):
+        with session_scope(store.engine) as session:
+            counts = import_document(session, store.settings(), exported)
+        assert counts == {"place": 1, "programme": 1, "person": 2, "event": 1}
+        with TestClient(create_app(store.settings(), engine=store.engine)) as fresh:
+            with session_scope(store.engine) as session:
+                token = {"Authorization": f"Bearer {create_token(session, 'a hub', ['harvest'])[1]}"}
+            after = {path: fresh.get(path, headers=token).json()["items"] for path in paths}
+            assert after == before
+            # The network-only animator is still named, though the document does not show him.
+            with session_scope(store.engine) as session:
+                named = sorted(session.exec(select(EventAnimator.person_iri)).all())
+            assert named == sorted([public["person"], network["person"]])
 
 
 # At a hub, over real HTTP

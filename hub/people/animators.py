@@ -37,6 +37,20 @@ def animator_iris(session: Session, refs: list[str]) -> list[str]:
     return iris
 
 
+def shown_names(session: Session, iris: list[str]) -> list[str]:
+    """The names of those of `iris` the public may see at their places, in the same order."""
+    if not iris:
+        return []
+    names = dict(
+        session.exec(
+            select(Person.iri, Person.display_name).where(
+                col(Person.iri).in_(iris), Person.places_audience == "public"
+            )
+        ).all()
+    )
+    return [names[iri] for iri in iris if iri in names]
+
+
 def public_animators(session: Session, iris: list[str]) -> list[str]:
     """Those of `iris` the public may see at their places, in the same order."""
     if not iris:
