@@ -9,7 +9,7 @@ import orjson
 from sqlalchemy import ColumnElement, exists
 from sqlmodel import Session, col, delete, func, select
 
-from hub.errors import InvalidInput, NotFound
+from hub.errors import NotFound
 from hub.kit.paging import decode_cursor
 from hub.kit.text import fold
 from hub.people.animators import forget_animator, refresh_events_naming
@@ -24,13 +24,12 @@ from hub.people.visibility import (
     widest_audience,
 )
 from hub.places.models import Place
-from hub.places.service import find_place
+from hub.places.service import find_place, place_iris
 from hub.store.changes import record_change
 from hub.store.query import Near, Page, after, near_condition, page_of, text_condition
 from hub.store.records import Origin, RecordValues, insert_rows, new_id, save_row, utcnow, values_of
 from hub.vocabulary.thesaurus import ConceptRef, concept_document, labels_of, resolve, unknown, with_narrower
 
-IRI_PREFIXES = ("http://", "https://")
 # The columns of a new profile that saving it does not set.
 NEW_PERSON = {
     "doc": "{}",
@@ -53,18 +52,6 @@ def get_person(session: Session, person_id: str) -> Person:
     if person is None:
         raise NotFound(f"no person with id {person_id!r}")
     return person
-
-
-def _place_iris(session: Session, refs: list[str]) -> list[str]:
-    iris: list[str] = []
-    for i, ref in enumerate(refs):
-        place = find_place(session, ref)
-        if place is None and not ref.startswith(IRI_PREFIXES):
-            raise InvalidInput(f"places[{i}]", f"no place with id {ref!r}")
-        iri = place.iri if place else ref
-        if iri not in iris:
-            iris.append(iri)
-    return iris
 
 
 def publish(
@@ -259,7 +246,7 @@ def person_rows(
     origin: Origin | None = None,
 ) -> PersonRows:
     """Every row storing `data` (replacing `person`, if given), computed without writing."""
-    places = _place_iris(session, data.places)
+    places = place_iris(session, data.places, "places")
     skills = resolve(session, "skill", data.skills)
     roles = _roles(session, data, person)
     if person is None:

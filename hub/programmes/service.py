@@ -12,7 +12,7 @@ from hub.errors import InvalidInput, NotFound
 from hub.kit.paging import decode_cursor
 from hub.kit.sanitize import clean_html
 from hub.kit.text import fold
-from hub.places.service import find_place
+from hub.places.service import place_iris
 from hub.programmes.models import Programme
 from hub.programmes.schemas import ProgrammeIn
 from hub.store.changes import record_change
@@ -27,18 +27,6 @@ def programme_iri(base_url: str, local_id: str) -> str:
     return f"{base_url}/programmes/{local_id}"
 
 
-def _organizers(session: Session, refs: list[str]) -> list[str]:
-    iris: list[str] = []
-    for i, ref in enumerate(refs):
-        place = find_place(session, ref)
-        if place is None and not ref.startswith(IRI_PREFIXES):
-            raise InvalidInput(f"organizers[{i}]", f"no place with id {ref!r}")
-        iri = place.iri if place else ref
-        if iri not in iris:
-            iris.append(iri)
-    return iris
-
-
 def save_programme(
     session: Session,
     base_url: str,
@@ -50,7 +38,7 @@ def save_programme(
 ) -> Programme:
     """Create (no `programme`) or replace a programme and log the change. A harvested one is
     rendered again from what its origin published, its description sanitized here too."""
-    organizers = _organizers(session, data.organizers)
+    organizers = place_iris(session, data.organizers, "organizers")
     themes = resolve(session, "theme", data.themes)
     labels = labels_of(session, {r.iri for r in themes if r.iri})
     if programme is None:
