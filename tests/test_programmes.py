@@ -162,9 +162,14 @@ def test_a_programme_joined_by_events_of_two_nodes_shows_both_at_the_hub(db, hub
             e["title"] for e in hub.get("/api/v1/events", params={"programme": programme_iri}).json()["items"]
         )
         assert titles == ["Atelier CV à Guéret", "Simulation d'entretien à Tulle"]
-        csv = hub.get(
-            "/api/v1/stats", params={"by": "programmes", "start": f"{factories.YEAR}-01-01", "format": "csv"}
-        ).text.removeprefix("\ufeff").splitlines()
+        csv = (
+            hub.get(
+                "/api/v1/stats",
+                params={"by": "programmes", "start": f"{factories.YEAR}-01-01", "format": "csv"},
+            )
+            .text.removeprefix("\ufeff")
+            .splitlines()
+        )
         assert csv[0] == "programme,name,place,place_name,events,occurrences"
         assert len(csv) == 3 and all(
             line.startswith(f"{programme_iri},Place à l'Emploi,") for line in csv[1:]
