@@ -45,6 +45,7 @@ def test_a_programme_is_an_event_series_with_a_sanitized_description(client, wri
     assert created["organizers"] == [place["id"]]
     assert created["themes"][0]["id"].startswith("https://w3id.org/tiers-lieux/themes/")
     assert client.get(f"/api/v1/programmes/{created['uid']}").json() == created
+    assert f"/programmes/{created['uid']}?lang=fr" in client.get("/sitemap.xml").text
     assert [p["id"] for p in client.get("/api/v1/programmes").json()["items"]] == [created["id"]]
 
 
