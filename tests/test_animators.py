@@ -385,6 +385,9 @@ def test_the_animators_and_programme_pages_read_well_on_a_phone_and_a_desktop(ch
         assert "Léa Publique" in text and "Noé Réseau" not in text and "Accueil" in text
         rows = page.locator("#caption-animators").locator("xpath=..").locator("tbody tr")
         assert rows.count() == 1 and "La Fabrique" in rows.first.inner_text()
+        assert page.locator(".figure-programmes tbody a").first.get_attribute("href") == (
+            f"/programmes/{served_hub['programme']}"
+        )
         csv = page.locator(".figure-programmes a.download").first.get_attribute("href")
         assert "by=programmes" in csv and "format=csv" in csv
     with opened(chromium, f"{base}/programmes/{served_hub['programme']}?lang=en", width=SIZES[size]) as page:

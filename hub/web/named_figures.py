@@ -8,11 +8,12 @@ from datetime import date, datetime
 from functools import partial
 
 from markupsafe import Markup
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from hub import stats
 from hub.filters import PeriodQuery
 from hub.people.visibility import Audience
+from hub.programmes.models import Programme
 from hub.web import charts
 from hub.web.i18n import translator
 from hub.web.site import Ask
@@ -175,7 +176,27 @@ class Figures:
     def programmes(self) -> Figure:
         """Events per programme, place by place."""
         table = stats.programme_figures(self.session, self.start, self.end)
-        return self._per_place("programmes", table, self.t("animators.per_programme"), "animators.programme")
+        held = dict(
+            self.session.exec(
+                select(Programme.iri, Programme.id).where(
+                    col(Programme.iri).in_(sorted({r[0] for r in table.rows}))
+                )
+            ).all()
+        )
+
+        def linked(iri: str, name: str) -> Markup | str:
+            """A programme held here by the link to its page; one known by IRI alone by its name."""
+            if iri not in held:
+                return name
+            return Markup('<a href="{}">{}</a>').format(self.ask.url(f"/programmes/{held[iri]}"), name)
+
+        figure = self._per_place(
+            "programmes", table, self.t("animators.per_programme"), "animators.programme"
+        )
+        figure.rows = [
+            [linked(r[0], row[0]), *row[1:]] for r, row in zip(table.rows, figure.rows, strict=True)
+        ]
+        return figure
 
     def _per_place(self, by: str, table: stats.Table, title: str, column: str) -> Figure:
         rows = [
