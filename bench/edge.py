@@ -83,10 +83,10 @@ def run(requests: int, concurrency: int, rounds: int) -> dict[str, dict[str, flo
         try:
             for name, paths in PATHS.items():
                 for _, base in servers.values():
-                    asyncio.run(load(base, paths, 200, concurrency))  # warm the cache and the pool
+                    asyncio.run(load([base], paths, 200, concurrency))  # warm the cache and the pool
                 for round_ in range(rounds):
                     for variant, (_, base) in servers.items():
-                        latencies, elapsed = asyncio.run(load(base, paths, requests, concurrency))
+                        latencies, elapsed = asyncio.run(load([base], paths, requests, concurrency))
                         rate = len(latencies) / elapsed
                         print(f"  {name:<12} {variant:<8} middlewares, round {round_ + 1}: {rate:7.0f} req/s")
                         best[name][variant] = max(best[name].get(variant, 0.0), rate)

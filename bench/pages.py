@@ -20,7 +20,7 @@ import time
 from datetime import date, timedelta
 
 from bench.harvest import free_port
-from bench.query import Load, _serve, build, cold_queries, load, settle
+from bench.query import Load, _serve, build, cold_queries, cpu_seconds, load, settle
 
 API = "/api/v1/occurrences?"
 
@@ -42,7 +42,7 @@ def as_page(path: str) -> str:
 
 async def once_each(base: str, paths: list[str], concurrency: int) -> tuple[list[float], float]:
     """Every path asked once, by `concurrency` clients."""
-    return await load(base, paths, len(paths), concurrency, shuffle=False)
+    return await load([base], paths, len(paths), concurrency, shuffle=False)
 
 
 def run(nodes: int, requests: int, concurrencies: list[int]) -> list[tuple[Load, Load]]:
@@ -67,11 +67,14 @@ def run(nodes: int, requests: int, concurrencies: list[int]) -> list[tuple[Load,
             for mix, (paths, once) in mixes.items():
                 measured = []
                 for kind, asked in (("JSON", paths), ("HTML", [as_page(p) for p in paths])):
+                    cpu = cpu_seconds([server.pid])
                     if once:
                         latencies, elapsed = asyncio.run(once_each(base, asked, concurrency))
                     else:
-                        latencies, elapsed = asyncio.run(load(base, asked, requests, concurrency))
-                    result = Load.of(f"{mix}: {kind}", concurrency, latencies, elapsed)
+                        latencies, elapsed = asyncio.run(load([base], asked, requests, concurrency))
+                    result = Load.of(
+                        f"{mix}: {kind}", concurrency, latencies, elapsed, cpu_seconds([server.pid]) - cpu
+                    )
                     print(result.line())
                     measured.append(result)
                 json_load, html_load = measured

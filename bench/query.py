@@ -1,9 +1,12 @@
 """Query benchmark: the hub's read API over a harvested simulated network, under load.
 
     python -m bench.query --nodes 200 [--requests 400] [--concurrency 1 16 64] [--cold-only]
+                          [--processes 2]
 
 Harvests `--nodes` simulated nodes into a SQLite hub (kept in bench/out/ for the next run),
-serves it with uvicorn (one process) on 127.0.0.1, and drives it with aiohttp clients: the
+serves it with uvicorn on 127.0.0.1 (one process, or `--processes` API processes on ports of their
+own, the clients spread over them as the deploy guide's proxy spreads its clients over
+`hub-api@PORT` instances), and drives it with aiohttp clients: the
 calendar with realistic filters (region and dates, theme, text, distance), the skills
 directory, the figures, the iCalendar feed of a region. The ceiling, in the same run and on
 the same server, before the mixes and after them: a fixed 2 KB JSON response. Prints p50, p99
@@ -20,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing
+import os
 import random
 import statistics
 import time
@@ -182,7 +186,7 @@ def cold_queries(today: date, rng: random.Random) -> Iterator[str]:
 
 
 async def cold_load(
-    base: str, today: date, requests: int, concurrency: int
+    bases: list[str], today: date, requests: int, concurrency: int
 ) -> tuple[list[float], float, list[tuple[float, str]]]:
     """`requests` cold calendar reads by `concurrency` clients; each client follows the cursor of
     an answer half the time (three pages at most), as a reader scrolling the agenda does."""
@@ -192,7 +196,7 @@ async def cold_load(
     timed: list[tuple[float, str]] = []
     left = [requests]
 
-    async def client(session: aiohttp.ClientSession) -> None:
+    async def client(session: aiohttp.ClientSession, base: str) -> None:
         following: tuple[str, int, str] | None = None
         while left[0] > 0:
             left[0] -= 1
@@ -216,18 +220,18 @@ async def cold_load(
     connector = aiohttp.TCPConnector(limit=concurrency)
     async with aiohttp.ClientSession(connector=connector) as session:
         started = time.perf_counter()
-        await asyncio.gather(*(client(session) for _ in range(concurrency)))
+        await asyncio.gather(*(client(session, bases[i % len(bases)]) for i in range(concurrency)))
         return latencies, time.perf_counter() - started, sorted(timed, reverse=True)
 
 
 async def load(
-    base: str, paths: list[str], requests: int, concurrency: int, shuffle: bool = True
+    bases: list[str], paths: list[str], requests: int, concurrency: int, shuffle: bool = True
 ) -> tuple[list[float], float]:
     """`requests` reads of `paths` drawn at random, or each path once in order (`shuffle=False`)."""
     latencies: list[float] = []
     queue = [random.choice(paths) for _ in range(requests)] if shuffle else paths[::-1]
 
-    async def client(session: aiohttp.ClientSession) -> None:
+    async def client(session: aiohttp.ClientSession, base: str) -> None:
         while queue:
             path = queue.pop()
             started = time.perf_counter()
@@ -239,7 +243,7 @@ async def load(
     connector = aiohttp.TCPConnector(limit=concurrency)
     async with aiohttp.ClientSession(connector=connector) as session:
         started = time.perf_counter()
-        await asyncio.gather(*(client(session) for _ in range(concurrency)))
+        await asyncio.gather(*(client(session, bases[i % len(bases)]) for i in range(concurrency)))
         return latencies, time.perf_counter() - started
 
 
@@ -250,52 +254,77 @@ class Load:
     p50_ms: float
     p99_ms: float
     rate: float
+    # CPU the API processes spent a request: what latencies become on a loaded machine aside.
+    server_cpu_ms: float
 
     @classmethod
-    def of(cls, mix: str, concurrency: int, latencies: list[float], elapsed: float) -> Load:
+    def of(cls, mix: str, concurrency: int, latencies: list[float], elapsed: float, cpu: float) -> Load:
         ordered = sorted(latencies)
         p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-        return cls(mix, concurrency, statistics.median(ordered) * 1000, p99 * 1000, len(ordered) / elapsed)
+        return cls(
+            mix,
+            concurrency,
+            statistics.median(ordered) * 1000,
+            p99 * 1000,
+            len(ordered) / elapsed,
+            cpu * 1000 / len(ordered),
+        )
 
     def line(self) -> str:
         return (
             f"  {self.mix:<32} c={self.concurrency:<3} p50 {self.p50_ms:7.1f} ms  "
-            f"p99 {self.p99_ms:7.1f} ms  {self.rate:7.0f} req/s"
+            f"p99 {self.p99_ms:7.1f} ms  {self.rate:7.0f} req/s  server CPU {self.server_cpu_ms:5.2f} ms/req"
         )
 
 
-def run(nodes: int, requests: int, concurrencies: list[int], cold_only: bool = False) -> list[Load]:
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU time (user and system) the processes `pids` spent so far (Linux: /proc/PID/stat)."""
+    ticks = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def run(
+    nodes: int, requests: int, concurrencies: list[int], cold_only: bool = False, processes: int = 1
+) -> list[Load]:
     """Every mix at every concurrency, printed as it ends, then each calendar mix against the ceiling.
 
     The ceiling is measured before the mixes and after them, and the higher of the two counts:
     a short run of a fixed response is easily disturbed by what else the machine does."""
     database = build(nodes)
     settle(database)
-    port = free_port()
-    server = multiprocessing.Process(target=_serve, args=(database, port), daemon=True)
-    server.start()
-    base = f"http://127.0.0.1:{port}"
-    time.sleep(2.0)
+    ports = [free_port() for _ in range(processes)]
+    servers = [multiprocessing.Process(target=_serve, args=(database, port), daemon=True) for port in ports]
+    for server in servers:
+        server.start()
+    bases = [f"http://127.0.0.1:{port}" for port in ports]
+    time.sleep(2.0 * processes)
     results = []
+
+    pids = [server.pid for server in servers]
 
     def measure(name: str, paths: list[str]) -> None:
         for concurrency in concurrencies:
-            latencies, elapsed = asyncio.run(load(base, paths, requests, concurrency))
-            result = Load.of(name, concurrency, latencies, elapsed)
+            cpu = cpu_seconds(pids)
+            latencies, elapsed = asyncio.run(load(bases, paths, requests, concurrency))
+            result = Load.of(name, concurrency, latencies, elapsed, cpu_seconds(pids) - cpu)
             print(result.line())
             results.append(result)
 
     def measure_cold() -> None:
         for concurrency in concurrencies:
-            latencies, elapsed, slowest = asyncio.run(cold_load(base, date.today(), requests, concurrency))
-            result = Load.of(COLD, concurrency, latencies, elapsed)
+            cpu = cpu_seconds(pids)
+            latencies, elapsed, slowest = asyncio.run(cold_load(bases, date.today(), requests, concurrency))
+            result = Load.of(COLD, concurrency, latencies, elapsed, cpu_seconds(pids) - cpu)
             print(result.line())
             results.append(result)
             for seconds, path in slowest[:5]:
                 print(f"      {seconds * 1000:7.1f} ms  {path}")
 
     try:
-        print(f"hub on SQLite holding {nodes} harvested nodes; one uvicorn process")
+        print(f"hub on SQLite holding {nodes} harvested nodes; {processes} uvicorn process(es)")
         measure(f"{CEILING}, before", ["/bench/fixed"])
         if not cold_only:
             for name, paths in mixes(date.today()).items():
@@ -303,7 +332,8 @@ def run(nodes: int, requests: int, concurrencies: list[int], cold_only: bool = F
         measure_cold()
         measure(f"{CEILING}, after", ["/bench/fixed"])
     finally:
-        server.terminate()
+        for server in servers:
+            server.terminate()
     ceiling: dict[int, float] = {}
     for result in results:
         if result.mix.startswith(CEILING):
@@ -323,8 +353,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 16, 64])
     parser.add_argument("--cold-only", action="store_true", help="only the cold mix (and the ceiling)")
+    parser.add_argument("--processes", type=int, default=1, help="API processes serving the store")
     args = parser.parse_args()
-    run(args.nodes, args.requests, args.concurrency, args.cold_only)
+    run(args.nodes, args.requests, args.concurrency, args.cold_only, args.processes)
 
 
 if __name__ == "__main__":

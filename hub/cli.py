@@ -156,7 +156,7 @@ def _check(settings: Settings, data) -> str:
         "node": f"a node, {checked.name!r}",
         "ics": f"an iCalendar file ({checked.events} events in its first page)",
         "jsonld": f"a web page with schema.org events ({checked.events})",
-        "mobilizon": "a Mobilizon group (its outbox is read at each harvest)",
+        "mobilizon": "a Mobilizon group or instance (its outbox is read at each harvest)",
         "gancio": f"a Gancio ({checked.events} upcoming events in its first page)",
     }[checked.kind]
     console.print(escape(f"Checked: {data.url} answers, {found}."))

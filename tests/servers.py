@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import socket
+import sqlite3
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import uvicorn
@@ -16,7 +19,7 @@ from sqlalchemy.engine import Engine
 from hub.api.app import create_app
 from hub.auth.tokens import create_token
 from hub.settings import Settings
-from hub.setup import upgrade
+from hub.setup import new_feed_epoch, upgrade
 from hub.store.db import make_engine, session_scope
 
 
@@ -59,6 +62,29 @@ class Node:
         return session_scope(self.engine)
 
 
+@cache
+def _migrated_template() -> tuple[tempfile.TemporaryDirectory, Path]:
+    """One SQLite store migrated for the whole test process (its folder kept as long as it is)."""
+    folder = tempfile.TemporaryDirectory(prefix="hub-node-template-")
+    path = Path(folder.name) / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return folder, path
+
+
+def fresh_sqlite(database: Path) -> Engine:
+    """A fresh migrated SQLite store at `database`: a copy of the process's template (`hub db
+    upgrade` loads the thesauri in seconds, a copy takes milliseconds) with a feed epoch of its own,
+    as an upgrade gives each instance."""
+    template = sqlite3.connect(_migrated_template()[1])
+    with closing(template), closing(sqlite3.connect(database)) as copy:
+        template.backup(copy)
+    engine = make_engine(f"sqlite:///{database}")
+    new_feed_epoch(engine)
+    return engine
+
+
 @contextmanager
 def running_node(directory: Path, label: str, *, role: str = "node", **overrides) -> Iterator[Node]:
     """A node with a fresh SQLite store; `role="hub"` for a hub other hubs harvest."""
@@ -77,8 +103,7 @@ def running_node(directory: Path, label: str, *, role: str = "node", **overrides
             harvest_retries=0,
             **{"rate_limit_per_minute": 0, **overrides},
         )
-        engine = make_engine(settings.database_url)
-        upgrade(engine)
+        engine = fresh_sqlite(database)
         holder["node"] = Node(base_url, settings, engine)
         return create_app(settings, engine=engine)
 

@@ -52,8 +52,9 @@ def test_a_base_url_without_a_descriptor_is_told_by_what_it_answers_itself():
     assert kind == "ics"
     assert [where for where, _ in asked] == [
         "https://lieu.example/.well-known/tiers-lieux",
+        "https://lieu.example/relay",
+        "https://lieu.example/api/events?show_recurrent=true",
         "https://lieu.example/",
-        "https://lieu.example/api/events",
     ]
 
 
@@ -67,7 +68,9 @@ def test_a_page_is_asked_once_for_what_a_calendar_or_a_page_would_be():
 
 def test_an_answer_of_no_known_kind_is_the_wrong_content_type():
     url = "https://lieu.example/logo"
-    neither = r"neither a node, a Mobilizon group, a Gancio, a calendar nor a web page \(image/png\)"
+    neither = (
+        r"neither a node, a Mobilizon group or instance, a Gancio, a calendar nor a web page \(image/png\)"
+    )
     with pytest.raises(WrongContentType, match=neither):
         detected(url, {url: (200, "image/png", b"\x89PNG\r\n")})
 
@@ -89,16 +92,53 @@ def test_an_activitystreams_actor_of_another_software_is_no_mobilizon_group():
     assert kind == "jsonld"  # JSON, read as a document that may hold events: none, said at harvest
 
 
+def test_a_mobilizon_instance_is_told_by_its_relay_actor():
+    relay = (FEDIVERSE / "mobilizon-relay.json").read_bytes()
+    answers = {"https://mobilizon.example/relay": (200, "application/activity+json", relay)}
+    kind, asked = detected("https://mobilizon.example/", answers)
+    assert kind == "mobilizon"
+    assert asked[-1] == ("https://mobilizon.example/relay", ADAPTERS["mobilizon"].accept)
+
+
+@pytest.mark.parametrize(
+    ("url", "actor"),
+    [
+        ("https://mobilizon.example/@la-ruche", "https://mobilizon.example/@la-ruche"),
+        ("https://mobilizon.example/@la-ruche/events", "https://mobilizon.example/@la-ruche"),
+        ("https://autre.example/@la-ruche@mobilizon.example", "https://mobilizon.example/@la-ruche"),
+        (
+            "https://mobilizon.example/@la-ruche/outbox?page=2",
+            "https://mobilizon.example/@la-ruche/outbox?page=2",
+        ),
+        ("https://mobilizon.example/", "https://mobilizon.example/relay"),
+    ],
+)
+def test_a_mobilizon_source_is_read_from_the_actor_its_url_names(url, actor):
+    assert ADAPTERS["mobilizon"].probe(url) == actor
+
+
 @pytest.mark.parametrize("url", ["https://gancio.example/", "https://gancio.example/api/events"])
-def test_a_gancio_is_told_by_its_list_of_events(url):
+def test_a_gancio_is_told_by_its_list_of_events_occurrences_included(url):
     events = (FEDIVERSE / "gancio-events.json").read_bytes()
+    api = "https://gancio.example/api/events"
     answers = {
         "https://gancio.example/": (200, "text/html", b"<!doctype html><title>Gancio</title>"),
-        "https://gancio.example/api/events": (200, "application/json; charset=utf-8", events),
+        api: (200, "application/json; charset=utf-8", events),
+        f"{api}?show_recurrent=true": (200, "application/json; charset=utf-8", events),
     }
     kind, _ = detected(url, answers)
     assert kind == "gancio"
-    assert ADAPTERS["gancio"].probe(url) == "https://gancio.example/api/events"
+    assert ADAPTERS["gancio"].probe(url) == f"{api}?show_recurrent=true"
+
+
+def test_a_gancio_api_url_keeps_its_own_filters():
+    probe = ADAPTERS["gancio"].probe
+    assert probe("https://gancio.example/api/events?tags=couture") == (
+        "https://gancio.example/api/events?tags=couture&show_recurrent=true"
+    )
+    assert probe("https://gancio.example/api/events?show_recurrent=false") == (
+        "https://gancio.example/api/events?show_recurrent=false"
+    )
 
 
 def test_an_error_status_of_the_url_itself_is_the_error():

@@ -227,6 +227,38 @@ def test_occurrence_pages_are_contiguous(client, writer):
     assert seen == [f"{YEAR}-02-{d:02d}" for d in range(1, 10)]
 
 
+def test_one_off_events_starting_together_are_paged_one_by_one(client, writer):
+    for title in ("Atelier", "Conférence", "Repair café"):
+        _post(client, writer, title=title, start=f"{YEAR}-03-02T18:00", end=f"{YEAR}-03-02T20:00")
+    titles, cursor = [], None
+    for _ in range(4):
+        params = {"start": f"{YEAR}-01-01", "limit": 1} | ({"cursor": cursor} if cursor else {})
+        page = client.get("/api/v1/occurrences", params=params)
+        assert page.status_code == 200, page.text
+        titles += [o["title"] for o in page.json()["items"]]
+        if not (cursor := page.json()["next_cursor"]):
+            break
+    assert sorted(titles) == ["Atelier", "Conférence", "Repair café"]
+
+
+def test_a_series_rewritten_while_a_client_pages_through_it_is_read_once(client, writer):
+    series = dict(
+        start=f"{YEAR}-02-01T09:00", end=f"{YEAR}-02-01T10:00", recurrence={"rrule": "FREQ=DAILY;COUNT=9"}
+    )
+    event = _post(client, writer, **series)
+    params = {"start": f"{YEAR}-01-01", "limit": 4}
+    first = client.get("/api/v1/occurrences", params=params).json()
+    # An edit (or the horizon's roll) writes the series' occurrences anew.
+    edited = client.put(
+        f"/api/v1/events/{event['uid']}", json=factories.event(title="Permanence", **series), headers=writer
+    )
+    assert edited.status_code == 200, edited.text
+    rest = client.get("/api/v1/occurrences", params=params | {"cursor": first["next_cursor"]}).json()
+    starts = [o["start"][:10] for o in first["items"] + rest["items"]]
+    assert starts == [f"{YEAR}-02-{d:02d}" for d in range(1, 9)]
+    assert [o["title"] for o in rest["items"]] == ["Permanence"] * 4
+
+
 def test_bad_dates_in_query_are_clear_errors(client):
     for params, field in (({"start": "demain"}, "start"), ({"end": f"{YEAR}-02-30"}, "end")):
         response = client.get("/api/v1/occurrences", params=params)

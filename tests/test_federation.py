@@ -3,27 +3,34 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 import orjson
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event as sa_event
+from sqlalchemy import text
 from sqlmodel import Session, select
 
 from hub.api.app import create_app
 from hub.demo.data import seed_fabrique
-from hub.events.models import Event
+from hub.events.models import Event, Occurrence
 from hub.events.schemas import EventIn
 from hub.events.service import save_event
+from hub.federation.apply import apply_batch
 from hub.federation.harvester import all_sources, harvest_many
 from hub.federation.models import Quarantine
 from hub.federation.registry import SourceIn, add_source, describe, list_sources
 from hub.people.schemas import PersonIn
 from hub.people.service import save_person, withdraw_consent
+from hub.places.schemas import PlaceIn
+from hub.places.service import create_place
 from hub.store.changes import FeedState
 from hub.store.db import session_scope
 from tests import factories
+from tests.processes import wait_until
 from tests.servers import running_node
 
 
@@ -358,3 +365,51 @@ def test_a_record_changed_twice_in_a_row_reaches_a_hub_each_time(fabrique):
             page = node.get("/api/v1/changes", params={"since": cursor}, headers=headers).json()
             assert [item["id"] for item in page["items"]] == [event.iri]
             cursor = page["next_cursor"]
+
+
+def test_an_event_stored_while_another_harvest_stores_its_place_gets_linked_to_it(
+    db, hub_settings, tmp_path, monkeypatch
+):
+    """Two harvests write at once (PostgreSQL workers): one stores a place, the other an event
+    held at that place, before the first commits."""
+    if db.kind != "postgresql":
+        pytest.skip("SQLite lets one writer at a time in: the two pages cannot overlap")
+    with running_node(tmp_path, "lieu") as lieu, running_node(tmp_path, "voisin") as voisin:
+        with lieu.session() as session:
+            place = create_place(session, lieu.base_url, PlaceIn(**factories.place()))
+        with voisin.session() as session:
+            save_event(session, voisin.settings, EventIn(**factories.event(place=place.iri)))
+        sources = {}
+        for node in (lieu, voisin):
+            with session_scope(db.engine) as session:
+                source = SourceIn(url=node.base_url, token=node.harvest_token())
+                sources[node.settings.name] = [add_source(session, source, default_interval=60).id]
+        stored, go = threading.Event(), threading.Event()
+
+        def held_open(session, settings, source, *args, **kwargs):
+            """Apply the place's page, then keep its transaction open until `go`."""
+            stats = apply_batch(session, settings, source, *args, **kwargs)
+            if source.id in sources["lieu"] and stats.new:
+                stored.set()
+                assert go.wait(30)
+            return stats
+
+        monkeypatch.setattr("hub.federation.harvester.apply_batch", held_open)
+        with ThreadPoolExecutor(2) as pool:
+            placing = pool.submit(asyncio.run, harvest_many(db.engine, hub_settings, sources["lieu"]))
+            assert stored.wait(30)
+            holding = pool.submit(asyncio.run, harvest_many(db.engine, hub_settings, sources["voisin"]))
+            wait_until(lambda: _waiting_for_a_lock(db), 30, "the event's page to wait for the place's")
+            go.set()
+            assert all(report.ok for report in placing.result() + holding.result())
+    with Session(db.engine) as session:
+        [event] = session.exec(select(Event).where(Event.place_iri == place.iri)).all()
+        assert event.place_id is not None
+        occurrences = session.exec(select(Occurrence).where(Occurrence.event_id == event.id)).all()
+        assert occurrences and all(o.place_id == event.place_id for o in occurrences)
+
+
+def _waiting_for_a_lock(db) -> bool:
+    with db.engine.connect() as connection:
+        query = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+        return bool(connection.execute(text(query)).scalar())

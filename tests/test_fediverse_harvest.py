@@ -16,7 +16,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hub.events.models import Event
+from hub.events.models import Event, EventConcept
+from hub.federation.adapters import gancio as gancio_api
 from hub.federation.adapters.mobilizon import parse_answer
 from hub.federation.harvester import all_sources, harvest_many
 from hub.federation.models import Quarantine, Source
@@ -28,6 +29,11 @@ from tests.servers import serve
 FIXTURES = Path(__file__).parent / "fediverse"
 AS = "application/activity+json; charset=utf-8"
 GROUP = "/@la-ruche"
+GAMES, WELCOME = (
+    "/events/4e1b7d92-0c6a-4f3e-9b8d-2a5c7e1f3b64",
+    "/events/7d0a3e58-9f1b-4c2d-8e6a-5b3f0c9d1e27",
+)
+GANCIO_API = "/api/events?show_recurrent=true"  # the occurrences of recurring events included
 OUTBOX = f"{GROUP}/outbox"
 PAGE_2 = f"{OUTBOX}?page=2"
 REPAIR, LASER, LUNCH, PITCH, GONE = (
@@ -79,6 +85,8 @@ def mobilizon():
         instance.serve(GROUP, instance.document("mobilizon-group.json"))
         instance.serve(OUTBOX, instance.document("mobilizon-outbox.json"))
         instance.serve(PAGE_2, instance.document("mobilizon-outbox-page-2.json"))
+        instance.serve("/relay", instance.document("mobilizon-relay.json"))
+        instance.serve("/@relay/outbox", instance.document("mobilizon-relay-outbox.json"))
         yield instance
 
 
@@ -87,7 +95,19 @@ def gancio():
     instance = Instance()
     with serve(instance.app):
         instance.served["/"] = ("text/html", b"<!doctype html><title>Gancio</title>")
-        instance.serve("/api/events", instance.document("gancio-events.json"), "application/json")
+        instance.serve(GANCIO_API, instance.document("gancio-events.json"), "application/json")
+        yield instance
+
+
+@pytest.fixture
+def gancio_with_series():
+    """A Gancio with a weekly repair café: the parent holding the rule, and the two occurrences
+    Gancio created ahead, shown only when asked for (`show_recurrent`)."""
+    instance = Instance()
+    with serve(instance.app):
+        items = instance.document("gancio-recurrent-events.json")
+        instance.serve("/api/events", [i for i in items if not i["parentId"]], "application/json")
+        instance.serve(GANCIO_API, items, "application/json")
         yield instance
 
 
@@ -112,6 +132,13 @@ def detected_and_harvested(db, settings) -> str:
     assert report.error is None, report.error
     with Session(db.engine) as session:
         return session.exec(select(Source.kind)).one()
+
+
+def themes(db, event: Event) -> list[tuple[str | None, str]]:
+    """The event's themes: the thesaurus concept each label named (None: kept as free text)."""
+    with Session(db.engine) as session:
+        rows = session.exec(select(EventConcept).where(EventConcept.event_id == event.id)).all()
+        return [(row.concept_iri, row.label) for row in rows if row.scheme == "theme"]
 
 
 def held(db) -> dict[str, Event]:
@@ -190,6 +217,51 @@ def test_a_second_mobilizon_harvest_applies_only_the_changes_and_deletes_only_on
     assert base + LUNCH in events  # gone from the outbox, never deleted by a Delete
 
 
+def test_a_mobilizon_instance_is_detected_by_its_base_url_and_harvested_through_its_relay(
+    db, hub_settings, mobilizon
+):
+    base = mobilizon.base_url
+    register(db, f"{base}/")
+
+    assert detected_and_harvested(db, hub_settings) == "mobilizon"
+    events = held(db)
+    # Every public event of the instance, whichever group organizes it; the comment is no event.
+    assert set(events) == {base + GAMES, base + WELCOME}
+    games = events[base + GAMES]
+    assert (games.title, games.location["address"]["city"]) == ("Soirée jeux coopératifs", "Tulle")
+    assert themes(db, games) == [("https://w3id.org/tiers-lieux/themes/games", "jeux")]
+    assert "/relay" in mobilizon.asked and "/@relay/outbox" in mobilizon.asked
+    assert quarantined(db) == []
+
+
+@pytest.mark.parametrize("page", ["/@la-ruche/events", "/@la-ruche@{host}"], ids=["events-page", "seen-from"])
+def test_a_mobilizon_group_registered_by_one_of_its_pages_is_read_through_its_actor(
+    db, hub_settings, mobilizon, page
+):
+    base = mobilizon.base_url
+    register(db, base + page.format(host=base.removeprefix("http://")))
+
+    assert detected_and_harvested(db, hub_settings) == "mobilizon"
+    assert set(held(db)) == {base + path for path in (REPAIR, LASER, LUNCH, PITCH)}
+    assert GROUP in mobilizon.asked and "/relay" not in mobilizon.asked
+
+
+def test_a_group_seen_from_an_instance_at_a_refused_address_is_not_asked(db, hub_settings, mobilizon):
+    register(db, f"{mobilizon.base_url}/@la-ruche@10.0.0.1", "mobilizon")
+
+    report = harvest(db, hub_settings)
+
+    assert report.error_kind == "refused-address", report.error
+    assert held(db) == {}
+
+
+def test_a_mobilizon_group_handle_is_registered_as_its_actor_url(db):
+    register(db, "@la-ruche@mobilizon.example")
+
+    with Session(db.engine) as session:
+        assert session.exec(select(Source.url)).one() == "https://mobilizon.example/@la-ruche"
+
+
 def test_a_gancio_instance_is_detected_by_its_api_and_harvested(db, hub_settings, gancio):
     base = gancio.base_url
     register(db, f"{base}/")
@@ -215,6 +287,41 @@ def test_a_gancio_instance_is_detected_by_its_api_and_harvested(db, hub_settings
     }
 
 
+def test_a_gancio_recurring_event_is_held_as_its_occurrences_once_each(db, hub_settings, gancio_with_series):
+    base = gancio_with_series.base_url
+    register(db, f"{base}/")
+
+    assert detected_and_harvested(db, hub_settings) == "gancio"
+    # The occurrences Gancio created, asked for; the parent holding the rule repeats the first one.
+    by_id = {iri.removeprefix(f"{base}/federation/m/"): event for iri, event in held(db).items()}
+    assert sorted(by_id) == ["31", "32", "33"]
+    repair = [by_id["31"], by_id["32"]]
+    assert [e.start_utc.isoformat()[:16] for e in repair] == ["2027-01-07T17:00", "2027-01-14T17:00"]
+    assert all(not e.recurring and e.canonical_id is None for e in repair)
+    assert repair[1].url == f"{base}/event/repair-cafe-du-jeudi-2"
+    assert repair[1].image_url == f"{base}/media/9e4c2b7a1d3f5e6c8b0a2d4f6e8c1b3a.jpg"
+    assert themes(db, repair[1]) == [("https://w3id.org/tiers-lieux/themes/repair", "réparation")]
+    assert GANCIO_API in gancio_with_series.asked and "/api/events" not in gancio_with_series.asked
+
+
+def test_a_gancio_event_with_an_online_location_is_held_as_mixed(db, hub_settings, gancio_with_series):
+    register(db, f"{gancio_with_series.base_url}/", "gancio")
+    harvest(db, hub_settings)
+
+    permanence = held(db)[f"{gancio_with_series.base_url}/federation/m/33"]
+    assert permanence.attendance_mode == "mixed"
+    assert permanence.location["name"] == "Tiers-lieu La Filature"
+    assert themes(db, permanence) == [("https://w3id.org/tiers-lieux/themes/digital", "numérique")]
+
+
+def test_an_older_gancio_gives_its_image_as_image_path():
+    item = {"id": 4, "title": "Bourse aux plantes", "start_datetime": 1799164800, "image_path": "plantes.jpg"}
+
+    data = gancio_api.event_of(item, "https://gancio.example")
+
+    assert data["image"] == "https://gancio.example/media/plantes.jpg"
+
+
 def test_a_second_gancio_harvest_applies_only_the_changes(db, hub_settings, gancio):
     base = gancio.base_url
     register(db, f"{base}/api/events", "gancio")
@@ -223,7 +330,7 @@ def test_a_second_gancio_harvest_applies_only_the_changes(db, hub_settings, ganc
     items[0]["title"] = "Atelier couture zéro déchet – complet"
     items[1]["is_visible"] = False
     del items[2]  # passed, or out of the API's window: not a deletion
-    gancio.serve("/api/events", items, "application/json")
+    gancio.serve(GANCIO_API, items, "application/json")
 
     report = harvest(db, hub_settings)
 

@@ -21,9 +21,9 @@ from rdflib import RDF, URIRef
 from hub.api.app import create_app
 from hub.demo.run import register_network
 from hub.events.schemas import EventIn
-from hub.events.service import save_event
+from hub.events.service import delete_event, save_event
 from hub.federation.harvester import all_sources, harvest_many
-from hub.federation.registry import SourceIn, add_source
+from hub.federation.registry import SourceIn, add_source, remove_source
 from hub.settings import Settings
 from hub.store.db import session_scope
 from hub.vocabulary.jsonld import to_graph
@@ -67,13 +67,14 @@ def _harvest(engine, settings: Settings, source_ids: list[int]) -> list:
         return pool.submit(lambda: asyncio.run(harvest_many(engine, settings, source_ids))).result()
 
 
-@pytest.fixture
-def site(db, network) -> Iterator[Site]:
-    """A hub holding the harvested demo network, served over real HTTP."""
+@pytest.fixture(scope="module")
+def site(store, network) -> Iterator[Site]:
+    """A hub holding the harvested demo network, served over real HTTP, harvested once for the
+    module: a test that adds a record takes it away after it (`hostile_event`, `refusing_source`)."""
     holder: dict = {}
 
     def make(base_url: str):
-        settings = db.settings(
+        settings = store.settings(
             role="hub",
             name=HUB_NAME,
             base_url=base_url,
@@ -82,14 +83,49 @@ def site(db, network) -> Iterator[Site]:
             horizon_days_ahead=400,
         )
         nodes = [(n.base_url, t) for n, t in zip(network.nodes, network.tokens, strict=True)]
-        register_network(db.engine, settings, nodes, network.calendar_url)
-        reports = _harvest(db.engine, settings, all_sources(db.engine))
+        register_network(store.engine, settings, nodes, network.calendar_url)
+        reports = _harvest(store.engine, settings, all_sources(store.engine))
         assert all(r.ok for r in reports), [r.error for r in reports]
         holder["settings"] = settings
-        return create_app(settings, engine=db.engine)
+        return create_app(settings, engine=store.engine)
 
-    with serve(make) as base:
-        yield Site(base, holder["settings"], db.engine, db.kind)
+    try:
+        with serve(make) as base:
+            yield Site(base, holder["settings"], store.engine, store.kind)
+    finally:
+        store.empty()
+
+
+@pytest.fixture
+def hostile_event(site) -> Iterator[str]:
+    """An event of the hub's own tomorrow, its title and description hostile markup; its id."""
+    soon = datetime.now(site.settings.zone).replace(microsecond=0, tzinfo=None) + timedelta(days=1)
+    with session_scope(site.engine) as session:
+        uid = save_event(
+            session,
+            site.settings,
+            EventIn(
+                title=HOSTILE_TITLE,
+                description=HOSTILE_DESCRIPTION,
+                start=soon,
+                end=soon + HOUR,
+                attendance_mode="online",
+            ),
+        ).id
+    yield uid
+    with session_scope(site.engine) as session:
+        delete_event(session, uid)
+
+
+@pytest.fixture
+def refusing_source(site) -> Iterator[int]:
+    """A calendar source whose URL answers 404; its id."""
+    with session_scope(site.engine) as session:
+        url = f"{site.base}/no-such-calendar.ics"
+        source_id = add_source(session, SourceIn(url=url, kind="ics"), default_interval=3600).id
+    yield source_id
+    with session_scope(site.engine) as session:
+        remove_source(session, source_id)
 
 
 def _uid(site: Site, title: str) -> str:
@@ -301,21 +337,8 @@ def test_event_page_is_what_its_iri_dereferences_to(site, chromium):
         assert "Marcel Aubusson" in page.locator("section[aria-labelledby=people-title]").inner_text()
 
 
-def test_hostile_title_and_description_stay_text(site, chromium):
-    soon = datetime.now(site.settings.zone).replace(microsecond=0, tzinfo=None) + timedelta(days=1)
-    with session_scope(site.engine) as session:
-        event = save_event(
-            session,
-            site.settings,
-            EventIn(
-                title=HOSTILE_TITLE,
-                description=HOSTILE_DESCRIPTION,
-                start=soon,
-                end=soon + HOUR,
-                attendance_mode="online",
-            ),
-        )
-        uid = event.id
+def test_hostile_title_and_description_stay_text(site, chromium, hostile_event):
+    uid = hostile_event
     for path in (f"/events/{uid}", "/?q=pwned"):
         with opened(chromium, site.url(path)) as page:
             assert page.evaluate("typeof window.__pwned") == "undefined"
@@ -391,13 +414,10 @@ def test_figures_have_accessible_charts_tables_and_downloads(site, chromium):
         assert response.status_code == 200 and response.headers["content-type"].startswith(kind), link
 
 
-def test_sources_page_lists_the_five_demo_sources_healthy_and_a_failing_one_first(site, chromium):
-    with session_scope(site.engine) as session:
-        refusing = add_source(
-            session, SourceIn(url=f"{site.base}/no-such-calendar.ics", kind="ics"), default_interval=3600
-        )
-        refusing_id = refusing.id
-    [report] = _harvest(site.engine, site.settings, [refusing_id])
+def test_sources_page_lists_the_five_demo_sources_healthy_and_a_failing_one_first(
+    site, chromium, refusing_source
+):
+    [report] = _harvest(site.engine, site.settings, [refusing_source])
     assert not report.ok
     with opened(chromium, site.url("/sources")) as page:
         rows = page.locator("table.sources tbody tr")

@@ -116,7 +116,7 @@ class Occurrence(SQLModel, table=True):
     """One expanded occurrence, for fast date-range queries."""
 
     __table_args__ = (
-        Index("ix_occurrence_start", "start_utc", "id"),
+        Index("ix_occurrence_start", "start_utc", "event_id", "recurrence_id"),
         Index("ix_occurrence_place_start", "place_id", "start_utc"),
     )
 

@@ -209,7 +209,6 @@ def narrow_to(f: EventFilters, window: Covered) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class OccurrenceRow:
-    id: int
     start_utc: datetime
     end_utc: datetime
     recurrence_id: datetime | None
@@ -252,7 +251,6 @@ def list_occurrences(
     query = occurrence_select(
         session,
         f,
-        Occurrence.id,
         Occurrence.start_utc,
         Occurrence.end_utc,
         Occurrence.recurrence_id,
@@ -265,13 +263,14 @@ def list_occurrences(
         Event.summary,
     )
     total = count_of(session, query) if with_total else None
+    # Keyed by what names an occurrence (its event, its recurrence), not by its row: a roll or an
+    # edit rewrites the rows of an event, and a client paging meanwhile would get one twice.
+    key = [Occurrence.start_utc, Occurrence.event_id, Occurrence.recurrence_id]
     if cursor:
-        query = query.where(
-            after([Occurrence.start_utc, Occurrence.id], decode_cursor(cursor, (datetime, int)))
-        )
-    rows = session.exec(query.order_by(Occurrence.start_utc, Occurrence.id).limit(limit + 1)).all()
+        query = query.where(after(key, decode_cursor(cursor, (datetime, str, datetime))))
+    rows = session.exec(query.order_by(*key).limit(limit + 1)).all()
     items = [OccurrenceRow(*row) for row in rows]
-    return page_of(items, limit, lambda o: (o.start_utc, o.id), total)
+    return page_of(items, limit, lambda o: (o.start_utc, o.event_id, o.recurrence_id), total)
 
 
 def earlier_start(session: Session, f: EventFilters, count: int) -> datetime | None:

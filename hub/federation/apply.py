@@ -53,7 +53,7 @@ from hub.federation.overrides import (
 from hub.people.models import Person
 from hub.people.service import PersonRows, insert_people, person_rows, save_person
 from hub.places.models import Place
-from hub.places.service import known_places, save_place
+from hub.places.service import find_place, known_places, save_place
 from hub.programmes.models import Programme
 from hub.programmes.service import save_programme
 from hub.settings import Settings
@@ -172,6 +172,13 @@ def link_events_to_place(session: Session, place: Place) -> None:
     )
 
 
+def link_waiting_events(session: Session, place_iris: set[str]) -> None:
+    """Link the events still waiting for one of these places, if it is held now."""
+    for chunk in _chunks(sorted(place_iris)):
+        for place in session.exec(select(Place).where(col(Place.iri).in_(chunk))):
+            link_events_to_place(session, place)
+
+
 def _apply_record(
     session: Session,
     settings: Settings,
@@ -251,7 +258,6 @@ def _apply_record(
     with _writes(session, careful=careful):
         if record.kind == "place":
             row = save_place(session, existing or Place(iri=record.iri, name=data.name), data, origin)
-            link_events_to_place(session, row)
         elif record.kind == "event":
             row = save_event(session, settings, data, event=existing, iri=record.iri, origin=origin)
         elif record.kind == "programme":
@@ -381,7 +387,21 @@ def _apply_records(
         session.exec(
             delete(Quarantine).where(Quarantine.source_id == source.id, col(Quarantine.iri).in_(chunk))
         )
+    if waiting := _places_to_link(session, batch):
+        # Two harvests on PostgreSQL write at once: one can store a place while the other stores
+        # an event held there, neither seeing the other's row, so that neither links them. Under
+        # the change log's lock, the second page to take it sees the first one committed.
+        lock_change_log(session)
+        link_waiting_events(session, waiting)
     return stats
+
+
+def _places_to_link(session: Session, batch: Batch) -> set[str]:
+    """The places this page stored (events that came before them wait for them), and those its
+    events named while none was held."""
+    stored = {r.iri for r in batch.records if r.kind == "place" and not r.deleted}
+    named = {ref for r in batch.records if r.kind == "event" for ref in _places_named(r)}
+    return stored | {ref for ref in named if find_place(session, ref) is None}
 
 
 def _insert_pending(

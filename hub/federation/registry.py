@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field, StrictInt
 from sqlmodel import Session, col, func, select
 
 from hub.errors import Conflict, InvalidInput, NotFound
-from hub.federation.adapters import node
+from hub.federation.adapters import mobilizon, node
 from hub.federation.adapters.kinds import ADAPTERS, detect
 from hub.federation.apply import TABLES, counts_by_source, delete_record
 from hub.federation.errors import HttpStatus, InvalidFeed
@@ -29,7 +29,8 @@ class SourceIn(BaseModel):
 
     url: str = Field(
         max_length=1000,
-        description="Base URL of a node or a Gancio; URL of a calendar, a web page or a Mobilizon group",
+        description="Base URL of a node, a Gancio or a Mobilizon instance; URL of a calendar, a web page "
+        "or a Mobilizon group, or the group's handle (@group@instance)",
     )
     kind: SourceKind = "auto"
     name: str | None = Field(None, max_length=200)
@@ -79,7 +80,8 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def _check_url(url: str) -> str:
-    url = url.strip()
+    """`url` when it is an http(s) URL; a Mobilizon group's handle as its actor's URL."""
+    url = mobilizon.handle_url(url) or url.strip()
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InvalidInput("url", "an http(s) URL is expected")

@@ -79,9 +79,12 @@ def parse_near(raw: str, radius_km: float) -> Near:
 def after(columns: Sequence[Any], key: Sequence[Any]) -> ColumnElement[bool]:
     """Rows strictly after `key` in ascending order of `columns` (keyset pagination). The first
     column's bound comes first on its own, so that an index on it seeks there instead of reading
-    every row before the page (an `OR` alone does not bound the index range)."""
+    every row before the page (an `OR` alone does not bound the index range). A key value that is
+    None (a one-off event's recurrence) has nothing after it among the rows equal before it."""
     clauses = []
     for i, column in enumerate(columns):
+        if key[i] is None:
+            continue
         equal = [c == k for c, k in zip(columns[:i], key[:i], strict=True)]
         clauses.append(and_(*equal, column > key[i]))
     return and_(columns[0] >= key[0], or_(*clauses))

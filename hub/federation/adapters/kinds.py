@@ -55,7 +55,14 @@ ADAPTERS = {
             probe=node.probe,
             feed=True,
         ),
-        Adapter("mobilizon", mobilizon.ACCEPT, mobilizon.sniff, mobilizon.read, removes_missing=False),
+        Adapter(
+            "mobilizon",
+            mobilizon.ACCEPT,
+            mobilizon.sniff,
+            mobilizon.read,
+            probe=mobilizon.probe,
+            removes_missing=False,
+        ),
         Adapter(
             "gancio", gancio.ACCEPT, gancio.sniff, gancio.read, probe=gancio.probe, removes_missing=False
         ),
@@ -93,5 +100,6 @@ async def detect(url: str, fetch: Callable[[str, str], Awaitable[FetchResult]]) 
     answer = answers.get(url)
     media = answer.content_type if answer is not None else ""
     raise WrongContentType(
-        f"{url} is neither a node, a Mobilizon group, a Gancio, a calendar nor a web page ({media})"
+        f"{url} is neither a node, a Mobilizon group or instance, a Gancio, a calendar "
+        f"nor a web page ({media})"
     )

@@ -1,6 +1,12 @@
-"""Mobilizon groups, and any ActivityStreams outbox of events: an actor, its outbox, its pages.
+"""Mobilizon groups and instances, and any ActivityStreams outbox of events: an actor, its outbox,
+its pages.
 
-A group's actor document names its outbox; the outbox (an OrderedCollection) names its first page
+A source is read from an actor: a group's (`https://mobilizon.example/@group`, also registered as
+its page `/@group/events`, as its page on another instance `/@group@its-instance`, or as the handle
+`@group@its-instance`), or, for an instance registered by its base URL, the instance's relay
+actor (`/relay`), whose outbox lists every public event of the instance (Mobilizon's
+`fetch_public_activities_for_actor` answers the relay's with `list_public_local_events`).
+An actor's document names its outbox; the outbox (an OrderedCollection) names its first page
 or embeds it; each page lists activities newest first and names the `next` one. `read` turns one
 of these answers into one batch: the events of Create and Update activities, the tombstones of
 Delete activities and of Tombstone objects (an activity naming its object by IRI alone is
@@ -45,6 +51,34 @@ _PREFIX = re.compile(
     r"|https://joinmobilizon\.org/ns#|http://www\.w3\.org/2002/12/cal/ical#)",
     re.I,
 )
+
+
+# A group's page, on its instance (`/@group`, `/@group/events`) or seen from another (`/@group@host`).
+_ACTOR_PAGE = re.compile(r"^/@(?P<name>[\w.-]+)(?:@(?P<host>[\w.-]+(?::\d+)?))?(?P<page>/events)?/?$")
+_HANDLE = re.compile(r"^@(?P<name>[\w.-]+)@(?P<host>[\w-]+(?:\.[\w-]+)+)$")
+
+
+def probe(url: str) -> str:
+    """Where the Mobilizon source at `url` is read: the relay actor of an instance given by its
+    base URL, the actor of a group given by one of its pages, else the URL itself (an actor, an
+    outbox or one of its pages)."""
+    parts = urlsplit(url)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    if parts.path in ("", "/") and not parts.query:
+        return f"{origin}/relay"
+    page = _ACTOR_PAGE.match(parts.path)
+    if page is None or parts.query:
+        return url
+    if page["host"]:
+        origin = f"{parts.scheme}://{page['host']}"
+    return f"{origin}/@{page['name']}"
+
+
+def handle_url(handle: str) -> str | None:
+    """The URL of the actor a fediverse handle (`@group@instance`) names on Mobilizon, or None
+    when `handle` is no handle."""
+    found = _HANDLE.match(handle.strip())
+    return f"https://{found['host']}/@{found['name']}" if found else None
 
 
 def sniff(body: bytes, content_type: str, url: str) -> bool:
