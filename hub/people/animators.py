@@ -12,13 +12,15 @@ from hub.calendar.dates import iso_utc
 from hub.errors import InvalidInput
 from hub.events.models import Event, EventAnimator
 from hub.events.schemas import EventIn
-from hub.events.service import Named, named_animators
+from hub.events.service import Named
 from hub.people.models import Person
 from hub.people.visibility import has_consent
 from hub.store.changes import record_change
 from hub.store.records import utcnow
 
 IRI_PREFIXES = ("http://", "https://")
+# Ids per IN (...) list: well under SQLite's limit on bound parameters.
+CHUNK = 500
 
 
 def animator_iris(session: Session, refs: list[str]) -> list[str]:
@@ -74,9 +76,21 @@ def _own_events_naming(session: Session, person_iri: str) -> list[Event]:
 
 
 def _publish_again(session: Session, events: list[Event]) -> None:
+    """Each event's document with the animators it may show now: two queries for all of them."""
+    named: dict[str, list[str]] = {}
+    for chunk in range(0, len(events), CHUNK):
+        ids = [event.id for event in events[chunk : chunk + CHUNK]]
+        for event_id, iri in session.exec(
+            select(EventAnimator.event_id, EventAnimator.person_iri)
+            .where(col(EventAnimator.event_id).in_(ids))
+            .order_by(col(EventAnimator.id))
+        ).all():
+            named.setdefault(event_id, []).append(iri)
+    everyone = sorted({iri for iris in named.values() for iri in iris})
+    public = set(public_animators(session, everyone))
     for event in events:
         doc = orjson.loads(event.doc)
-        shown = public_animators(session, named_animators(session, event.id))
+        shown = [iri for iri in named.get(event.id, []) if iri in public]
         if doc.get("animators", []) == shown:
             continue
         doc.pop("animators", None)
