@@ -20,7 +20,7 @@ from hub.events.schemas import EventIn
 from hub.kit.sanitize import clean_html, plain_text
 from hub.kit.text import fold
 from hub.places.models import Place
-from hub.places.service import find_place, get_place
+from hub.places.service import find_place, get_place, place_iris
 from hub.programmes.service import programme_ref
 from hub.settings import Settings
 from hub.store.changes import record_change
@@ -81,14 +81,10 @@ def _place_refs(session: Session, data: EventIn) -> tuple[Place | None, str | No
         if place is None and not data.place.startswith(IRI_PREFIXES):
             raise InvalidInput("place", f"no place with id {data.place!r}")
         place_ref_iri = place.iri if place else data.place
-    organizers = [place_ref_iri] if place_ref_iri else []
-    for i, ref in enumerate(data.organizers):
-        found = find_place(session, ref)
-        if found is None and not ref.startswith(IRI_PREFIXES):
-            raise InvalidInput(f"organizers[{i}]", f"no place with id {ref!r}")
-        iri = found.iri if found else ref
-        if iri not in organizers:
-            organizers.append(iri)
+    # The place organizes its events of itself, first.
+    organizers = list(
+        dict.fromkeys([*filter(None, [place_ref_iri]), *place_iris(session, data.organizers, "organizers")])
+    )
     return place, place_ref_iri, organizers
 
 
