@@ -378,9 +378,12 @@ def chromium(chromium_browser):
 def test_the_animators_and_programme_pages_read_well_on_a_phone_and_a_desktop(chromium, served_hub, size, db):
     base, year = served_hub["base"], factories.YEAR
     animators = f"{base}/coordination/animators?start={year}-01-01&end={year}-12-31"
+    # The figures' SQL runs on each store; the markup, audited once, does not depend on it.
+    audits = db.kind == "sqlite"
     with opened(chromium, animators, width=SIZES[size]) as page:
-        assert serious_violations(page) == []
-        screenshot(page, f"animators-{size}-{db.kind}")
+        if audits:
+            assert serious_violations(page) == []
+            screenshot(page, f"animators-{size}")
         text = page.inner_text("main")
         assert "Léa Publique" in text and "Noé Réseau" not in text and "Accueil" in text
         rows = page.locator("#caption-animators").locator("xpath=..").locator("tbody tr")
@@ -391,7 +394,8 @@ def test_the_animators_and_programme_pages_read_well_on_a_phone_and_a_desktop(ch
         csv = page.locator(".figure-programmes a.download").first.get_attribute("href")
         assert "by=programmes" in csv and "format=csv" in csv
     with opened(chromium, f"{base}/programmes/{served_hub['programme']}?lang=en", width=SIZES[size]) as page:
-        assert serious_violations(page) == []
-        screenshot(page, f"programme-{size}-{db.kind}")
+        if audits:
+            assert serious_violations(page) == []
+            screenshot(page, f"programme-{size}")
         assert page.locator("h1").inner_text() == "Place à l'Emploi"
         assert page.locator(".series li").count() == 2 and "La Fabrique" in page.inner_text("main")
