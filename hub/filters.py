@@ -210,6 +210,12 @@ class WallQuery(QueryModel):
     department: Department = None
 
 
+class AnimatorQuery(QueryModel):
+    """The filter of who animates where."""
+
+    place: PlaceRef = None
+
+
 @dataclass(frozen=True)
 class PageParams:
     limit: int
@@ -266,6 +272,10 @@ class CalendarQuery(QueryModel):
         str | None, Field(max_length=200, description="Theme IRI, slug or label; narrower themes match too")
     ] = None
     audience: Annotated[str | None, Field(max_length=200, description="Audience IRI, slug or label")] = None
+    programme: Annotated[
+        str | None,
+        Field(max_length=500, description="Local id or IRI of a programme (a series across places)"),
+    ] = None
     attendance_mode: AttendanceMode | None = None
     status: EventStatus | None = None
     language: Annotated[str | None, Field(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")] = None

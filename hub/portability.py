@@ -1,8 +1,9 @@
 """A way out of any instance and into another: everything it holds as one JSON-LD document.
 
-The export carries the published document of every place and event (with provenance when
-harvested), every profile as its node holds it (private fields, visibility and consent
-included: the file is as sensitive as the database), the sources with their cursors, and the
+The export carries the published document of every place, programme and event (with provenance
+when harvested; an event of this instance also names every animator, not only those its document
+shows), every profile as its node holds it (private fields, visibility, consent and roles at
+places included: the file is as sensitive as the database), the sources with their cursors, and the
 links between records of one event. Importing into an empty instance gives the same records,
 by IRI and content, and the sources carry on incrementally.
 """
@@ -10,7 +11,7 @@ by IRI and content, and the sources carry on incrementally.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import orjson
 from sqlmodel import Session, col, select
@@ -18,22 +19,28 @@ from sqlmodel import Session, col, select
 from hub.errors import InvalidInput
 from hub.events.documents import event_summary
 from hub.events.models import Event, EventLink
-from hub.events.service import save_event
+from hub.events.service import Named, named_animators, save_event
 from hub.federation.adapters.node import input_of
 from hub.federation.apply import content_hash
 from hub.federation.feed import reset_feed_epoch
 from hub.federation.models import Source
-from hub.people.models import Person, PersonPlace, PersonSkill
+from hub.people.models import Person, PersonPlace, PersonRole, PersonSkill
 from hub.people.schemas import PersonIn
-from hub.people.service import publish, save_person
+from hub.people.service import held_roles, publish, save_person
 from hub.places.models import Place
 from hub.places.service import save_place
+from hub.programmes.models import Programme
+from hub.programmes.service import save_programme
 from hub.settings import Settings
 from hub.store.changes import record_change
 from hub.store.records import Origin
 from hub.vocabulary.jsonld import CONTEXT_IRI
 
 EXPORT_VERSION = 1
+# The types of records an export holds, in the order an import saves them: places first, so that
+# programmes, events and people find their places; people before events, so that an event's
+# document, published as exported, is not published again as each of its animators arrives.
+KINDS = {"Place": "place", "EventSeries": "programme", "Person": "person", "Event": "event"}
 SOURCE_FIELDS = (
     "url",
     "kind",
@@ -71,6 +78,10 @@ def _person_record(session: Session, person: Person) -> dict:
         "badges": person.badges,
         "places": list(places),
         "links": person.links,
+        "roles": [
+            {**role, "since": role["since"].isoformat() if role["since"] else None}
+            for role in held_roles(session, person.id)
+        ],
         "contact": {"email": person.email, "phone": person.phone},
         "field_visibility": person.visibility,
         "consent": {
@@ -100,13 +111,15 @@ def export_lines(session: Session, settings: Settings) -> Iterator[bytes]:
     )
     urls = {s.id: s.url for s in sources}
     first = True
-    for table in (Place, Event, Person):
+    for table in (Place, Programme, Event, Person):
         for row in session.exec(select(table).order_by(col(table.iri))).yield_per(500):
             item = (
                 _person_record(session, row)
                 if table is Person and row.source_id is None
                 else orjson.loads(row.doc)
             )
+            if table is Event and row.source_id is None and (named := named_animators(session, row.id)):
+                item["named_animators"] = named
             if row.source_id is not None:
                 item["harvested_from"] = urls.get(row.source_id)
                 if table is Person:
@@ -142,7 +155,7 @@ def import_document(session: Session, settings: Settings, document: dict) -> dic
     """Load an export into an empty instance. Returns how many records of each kind."""
     if document.get("type") != "Export" or document.get("version") != EXPORT_VERSION:
         raise InvalidInput("file", f"not an export of version {EXPORT_VERSION} of this software")
-    for table in (Source, Place, Event, Person):
+    for table in (Source, Place, Programme, Event, Person):
         if session.exec(select(table)).first() is not None:
             raise InvalidInput("file", "this instance already holds sources or records: use an empty one")
     sources = {}
@@ -151,13 +164,12 @@ def import_document(session: Session, settings: Settings, document: dict) -> dic
         session.add(source)
         session.flush()
         sources[source.url] = source
-    counts = {"place": 0, "event": 0, "person": 0}
+    counts = {"place": 0, "programme": 0, "event": 0, "person": 0}
     items = document.get("items", [])
-    # Places first, so events and people find their places.
-    for kind in ("Place", "Event", "Person"):
+    for kind in KINDS:
         for item in (i for i in items if i.get("type") == kind):
             _import_record(session, settings, item, sources.get(item.get("harvested_from")))
-            counts[kind.lower()] += 1
+            counts[KINDS[kind]] += 1
     ids = dict(session.exec(select(Event.iri, Event.id)).all())
     for link in document.get("links", []):
         if link["event"] in ids and link["shown_as"] in ids:
@@ -179,9 +191,9 @@ def import_document(session: Session, settings: Settings, document: dict) -> dic
 
 
 def _import_record(session: Session, settings: Settings, item: dict, source: Source | None) -> None:
-    kind = {"Place": "place", "Event": "event", "Person": "person"}[item["type"]]
+    kind = KINDS[item["type"]]
     iri, uid = item["id"], item.get("uid")
-    published = {k: v for k, v in item.items() if k != "harvested_from"}
+    published = {k: v for k, v in item.items() if k not in ("harvested_from", "named_animators")}
     updated = _parse_time(item.get("updated"))
     origin = None
     if source is not None:
@@ -203,11 +215,15 @@ def _import_record(session: Session, settings: Settings, item: dict, source: Sou
     local_id = {"id": uid} if uid else {}
     if kind == "place":
         row = save_place(session, Place(**local_id, iri=iri, name=data.name), data, origin)
+    elif kind == "programme":
+        held = Programme(**local_id, iri=iri, name=data.name)
+        row = save_programme(session, settings.base_url, data, programme=held, iri=iri, origin=origin)
     elif kind == "event":
         event = (
             Event(**local_id, iri=iri, title=data.title, start_utc=datetime.now(UTC)) if local_id else None
         )
-        row = save_event(session, settings, data, event=event, iri=iri, origin=origin)
+        named = Named(item.get("named_animators", []), published.get("animators", []))
+        row = save_event(session, settings, data, event=event, iri=iri, origin=origin, animators=named)
         row.sequence = int(published.get("sequence", row.sequence))
     else:
         person = Person(**local_id, iri=iri, display_name=data.display_name)
@@ -243,6 +259,16 @@ def _import_local_person(session: Session, settings: Settings, item: dict, updat
         data,
         person=Person(id=item["uid"], iri=item["id"], display_name=data.display_name),
     )
+    for role in item.get("roles", []):
+        session.add(
+            PersonRole(
+                person_id=person.id,
+                place_iri=role["place_iri"],
+                role_name=role["role_name"],
+                badges=role.get("badges", []),
+                since=date.fromisoformat(role["since"]) if role.get("since") else None,
+            )
+        )
     person.consent_given_at = _parse_time(consent.get("given"))
     person.consent_fields = consent.get("fields", [])
     person.consent_withdrawn_at = _parse_time(consent.get("withdrawn"))

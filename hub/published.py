@@ -1,5 +1,6 @@
-"""The records that have a page of their own, as a sitemap lists them: every place, and every
-event still to come (a duplicate is shown under its canonical record, so it is left out)."""
+"""The records that have a page of their own, as a sitemap lists them: every place, every
+programme, and every event still to come (a duplicate is shown under its canonical record, so it
+is left out)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from hub.events.models import Event, Occurrence
 from hub.places.models import Place
+from hub.programmes.models import Programme
 
 # The pages every instance has, before those of its records.
 FIXED_PAGES = ("/", "/places")
@@ -28,6 +30,10 @@ def _places() -> Select:
     return select(Place.id, Place.updated_at).order_by(col(Place.id))
 
 
+def _programmes() -> Select:
+    return select(Programme.id, Programme.updated_at).order_by(col(Programme.id))
+
+
 def _upcoming_events(now: datetime) -> Select:
     to_come = exists().where(Occurrence.event_id == Event.id, col(Occurrence.end_utc) >= now)
     return (
@@ -38,7 +44,7 @@ def _upcoming_events(now: datetime) -> Select:
 
 
 def _kinds(now: datetime) -> list[tuple[str, Select]]:
-    return [("/places/", _places()), ("/events/", _upcoming_events(now))]
+    return [("/places/", _places()), ("/programmes/", _programmes()), ("/events/", _upcoming_events(now))]
 
 
 def _count(session: Session, query: Select) -> int:
@@ -46,7 +52,7 @@ def _count(session: Session, query: Select) -> int:
 
 
 def count_pages(session: Session, now: datetime) -> int:
-    """How many pages there are: the fixed ones, the places', the upcoming events'."""
+    """How many pages there are: the fixed ones, the places', the programmes', the upcoming events'."""
     return len(FIXED_PAGES) + sum(_count(session, query) for _, query in _kinds(now))
 
 

@@ -1,6 +1,7 @@
 """Figures for coordinators and funders: totals, events and occurrences per month, place,
 department, region, theme and audience over a period; shared events; the events held; people and
-skills per place; skills; sources and their health. Every table has the same shape, so it turns
+skills per place; events per animator and per programme, place by place; skills; sources and
+their health. Every table has the same shape, so it turns
 into CSV as is: codes in the first column, names beside them in the language asked."""
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from sqlalchemy import case, distinct, func
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from hub.events.models import Event, EventConcept, EventOrganizer, Occurrence
+from hub.events.models import Event, EventAnimator, EventConcept, EventOrganizer, Occurrence
 from hub.events.queries import EventFilters, occurrence_select
 from hub.federation.registry import describe, list_sources
 from hub.kit import geo
@@ -23,6 +24,7 @@ from hub.needs.models import Need
 from hub.people.models import Person, PersonPlace, PersonSkill
 from hub.people.visibility import Audience, audiences_reading
 from hub.places.models import Place
+from hub.programmes.models import Programme
 from hub.vocabulary.models import Concept
 
 Dimension = Literal[
@@ -36,6 +38,8 @@ Dimension = Literal[
     "shared",
     "events",
     "people",
+    "animators",
+    "programmes",
     "skills",
     "free_skills",
     "needs",
@@ -261,6 +265,41 @@ def people_figures(session: Session, audience: Audience) -> Table:
     ).all()
     ordered = sorted(rows, key=lambda row: (-row[2], row[0]))
     return Table(["place", "name", "people", "skills"], [list(row) for row in ordered])
+
+
+def animator_figures(session: Session, start: datetime, end: datetime, audience: Audience) -> Table:
+    """Events and dates each animator ran in the period, per place, over the animators this reader
+    may see at their places; the busiest first."""
+    readable = audiences_reading(audience)
+    keys = (Person.iri, Person.display_name, Event.place_iri, Place.name)
+    rows = session.exec(
+        _in_period(session, start, end, *keys, EVENTS, OCCURRENCES)
+        .join(EventAnimator, col(EventAnimator.event_id) == col(Occurrence.event_id))
+        .join(Person, col(Person.iri) == col(EventAnimator.person_iri))
+        .join(Place, col(Place.id) == col(Event.place_id), isouter=True)
+        .where(col(Person.places_audience).in_(readable))
+        .group_by(*keys)
+    ).all()
+    ordered = sorted(rows, key=lambda row: (-row[4], row[1], row[0], row[2] or ""))
+    return Table(
+        ["animator", "name", "place", "place_name", "events", "occurrences"], [list(r) for r in ordered]
+    )
+
+
+def programme_figures(session: Session, start: datetime, end: datetime) -> Table:
+    """Events and dates of each programme in the period, per place; the busiest first."""
+    keys = (Event.programme_iri, Programme.name, Event.place_iri, Place.name)
+    rows = session.exec(
+        _in_period(session, start, end, *keys, EVENTS, OCCURRENCES)
+        .join(Programme, col(Programme.iri) == col(Event.programme_iri), isouter=True)
+        .join(Place, col(Place.id) == col(Event.place_id), isouter=True)
+        .where(col(Event.programme_iri).is_not(None))
+        .group_by(*keys)
+    ).all()
+    ordered = sorted(rows, key=lambda row: (row[1] or row[0], -row[4], row[3] or row[2] or ""))
+    return Table(
+        ["programme", "name", "place", "place_name", "events", "occurrences"], [list(r) for r in ordered]
+    )
 
 
 def skill_figures(

@@ -139,7 +139,7 @@ def test_one_workbook_holds_every_figure_of_the_period_with_the_numbers_of_the_j
     response = hub.get("/api/v1/stats/workbook", params=period)
     assert response.status_code == 200 and response.headers["content-type"] == XLSX
     book = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)
-    assert book.sheetnames == [*BREAKDOWNS, "skills", "needs"]
+    assert book.sheetnames == [*BREAKDOWNS, "animators", "programmes", "skills", "needs"]
     for by in book.sheetnames:
         document = _json(hub, by=by, **period)
         assert [list(row) for row in book[by].iter_rows(values_only=True)] == [

@@ -29,6 +29,7 @@ LAYERS = [
             "hub.events",
             "hub.people",
             "hub.needs",
+            "hub.programmes",
             "hub.auth",
             "hub.horizon",
         ],

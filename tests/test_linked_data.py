@@ -33,6 +33,8 @@ DETAILS = {
     "/api/v1/skills/{slug}": ("/api/v1/skills", "id"),
     "/api/v1/themes/{slug}": ("/api/v1/themes", "id"),
     "/api/v1/audiences/{slug}": ("/api/v1/audiences", "id"),
+    "/api/v1/badges/{slug}": ("/api/v1/badges", "id"),
+    "/api/v1/programmes/{programme_id}": ("/api/v1/programmes", "uid"),
     "/api/v1/sources/{source_id}": ("/api/v1/sources", "id"),
     "/events/{uid}": ("/api/v1/events", "uid"),
     "/places/{uid}": ("/api/v1/places", "uid"),

@@ -17,6 +17,7 @@ from hub.activitypub.delivery import run_deliveries
 from hub.activitypub.remote import ActorCache
 from hub.api import (
     activitypub,
+    animators,
     corrections,
     docs,
     events,
@@ -28,6 +29,7 @@ from hub.api import (
     people,
     places,
     problems,
+    programmes,
     sources,
     stats,
     vocabulary,
@@ -51,6 +53,7 @@ from hub.web import (
     event,
     figures,
     needs_pages,
+    programme,
     publish,
     publish_equipment,
     publish_events,
@@ -59,6 +62,7 @@ from hub.web import (
     sitemap,
     wall,
 )
+from hub.web import animators as animators_page
 from hub.web.assets import Assets
 from hub.web.live import VersionWatch
 
@@ -155,7 +159,18 @@ def create_app(settings: Settings, *, engine=None) -> FastAPI:
     problems.install(app)
     app.add_middleware(RequestContext)
     app.add_middleware(SecurityHeaders)
-    for module in (health, places, events, people, needs, vocabulary, feeds, federation):
+    for module in (
+        health,
+        places,
+        events,
+        people,
+        needs,
+        animators,
+        programmes,
+        vocabulary,
+        feeds,
+        federation,
+    ):
         app.include_router(module.router)
     if settings.activitypub_enabled:
         app.state.actor_cache = ActorCache(settings)
@@ -174,6 +189,7 @@ def create_app(settings: Settings, *, engine=None) -> FastAPI:
         publish_needs,
         needs_pages,
         wall,
+        programme,
     ):
         app.include_router(web.router)
     app.mount("/static", Assets(), name="static")
@@ -183,6 +199,7 @@ def create_app(settings: Settings, *, engine=None) -> FastAPI:
         app.include_router(links.router)
         app.include_router(corrections.router)
         app.include_router(coordination.router)
+        app.include_router(animators_page.router)
         app.include_router(stats.router)
 
     def openapi() -> dict:

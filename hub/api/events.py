@@ -14,6 +14,7 @@ from hub.events.schemas import EventIn, EventList, EventOut, OccurrenceList
 from hub.http.cache import cached_read
 from hub.http.deps import KnownParameters, SessionDep, SettingsDep, WriteSessionDep
 from hub.http.responses import created, list_body, ok, read_response
+from hub.people.animators import name_animators
 from hub.store.records import utcnow
 
 router = APIRouter(tags=["events"], responses=problem_responses(422), dependencies=[KnownParameters])
@@ -79,7 +80,7 @@ def get_event(request: Request, session: SessionDep, event_id: RecordId) -> Resp
     summary="Create an event",
 )
 def create_event(session: WriteSessionDep, settings: SettingsDep, _: Writer, data: EventIn) -> Response:
-    event = service.save_event(session, settings, data)
+    event = service.save_event(session, settings, data, animators=name_animators(session, data))
     session.commit()
     return created(event.doc, f"/api/v1/events/{event.id}")
 
@@ -94,7 +95,11 @@ def replace_event(
     session: WriteSessionDep, settings: SettingsDep, _: Writer, event_id: RecordId, data: EventIn
 ) -> Response:
     event = service.save_event(
-        session, settings, data, event=service.get_event(session, event_id, for_update=True)
+        session,
+        settings,
+        data,
+        event=service.get_event(session, event_id, for_update=True),
+        animators=name_animators(session, data),
     )
     session.commit()
     return ok(event.doc)

@@ -49,8 +49,9 @@ class StatsTable(BaseModel):
         }
     },
     summary="Figures over a period: totals; by month, place, department, region, theme, audience; "
-    "shared events; the events held; people and skills per place; skills; needs and offers posted, "
-    "matched and answered per month and place; sources",
+    "shared events; the events held; people and skills per place; events per animator and per "
+    "programme, place by place; skills; needs and offers posted, matched and answered per month and "
+    "place; sources",
 )
 async def figures(
     request: Request,
@@ -159,6 +160,10 @@ def _table(
         return stats.people_figures(session, audience)
     if by == "needs":
         return stats.need_figures(session, begin, finish, settings.zone, audience)
+    if by == "animators":
+        return stats.animator_figures(session, begin, finish, audience)
+    if by == "programmes":
+        return stats.programme_figures(session, begin, finish)
     if by in ("skills", "free_skills"):
         return stats.skill_figures(session, audience, free_text_only=by == "free_skills", lang=lang)
     return stats.source_figures(session)

@@ -72,11 +72,13 @@ def event_document(
     *,
     overrides: list[EventOverride],
     organizers: list[str],
+    animators: list[str],
     themes: list[dict],
     audience: list[dict],
     place: Place | None,
 ) -> dict:
-    """The full event, as served by the API and the change feed."""
+    """The full event, as served by the API and the change feed (`animators`: those the public
+    may see, hub/events/animators.py)."""
     zone = ZoneInfo(event.timezone)
     doc: dict = {"id": event.iri, "type": "Event", "uid": event.id, "title": event.title}
     if event.description:
@@ -101,6 +103,10 @@ def event_document(
         doc["place"] = summary
     if organizers:
         doc["organizers"] = organizers
+    if event.programme_iri:
+        doc["programme"] = event.programme_iri
+    if animators:
+        doc["animators"] = animators
     if event.location:
         doc["location"] = event.location
     if themes:

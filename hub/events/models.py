@@ -1,4 +1,4 @@
-"""Event, override, organizer, concept-link and occurrence tables."""
+"""Event, override, organizer, animator, concept-link and occurrence tables."""
 
 from __future__ import annotations
 
@@ -42,6 +42,8 @@ class Event(Record, table=True):
         sa_column=Column(String(64), ForeignKey("place.id", ondelete="SET NULL"), index=True),
     )
     place_iri: str | None = Field(default=None, max_length=500, index=True)
+    # The programme (an EventSeries, hub/programmes) this event belongs to, by IRI.
+    programme_iri: str | None = Field(default=None, max_length=500, index=True)
     location: dict | None = Field(default=None, sa_type=JSON)
     # Where it happens (the off-site location, else the place), for distance queries.
     lat: float | None = Field(default=None, index=True)
@@ -85,6 +87,17 @@ class EventOrganizer(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     event_id: str = Field(sa_column=_event_fk())
     place_iri: str = Field(max_length=500, index=True)
+
+
+class EventAnimator(SQLModel, table=True):
+    """A member animating an event, by IRI: every one named, whoever may see them (the published
+    document names those the public may see, hub/events/animators.py)."""
+
+    __table_args__ = (UniqueConstraint("event_id", "person_iri"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: str = Field(sa_column=_event_fk())
+    person_iri: str = Field(max_length=500, index=True)
 
 
 class EventConcept(SQLModel, table=True):

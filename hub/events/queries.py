@@ -17,6 +17,7 @@ from hub.events.occurrences import Covered
 from hub.kit.paging import decode_cursor
 from hub.places.models import Place
 from hub.places.service import find_place
+from hub.programmes.service import programme_ref
 from hub.store.query import Near, Page, after, count_of, near_condition, page_of, query_terms
 from hub.vocabulary.thesaurus import resolve, unknown, with_narrower
 
@@ -43,6 +44,7 @@ class EventFilters:
     language: str | None = None
     q: str | None = None
     near: Near | None = None
+    programme: str | None = None  # local id or IRI
 
 
 def _concept_condition(session: Session, scheme: str, value: str, event_id: Any) -> ColumnElement[bool]:
@@ -108,6 +110,10 @@ def event_conditions(session: Session, f: EventFilters, event_id: Any) -> list[C
         conditions.append(_concept_condition(session, "theme", f.theme, event_id))
     if f.audience:
         conditions.append(_concept_condition(session, "audience", f.audience, event_id))
+    if f.programme:
+        conditions.append(
+            Event.programme_iri == programme_ref(session, f.programme, "programme", location="query")
+        )
     if f.attendance_mode:
         conditions.append(Event.attendance_mode == f.attendance_mode)
     if f.language:

@@ -18,6 +18,7 @@ from pydantic import (
 
 from hub.calendar.rules import rule_parts
 from hub.places.schemas import CORRECTIONS_DESCRIPTION, Address, CorrectionMark, Geo, Strict, WebUrl
+from hub.vocabulary.schemas import ConceptOut
 
 EventStatus = Literal["scheduled", "cancelled", "postponed", "moved_online"]
 AttendanceMode = Literal["offline", "online", "mixed"]
@@ -95,6 +96,16 @@ class EventIn(Strict):
         default_factory=list, max_length=50, description="Local ids or IRIs of co-organizing places"
     )
     location: LocationIn | None = None
+    programme: str | None = Field(
+        None,
+        max_length=500,
+        description="Local id or IRI of the programme (a series across places) it is part of",
+    )
+    animators: list[Annotated[str, Field(max_length=500)]] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Local ids or IRIs of consented members animating it; absent keeps the current ones",
+    )
     themes: list[str] = Field(
         default_factory=list, max_length=30, description="Concept IRIs, slugs or labels"
     )
@@ -119,11 +130,6 @@ class HarvestedEventIn(EventIn):
     write through the API must give one; pages show "(sans titre)" or "(untitled)" instead."""
 
     title: str = Field("", max_length=300)
-
-
-class ConceptOut(BaseModel):
-    id: str | None = None
-    label: dict[str, str] = Field(description="Labels by language; `und` for free text")
 
 
 class PlaceSummary(BaseModel):
@@ -170,6 +176,10 @@ class EventOut(BaseModel):
     overrides: list[OverrideOut] = []
     place: PlaceSummary | None = None
     organizers: list[str] = []
+    programme: str | None = Field(None, description="IRI of the programme it is part of")
+    animators: list[str] = Field(
+        default_factory=list, description="IRIs of its animators the public may see at their places"
+    )
     location: LocationOut | None = None
     themes: list[ConceptOut] = []
     audience: list[ConceptOut] = []

@@ -14,13 +14,14 @@ from hub.calendar.recurrence import RecurrenceError
 from hub.calendar.rules import first_date, synchronized
 from hub.errors import Conflict, InvalidInput, NotFound
 from hub.events.documents import event_document, event_summary, republished
-from hub.events.models import Event, EventConcept, EventOrganizer, EventOverride, Occurrence
+from hub.events.models import Event, EventAnimator, EventConcept, EventOrganizer, EventOverride, Occurrence
 from hub.events.occurrences import horizon, occurrence_row, occurrences_of
 from hub.events.schemas import EventIn
 from hub.kit.sanitize import clean_html, plain_text
 from hub.kit.text import fold
 from hub.places.models import Place
-from hub.places.service import find_place, get_place
+from hub.places.service import find_place, get_place, place_iris
+from hub.programmes.service import programme_ref
 from hub.settings import Settings
 from hub.store.changes import record_change
 from hub.store.records import Origin, RecordValues, insert_rows, new_id, save_row, utcnow
@@ -80,15 +81,19 @@ def _place_refs(session: Session, data: EventIn) -> tuple[Place | None, str | No
         if place is None and not data.place.startswith(IRI_PREFIXES):
             raise InvalidInput("place", f"no place with id {data.place!r}")
         place_ref_iri = place.iri if place else data.place
-    organizers = [place_ref_iri] if place_ref_iri else []
-    for i, ref in enumerate(data.organizers):
-        found = find_place(session, ref)
-        if found is None and not ref.startswith(IRI_PREFIXES):
-            raise InvalidInput(f"organizers[{i}]", f"no place with id {ref!r}")
-        iri = found.iri if found else ref
-        if iri not in organizers:
-            organizers.append(iri)
+    # The place organizes its events of itself, first.
+    organizers = list(
+        dict.fromkeys([*filter(None, [place_ref_iri]), *place_iris(session, data.organizers, "organizers")])
+    )
     return place, place_ref_iri, organizers
+
+
+@dataclass(frozen=True, slots=True)
+class Named:
+    """The members an event names (IRIs), and those of them its document may show."""
+
+    every: list[str]
+    shown: list[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +103,7 @@ class EventRows:
     event: RecordValues
     overrides: list[dict]
     organizers: list[dict]
+    animators: list[dict]
     concepts: list[dict]
     occurrences: list[dict]
 
@@ -110,12 +116,15 @@ def save_event(
     event: Event | None = None,
     iri: str | None = None,
     origin: Origin | None = None,
+    animators: Named | None = None,
 ) -> Event:
     """Create (no `event`) or replace an event from validated input, expand it and log the change.
 
-    A harvested event (`origin`) keeps the document its origin published, and its sequence.
+    A harvested event (`origin`) keeps the document its origin published, and its sequence. The
+    members it names come checked in `animators` (hub/people/animators.py); without them, it
+    keeps those it named.
     """
-    rows = event_rows(session, settings, data, event=event, iri=iri, origin=origin)
+    rows = event_rows(session, settings, data, event=event, iri=iri, origin=origin, animators=animators)
     fresh = event is None
     if event is None:
         event = Event(**vars(rows.event))
@@ -123,7 +132,7 @@ def save_event(
         for key, value in vars(rows.event).items():
             if key not in KEPT:
                 setattr(event, key, value)
-        for table in (EventOverride, EventOrganizer, EventConcept, Occurrence):
+        for table in (EventOverride, EventOrganizer, EventAnimator, EventConcept, Occurrence):
             session.exec(delete(table).where(table.event_id == event.id))
     save_row(session, event, fresh=fresh)
     _insert_children(session, [rows])
@@ -147,6 +156,7 @@ def _insert_children(session: Session, events: list[EventRows]) -> None:
         {
             EventOverride: [row for rows in events for row in rows.overrides],
             EventOrganizer: [row for rows in events for row in rows.organizers],
+            EventAnimator: [row for rows in events for row in rows.animators],
             EventConcept: [row for rows in events for row in rows.concepts],
             Occurrence: [row for rows in events for row in rows.occurrences],
         },
@@ -161,6 +171,7 @@ def event_rows(
     event: Event | None = None,
     iri: str | None = None,
     origin: Origin | None = None,
+    animators: Named | None = None,
 ) -> EventRows:
     """Every row storing `data` (replacing `event`, if given), computed without writing: all that
     can refuse the input runs here."""
@@ -192,6 +203,7 @@ def event_rows(
         else []
     )
     place, place_ref_iri, organizers = _place_refs(session, data)
+    named = _animators(session, data, event, animators, harvested=origin is not None)
     themes = resolve(session, "theme", data.themes)
     audience = resolve(session, "audience", data.audience)
 
@@ -221,6 +233,7 @@ def event_rows(
         exdates=[v.isoformat() for v in exdates],
         place_id=place.id if place else None,
         place_iri=place_ref_iri,
+        programme_iri=programme_ref(session, data.programme, "programme") if data.programme else None,
         location=data.location.model_dump(exclude_none=True) if data.location else None,
         attendance_mode=data.attendance_mode,
         status=data.status,
@@ -252,6 +265,7 @@ def event_rows(
             values,
             overrides=overrides,
             organizers=organizers,
+            animators=named.shown,
             themes=theme_docs,
             audience=audience_docs,
             place=place,
@@ -283,12 +297,39 @@ def event_rows(
         event=values,
         overrides=[{c: getattr(o, c) for c in OVERRIDE_COLUMNS} for o in overrides],
         organizers=[{"event_id": local_id, "place_iri": iri} for iri in organizers],
+        animators=[{"event_id": local_id, "person_iri": iri} for iri in named.every],
         concepts=[
             {"event_id": local_id, "scheme": scheme, "concept_iri": ref.iri, "label": ref.label[:200]}
             for scheme, refs in (("theme", themes), ("audience", audience))
             for ref in refs
         ],
         occurrences=[occurrence_row(values, i) for i in instances],
+    )
+
+
+def _animators(
+    session: Session, data: EventIn, event: Event | None, named: Named | None, *, harvested: bool
+) -> Named:
+    """The members the event names: as its origin published them for a harvested event, as the
+    write names them (checked), else those it named and showed before."""
+    if harvested:
+        iris = list(dict.fromkeys(iri for iri in data.animators if iri.startswith(IRI_PREFIXES)))
+        return Named(iris, iris)
+    if named is not None:
+        return named
+    if event is None:
+        return Named([], [])
+    return Named(named_animators(session, event.id), orjson.loads(event.doc).get("animators", []))
+
+
+def named_animators(session: Session, event_id: str) -> list[str]:
+    """Every member the event names, in the order given."""
+    return list(
+        session.exec(
+            select(EventAnimator.person_iri)
+            .where(EventAnimator.event_id == event_id)
+            .order_by(col(EventAnimator.id))
+        ).all()
     )
 
 
@@ -405,7 +446,8 @@ def own_event(session: Session, event_id: str, *, for_update: bool = False) -> E
 def event_input(doc: dict) -> dict:
     """The input (`EventIn`) that stores this published document again: what a form does not
     show of an event is kept through it."""
-    keys = EventIn.model_fields.keys() - {"place", "themes", "audience"}
+    # Its animators are not all in the document: a write without them keeps them.
+    keys = EventIn.model_fields.keys() - {"place", "themes", "audience", "animators"}
     data = {key: doc[key] for key in keys if doc.get(key) is not None}
     if isinstance(doc.get("place"), dict) and doc["place"].get("id"):
         data["place"] = doc["place"]["id"]

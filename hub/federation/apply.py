@@ -56,11 +56,20 @@ from hub.people.models import Person
 from hub.people.service import PersonRows, insert_people, person_rows, save_person
 from hub.places.models import Place
 from hub.places.service import find_place, known_places, save_place
+from hub.programmes.models import Programme
+from hub.programmes.service import save_programme
 from hub.settings import Settings
 from hub.store.changes import deferred_changes, lock_change_log, record_change, savepoint
 from hub.store.records import Origin
 
-TABLES = {"place": Place, "event": Event, "person": Person, "need": Need, "offer": Need}
+TABLES = {
+    "place": Place,
+    "event": Event,
+    "person": Person,
+    "need": Need,
+    "offer": Need,
+    "programme": Programme,
+}
 # IRIs per IN (...) list: well under SQLite's limit on bound parameters.
 LOOKUP_CHUNK = 500
 
@@ -270,6 +279,10 @@ def _apply_record(
             row = save_event(session, settings, data, event=existing, iri=record.iri, origin=origin)
         elif record.kind in ("need", "offer"):
             row = save_need(session, settings, data, need=existing, iri=record.iri, origin=origin)
+        elif record.kind == "programme":
+            row = save_programme(
+                session, settings.base_url, data, programme=existing, iri=record.iri, origin=origin
+            )
         else:
             row = save_person(
                 session, settings.base_url, data, person=existing, iri=record.iri, origin=origin
@@ -304,6 +317,8 @@ def _places_named(record: Harvested) -> list[str]:
         return list(data.places)
     if record.kind in ("need", "offer") and data is not None:
         return [*filter(None, [data.place]), data.author]
+    if record.kind == "programme" and data is not None:
+        return list(data.organizers)
     return []
 
 

@@ -22,9 +22,17 @@ from hub.people.models import Person
 from hub.people.service import person_json
 from hub.people.visibility import Audience
 from hub.places.models import Place
+from hub.programmes.models import Programme
 from hub.store.changes import Change, FeedState
 
-TABLES = {"place": Place, "event": Event, "person": Person, "need": Need, "offer": Need}
+TABLES = {
+    "place": Place,
+    "event": Event,
+    "person": Person,
+    "need": Need,
+    "offer": Need,
+    "programme": Programme,
+}
 # The documents each audience may read of a record of these kinds (all of the others').
 READERS = {"person": person_json, "need": need_json, "offer": need_json}
 

@@ -15,11 +15,12 @@ from pydantic import ValidationError
 from hub.events.schemas import HarvestedEventIn
 from hub.federation.errors import HarvestError
 from hub.needs.schemas import NeedIn
-from hub.people.schemas import PersonIn
+from hub.people.schemas import HarvestedPersonIn
 from hub.places.schemas import PlaceIn
+from hub.programmes.schemas import ProgrammeIn
 
-RecordKind = Literal["place", "event", "person", "need", "offer"]
-Input = PlaceIn | HarvestedEventIn | PersonIn | NeedIn
+RecordKind = Literal["place", "event", "person", "need", "offer", "programme"]
+Input = PlaceIn | HarvestedEventIn | HarvestedPersonIn | NeedIn | ProgrammeIn
 RAW_LIMIT = 4000  # characters of a quarantined record: kept for a person to read, not whole when huge
 
 

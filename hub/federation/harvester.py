@@ -43,7 +43,7 @@ from hub.store.records import utcnow
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-RESYNC_KINDS = ("place", "event", "person", "need", "offer")
+RESYNC_KINDS = ("place", "event", "person", "need", "offer", "programme")
 CONFLICT_RETRIES = 3
 LOAD_BATCH = 200  # sources of a harvest round read at once
 

@@ -1,8 +1,8 @@
-"""Person, skill and membership tables."""
+"""Person, skill, membership and role tables."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import JSON, Column, ForeignKey, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -50,3 +50,18 @@ class PersonPlace(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     person_id: str = Field(sa_column=_person_fk())
     place_iri: str = Field(max_length=500, index=True)
+
+
+class PersonRole(SQLModel, table=True):
+    """A place counts the member among its animators: their role there, badges (concept IRIs of
+    the badges thesaurus) and since when. Published in the profile, under the visibility of the
+    member's places (hub/people/documents.py)."""
+
+    __table_args__ = (UniqueConstraint("person_id", "place_iri"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: str = Field(sa_column=_person_fk())
+    place_iri: str = Field(max_length=500, index=True)
+    role_name: str = Field(max_length=80)
+    badges: list[str] = Field(default_factory=list, sa_type=JSON)
+    since: date | None = None

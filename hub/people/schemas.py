@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, Field, HttpUrl
 
-from hub.events.schemas import ConceptOut
 from hub.places.schemas import Contact, Strict
+from hub.vocabulary.schemas import ConceptOut
 
 PersonField = Literal["display_name", "bio", "skills", "badges", "places", "links", "contact"]
 Visibility = Literal["public", "network", "private"]
@@ -50,9 +51,40 @@ class PersonIn(Strict):
     )
 
 
+class RoleIn(Strict):
+    """A place counts a consented member among its animators."""
+
+    role_name: str = Field(min_length=1, max_length=80, examples=["animateur·rice", "concierge"])
+    badges: list[str] = Field(
+        default_factory=list,
+        max_length=10,
+        description="Concepts of the badges thesaurus (`/api/v1/badges`): IRIs, slugs or labels",
+    )
+    since: date | None = Field(None, description="Since when the member has this role here")
+
+
+class HarvestedRoleIn(RoleIn):
+    work_location: str = Field(max_length=500, pattern=r"^https?://", description="IRI of the place")
+
+
+class HarvestedPersonIn(PersonIn):
+    """A profile as a node publishes it, with the roles its places gave the member (a write
+    through the API leaves them to the places, `/api/v1/places/{id}/animators`)."""
+
+    roles: list[HarvestedRoleIn] = Field(default_factory=list, max_length=50)
+
+
 class FieldVisibility(BaseModel):
     field: PersonField
     level: Visibility
+
+
+class RoleOut(BaseModel):
+    type: Literal["Role"]
+    work_location: str = Field(description="IRI of the place")
+    role_name: str
+    role_badges: list[ConceptOut] = []
+    since: str | None = None
 
 
 class PersonOut(BaseModel):
@@ -65,6 +97,9 @@ class PersonOut(BaseModel):
     badges: list[str] = []
     places: list[str] = []
     links: list[str] = []
+    roles: list[RoleOut] = Field(
+        default_factory=list, description="Roles at places; shown to whoever may see the member's places"
+    )
     contact: Contact | None = None
     visibility: list[FieldVisibility] = Field(
         default_factory=list, description="Who may see each field (only in the copy served to hubs)"

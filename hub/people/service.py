@@ -9,12 +9,13 @@ import orjson
 from sqlalchemy import ColumnElement, exists
 from sqlmodel import Session, col, delete, func, select
 
-from hub.errors import InvalidInput, NotFound
+from hub.errors import NotFound
 from hub.kit.paging import decode_cursor
 from hub.kit.text import fold
-from hub.people.documents import person_document
-from hub.people.models import Person, PersonPlace, PersonSkill
-from hub.people.schemas import PERSON_FIELDS, ConsentIn, PersonIn
+from hub.people.animators import forget_animator, refresh_events_naming
+from hub.people.documents import person_document, role_document
+from hub.people.models import Person, PersonPlace, PersonRole, PersonSkill
+from hub.people.schemas import PERSON_FIELDS, ConsentIn, HarvestedPersonIn, PersonIn
 from hub.people.visibility import (
     Audience,
     audiences_reading,
@@ -23,13 +24,12 @@ from hub.people.visibility import (
     widest_audience,
 )
 from hub.places.models import Place
-from hub.places.service import find_place
+from hub.places.service import find_place, place_iris
 from hub.store.changes import record_change
 from hub.store.query import Near, Page, after, near_condition, page_of, text_condition
 from hub.store.records import Origin, RecordValues, insert_rows, new_id, save_row, utcnow, values_of
 from hub.vocabulary.thesaurus import ConceptRef, concept_document, labels_of, resolve, unknown, with_narrower
 
-IRI_PREFIXES = ("http://", "https://")
 # The columns of a new profile that saving it does not set.
 NEW_PERSON = {
     "doc": "{}",
@@ -54,18 +54,6 @@ def get_person(session: Session, person_id: str) -> Person:
     return person
 
 
-def _place_iris(session: Session, refs: list[str]) -> list[str]:
-    iris: list[str] = []
-    for i, ref in enumerate(refs):
-        place = find_place(session, ref)
-        if place is None and not ref.startswith(IRI_PREFIXES):
-            raise InvalidInput(f"places[{i}]", f"no place with id {ref!r}")
-        iri = place.iri if place else ref
-        if iri not in iris:
-            iris.append(iri)
-    return iris
-
-
 def publish(
     session: Session, person: Person, origin: Origin | None = None, *, updated_at: datetime | None = None
 ) -> None:
@@ -80,7 +68,15 @@ def publish(
             .order_by(col(PersonPlace.id))
         ).all()
     )
-    _render(session, person, [_ref(s) for s in skill_rows], places, origin, updated_at)
+    _render(
+        session,
+        person,
+        [_ref(s) for s in skill_rows],
+        places,
+        held_roles(session, person.id),
+        origin,
+        updated_at,
+    )
     session.add(person)
     session.flush()
     _log(session, person)
@@ -91,15 +87,27 @@ def _render(
     person: Person,
     skill_refs: list[ConceptRef],
     places: list[str],
+    roles: list[dict],
     origin: Origin | None,
     updated_at: datetime | None,
 ) -> None:
-    """Set what each audience sees of `person`, from its skills and places."""
+    """Set what each audience sees of `person`, from its skills, places and roles at places."""
     person.updated_at = updated_at or (origin.updated if origin else None) or utcnow()
-    labels = labels_of(session, {r.iri for r in skill_refs if r.iri})
+    labels = labels_of(
+        session, {r.iri for r in skill_refs if r.iri} | {iri for role in roles for iri in role["badges"]}
+    )
     skills = [concept_document(r, labels) for r in skill_refs]
-    public = person_document(person, "public", skills, places)
-    network = person_document(person, "network", skills, places)
+    role_docs = [
+        role_document(
+            role["place_iri"],
+            role["role_name"],
+            [concept_document(ConceptRef(iri, iri), labels) for iri in role["badges"]],
+            role["since"],
+        )
+        for role in roles
+    ]
+    public = person_document(person, "public", skills, places, role_docs)
+    network = person_document(person, "network", skills, places, role_docs)
     person.doc_public = orjson.dumps(person.with_provenance(public)).decode() if public else None
     person.doc_network = orjson.dumps(person.with_provenance(network)).decode() if network else None
     person.doc = person.doc_network or "{}"
@@ -113,6 +121,40 @@ def _render(
 def _log(session: Session, person: Person) -> None:
     # A profile nobody may see is, for the network, deleted: hubs drop it.
     record_change(session, "person", person.iri, deleted=person.doc_network is None)
+    if person.source_id is None:
+        # Its own events name the member only while the public may see them.
+        refresh_events_naming(session, person.iri)
+
+
+ROLE_COLUMNS = ("place_iri", "role_name", "badges", "since")
+
+
+def held_roles(session: Session, person_id: str) -> list[dict]:
+    """The member's roles at places, as stored, in the order they were given."""
+    rows = session.exec(
+        select(PersonRole).where(PersonRole.person_id == person_id).order_by(col(PersonRole.id))
+    ).all()
+    return [{c: getattr(row, c) for c in ROLE_COLUMNS} for row in rows]
+
+
+def _roles(session: Session, data: PersonIn, person: Person | None) -> list[dict]:
+    """The roles a harvested profile brings (badges outside the thesaurus left out), else those
+    the places gave the member: a write through the API keeps them."""
+    if not isinstance(data, HarvestedPersonIn):
+        return held_roles(session, person.id) if person is not None else []
+    roles: dict[str, dict] = {}
+    for role in data.roles:
+        badges = [ref.iri for ref in resolve(session, "badge", role.badges) if ref.iri]
+        roles.setdefault(
+            role.work_location,
+            {
+                "place_iri": role.work_location,
+                "role_name": role.role_name,
+                "badges": badges,
+                "since": role.since,
+            },
+        )
+    return list(roles.values())
 
 
 def _ref(skill: PersonSkill) -> ConceptRef:
@@ -140,6 +182,7 @@ class PersonRows:
     person: RecordValues
     skills: list[dict]
     places: list[dict]
+    roles: list[dict]
 
 
 def save_person(
@@ -165,6 +208,7 @@ def save_person(
             setattr(person, key, value)
         session.exec(delete(PersonSkill).where(PersonSkill.person_id == person.id))
         session.exec(delete(PersonPlace).where(PersonPlace.person_id == person.id))
+        session.exec(delete(PersonRole).where(PersonRole.person_id == person.id))
     save_row(session, person, fresh=fresh)
     _insert_children(session, [rows])
     _log(session, person)
@@ -187,6 +231,7 @@ def _insert_children(session: Session, people: list[PersonRows]) -> None:
         {
             PersonSkill: [row for rows in people for row in rows.skills],
             PersonPlace: [row for rows in people for row in rows.places],
+            PersonRole: [row for rows in people for row in rows.roles],
         },
     )
 
@@ -201,8 +246,9 @@ def person_rows(
     origin: Origin | None = None,
 ) -> PersonRows:
     """Every row storing `data` (replacing `person`, if given), computed without writing."""
-    places = _place_iris(session, data.places)
+    places = place_iris(session, data.places, "places")
     skills = resolve(session, "skill", data.skills)
+    roles = _roles(session, data, person)
     if person is None:
         local_id, now = new_id(), utcnow()
         values = RecordValues(**NEW_PERSON, id=local_id, iri=iri or person_iri(base_url, local_id))
@@ -220,11 +266,12 @@ def person_rows(
         _give_consent(values, data.consent)
     values.mark_origin(origin)
     skill_refs = [ConceptRef(r.iri, r.label[:200]) for r in skills]
-    _render(session, values, skill_refs, places, origin, None)
+    _render(session, values, skill_refs, places, roles, origin, None)
     return PersonRows(
         person=values,
         skills=[{"person_id": values.id, "concept_iri": r.iri, "label": r.label} for r in skill_refs],
         places=[{"person_id": values.id, "place_iri": iri} for iri in places],
+        roles=[{"person_id": values.id, **role} for role in roles],
     )
 
 
@@ -263,6 +310,7 @@ def delete_person(session: Session, person_id: str) -> None:
     person = get_person(session, person_id)
     session.delete(person)
     record_change(session, "person", person.iri, deleted=True)
+    forget_animator(session, person.iri)
 
 
 def _shows_skill(readable: list[str], match: ColumnElement[bool]) -> ColumnElement[bool]:

@@ -127,6 +127,20 @@ def find_place(session: Session, ref: str) -> Place | None:
     return place
 
 
+def place_iris(session: Session, refs: list[str], field: str) -> list[str]:
+    """The IRIs of the places `refs` names (local ids or IRIs of places held or not), each once; a
+    local id naming no place is refused as `field[i]`."""
+    iris: list[str] = []
+    for i, ref in enumerate(refs):
+        place = find_place(session, ref)
+        if place is None and not ref.startswith(IRI_PREFIXES):
+            raise InvalidInput(f"{field}[{i}]", f"no place with id {ref!r}")
+        iri = place.iri if place else ref
+        if iri not in iris:
+            iris.append(iri)
+    return iris
+
+
 def known_places(session: Session, refs: set[str]) -> None:
     """Look up at once the places these IRIs name, held or not, so that `find_place` answers
     each from memory: a page of harvested events names the same few places again and again,

@@ -2,11 +2,20 @@
 
 from hub.activitypub.models import ActorKey, Announced, Delivery, Follower, Following, Received
 from hub.auth.models import ApiToken
-from hub.events.models import Event, EventConcept, EventLink, EventOrganizer, EventOverride, Occurrence
+from hub.events.models import (
+    Event,
+    EventAnimator,
+    EventConcept,
+    EventLink,
+    EventOrganizer,
+    EventOverride,
+    Occurrence,
+)
 from hub.federation.models import Correction, CorrectionLog, Quarantine, Source
 from hub.needs.models import Need, NeedRelay, NeedSkill
-from hub.people.models import Person, PersonPlace, PersonSkill
+from hub.people.models import Person, PersonPlace, PersonRole, PersonSkill
 from hub.places.models import Equipment, Place
+from hub.programmes.models import Programme
 from hub.store.changes import Change, FeedState
 from hub.store.db import metadata
 from hub.vocabulary.models import Concept, ConceptLabel
@@ -23,6 +32,7 @@ __all__ = [
     "Delivery",
     "Equipment",
     "Event",
+    "EventAnimator",
     "EventConcept",
     "EventLink",
     "EventOrganizer",
@@ -36,8 +46,10 @@ __all__ = [
     "Occurrence",
     "Person",
     "PersonPlace",
+    "PersonRole",
     "PersonSkill",
     "Place",
+    "Programme",
     "Quarantine",
     "Received",
     "Source",

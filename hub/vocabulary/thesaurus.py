@@ -18,7 +18,7 @@ from hub.vocabulary.models import Concept, ConceptLabel
 
 SCHEMAS_DIR = Path(__file__).resolve().parent.parent / "schemas"
 VOCAB_BASE = "https://w3id.org/tiers-lieux/"
-SCHEMES = {"skill": "skills", "theme": "themes", "audience": "audiences"}
+SCHEMES = {"skill": "skills", "theme": "themes", "audience": "audiences", "badge": "badges"}
 IRI_PREFIXES = ("http://", "https://")
 MEMO = "hub.thesaurus"  # the session's snapshot, in Session.info
 

@@ -21,7 +21,9 @@ from hub.http.deps import SessionDep, SettingsDep
 from hub.http.responses import read_response
 from hub.kit import geo
 from hub.kit.sanitize import text_with_paragraphs
+from hub.people.animators import shown_names
 from hub.places.models import Place
+from hub.programmes.service import find_programme
 from hub.settings import Settings
 from hub.web.cache import CachedPage
 from hub.web.locator import Locator, locator
@@ -189,6 +191,8 @@ def event_page(request: Request, uid: str, session: SessionDep, settings: Settin
         place=place,
         place_local=place_local,
         organizers=organizers,
+        programme=find_programme(session, doc["programme"]) if doc.get("programme") else None,
+        animators=shown_names(session, doc.get("animators") or []),
         themes=[words.label(c) for c in doc.get("themes") or []],
         audience=[words.label(c) for c in doc.get("audience") or []],
         sources=[(url, names.get(url, url)) for url in sources] if settings.role == "hub" else [],

@@ -3,8 +3,6 @@ of its sources."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
@@ -15,15 +13,12 @@ from hub.filters import PeriodQuery
 from hub.http.deps import SessionDep, SettingsDep
 from hub.web import report
 from hub.web.i18n import translator
-from hub.web.named_figures import Figures
+from hub.web.named_figures import Figures, asked_period, typed_period
 from hub.web.problems import health_in_words, in_words
 from hub.web.site import Ask, all_places, not_found, render_page
-from hub.web.words import Words
 
 router = APIRouter(include_in_schema=False)
 router.include_router(report.router)
-
-PERIOD_CHOICES = (("next-12-months", "stats.next_12"), ("past-12-months", "stats.past_12"))
 
 
 @router.get("/stats")
@@ -32,16 +27,12 @@ def stats_page(request: Request, session: SessionDep, settings: SettingsDep) -> 
     if settings.role != "hub":
         return not_found(ask)
     t = translator(ask.lang)
-    error, figures, status, choice, shown, workbook = None, [], 200, None, None, None
-    first, last = ask.values.get("start"), ask.values.get("end")
+    error, figures, status, workbook = None, [], 200, None
+    period = typed_period(ask)
     try:
-        period = ask.read(PeriodQuery)
-        choice = period.choice()
-        first, last = period.bounds(settings)
-        start, end = period.instants(settings)
-        query = {"start": first, "end": last} if choice == "explicit" else {"period": choice}
-        made = Figures(session, ask, start, end, query)
-        totals = stats.totals(session, start, end, "public")
+        period = asked_period(ask)
+        made = Figures(session, ask, period.start, period.end, period.query)
+        totals = stats.totals(session, period.start, period.end, "public")
         workbook = made.workbook()
         figures = [
             made.totals(totals),
@@ -51,12 +42,6 @@ def stats_page(request: Request, session: SessionDep, settings: SettingsDep) -> 
             made.skills(),
             made.needs(),
         ]
-        words = Words(ask.lang, ask.zone)
-        shown = t(
-            "stats.shown",
-            first=words.date(date.fromisoformat(first[:10])),
-            last=words.date(date.fromisoformat(last[:10])),
-        )
     except HubError as exc:
         error, status = in_words(exc, ask.lang), 422
     year = ask.today().year
@@ -68,11 +53,8 @@ def stats_page(request: Request, session: SessionDep, settings: SettingsDep) -> 
         values=ask.values,
         figures=figures,
         error=error,
-        first=first,
-        last=last,
-        choice=choice,
-        choices=[(value, t(key), ask.url("/stats", period=value)) for value, key in PERIOD_CHOICES],
-        shown=shown,
+        period=period,
+        choices=period.choices(ask, "/stats"),
         workbook=workbook,
         report=(t("stats.report_link", year=year), ask.url("/stats/report", year=year)),
     )

@@ -8,16 +8,60 @@ from datetime import date, datetime
 from functools import partial
 
 from markupsafe import Markup
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from hub import stats
+from hub.filters import PeriodQuery
 from hub.people.visibility import Audience
+from hub.programmes.models import Programme
 from hub.web import charts
 from hub.web.i18n import translator
 from hub.web.site import Ask
 from hub.web.words import Words
 
 TOP_SKILLS = 15
+PERIOD_CHOICES = (("next-12-months", "stats.next_12"), ("past-12-months", "stats.past_12"))
+
+
+@dataclass
+class Period:
+    """The period a figures page shows: as chosen, its first and last days, as instants, the query
+    naming it, and in words. Left empty (but for the days typed) when it could not be read."""
+
+    first: str | None
+    last: str | None
+    choice: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    query: dict = field(default_factory=dict)
+    shown: str | None = None
+
+    def choices(self, ask: Ask, path: str) -> list[tuple[str, str, str]]:
+        """The periods offered at once: value, words, link."""
+        t = translator(ask.lang)
+        return [(value, t(key), ask.url(path, period=value)) for value, key in PERIOD_CHOICES]
+
+
+def asked_period(ask: Ask) -> Period:
+    """The period a figures page is asked for (the next twelve months unless told); raises the
+    API's errors (the page then shows `typed_period`)."""
+    query = ask.read(PeriodQuery)
+    choice = query.choice()
+    first, last = query.bounds(ask.settings)
+    start, end = query.instants(ask.settings)
+    words = Words(ask.lang, ask.zone)
+    shown = translator(ask.lang)(
+        "stats.shown",
+        first=words.date(date.fromisoformat(first[:10])),
+        last=words.date(date.fromisoformat(last[:10])),
+    )
+    named = {"start": first, "end": last} if choice == "explicit" else {"period": choice}
+    return Period(first, last, choice, start, end, named, shown)
+
+
+def typed_period(ask: Ask) -> Period:
+    """A period that could not be read, as typed: the form shows it again."""
+    return Period(ask.values.get("start"), ask.values.get("end"))
 
 
 @dataclass
@@ -137,6 +181,44 @@ class Figures:
             rows,
             self.downloads("needs"),
         )
+
+    def animators(self) -> Figure:
+        """Events per animator the public may see at their places, place by place."""
+        table = stats.animator_figures(self.session, self.start, self.end, "public")
+        return self._per_place("animators", table, self.t("animators.per_animator"), "animators.animator")
+
+    def programmes(self) -> Figure:
+        """Events per programme, place by place."""
+        table = stats.programme_figures(self.session, self.start, self.end)
+        held = dict(
+            self.session.exec(
+                select(Programme.iri, Programme.id).where(
+                    col(Programme.iri).in_(sorted({r[0] for r in table.rows}))
+                )
+            ).all()
+        )
+
+        def linked(iri: str, name: str) -> Markup | str:
+            """A programme held here by the link to its page; one known by IRI alone by its name."""
+            if iri not in held:
+                return name
+            return Markup('<a href="{}">{}</a>').format(self.ask.url(f"/programmes/{held[iri]}"), name)
+
+        figure = self._per_place(
+            "programmes", table, self.t("animators.per_programme"), "animators.programme"
+        )
+        figure.rows = [
+            [linked(r[0], row[0]), *row[1:]] for r, row in zip(table.rows, figure.rows, strict=True)
+        ]
+        return figure
+
+    def _per_place(self, by: str, table: stats.Table, title: str, column: str) -> Figure:
+        rows = [
+            [name or key, place_name or place or self.t("stats.no_place"), events, n]
+            for key, name, place, place_name, events, n in table.rows
+        ]
+        columns = [self.t(column), self.t("stats.place"), self.t("stats.events"), self.t("stats.occurrences")]
+        return Figure(by, title, None, columns, rows, self.downloads(by))
 
     def breakdowns(self) -> list[Figure]:
         """Per place, department, region, theme and audience."""

@@ -18,11 +18,12 @@ from hub.federation.errors import ContentError, InvalidFeed, InvalidJson, WrongC
 from hub.federation.harvested import Batch, Harvested, Input, Rejected, validation_reason
 from hub.needs.documents import KINDS as NEED_KINDS
 from hub.needs.schemas import NeedIn
-from hub.people.schemas import PersonIn
+from hub.people.schemas import HarvestedPersonIn
 from hub.places.schemas import PlaceIn
+from hub.programmes.schemas import ProgrammeIn
 from hub.vocabulary.jsonld import unname_nodes
 
-KINDS = {"Place": "place", "Event": "event", "Person": "person", **NEED_KINDS}
+KINDS = {"Place": "place", "Event": "event", "Person": "person", "EventSeries": "programme", **NEED_KINDS}
 TOMBSTONE_KINDS = set(KINDS.values())
 DESCRIPTOR_PATH = "/.well-known/tiers-lieux"
 
@@ -177,9 +178,16 @@ def input_of(kind: str, document: dict, place_iri: str | None = None) -> Input:
         return HarvestedEventIn.model_validate(_event_input(document, place_iri))
     if kind in ("need", "offer"):
         return NeedIn.model_validate(_need_input(kind, document))
+    if kind == "programme":
+        data = {k: document[k] for k in ("name", "description", "url", "organizers") if k in document}
+        data["themes"] = _concept_values(document.get("themes", []))
+        return ProgrammeIn.model_validate(data)
     levels = {v["field"]: v["level"] for v in document.get("visibility", []) if isinstance(v, dict)}
+    # Roles at places are shown with the member's places, and only with them.
     fields = [
-        f for f in ("display_name", "bio", "skills", "badges", "places", "links", "contact") if f in document
+        f
+        for f in ("display_name", "bio", "skills", "badges", "places", "links", "contact")
+        if f in document or (f == "places" and "roles" in document)
     ]
     data = {
         k: document[k]
@@ -189,7 +197,14 @@ def input_of(kind: str, document: dict, place_iri: str | None = None) -> Input:
     data["skills"] = _concept_values(document.get("skills", []))
     data["visibility"] = {f: levels.get(f, "public") for f in fields}
     data["consent"] = {"fields": fields or ["display_name"]}
-    return PersonIn.model_validate(data)
+    data["roles"] = [_role_input(role) for role in document.get("roles", []) if isinstance(role, dict)]
+    return HarvestedPersonIn.model_validate(data)
+
+
+def _role_input(role: dict) -> dict:
+    data = {k: role[k] for k in ("work_location", "role_name", "since") if k in role}
+    data["badges"] = _concept_values(role.get("role_badges", []))
+    return data
 
 
 def _event_input(document: dict, place_iri: str | None) -> dict:
@@ -213,6 +228,8 @@ def _event_input(document: dict, place_iri: str | None) -> dict:
         "image",
         "url",
         "organizers",
+        "programme",
+        "animators",
         "same_as",
     )
     data = {k: document[k] for k in keys if k in document}

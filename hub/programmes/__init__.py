@@ -1,0 +1,1 @@
+"""Programmes: series of events run across several places (schema.org EventSeries)."""
