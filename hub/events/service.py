@@ -12,7 +12,7 @@ from sqlmodel import Session, col, delete, func, select
 from hub.calendar.dates import start_of_day, to_utc
 from hub.calendar.recurrence import RecurrenceError
 from hub.calendar.rules import first_date, synchronized
-from hub.errors import Conflict, InvalidInput, NotFound
+from hub.errors import Conflict, InvalidInput
 from hub.events.documents import event_document, event_summary, republished
 from hub.events.models import Event, EventAnimator, EventConcept, EventOrganizer, EventOverride, Occurrence
 from hub.events.occurrences import horizon, occurrence_row, occurrences_of
@@ -24,7 +24,16 @@ from hub.places.service import find_place, get_place, place_iris
 from hub.programmes.service import programme_ref
 from hub.settings import Settings
 from hub.store.changes import record_change
-from hub.store.records import Origin, RecordValues, insert_rows, new_id, save_row, utcnow
+from hub.store.records import (
+    Origin,
+    RecordValues,
+    get_record,
+    insert_rows,
+    new_id,
+    own_record,
+    save_row,
+    utcnow,
+)
 from hub.vocabulary.thesaurus import concept_document, labels_of, resolve
 
 IRI_PREFIXES = ("http://", "https://")
@@ -397,10 +406,7 @@ def _overrides(event_id: str, data: EventIn, clock: _Clock) -> list[EventOverrid
 
 
 def get_event(session: Session, event_id: str, *, for_update: bool = False) -> Event:
-    event = session.get(Event, event_id, with_for_update=for_update)
-    if event is None:
-        raise NotFound(f"no event with id {event_id!r}")
-    return event
+    return get_record(session, Event, event_id, "event", for_update=for_update)
 
 
 def delete_event(session: Session, event_id: str) -> None:
@@ -436,11 +442,7 @@ def own_events(session: Session, limit: int) -> list[Event]:
 
 
 def own_event(session: Session, event_id: str, *, for_update: bool = False) -> Event:
-    """An event this instance publishes itself: a harvested one is its source's to change."""
-    event = get_event(session, event_id, for_update=for_update)
-    if event.harvested_at is not None or event.source_id is not None:
-        raise NotFound(f"no event of this instance with id {event_id!r}")
-    return event
+    return own_record(session, Event, event_id, "event", for_update=for_update)
 
 
 def event_input(doc: dict) -> dict:

@@ -28,7 +28,7 @@ from hub.places.service import IRI_PREFIXES, find_place
 from hub.settings import Settings
 from hub.store.changes import record_change
 from hub.store.query import Near, Page, after, near_condition, page_of, text_condition
-from hub.store.records import Origin, new_id, save_row, utcnow
+from hub.store.records import Origin, get_record, new_id, own_record, save_row, utcnow
 from hub.vocabulary.thesaurus import ConceptRef, concept_document, concepts_in_text, labels_of, resolve
 
 # Requests waiting for one recipient of one need: past this, the need's author should answer first.
@@ -43,18 +43,11 @@ def need_iri(base_url: str, local_id: str) -> str:
 
 
 def get_need(session: Session, need_id: str) -> Need:
-    need = session.get(Need, need_id)
-    if need is None:
-        raise NotFound(f"no need or offer with id {need_id!r}")
-    return need
+    return get_record(session, Need, need_id, "need or offer")
 
 
 def own_need(session: Session, need_id: str) -> Need:
-    """A need this instance publishes itself: a harvested one is its origin's to change."""
-    need = get_need(session, need_id)
-    if need.source_id is not None:
-        raise NotFound(f"no need or offer of this instance with id {need_id!r}")
-    return need
+    return own_record(session, Need, need_id, "need or offer")
 
 
 def visible_need(session: Session, need_id: str, audience: Audience) -> Need:

@@ -27,7 +27,16 @@ from hub.places.models import Place
 from hub.places.service import find_place, place_iris
 from hub.store.changes import record_change
 from hub.store.query import Near, Page, after, near_condition, page_of, text_condition
-from hub.store.records import Origin, RecordValues, insert_rows, new_id, save_row, utcnow, values_of
+from hub.store.records import (
+    Origin,
+    RecordValues,
+    get_record,
+    insert_rows,
+    new_id,
+    save_row,
+    utcnow,
+    values_of,
+)
 from hub.vocabulary.thesaurus import ConceptRef, concept_document, labels_of, resolve, unknown, with_narrower
 
 # The columns of a new profile that saving it does not set.
@@ -48,10 +57,7 @@ def person_iri(base_url: str, local_id: str) -> str:
 
 
 def get_person(session: Session, person_id: str) -> Person:
-    person = session.get(Person, person_id)
-    if person is None:
-        raise NotFound(f"no person with id {person_id!r}")
-    return person
+    return get_record(session, Person, person_id, "person")
 
 
 def publish(

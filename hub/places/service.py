@@ -6,7 +6,7 @@ import orjson
 from sqlalchemy import ColumnElement, String, and_, cast, inspect, or_
 from sqlmodel import Session, col, delete, exists, select
 
-from hub.errors import InvalidInput, NotFound
+from hub.errors import InvalidInput
 from hub.kit import geo
 from hub.kit.paging import decode_cursor
 from hub.kit.sanitize import clean_html
@@ -16,7 +16,7 @@ from hub.places.models import Equipment, Place
 from hub.places.schemas import PlaceIn
 from hub.store.changes import record_change
 from hub.store.query import Near, Page, after, near_condition, page_of, query_terms, text_condition
-from hub.store.records import Origin, new_id, utcnow
+from hub.store.records import Origin, get_record, new_id, own_record, utcnow
 from hub.vocabulary.thesaurus import synonyms
 
 # IRI -> the place a session looked up; None for an IRI `known_places` found no place for
@@ -106,10 +106,7 @@ def create_place(session: Session, base_url: str, data: PlaceIn) -> Place:
 
 
 def get_place(session: Session, place_id: str) -> Place:
-    place = session.get(Place, place_id)
-    if place is None:
-        raise NotFound(f"no place with id {place_id!r}")
-    return place
+    return get_record(session, Place, place_id, "place")
 
 
 def find_place(session: Session, ref: str) -> Place | None:
@@ -212,11 +209,7 @@ def own_places(session: Session, limit: int) -> list[Place]:
 
 
 def own_place(session: Session, place_id: str) -> Place:
-    """A place this instance speaks for itself: a harvested one is its source's to change."""
-    place = get_place(session, place_id)
-    if place.harvested_at is not None or place.source_id is not None:
-        raise NotFound(f"no place of this instance with id {place_id!r}")
-    return place
+    return own_record(session, Place, place_id, "place")
 
 
 def place_input(doc: dict) -> dict:

@@ -8,7 +8,7 @@ import orjson
 from sqlmodel import Session, col, select
 
 from hub.calendar.dates import iso_utc
-from hub.errors import InvalidInput, NotFound
+from hub.errors import InvalidInput
 from hub.kit.paging import decode_cursor
 from hub.kit.sanitize import clean_html
 from hub.kit.text import fold
@@ -17,7 +17,7 @@ from hub.programmes.models import Programme
 from hub.programmes.schemas import ProgrammeIn
 from hub.store.changes import record_change
 from hub.store.query import Page, after, page_of
-from hub.store.records import Origin, new_id, utcnow
+from hub.store.records import Origin, get_record, new_id, own_record, utcnow
 from hub.vocabulary.thesaurus import concept_document, labels_of, resolve
 
 IRI_PREFIXES = ("http://", "https://")
@@ -66,18 +66,11 @@ def save_programme(
 
 
 def get_programme(session: Session, programme_id: str) -> Programme:
-    programme = session.get(Programme, programme_id)
-    if programme is None:
-        raise NotFound(f"no programme with id {programme_id!r}")
-    return programme
+    return get_record(session, Programme, programme_id, "programme")
 
 
 def own_programme(session: Session, programme_id: str) -> Programme:
-    """A programme this instance publishes itself: a harvested one is its source's to change."""
-    programme = get_programme(session, programme_id)
-    if programme.source_id is not None:
-        raise NotFound(f"no programme of this instance with id {programme_id!r}")
-    return programme
+    return own_record(session, Programme, programme_id, "programme")
 
 
 def find_programme(session: Session, ref: str) -> Programme | None:

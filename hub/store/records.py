@@ -7,11 +7,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from types import SimpleNamespace
+from typing import TypeVar
 
 from sqlalchemy import JSON, Table, Text, insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Field, Session, SQLModel
+
+from hub.errors import NotFound
 
 
 def utcnow() -> datetime:
@@ -166,3 +169,22 @@ class Origin:
     def marked(self, document: dict) -> dict:
         """A rendered document, with the corrections it carries."""
         return {**document, "corrections": list(self.corrections)} if self.corrections else document
+
+
+R = TypeVar("R", bound=Record)
+
+
+def get_record(session: Session, table: type[R], record_id: str, what: str, *, for_update: bool = False) -> R:
+    """The record of `table` with this local id; a problem document naming `what` when none is."""
+    row = session.get(table, record_id, with_for_update=for_update)
+    if row is None:
+        raise NotFound(f"no {what} with id {record_id!r}")
+    return row
+
+
+def own_record(session: Session, table: type[R], record_id: str, what: str, *, for_update: bool = False) -> R:
+    """A record this instance publishes itself: a harvested one is its origin's to change."""
+    row = get_record(session, table, record_id, what, for_update=for_update)
+    if row.harvested_at is not None or row.source_id is not None:
+        raise NotFound(f"no {what} of this instance with id {record_id!r}")
+    return row
