@@ -142,6 +142,7 @@ class SimulatedNode:
                 event,
                 overrides=[],
                 organizers=organizers,
+                animators=[],
                 themes=[{"id": theme[0], "label": theme[1]}],
                 audience=[{"id": audience[0], "label": audience[1]}],
                 place=place,
