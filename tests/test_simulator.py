@@ -1,6 +1,9 @@
 """The benchmarks' simulated network (bench/simulator.py) stays what a hub harvests: its nodes'
 records pass the hub's own checks, over real HTTP. A benchmark over a network the hub refuses
-would measure failures."""
+would measure failures.
+
+The simulator places its nodes at the national survey's places (../shared/data, beside the
+repository on development machines); the test gives it a few fictional ones in the survey's shape."""
 
 from __future__ import annotations
 
@@ -21,10 +24,28 @@ from hub.store.db import session_scope
 from tests.servers import serve
 
 NODES = 3
+SURVEY_ROWS = [
+    {
+        "NOM_TL": name,
+        "TYPO": typo,
+        "ADRESSE": "1 rue de l'Exemple",
+        "CP": postal_code,
+        "NOMCOM": city,
+        "LAT": lat,
+        "LONG": lon,
+        "department": postal_code[:2],
+    }
+    for name, typo, postal_code, city, lat, lon in (
+        ("La Ruche fictive", "Coworking", "23000", "Guéret", "46.17", "1.87"),
+        ("L'Atelier imaginaire", "Fablab", "35000", "Rennes", "48.11", "-1.68"),
+        ("Le Tiers-lieu modèle", "Tiers-lieu", "69001", "Lyon", "45.76", "4.83"),
+    )
+]
 
 
 @pytest.mark.parametrize("store", ["sqlite"], indirect=True)
-def test_a_hub_harvests_every_record_of_the_simulated_nodes(db):
+def test_a_hub_harvests_every_record_of_the_simulated_nodes(db, monkeypatch):
+    monkeypatch.setattr("bench.simulator.survey_places", lambda: SURVEY_ROWS)
     settings = db.settings(role="hub", allowed_private_networks=["127.0.0.1/32"], harvest_in_process=False)
     with serve(lambda base_url: make_app(base_url, NODES, date.today())) as base:
         with session_scope(db.engine) as session:
