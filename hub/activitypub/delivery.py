@@ -108,8 +108,8 @@ def queue_changes(session: Session, settings: Settings, limit: int) -> int:
         for a in session.exec(select(Announced).where(col(Announced.iri).in_([c.iri for c in changes]))).all()
     }
     for change in changes:
-        activity = _activity(session, settings, change, live, announced)
-        if activity is not None and inboxes:
+        activity = _activity(session, settings, change, live, announced, told=bool(inboxes))
+        if activity is not None:
             queue(session, inboxes, activity)
     last = changes[-1].seq
     if state is None:
@@ -125,22 +125,32 @@ def queue_changes(session: Session, settings: Settings, limit: int) -> int:
 
 
 def _activity(
-    session: Session, settings: Settings, change: Change, live: dict, announced: dict[str, Announced]
+    session: Session,
+    settings: Settings,
+    change: Change,
+    live: dict,
+    announced: dict[str, Announced],
+    *,
+    told: bool,
 ) -> dict | None:
     """Create the first time an event is published, Update after, Delete once it is gone (of what
-    was published: an event deleted before it ever was has nothing to say)."""
+    was published: an event deleted before it ever was has nothing to say). Without followers to
+    be `told`, only what was published is kept (the outbox names it): building each activity cost
+    a hub with no follower a sanitized document for every change it harvested."""
     held = announced.get(change.iri)
     if change.deleted:
-        if held is None:
+        if held is None or not told:
             return None
         return delete_activity(settings, held.object_id, change.changed_at)
     found = live.get(change.iri)
     if found is None:
         return None
     event, place = found
-    document = event_object(settings, event, place)
     if held is None:
-        session.add(Announced(iri=change.iri, object_id=document["id"]))
+        session.add(Announced(iri=change.iri, object_id=Names(settings).event(event.id)))
+    if not told:
+        return None
+    document = event_object(settings, event, place)
     return write_activity(settings, "Update" if held else "Create", document, change.changed_at)
 
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from hub.store.records import Record, utcnow
 
 
-def _event_fk() -> Column:
-    return Column(String(64), ForeignKey("event.id", ondelete="CASCADE"), nullable=False, index=True)
+def _event_fk(*, indexed: bool = True) -> Column:
+    return Column(String(64), ForeignKey("event.id", ondelete="CASCADE"), nullable=False, index=indexed)
 
 
 class Event(Record, table=True):
@@ -62,6 +62,8 @@ class Event(Record, table=True):
     sequence: int = 0
     # The compact summary embedded in each occurrence of this event.
     summary: str = Field(default="{}", sa_type=Text)
+    # Its themes and audiences as bits (hub/kit/bits.py), copied to its occurrences.
+    concept_bits: int = Field(default=0, sa_type=BigInteger)
 
 
 class EventOverride(SQLModel, table=True):
@@ -103,20 +105,32 @@ class EventAnimator(SQLModel, table=True):
 class EventConcept(SQLModel, table=True):
     """A theme or an audience of an event: a thesaurus concept, or free text kept as typed."""
 
-    __table_args__ = (Index("ix_eventconcept_scheme_concept", "scheme", "concept_iri"),)
+    __table_args__ = (
+        # The events of a theme, and the themes of an event, each read from an index alone
+        # (migration 0010).
+        Index("ix_eventconcept_scheme_concept", "scheme", "concept_iri", "event_id"),
+        Index("ix_eventconcept_event_scheme_concept", "event_id", "scheme", "concept_iri"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    event_id: str = Field(sa_column=_event_fk())
+    event_id: str = Field(sa_column=_event_fk(indexed=False))
     scheme: str = Field(max_length=16)
     concept_iri: str | None = Field(default=None, max_length=500)
     label: str = Field(max_length=200)
+
+
+OCCURRENCE_ORDER = ("start_utc", "event_id", "recurrence_id", "concept_bits")
 
 
 class Occurrence(SQLModel, table=True):
     """One expanded occurrence, for fast date-range queries."""
 
     __table_args__ = (
-        Index("ix_occurrence_start", "start_utc", "event_id", "recurrence_id"),
+        # A calendar page walks one of these in date order, its themes tested in the entries
+        # (migration 0010): the whole calendar's, a region's, a department's.
+        Index("ix_occurrence_start", *OCCURRENCE_ORDER),
+        Index("ix_occurrence_region_start", "region", *OCCURRENCE_ORDER),
+        Index("ix_occurrence_department_start", "department", *OCCURRENCE_ORDER),
         Index("ix_occurrence_place_start", "place_id", "start_utc"),
     )
 
@@ -125,6 +139,10 @@ class Occurrence(SQLModel, table=True):
     place_id: str | None = Field(
         default=None, sa_column=Column(String(64), ForeignKey("place.id", ondelete="SET NULL"))
     )
+    # The place's, copied here so that an area's calendar is one index; triggers keep them true.
+    region: str | None = Field(default=None, max_length=3)
+    department: str | None = Field(default=None, max_length=3)
+    concept_bits: int = Field(default=0, sa_type=BigInteger)
     start_utc: datetime
     end_utc: datetime
     recurrence_id: datetime | None = None

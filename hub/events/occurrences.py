@@ -16,6 +16,7 @@ from sqlmodel import Session, col, delete, func, select
 from hub.calendar.dates import start_of_day
 from hub.calendar.recurrence import Instance, Override, RecurrenceError, expand
 from hub.events.models import Event, EventOverride, Occurrence
+from hub.places.models import Place
 from hub.settings import Settings
 from hub.store.changes import FeedState
 from hub.store.db import session_scope
@@ -40,6 +41,7 @@ EXPANDED_FIELDS = (
     Event.rrule,
     Event.rdates,
     Event.exdates,
+    Event.concept_bits,
 )
 
 
@@ -114,11 +116,14 @@ def occurrences_of(
     )
 
 
-def occurrence_row(event: Event, instance: Instance) -> dict:
-    """The stored row of one occurrence of `event`."""
+def occurrence_row(event: Event, instance: Instance, place: Place | None) -> dict:
+    """The stored row of one occurrence of `event`, held at `place`."""
     return {
         "event_id": event.id,
         "place_id": event.place_id,
+        "region": place.region if place else None,
+        "department": place.department if place else None,
+        "concept_bits": event.concept_bits,
         "start_utc": instance.start_utc,
         "end_utc": instance.end_utc,
         "recurrence_id": instance.recurrence_id,
@@ -189,6 +194,13 @@ def _batch_from(session: Session, low: datetime, after: str) -> list[Event]:
     )
 
 
+def _places_of(session: Session, events: list[Event]) -> dict[str, Place]:
+    """The places `events` are held at, by id."""
+    ids = {e.place_id for e in events if e.place_id}
+    query = select(Place).options(load_only(Place.region, Place.department)).where(col(Place.id).in_(ids))
+    return {place.id: place for place in session.exec(query)}
+
+
 def _roll(session: Session, events: list[Event], low: datetime, window: tuple[datetime, datetime]) -> int:
     """Recompute the occurrences of `events` in `window` from `low` on. Returns how many."""
     overrides = _overrides_of(session, [e.id for e in events])
@@ -204,8 +216,9 @@ def _roll(session: Session, events: list[Event], low: datetime, window: tuple[da
         )
     )
     start, end = window
+    places = _places_of(session, events)
     rows = [
-        occurrence_row(e, i)
+        occurrence_row(e, i, places.get(e.place_id))
         for e in events
         for i in _rolled(e, overrides.get(e.id, []), start if e.id in overrides else low, end)
     ]

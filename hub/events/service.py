@@ -17,6 +17,7 @@ from hub.events.documents import event_document, event_summary, republished
 from hub.events.models import Event, EventAnimator, EventConcept, EventOrganizer, EventOverride, Occurrence
 from hub.events.occurrences import horizon, occurrence_row, occurrences_of
 from hub.events.schemas import EventIn
+from hub.kit.bits import concept_bits
 from hub.kit.sanitize import clean_html, plain_text
 from hub.kit.text import fold
 from hub.places.models import Place
@@ -297,6 +298,12 @@ def event_rows(
             )
         )
     )
+    concepts = [
+        {"event_id": local_id, "scheme": scheme, "concept_iri": ref.iri, "label": ref.label[:200]}
+        for scheme, refs in (("theme", themes), ("audience", audience))
+        for ref in refs
+    ]
+    values.concept_bits = concept_bits((c["scheme"], c["concept_iri"], c["label"]) for c in concepts)
     try:
         instances = occurrences_of(values, overrides, *horizon(settings, now))
     except RecurrenceError as exc:
@@ -307,12 +314,8 @@ def event_rows(
         overrides=[{c: getattr(o, c) for c in OVERRIDE_COLUMNS} for o in overrides],
         organizers=[{"event_id": local_id, "place_iri": iri} for iri in organizers],
         animators=[{"event_id": local_id, "person_iri": iri} for iri in named.every],
-        concepts=[
-            {"event_id": local_id, "scheme": scheme, "concept_iri": ref.iri, "label": ref.label[:200]}
-            for scheme, refs in (("theme", themes), ("audience", audience))
-            for ref in refs
-        ],
-        occurrences=[occurrence_row(values, i) for i in instances],
+        concepts=concepts,
+        occurrences=[occurrence_row(values, i, place) for i in instances],
     )
 
 

@@ -181,7 +181,11 @@ def of_kind(kind: str) -> list:
 def link_events_to_place(session: Session, place: Place) -> None:
     """Events that arrived before their place get linked to it (for filters by region)."""
     ids = select(Event.id).where(Event.place_iri == place.iri, col(Event.place_id).is_(None))
-    session.exec(update(Occurrence).where(col(Occurrence.event_id).in_(ids)).values(place_id=place.id))
+    session.exec(
+        update(Occurrence)
+        .where(col(Occurrence.event_id).in_(ids))
+        .values(place_id=place.id, region=place.region, department=place.department)
+    )
     session.exec(
         update(Event)
         .where(Event.place_iri == place.iri, col(Event.place_id).is_(None))
