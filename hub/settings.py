@@ -130,6 +130,13 @@ class Settings(BaseSettings):
     harvest_in_process: bool = Field(
         True, description="On SQLite, `hub serve --role hub` harvests due sources itself."
     )
+    read_threads: int = Field(
+        0,
+        ge=0,
+        le=200,
+        description="Threads a process runs its database reads on; 0: as many as the machine has "
+        "cores on SQLite (more only slow each other down), 40 on PostgreSQL.",
+    )
     cors_origins: list[str] = Field(
         ["*"], description="Origins allowed to read the API from a browser (writes are never open)."
     )

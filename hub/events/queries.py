@@ -17,6 +17,7 @@ from hub.events.documents import occurrence_json
 from hub.events.models import Event, EventConcept, EventOrganizer, Occurrence
 from hub.events.occurrences import Covered
 from hub.kit.bits import concept_bits
+from hub.kit.expiring import Expiring
 from hub.kit.paging import decode_cursor
 from hub.places.models import Place
 from hub.places.service import find_place
@@ -31,6 +32,8 @@ EVENT_FTS = table("event_fts", column("rowid"))
 OCCURRENCES_PER_EVENT = 8
 # An area holding more than one place in 25 is read in date order on SQLite.
 LARGE_AREA = 25
+# Which plan a theme or words get, by database and what they ask (`_many`).
+_PLANS: Expiring[bool] = Expiring(entries=1024, seconds=60)
 
 
 @dataclass
@@ -55,16 +58,16 @@ def _concept_condition(session: Session, scheme: str, value: str, walk: Walk) ->
     if ref.iri is not None:
         wanted = with_narrower(session, {ref.iri})
         match = col(EventConcept.concept_iri).in_(wanted)
-        bits = concept_bits((scheme, iri, "") for iri in wanted)
+        named = tuple((scheme, iri, "") for iri in sorted(wanted))
     else:
         match = col(EventConcept.concept_iri).is_(None) & (col(EventConcept.label) == ref.label)
-        bits = concept_bits([(scheme, None, ref.label)])
+        named = ((scheme, None, ref.label),)
     tagged = select(EventConcept.event_id).where(EventConcept.scheme == scheme, match)
     if ref.iri is None and session.execute(tagged.limit(1)).first() is None:
         raise unknown(session, scheme, value)
     # The bits of the row walked rule out most events without reading their concepts.
-    maybe = walk.concept_bits.op("&")(bits) != 0
-    if _many(session, tagged):
+    maybe = walk.concept_bits.op("&")(concept_bits(named)) != 0
+    if _many(session, tagged, named):
         # Walked in date order, each row whose bits allow it tested through the index on its
         # event's concepts: a list of a common theme's events would be built for every query
         # (30 ms at 3,500 nodes), and testing each row through the index costs 7 ms a page.
@@ -76,16 +79,24 @@ def _concept_condition(session: Session, scheme: str, value: str, walk: Walk) ->
     return and_(maybe, walk.event_id.in_(tagged))
 
 
-def _many(session: Session, matching: Select) -> bool:
+def _many(session: Session, matching: Select, key: tuple) -> bool:
     """On SQLite, whether the events `matching` selects are many: walking occurrences in date
     order until a page is full (about PAGE times all/matching rows) then costs less than sorting
     all those of the matching events (about OCCURRENCES_PER_EVENT times matching rows). Counted
-    up to where they are many, not all: a common theme has tens of thousands."""
-    if session.get_bind().dialect.name != "sqlite":
+    up to where they are many, not all: a common theme has tens of thousands.
+
+    The answer chooses a plan, never a result: it is kept a minute under `key` (what `matching`
+    asks), sparing the count (a millisecond for a common word) to the next pages and queries."""
+    bind = session.get_bind()
+    if bind.dialect.name != "sqlite":
         return False
+    kept = (str(bind.url), *key)
+    if (many := _PLANS.get(kept)) is not None:
+        return many
     events = session.execute(text("SELECT max(rowid) FROM event")).scalar_one() or 0
     enough = math.isqrt(PAGE * events // OCCURRENCES_PER_EVENT) + 1
     found = session.execute(select(func.count()).select_from(matching.limit(enough).subquery())).scalar_one()
+    _PLANS.put(kept, found >= enough)
     return found >= enough
 
 
@@ -169,7 +180,7 @@ def _text_search(session: Session, q: str, event_id: Any) -> ColumnElement[bool]
         return func.to_tsvector("french", Event.search_text).op("@@")(func.to_tsquery("french", query))
     match = " AND ".join(f'"{term}"*' for term in terms)
     found = select(EVENT_FTS.c.rowid).where(literal_column("event_fts").op("MATCH")(match))
-    if _many(session, found):
+    if _many(session, found, ("text", *terms)):
         # A common word ("atelier") matches thousands of events: walked in date order, each row's
         # words are read (as the index reads them: the text is folded to words between spaces)
         # instead of building the list of those thousands for every query (30 ms at 3,500 nodes).

@@ -17,13 +17,13 @@ from datetime import datetime
 from typing import Generic, TypeVar
 
 from fastapi import FastAPI, Request
-from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from hub.events.occurrences import HORIZON_END
 from hub.http.deps import in_read_session, read_session
+from hub.http.readers import on_readers
 
 VERSION_SQL = (
     f"SELECT (SELECT max(seq) FROM change), (SELECT value FROM feedstate WHERE key = '{HORIZON_END}')"
@@ -130,7 +130,7 @@ async def current_version(app: FastAPI) -> tuple:
         with read_session(app.state.read_engine) as session:
             return data_version(session)
 
-    return await run_in_threadpool(read)
+    return await on_readers(app.state.settings, read)
 
 
 async def cached_read(request: Request, audience: str, work: Callable[[Session], bytes]) -> bytes:

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from hub.filters import LimitQuery, names_of, refuse_unknown
+from hub.http.readers import on_readers
 from hub.settings import Settings
 
 T = TypeVar("T")
@@ -46,13 +47,13 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 async def in_read_session(request: Request, work: Callable[[Session], T]) -> T:
-    """Run `work` with a read session in the thread pool: one hop for a whole read."""
+    """Run `work` with a read session on the reader threads: one hop for a whole read."""
 
     def run() -> T:
         with read_session(request.app.state.read_engine) as session:
             return work(session)
 
-    return await run_in_threadpool(run)
+    return await on_readers(request.app.state.settings, run)
 
 
 async def in_write_session(request: Request, work: Callable[[Session], T]) -> T:
