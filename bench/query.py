@@ -39,6 +39,7 @@ import uvicorn
 from fastapi import Response
 
 from bench.harvest import checkpoint, free_port, hub_settings, start_network
+from hub.activitypub.delivery import queue_new_changes
 from hub.api.app import create_app
 from hub.federation.harvester import all_sources, harvest_many
 from hub.federation.registry import SourceIn, add_source
@@ -88,12 +89,19 @@ def build(nodes: int) -> Path:
 
 
 def settle(database: Path) -> None:
-    """Roll the occurrence horizon once, as a running hub does every 12 hours: a hub just started
-    on this store would otherwise do it while the load is measured."""
+    """Roll the occurrence horizon once, as a running hub does every 12 hours, and read the change
+    log into the fediverse's outbox, as its deliveries worker does after a harvest: a hub just
+    started on this store would otherwise do both while the load is measured."""
     engine = make_engine(f"sqlite:///{database}")
+    settings = hub_settings(f"sqlite:///{database}", None)
     started = time.perf_counter()
-    if roll_if_due(engine, hub_settings(f"sqlite:///{database}", None)) is not None:
+    if roll_if_due(engine, settings) is not None:
         print(f"rolled the occurrence horizon in {time.perf_counter() - started:.1f} s")
+    started, read = time.perf_counter(), 0
+    while changes := queue_new_changes(engine, settings):
+        read += changes
+    if read:
+        print(f"read {read} changes for the fediverse (no follower) in {time.perf_counter() - started:.1f} s")
     engine.dispose()
 
 

@@ -102,7 +102,7 @@ def queue_changes(session: Session, settings: Settings, limit: int) -> int:
     if not changes:
         return 0
     inboxes = followers_inboxes(session)
-    live = published_events(session, [c.iri for c in changes if not c.deleted])
+    live = published_events(session, [c.iri for c in changes if not c.deleted], whole=bool(inboxes))
     announced = {
         a.iri: a
         for a in session.exec(select(Announced).where(col(Announced.iri).in_([c.iri for c in changes]))).all()

@@ -7,10 +7,12 @@ People are never in it, whatever their consent: ActivityPub publishes events onl
 
 from __future__ import annotations
 
+from sqlalchemy.orm import load_only
 from sqlmodel import Session, col, func, select
 
 from hub.activitypub.documents import CONTEXT, Names, delete_activity, event_object, write_activity
 from hub.activitypub.models import Announced
+from hub.events.links import not_linked
 from hub.events.models import Event
 from hub.places.models import Place
 from hub.settings import Settings
@@ -42,12 +44,15 @@ def outbox(session: Session, settings: Settings) -> dict:
     }
 
 
-def published_events(session: Session, iris: list[str]) -> dict[str, tuple[Event, Place | None]]:
+def published_events(
+    session: Session, iris: list[str], *, whole: bool = True
+) -> dict[str, tuple[Event, Place | None]]:
     """The events of these IRIs that are published, with their place: not duplicates, which are
-    shown under another record."""
-    events = session.exec(
-        select(Event).where(col(Event.iri).in_(iris), col(Event.canonical_id).is_(None))
-    ).all()
+    shown under another record. Not `whole`: their ids alone, without places."""
+    query = select(Event).where(col(Event.iri).in_(iris), not_linked())
+    if not whole:
+        return {e.iri: (e, None) for e in session.exec(query.options(load_only(Event.id, Event.iri)))}
+    events = session.exec(query).all()
     place_ids = {e.place_id for e in events if e.place_id}
     places = {p.id: p for p in session.exec(select(Place).where(col(Place.id).in_(place_ids))).all()}
     return {e.iri: (e, places.get(e.place_id) if e.place_id else None) for e in events}

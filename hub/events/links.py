@@ -10,7 +10,7 @@ from datetime import timedelta
 from functools import lru_cache
 
 import orjson
-from sqlalchemy import Row, TextualSelect, bindparam, text, update
+from sqlalchemy import ColumnElement, Row, TextualSelect, bindparam, func, text, update
 from sqlmodel import Session, col, select
 
 from hub.errors import NotFound
@@ -87,15 +87,20 @@ def _candidates(session: Session, events: list[Linked]) -> list[Row]:
     return sorted(found.values(), key=lambda row: (row.created_at, row.id))
 
 
+def not_linked() -> ColumnElement[bool]:
+    """Events not linked as a duplicate of another, for a query that names its events: written so
+    that no index serves it, since SQLite would otherwise read the events through the index on
+    `canonical_id`, where all but a few are NULL (0.45 ms an event named, at 3,500 nodes)."""
+    return func.coalesce(Event.canonical_id, "") == ""
+
+
 def find_canonical(
     session: Session, event: Linked, same_as: list[str], candidates: list[Row]
 ) -> tuple[Event, str, str] | None:
     """The record this one duplicates, with the reason and a readable detail; None if none.
     `candidates`: what `_candidates` found for the page of this event."""
     if same_as:
-        for other in session.exec(
-            select(Event).where(col(Event.iri).in_(same_as), col(Event.canonical_id).is_(None))
-        ).all():
+        for other in session.exec(select(Event).where(col(Event.iri).in_(same_as), not_linked())).all():
             if other.id != event.id and not _undone(session, event.id, other.id):
                 return other, "same-as", f"{event.iri} says it is the same as {other.iri}"
     if not event.title_key:
