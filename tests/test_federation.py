@@ -262,7 +262,13 @@ def test_a_page_is_applied_in_one_savepoint_when_no_record_fails(db, hub_setting
     savepoints = statements("SAVEPOINT")
     [report] = harvest(db.engine, hub_settings)
     assert report.ok and report.stats.new == 9 and report.pages == 1
-    assert len(savepoints) == 1
+    assert page_savepoints(savepoints, db.engine) == 1
+
+
+def page_savepoints(savepoints: list[str], engine) -> int:
+    """How many SAVEPOINTs applying a node's one page took: on SQLite, the round's writer also
+    gives each of the harvest's three writes one (its kind, its descriptor, its page)."""
+    return len(savepoints) - (3 if engine.dialect.name == "sqlite" else 0)
 
 
 @pytest.mark.parametrize("store", ["postgresql"], indirect=True)
@@ -295,7 +301,7 @@ def test_a_new_event_refused_when_expanded_is_quarantined_alone(db, hub_settings
     savepoints = statements("SAVEPOINT")
     [report] = harvest(db.engine, hub_settings)
     assert report.ok and report.stats.quarantined == 1 and report.stats.new == 9
-    assert len(savepoints) == 1  # nothing written to undo: no second attempt
+    assert page_savepoints(savepoints, db.engine) == 1  # nothing written to undo: no second attempt
     assert "Chaque 30 février" not in _titles(hub)
     with Session(db.engine) as session:
         [quarantined] = session.exec(select(Quarantine)).all()
