@@ -34,6 +34,11 @@ class _Search:
     candidates: list[Row]
     undone: set[tuple[str, str]]
     organizers: dict[str, set[str]] = field(default_factory=dict)
+    by_title: dict[str, list[Row]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for row in self.candidates:  # oldest first, within each title too
+            self.by_title.setdefault(row.title_key, []).append(row)
 
     def organizers_of(self, session: Session, event_id: str) -> set[str]:
         if event_id not in self.organizers:
@@ -112,8 +117,8 @@ def find_canonical(
                 return other, "same-as", f"{event.iri} says it is the same as {other.iri}"
     if not event.title_key:
         return None
-    for other in search.candidates:
-        if other.title_key != event.title_key or other.id == event.id:
+    for other in search.by_title.get(event.title_key, []):
+        if other.id == event.id:
             continue
         if abs(other.start_utc - event.start_utc) > START_TOLERANCE:
             continue
