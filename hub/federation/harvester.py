@@ -1,9 +1,11 @@
 """Harvesting sources: fetch (safely), read (the adapter of the source's kind, looked up in
-hub/federation/adapters/kinds.py), apply (one transaction per page).
+hub/federation/adapters/kinds.py), apply (each page whole or not at all).
 
 Sources are harvested concurrently on one event loop with one shared HTTP client; parsing and
-database work run in threads, one transaction per page (of a change feed, or of a snapshot read
-a page at a time), so a failure leaves what the hub held intact. Whatever goes wrong is recorded
+database work run in threads, each page (of a change feed, or of a snapshot read a page at a
+time) in a transaction of its own, or on SQLite in a SAVEPOINT of its own within a transaction
+the round's writer shares among pages (hub/federation/writer.py), so a failure leaves what the
+hub held intact. Whatever goes wrong is recorded
 on the source, in words a coordinator understands, and the other sources carry on.
 
 Every harvest is bounded: a change feed must move its cursor and gives at most a number of
