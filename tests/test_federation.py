@@ -262,7 +262,13 @@ def test_a_page_is_applied_in_one_savepoint_when_no_record_fails(db, hub_setting
     savepoints = statements("SAVEPOINT")
     [report] = harvest(db.engine, hub_settings)
     assert report.ok and report.stats.new == 9 and report.pages == 1
-    assert len(savepoints) == 1
+    assert page_savepoints(savepoints, db.engine) == 1
+
+
+def page_savepoints(savepoints: list[str], engine) -> int:
+    """How many SAVEPOINTs applying a node's one page took: on SQLite, the round's writer also
+    gives each of the harvest's three writes one (its kind, its descriptor, its page)."""
+    return len(savepoints) - (3 if engine.dialect.name == "sqlite" else 0)
 
 
 @pytest.mark.parametrize("store", ["postgresql"], indirect=True)
@@ -295,7 +301,7 @@ def test_a_new_event_refused_when_expanded_is_quarantined_alone(db, hub_settings
     savepoints = statements("SAVEPOINT")
     [report] = harvest(db.engine, hub_settings)
     assert report.ok and report.stats.quarantined == 1 and report.stats.new == 9
-    assert len(savepoints) == 1  # nothing written to undo: no second attempt
+    assert page_savepoints(savepoints, db.engine) == 1  # nothing written to undo: no second attempt
     assert "Chaque 30 février" not in _titles(hub)
     with Session(db.engine) as session:
         [quarantined] = session.exec(select(Quarantine)).all()
@@ -316,11 +322,18 @@ def test_a_node_and_its_own_calendar_file_show_each_event_once(db, hub_settings,
 def test_metrics_carry_harvests_records_and_the_queue(db, hub_settings, hub, fabrique):
     from prometheus_client.parser import text_string_to_metric_families
 
+    def succeeded(source_id: int) -> float:
+        # The counters live as long as the process: a source of an earlier test had the same id.
+        families = {f.name: f for f in text_string_to_metric_families(hub.get("/metrics").text)}
+        samples = families["hub_harvests"].samples if "hub_harvests" in families else []
+        ok = {"source": str(source_id), "outcome": "ok"}
+        return sum(s.value for s in samples if s.name == "hub_harvests_total" and s.labels == ok)
+
     source_id = register(db.engine, fabrique.base_url)
+    before = succeeded(source_id)
     harvest(db.engine, hub_settings)
+    assert succeeded(source_id) == before + 1
     families = {f.name: f for f in text_string_to_metric_families(hub.get("/metrics").text)}
-    harvests = [s for s in families["hub_harvests"].samples if s.labels.get("source") == str(source_id)]
-    assert harvests and harvests[0].labels["outcome"] == "ok"
     assert any(s.labels.get("action") == "new" for s in families["hub_records"].samples)
     assert "hub_harvest_duration_seconds" in families and "hub_harvest_queue_depth" in families
 

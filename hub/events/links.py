@@ -6,11 +6,12 @@ canonical record once, with every organizer and every source; a coordinator can 
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import lru_cache
 
 import orjson
-from sqlalchemy import ColumnElement, Row, TextualSelect, bindparam, func, text, update
+from sqlalchemy import ColumnElement, Row, TextualSelect, bindparam, func, or_, text, update
 from sqlmodel import Session, col, select
 
 from hub.errors import NotFound
@@ -25,23 +26,39 @@ NEARBY_KM = 5.0
 Linked = Event | RecordValues
 
 
-def _organizers(session: Session, event_id: str) -> set[str]:
-    return set(
-        session.exec(select(EventOrganizer.place_iri).where(EventOrganizer.event_id == event_id)).all()
-    )
+@dataclass
+class _Search:
+    """What the duplicate search of a page reads once: the candidates of its events (`_candidates`),
+    the links coordinators undid between one of its events and another, and organizers as asked."""
+
+    candidates: list[Row]
+    undone: set[tuple[str, str]]
+    organizers: dict[str, set[str]] = field(default_factory=dict)
+    by_title: dict[str, list[Row]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for row in self.candidates:  # oldest first, within each title too
+            self.by_title.setdefault(row.title_key, []).append(row)
+
+    def organizers_of(self, session: Session, event_id: str) -> set[str]:
+        if event_id not in self.organizers:
+            query = select(EventOrganizer.place_iri).where(EventOrganizer.event_id == event_id)
+            self.organizers[event_id] = set(session.exec(query).all())
+        return self.organizers[event_id]
 
 
-def _undone(session: Session, a: str, b: str) -> bool:
-    return (
-        session.exec(
-            select(EventLink.id).where(
-                col(EventLink.undone_at).is_not(None),
-                ((EventLink.event_id == a) & (EventLink.canonical_id == b))
-                | ((EventLink.event_id == b) & (EventLink.canonical_id == a)),
-            )
-        ).first()
-        is not None
-    )
+def _undone_pairs(session: Session, event_ids: list[str]) -> set[tuple[str, str]]:
+    """The links undone between one of these events and another, each both ways round."""
+    pairs: set[tuple[str, str]] = set()
+    for start in range(0, len(event_ids), UNDONE_CHUNK):
+        chunk = event_ids[start : start + UNDONE_CHUNK]
+        query = select(EventLink.event_id, EventLink.canonical_id).where(
+            col(EventLink.undone_at).is_not(None),
+            or_(col(EventLink.event_id).in_(chunk), col(EventLink.canonical_id).in_(chunk)),
+        )
+        for a, b in session.exec(query):
+            pairs |= {(a, b), (b, a)}
+    return pairs
 
 
 def _has_duplicates(session: Session, event: Event) -> bool:
@@ -50,6 +67,7 @@ def _has_duplicates(session: Session, event: Event) -> bool:
 
 # Events per candidate search: three bound parameters each, under the 999 of older SQLite builds.
 SEARCH_CHUNK = 100
+UNDONE_CHUNK = 400  # events per search of undone links, two parameters each
 CANDIDATE_COLUMNS = ("id", "title_key", "source_id", "place_iri", "start_utc", "lat", "lon", "created_at")
 
 
@@ -95,29 +113,28 @@ def not_linked() -> ColumnElement[bool]:
 
 
 def find_canonical(
-    session: Session, event: Linked, same_as: list[str], candidates: list[Row]
+    session: Session, event: Linked, same_as: list[str], search: _Search
 ) -> tuple[Event, str, str] | None:
-    """The record this one duplicates, with the reason and a readable detail; None if none.
-    `candidates`: what `_candidates` found for the page of this event."""
+    """The record this one duplicates, with the reason and a readable detail; None if none."""
     if same_as:
         for other in session.exec(select(Event).where(col(Event.iri).in_(same_as), not_linked())).all():
-            if other.id != event.id and not _undone(session, event.id, other.id):
+            if other.id != event.id and (event.id, other.id) not in search.undone:
                 return other, "same-as", f"{event.iri} says it is the same as {other.iri}"
     if not event.title_key:
         return None
-    for other in candidates:
-        if other.title_key != event.title_key or other.id == event.id:
+    for other in search.by_title.get(event.title_key, []):
+        if other.id == event.id:
             continue
         if abs(other.start_utc - event.start_utc) > START_TOLERANCE:
             continue
         if other.source_id is not None and other.source_id == event.source_id:
             continue  # one source publishing two alike events means two events (two rooms, say)
-        if _undone(session, event.id, other.id):
+        if (event.id, other.id) in search.undone:
             continue
         minutes = abs((other.start_utc - event.start_utc).total_seconds()) / 60
         if event.place_iri and event.place_iri == other.place_iri:
             why = "the same place"
-        elif _organizers(session, event.id) & _organizers(session, other.id):
+        elif search.organizers_of(session, event.id) & search.organizers_of(session, other.id):
             why = "an organizer in common"
         elif _nearby(session, event, other):
             why = f"places less than {NEARBY_KM:.0f} km apart"
@@ -146,12 +163,15 @@ def link_duplicates(session: Session, events: list[tuple[Linked, bool]]) -> None
 
     The page's events come from one source, so none is a candidate for another: one search
     serves them all."""
-    candidates = _candidates(session, [e for e, _ in events if e.title_key])
+    search = _Search(
+        _candidates(session, [e for e, _ in events if e.title_key]),
+        _undone_pairs(session, sorted({e.id for e, _ in events})),
+    )
     for event, fresh in events:
         if not fresh and _has_duplicates(session, event):
             continue  # already the canonical record of others
         same_as = orjson.loads(event.doc).get("same_as") or []
-        found = find_canonical(session, event, [s for s in same_as if isinstance(s, str)], candidates)
+        found = find_canonical(session, event, [s for s in same_as if isinstance(s, str)], search)
         if found is None:
             if event.canonical_id is not None:
                 _set_canonical(session, event, None)  # it changed and no longer matches

@@ -1,9 +1,11 @@
 """Harvesting sources: fetch (safely), read (the adapter of the source's kind, looked up in
-hub/federation/adapters/kinds.py), apply (one transaction per page).
+hub/federation/adapters/kinds.py), apply (each page whole or not at all).
 
 Sources are harvested concurrently on one event loop with one shared HTTP client; parsing and
-database work run in threads, one transaction per page (of a change feed, or of a snapshot read
-a page at a time), so a failure leaves what the hub held intact. Whatever goes wrong is recorded
+database work run in threads, each page (of a change feed, or of a snapshot read a page at a
+time) in a transaction of its own, or on SQLite in a SAVEPOINT of its own within a transaction
+the round's writer shares among pages (hub/federation/writer.py), so a failure leaves what the
+hub held intact. Whatever goes wrong is recorded
 on the source, in words a coordinator understands, and the other sources carry on.
 
 Every harvest is bounded: a change feed must move its cursor and gives at most a number of
@@ -16,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -24,7 +25,6 @@ from typing import TypeVar
 from urllib.parse import urlencode
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import load_only
 from sqlmodel import Session, col, select
 
@@ -36,23 +36,25 @@ from hub.federation.fetch import Fetcher, FetchResult
 from hub.federation.harvested import Batch
 from hub.federation.models import FLAG_INCOMPLETE, FLAG_RESYNC_CUT, Source
 from hub.federation.outcomes import Outcomes, SourceReport, record_outcomes
+from hub.federation.writer import Writer, in_transaction, whole
 from hub.observability import HARVEST_DURATION, HARVESTS, RECORDS
 from hub.settings import Settings
-from hub.store.db import reader_of, session_scope
+from hub.store.db import reader_of
 from hub.store.records import utcnow
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 RESYNC_KINDS = ("place", "event", "person", "need", "offer", "programme")
-CONFLICT_RETRIES = 3
 LOAD_BATCH = 200  # sources of a harvest round read at once
 
 
 class _Run:
     """The harvest of one source."""
 
-    def __init__(self, engine: Engine, settings: Settings, fetcher: Fetcher, source: Source) -> None:
-        self.engine, self.settings, self.fetcher = engine, settings, fetcher
+    def __init__(
+        self, engine: Engine, settings: Settings, fetcher: Fetcher, source: Source, writer: Writer | None
+    ) -> None:
+        self.engine, self.settings, self.fetcher, self.writer = engine, settings, fetcher, writer
         self.source = source
         self.report = SourceReport(source_id=source.id, url=source.url)
 
@@ -79,33 +81,22 @@ class _Run:
 
     async def _save_kind(self, kind: str) -> None:
         self.source.kind = kind
-        await self._off_loop(self._in_transaction, lambda session, source: setattr(source, "kind", kind))
+        await self._write(lambda session, source: setattr(source, "kind", kind))
 
     async def _off_loop(self, work: Callable[..., T], *args: object) -> T:
-        """Run blocking work (a page's transaction, parsing) in a thread. A deadline that passes
-        meanwhile lets it end first: a page commits whole, and before the outcome is written."""
-        task = asyncio.ensure_future(asyncio.to_thread(work, *args))
-        try:
-            return await asyncio.shield(task)
-        except asyncio.CancelledError:
-            await asyncio.wait([task])
-            raise
+        """Run blocking work (parsing) in a thread, to its end whatever deadline passes meanwhile."""
+        return await whole(asyncio.to_thread(work, *args))
 
-    def _in_transaction(self, work: Callable[[Session, Source], object]) -> object:
-        """Run `work` in one transaction; retried when it collides with another harvest
-        writing the same records at the same time (two hubs bringing one node's records)."""
-        for attempt in range(CONFLICT_RETRIES + 1):
-            try:
-                with session_scope(self.engine) as session:
-                    source = session.get(Source, self.source.id, with_for_update=True)
-                    result = work(session, source)
-                    session.add(source)
-                    return result
-            except (IntegrityError, OperationalError):
-                if attempt == CONFLICT_RETRIES:
-                    raise
-                time.sleep(0.05 * (attempt + 1) * random.uniform(1, 2))
-        raise AssertionError("unreachable")
+    async def _write(
+        self, work: Callable[[Session, Source], T], landed: Callable[[T], object] | None = None
+    ) -> T:
+        """Run `work` with the source's row in one transaction: the round's writer's on SQLite
+        (hub/federation/writer.py), else one of its own in a thread. A deadline that passes meanwhile
+        lets it end first (a page commits whole, and before the outcome is written); `landed` hears
+        what it returned once committed."""
+        if self.writer is not None:
+            return await self.writer.write(self.source.id, work, landed)
+        return await whole(asyncio.to_thread(in_transaction, self.engine, self.source.id, work), landed)
 
     def _read(self, adapter: Adapter, result: FetchResult, url: str) -> Iterator[Batch]:
         """The pages of an answer, each read when asked for (off the event loop: `_next_page`)."""
@@ -128,7 +119,7 @@ class _Run:
                 row.base_url, row.feed_url = descriptor.base_url, descriptor.changes_url
                 row.is_hub, row.name = descriptor.role == "hub", row.name or descriptor.name
 
-            await self._off_loop(self._in_transaction, remember)
+            await self._write(remember)
             source.base_url, source.feed_url = descriptor.base_url, descriptor.changes_url
             source.is_hub, source.name = descriptor.role == "hub", source.name or descriptor.name
         cursor, etag = source.cursor, source.etag
@@ -156,7 +147,7 @@ class _Run:
                     "its cursor does not move, so the rest of the feed cannot be read"
                 )
             saved = {"cursor": page.next_cursor, "etag": None if page.has_more else result.etag}
-            stats = await self._off_loop(self._apply_page, page, utcnow(), saved)
+            stats = await self._apply_page(page, utcnow(), saved)
             seen |= stats.seen
             cursor, etag = page.next_cursor, None
             if not page.has_more:
@@ -168,15 +159,15 @@ class _Run:
         if resync and self.report.has_more:
             self.report.flagged = FLAG_RESYNC_CUT
             flag = self.report.flagged
-            await self._off_loop(self._in_transaction, lambda _, row: setattr(row, "flagged", flag))
+            await self._write(lambda _, row: setattr(row, "flagged", flag))
         elif resync:
-            await self._off_loop(self._remove_missing, seen, RESYNC_KINDS)
+            await self._remove_missing(seen, RESYNC_KINDS)
 
-    def _apply_page(
+    async def _apply_page(
         self, batch: Batch, fetched_at: datetime, saved: dict[str, object] | None = None
     ) -> ApplyStats:
-        """Apply one page in its own transaction, with what to save on the source along with it
-        (a change feed's cursor)."""
+        """Apply one page in its own transaction (or SAVEPOINT), with what to save on the source
+        along with it (a change feed's cursor); counted in the report once committed."""
 
         def work(session: Session, source: Source) -> ApplyStats:
             stats = apply_batch(session, self.settings, source, batch, fetched_at=fetched_at)
@@ -184,19 +175,23 @@ class _Run:
                 setattr(source, name, value)
             return stats
 
-        stats = self._in_transaction(work)
-        self.report.stats.add(stats)
-        self.report.pages += 1
-        return stats
+        def landed(stats: ApplyStats) -> None:
+            self.report.stats.add(stats)
+            self.report.pages += 1
 
-    def _remove_missing(self, seen: set[str], kinds: tuple[str, ...]) -> None:
-        def work(session: Session, source: Source) -> None:
-            removed, flag = remove_missing(session, source, seen, kinds)
-            self.report.stats.deleted += removed
-            source.flagged = flag
-            self.report.flagged = flag
+        return await self._write(work, landed)
 
-        self._in_transaction(work)
+    async def _remove_missing(self, seen: set[str], kinds: tuple[str, ...]) -> None:
+        def work(session: Session, source: Source) -> tuple[int, str | None]:
+            removed, source.flagged = remove_missing(session, source, seen, kinds)
+            return removed, source.flagged
+
+        await self._write(work, self._removed)
+
+    def _removed(self, outcome: tuple[int, str | None]) -> None:
+        """Count what a removal removed and how it flagged the source, once committed."""
+        removed, self.report.flagged = outcome
+        self.report.stats.deleted += removed
 
     async def harvest_snapshot(self, adapter: Adapter) -> None:
         """Read a snapshot (a calendar, a page of events, an outbox) a page at a time off the event
@@ -224,7 +219,7 @@ class _Run:
             while (batch := await self._off_loop(_next_page, pages)) is not None:
                 complete, link = batch.complete, batch.next_url
                 batch.records = [record for record in batch.records if record.iri not in read_before]
-                seen |= (await self._off_loop(self._apply_page, batch, fetched_at)).seen
+                seen |= (await self._apply_page(batch, fetched_at)).seen
             if link is None:
                 break
             if link in fetched:
@@ -236,24 +231,25 @@ class _Run:
             url = link
             result = await self.fetch(url, adapter.accept)
         validators = (first.etag, first.last_modified) if len(fetched) == 1 else (None, None)
-        await self._off_loop(self._in_transaction, self._end_snapshot(adapter, validators, seen, complete))
+        await self._write(self._end_snapshot(adapter, validators, seen, complete), self._removed)
 
+    @staticmethod
     def _end_snapshot(
-        self, adapter: Adapter, validators: tuple[str | None, str | None], seen: set[str], complete: bool
-    ) -> Callable[[Session, Source], None]:
+        adapter: Adapter, validators: tuple[str | None, str | None], seen: set[str], complete: bool
+    ) -> Callable[[Session, Source], tuple[int, str | None]]:
         """The last step of a snapshot: removals, the flag, and the validators (ETag, Last-Modified)
         of a complete read (a cut download is fetched whole again next time)."""
 
-        def work(session: Session, row: Source) -> None:
-            flag = None
+        def work(session: Session, row: Source) -> tuple[int, str | None]:
+            removed, flag = 0, None
             if complete and adapter.removes_missing:
                 removed, flag = remove_missing(session, row, seen, ("event",))
-                self.report.stats.deleted += removed
             elif adapter.removes_missing:
                 flag = FLAG_INCOMPLETE
             if complete:
                 row.etag, row.last_modified = validators
-            row.flagged = self.report.flagged = flag
+            row.flagged = flag
+            return removed, flag
 
         return work
 
@@ -272,14 +268,15 @@ async def harvest_source(
     outcomes: Outcomes | None = None,
     source: Source | None = None,
     round_ends: float | None = None,
+    writer: Writer | None = None,
 ) -> SourceReport:
     """Harvest one source (read now unless given) and record how it went (now, or with `outcomes`
-    soon); never raises for a source's fault.
+    soon); never raises for a source's fault. Its pages go to `writer` when given (on SQLite).
 
     The harvest stops at its deadline, or at `round_ends` (event-loop time) when that comes
     first; what it applied until then stays."""
     source = source or await asyncio.to_thread(_load, engine, source_id)
-    run = _Run(engine, settings, fetcher, source)
+    run = _Run(engine, settings, fetcher, source, writer)
     started = time.perf_counter()
     own_end = asyncio.get_running_loop().time() + settings.harvest_source_timeout
     error: HarvestError | None = None
@@ -396,13 +393,15 @@ async def harvest_many(
     A fixed set of tasks takes the sources from a bounded queue, filled by reading the sources a
     batch at a time: what is in memory does not grow with the number of sources. Once the
     round's deadline passes, the harvests under way stop and the sources not reached yet are
-    recorded as timed out, without a request."""
+    recorded as timed out, without a request. On SQLite, one thread applies the pages of them
+    all (hub/federation/writer.py)."""
     outcomes = Outcomes(engine)
     queue: asyncio.Queue[Source | None] = asyncio.Queue(maxsize=LOAD_BATCH)
     reports: dict[int, SourceReport] = {}
     workers = min(settings.harvest_concurrency, max(len(source_ids), 1))
     loop = asyncio.get_running_loop()
     ends = loop.time() + settings.harvest_round_timeout
+    writer = Writer(engine) if engine.dialect.name == "sqlite" else None
 
     async def read() -> None:
         for start in range(0, len(source_ids), LOAD_BATCH):
@@ -415,7 +414,14 @@ async def harvest_many(
         while (source := await queue.get()) is not None:
             if loop.time() < ends:
                 report = await harvest_source(
-                    engine, settings, shared, source.id, outcomes=outcomes, source=source, round_ends=ends
+                    engine,
+                    settings,
+                    shared,
+                    source.id,
+                    outcomes=outcomes,
+                    source=source,
+                    round_ends=ends,
+                    writer=writer,
                 )
             else:
                 report = SourceReport(source_id=source.id, url=source.url)
@@ -433,7 +439,11 @@ async def harvest_many(
             await outcomes.close()
         return [reports[i] for i in source_ids if i in reports]
 
-    if fetcher is not None:
-        return await every(fetcher)
-    async with Fetcher(settings) as shared:
-        return await every(shared)
+    try:
+        if fetcher is not None:
+            return await every(fetcher)
+        async with Fetcher(settings) as shared:
+            return await every(shared)
+    finally:
+        if writer is not None:
+            await writer.close()

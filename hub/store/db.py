@@ -44,15 +44,7 @@ def make_engine(database_url: str, schema: str | None = None, *, writer: bool = 
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record) -> None:
-            cursor = dbapi_conn.cursor()
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            # Pages read through a memory map and a 32 MiB cache a connection, not a system call
-            # a page and SQLite's 2 MiB default: a calendar page at 3,500 nodes reads thousands.
-            cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
-            cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
-            cursor.close()
+            sqlite_pragmas(dbapi_conn)
             if writer:
                 dbapi_conn.isolation_level = None
 
@@ -70,6 +62,19 @@ def make_engine(database_url: str, schema: str | None = None, *, writer: bool = 
     return create_engine(
         database_url, connect_args=connect_args, pool_size=10, max_overflow=10, pool_pre_ping=True
     )
+
+
+def sqlite_pragmas(dbapi_conn) -> None:
+    """How every connection to a SQLite store is set up (the storage floor's too: bench/storage.py)."""
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    # Pages read through a memory map and a 32 MiB cache a connection, not a system call
+    # a page and SQLite's 2 MiB default: a calendar page at 3,500 nodes reads thousands.
+    cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
+    cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+    cursor.close()
 
 
 def refresh_statistics(engine: Engine) -> None:
