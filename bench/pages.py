@@ -32,7 +32,7 @@ def repeated(today: date) -> list[str]:
 
 
 def varied(today: date, count: int) -> list[str]:
-    queries = cold_queries(today, random.Random(7))
+    queries = cold_queries(today, random.Random(7), set())
     return [next(queries) for _ in range(count)]
 
 

@@ -16,6 +16,9 @@ Those mixes repeat a few requests, so past the first round they measure the hub'
 The cold mix asks calendar questions no client asked before in the run (regions, departments,
 themes, words, dates and range lengths drawn at random, and half the time the next page of an
 answer through its cursor): it measures the reads themselves, and prints its slowest requests.
+Before it, the API processes answer `WARM_UP` other cold questions, drawn apart: a process just
+started compiles each shape of statement once and finds SQLite's pages cold, which no reader of
+a hub running for days meets (`--no-warm-up` measures that start).
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ from fastapi import Response
 
 from bench.harvest import checkpoint, free_port, hub_settings, start_network
 from hub.activitypub.delivery import queue_new_changes
-from hub.api.app import create_app
+from hub.api.app import create_app, freeze_heap
 from hub.federation.harvester import all_sources, harvest_many
 from hub.federation.registry import SourceIn, add_source
 from hub.horizon import roll_if_due
@@ -118,6 +121,7 @@ def _serve(database: Path, port: int) -> None:
     def fixed() -> Response:
         return Response(FIXED, media_type="application/json")
 
+    freeze_heap()
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
@@ -152,6 +156,9 @@ def mixes(today: date) -> dict[str, list[str]]:
 
 CEILING = "ceiling: fixed 2 KB JSON"
 COLD = "calendar: cold, varied, cursors"
+# Cold questions the API processes answer before the cold mix is measured, drawn apart from it.
+WARM_UP = 300
+WARM_UP_SEED = 1_000_003
 THEMES = (
     "digital",
     "fabrication",
@@ -167,10 +174,9 @@ THEMES = (
 WORDS = ("cafe", "atelier", "repair", "pitch", "numerique", "jardin", "soiree", "formation")
 
 
-def cold_queries(today: date, rng: random.Random) -> Iterator[str]:
-    """Calendar queries, each one asked once: a filter or none, a start within two months, a range
-    of a day to three months or open."""
-    seen: set[str] = set()
+def cold_queries(today: date, rng: random.Random, seen: set[str]) -> Iterator[str]:
+    """Calendar queries, each one asked once, none of those `seen` (which it adds to): a filter or
+    none, a start within two months, a range of a day to three months or open."""
     regions, departments = sorted(geo.REGIONS), sorted(d for d in geo.DEPARTMENTS if len(d) == 2)
     while True:
         first = today + timedelta(days=rng.randrange(60))
@@ -194,12 +200,13 @@ def cold_queries(today: date, rng: random.Random) -> Iterator[str]:
 
 
 async def cold_load(
-    bases: list[str], today: date, requests: int, concurrency: int
+    bases: list[str], today: date, requests: int, concurrency: int, seen: set[str], seed: int | None = None
 ) -> tuple[list[float], float, list[tuple[float, str]]]:
-    """`requests` cold calendar reads by `concurrency` clients; each client follows the cursor of
-    an answer half the time (three pages at most), as a reader scrolling the agenda does."""
-    rng = random.Random(concurrency)
-    queries = cold_queries(today, rng)
+    """`requests` cold calendar reads by `concurrency` clients, none of the queries `seen`; each
+    client follows the cursor of an answer half the time (three pages at most), as a reader
+    scrolling the agenda does."""
+    rng = random.Random(concurrency if seed is None else seed)
+    queries = cold_queries(today, rng, seen)
     latencies: list[float] = []
     timed: list[tuple[float, str]] = []
     left = [requests]
@@ -295,7 +302,12 @@ def cpu_seconds(pids: list[int]) -> float:
 
 
 def run(
-    nodes: int, requests: int, concurrencies: list[int], cold_only: bool = False, processes: int = 1
+    nodes: int,
+    requests: int,
+    concurrencies: list[int],
+    cold_only: bool = False,
+    processes: int = 1,
+    warm_up: bool = True,
 ) -> list[Load]:
     """Every mix at every concurrency, printed as it ends, then each calendar mix against the ceiling.
 
@@ -309,6 +321,9 @@ def run(
         server.start()
     bases = [f"http://127.0.0.1:{port}" for port in ports]
     time.sleep(2.0 * processes)
+    # The clients' process imports the hub too: a full pass of its collector over that heap would
+    # stall every client at once for 150 ms, and count as the servers' latency.
+    freeze_heap()
     results = []
 
     pids = [server.pid for server in servers]
@@ -323,8 +338,14 @@ def run(
 
     def measure_cold() -> None:
         for concurrency in concurrencies:
+            seen: set[str] = set()
+            if warm_up:
+                warming = WARM_UP_SEED + concurrency
+                asyncio.run(cold_load(bases, date.today(), WARM_UP, concurrency, seen, seed=warming))
             cpu = cpu_seconds(pids)
-            latencies, elapsed, slowest = asyncio.run(cold_load(bases, date.today(), requests, concurrency))
+            latencies, elapsed, slowest = asyncio.run(
+                cold_load(bases, date.today(), requests, concurrency, seen)
+            )
             result = Load.of(COLD, concurrency, latencies, elapsed, cpu_seconds(pids) - cpu)
             print(result.line())
             results.append(result)
@@ -362,8 +383,11 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 16, 64])
     parser.add_argument("--cold-only", action="store_true", help="only the cold mix (and the ceiling)")
     parser.add_argument("--processes", type=int, default=1, help="API processes serving the store")
+    parser.add_argument(
+        "--no-warm-up", action="store_true", help="measure the cold mix on processes just started"
+    )
     args = parser.parse_args()
-    run(args.nodes, args.requests, args.concurrency, args.cold_only, args.processes)
+    run(args.nodes, args.requests, args.concurrency, args.cold_only, args.processes, not args.no_warm_up)
 
 
 if __name__ == "__main__":

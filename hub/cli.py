@@ -45,14 +45,16 @@ def _engine(settings: Settings):
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
-    from hub.api.app import create_app
+    from hub.api.app import create_app, freeze_heap
     from hub.observability import configure_logging
     from hub.web.live import SHUTDOWN_GRACE_SECONDS
 
     settings = _settings(args)
     configure_logging()
+    app = create_app(settings)
+    freeze_heap()
     uvicorn.run(
-        create_app(settings),
+        app,
         host=args.host,
         port=args.port,
         log_config=None,
