@@ -76,6 +76,13 @@ class Settings(BaseSettings):
     need_days_max: int = Field(
         180, ge=1, le=366, description="Most days ahead a need or an offer may stay open."
     )
+    need_keep_days: int = Field(
+        30,
+        ge=1,
+        le=3650,
+        description="Days an expired need or offer is kept (its author may still close it) before it "
+        "is deleted, with the requests to be put in touch it got.",
+    )
     allow_private_sources: bool = Field(
         False,
         description="Allow harvesting sources on private, loopback or link-local addresses (tests, demo).",

@@ -10,11 +10,14 @@ import httpx
 import pytest
 import time_machine
 from fastapi.testclient import TestClient
+from sqlmodel import select
 
 from hub.api.app import create_app
 from hub.auth.tokens import create_token
 from hub.federation.harvester import all_sources, harvest_many
 from hub.federation.registry import SourceIn, add_source
+from hub.needs.models import NeedRelay
+from hub.needs.service import purge_expired
 from hub.store.db import session_scope
 from hub.vocabulary.jsonld import JSONLD_TYPE
 from tests import factories
@@ -208,6 +211,28 @@ def test_needs_expire_and_then_are_neither_listed_nor_matched_nor_relayed_but_ma
         assert response.status_code == 409
         closed = client.patch(f"/api/v1/needs/{need['uid']}", json={"state": "closed"}, headers=writer)
         assert closed.status_code == 200, closed.text  # an expired need is still closed by its author
+
+
+def test_a_need_expired_long_enough_ago_is_deleted_with_the_requests_it_got(
+    client, writer, db, settings, network_of_two
+):
+    need = _post(client, writer, title="Compta d'une asso", author=network_of_two["fablab"]["uid"])
+    asked = {"name": "Jeanne Fictive", "message": "Je peux aider", "reply_to": REPLY_MAIL}
+    assert client.post(f"/api/v1/needs/{need['uid']}/contact", json=asked).status_code == 202
+    cursor = client.get("/api/v1/changes", params={"limit": 500}).json()["next_cursor"]
+    expired = datetime.fromisoformat(need["valid_through"].replace("Z", "+00:00"))
+    kept = expired + timedelta(days=settings.need_keep_days - 1)
+    gone = expired + timedelta(days=settings.need_keep_days + 1)
+
+    with session_scope(db.engine) as session:
+        assert purge_expired(session, settings, kept) == 0
+    assert client.get(f"/api/v1/needs/{need['uid']}/contacts", headers=writer).json()["items"]
+    with session_scope(db.engine) as session:
+        assert purge_expired(session, settings, gone) == 1
+        assert session.exec(select(NeedRelay)).all() == []
+    assert client.get(f"/api/v1/needs/{need['uid']}").status_code == 404
+    [tombstone] = client.get("/api/v1/changes", params={"since": cursor}).json()["items"]
+    assert tombstone.items() >= {"type": "Tombstone", "id": need["id"], "kind": "need"}.items()
 
 
 def test_answered_needs_leave_the_list_of_open_ones(client, writer, network_of_two):

@@ -43,6 +43,7 @@ from hub.horizon import roll_if_due
 from hub.http.cache import PerVersion, ReadCache, VersionProbe, current_version
 from hub.http.compression import Compress
 from hub.http.deps import read_session
+from hub.needs.service import purge_needs
 from hub.observability import RequestContext, configure_logging
 from hub.settings import Settings
 from hub.store.db import make_engine, reader_of, refresh_statistics
@@ -81,13 +82,17 @@ unless it lists them.
 
 
 async def _keep_horizon(app: FastAPI) -> None:
-    """Every hour: roll the occurrence horizon when due, and refresh the planner's statistics
-    (harvests and rolls change the tables' sizes)."""
+    """Every hour: roll the occurrence horizon when due, delete the needs expired long enough
+    ago, and refresh the planner's statistics (harvests and rolls change the tables' sizes)."""
     while True:
         try:
             await asyncio.to_thread(roll_if_due, app.state.engine, app.state.settings)
         except Exception:
             log.exception("rolling the occurrence horizon failed; will retry")
+        try:
+            await asyncio.to_thread(purge_needs, app.state.engine, app.state.settings)
+        except Exception:
+            log.exception("deleting expired needs failed; will retry")
         try:
             await asyncio.to_thread(refresh_statistics, app.state.engine)
         except Exception:

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 import orjson
 from sqlalchemy import update
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, delete, func, select
 
 from hub.errors import Conflict, InvalidInput, NotFound
@@ -27,6 +28,7 @@ from hub.places.models import Place
 from hub.places.service import IRI_PREFIXES, find_place
 from hub.settings import Settings
 from hub.store.changes import record_change
+from hub.store.db import session_scope
 from hub.store.query import Near, Page, after, near_condition, page_of, text_condition
 from hub.store.records import Origin, get_record, new_id, own_record, save_row, utcnow
 from hub.vocabulary.thesaurus import ConceptRef, concept_document, concepts_in_text, labels_of, resolve
@@ -36,6 +38,9 @@ MOST_RELAYS = 100
 # Matches kept when a need is posted, to date when it was first matched.
 MATCHES_ASKED = 20
 WIDTH = {"none": 0, "network": 1, "public": 2}
+# Expired needs deleted a transaction, and transactions a pass (`purge_needs`).
+PURGE_BATCH = 200
+PURGE_BATCHES = 50
 
 
 def need_iri(base_url: str, local_id: str) -> str:
@@ -259,6 +264,34 @@ def patch_need(session: Session, settings: Settings, need_id: str, patch: NeedPa
 def delete_need(session: Session, need: Need) -> None:
     session.delete(need)
     record_change(session, need.kind, need.iri, deleted=True)
+
+
+def purge_expired(session: Session, settings: Settings, now: datetime) -> int:
+    """Delete up to `PURGE_BATCH` needs and offers expired more than `need_keep_days` before `now`,
+    and with them the requests to be put in touch they got (names, messages, reply addresses):
+    kept for what they were asked, not for ever. Tombstones tell the hubs. Returns how many."""
+    expired = now - timedelta(days=settings.need_keep_days)
+    needs = session.exec(
+        select(Need)
+        .where(col(Need.valid_through) < expired)
+        .order_by(col(Need.valid_through))
+        .limit(PURGE_BATCH)
+    ).all()
+    for need in needs:
+        delete_need(session, need)
+    return len(needs)
+
+
+def purge_needs(engine: Engine, settings: Settings) -> int:
+    """Purge what expired long enough ago, a batch a transaction, `PURGE_BATCHES` at most."""
+    purged = 0
+    for _ in range(PURGE_BATCHES):
+        with session_scope(engine) as session:
+            batch = purge_expired(session, settings, utcnow())
+        purged += batch
+        if batch < PURGE_BATCH:
+            break
+    return purged
 
 
 def drop_needs_of(session: Session, author_iri: str) -> int:
