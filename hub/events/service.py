@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import orjson
 from sqlmodel import Session, col, delete, func, select
 
-from hub.calendar.dates import start_of_day, to_utc
-from hub.calendar.recurrence import RecurrenceError
-from hub.calendar.rules import first_date, synchronized
 from hub.errors import Conflict, InvalidInput
 from hub.events.documents import event_document, event_summary, republished
 from hub.events.models import Event, EventAnimator, EventConcept, EventOrganizer, EventOverride, Occurrence
-from hub.events.occurrences import horizon, occurrence_row, occurrences_of
+from hub.events.occurrences import horizon, occurrence_row
 from hub.events.schemas import EventIn
+from hub.events.timing import event_timing
 from hub.kit.bits import concept_bits
 from hub.kit.sanitize import clean_html, plain_text
 from hub.kit.text import fold
@@ -45,43 +41,6 @@ OVERRIDE_COLUMNS = ("event_id", "recurrence_id", "start_utc", "end_utc", "title"
 
 def event_iri(base_url: str, local_id: str) -> str:
     return f"{base_url}/events/{local_id}"
-
-
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise InvalidInput("timezone", f"unknown time zone {name!r}") from exc
-
-
-def _is_date(value: date | datetime) -> bool:
-    return not isinstance(value, datetime)
-
-
-class _Clock:
-    """Turns the moments of one event's input into stored UTC instants."""
-
-    def __init__(self, zone: ZoneInfo, all_day: bool, start_time: time) -> None:
-        self.zone, self.all_day, self.start_time = zone, all_day, start_time
-
-    def instant(self, value: date | datetime, field: str) -> datetime:
-        if self.all_day:
-            if not _is_date(value):
-                raise InvalidInput(field, "an all-day event takes dates, not date-times")
-            return to_utc(start_of_day(value, self.zone), self.zone)
-        if _is_date(value):
-            # A day alone names that day's occurrence, at the event's start time.
-            return to_utc(datetime.combine(value, self.start_time), self.zone)
-        return to_utc(value, self.zone)
-
-    def end_instant(self, value: date | datetime, field: str) -> datetime:
-        if self.all_day:
-            if not _is_date(value):
-                raise InvalidInput(field, "an all-day event ends on a date")
-            return to_utc(start_of_day(value + timedelta(days=1), self.zone), self.zone)
-        if _is_date(value):
-            raise InvalidInput(field, "a timed event ends at a date-time")
-        return to_utc(value, self.zone)
 
 
 def _place_refs(session: Session, data: EventIn) -> tuple[Place | None, str | None, list[str]]:
@@ -184,40 +143,16 @@ def event_rows(
     animators: Named | None = None,
 ) -> EventRows:
     """Every row storing `data` (replacing `event`, if given), computed without writing: all that
-    can refuse the input runs here."""
-    zone = _zone(data.timezone or settings.timezone)
-    all_day = _is_date(data.start)
-    start_time = time(0) if all_day else to_utc(data.start, zone).astimezone(zone).time()
-    clock = _Clock(zone, all_day, start_time)
-    start_utc = clock.instant(data.start, "start")
-    end_utc = (
-        clock.end_instant(data.end, "end")
-        if data.end is not None
-        else (start_utc + timedelta(days=1) if all_day else start_utc)
-    )
-    if end_utc < start_utc:
-        raise InvalidInput("end", "must not be before start")
-    rule = data.recurrence.rrule if data.recurrence else None
-    rdates = (
-        [clock.instant(v, f"recurrence.rdates[{i}]") for i, v in enumerate(data.recurrence.rdates)]
-        if data.recurrence
-        else []
-    )
-    if rule:
-        start_utc, end_utc, rule = _on_its_rule(
-            start_utc, end_utc, zone, rule, rdates, harvested=origin is not None
-        )
-    exdates = (
-        [clock.instant(v, f"recurrence.exdates[{i}]") for i, v in enumerate(data.recurrence.exdates)]
-        if data.recurrence
-        else []
+    can refuse the input runs here, its moments and occurrences first (hub/events/timing.py)."""
+    now = utcnow()
+    timing = event_timing(
+        data, settings.timezone, harvested=origin is not None, window=horizon(settings, now)
     )
     place, place_ref_iri, organizers = _place_refs(session, data)
     named = _animators(session, data, event, animators, harvested=origin is not None)
     themes = resolve(session, "theme", data.themes)
     audience = resolve(session, "audience", data.audience)
 
-    now = utcnow()
     local_id = event.id if event else new_id()
     values = RecordValues(
         id=local_id,
@@ -233,14 +168,14 @@ def event_rows(
         title=data.title,
         title_key=fold(data.title)[:300],
         description=clean_html(data.description),
-        start_utc=start_utc,
-        end_utc=end_utc,
-        timezone=zone.key,
-        all_day=all_day,
-        rrule=rule.strip() if rule else None,
-        recurring=bool(rule or rdates),
-        rdates=[v.isoformat() for v in rdates],
-        exdates=[v.isoformat() for v in exdates],
+        start_utc=timing.start_utc,
+        end_utc=timing.end_utc,
+        timezone=timing.zone.key,
+        all_day=timing.all_day,
+        rrule=timing.rule,
+        recurring=bool(timing.rule or timing.rdates),
+        rdates=[v.isoformat() for v in timing.rdates],
+        exdates=[v.isoformat() for v in timing.exdates],
         place_id=place.id if place else None,
         place_iri=place_ref_iri,
         programme_iri=programme_ref(session, data.programme, "programme") if data.programme else None,
@@ -264,7 +199,10 @@ def event_rows(
         values.sequence = int((origin.document or {}).get("sequence", 0))
     values.mark_origin(origin)
 
-    overrides = _overrides(local_id, data, clock)
+    overrides = [
+        EventOverride(event_id=local_id, **{c: getattr(o, c) for c in OVERRIDE_COLUMNS[1:]})
+        for o in timing.overrides
+    ]
     labels = labels_of(session, {r.iri for r in themes + audience if r.iri})
     theme_docs = [concept_document(r, labels) for r in themes]
     audience_docs = [concept_document(r, labels) for r in audience]
@@ -304,18 +242,13 @@ def event_rows(
         for ref in refs
     ]
     values.concept_bits = concept_bits((c["scheme"], c["concept_iri"], c["label"]) for c in concepts)
-    try:
-        instances = occurrences_of(values, overrides, *horizon(settings, now))
-    except RecurrenceError as exc:
-        field = "recurrence.rrule" if rule else "recurrence"
-        raise InvalidInput(field, str(exc)) from exc
     return EventRows(
         event=values,
         overrides=[{c: getattr(o, c) for c in OVERRIDE_COLUMNS} for o in overrides],
         organizers=[{"event_id": local_id, "place_iri": iri} for iri in organizers],
         animators=[{"event_id": local_id, "person_iri": iri} for iri in named.every],
         concepts=concepts,
-        occurrences=[occurrence_row(values, i, place) for i in instances],
+        occurrences=[occurrence_row(values, i, place) for i in timing.instances],
     )
 
 
@@ -343,69 +276,6 @@ def named_animators(session: Session, event_id: str) -> list[str]:
             .order_by(col(EventAnimator.id))
         ).all()
     )
-
-
-def _on_its_rule(
-    start_utc: datetime,
-    end_utc: datetime,
-    zone: ZoneInfo,
-    rule: str,
-    rdates: list[datetime],
-    *,
-    harvested: bool,
-) -> tuple[datetime, datetime, str | None]:
-    """Start, end and rule of a series that starts on a date of its rule (README, "Recurring events").
-
-    RFC 5545 leaves the dates of any other series undefined and clients disagree: a write is
-    refused, naming `start` and the rule's first date; a harvested series is read as "DTSTART
-    counts as the first occurrence" (`synchronized`): the start moves to the rule's first date,
-    COUNT loses one, and the original start joins `rdates`.
-    """
-    start = start_utc.astimezone(zone)
-    try:
-        first = first_date(rule, start)
-    except RecurrenceError as exc:
-        raise InvalidInput("recurrence.rrule", str(exc)) from exc
-    if first == start:
-        return start_utc, end_utc, rule
-    if not harvested and first is None:
-        raise InvalidInput(
-            "recurrence.rrule", f"the rule produces no date from the start {start.isoformat()}"
-        )
-    if not harvested:
-        raise InvalidInput(
-            "start",
-            f"{start.isoformat()} is not a date of the rule {rule}: "
-            f"its first date from there is {first.isoformat()}",
-        )
-    moved, kept = synchronized(rule, start)
-    if moved == start:
-        return start_utc, end_utc, kept
-    rdates.append(start_utc)
-    # The same length in wall-clock time as every occurrence of the series.
-    length = end_utc.astimezone(zone).replace(tzinfo=None) - start.replace(tzinfo=None)
-    return to_utc(moved, zone), to_utc(moved.replace(tzinfo=None) + length, zone), kept
-
-
-def _overrides(event_id: str, data: EventIn, clock: _Clock) -> list[EventOverride]:
-    overrides = [
-        EventOverride(
-            event_id=event_id,
-            recurrence_id=clock.instant(o.recurrence_id, f"overrides[{i}].recurrence_id"),
-            start_utc=clock.instant(o.start, f"overrides[{i}].start") if o.start else None,
-            end_utc=clock.end_instant(o.end, f"overrides[{i}].end") if o.end else None,
-            title=o.title,
-            description=clean_html(o.description),
-            status=o.status,
-        )
-        for i, o in enumerate(data.overrides)
-    ]
-    seen = set()
-    for i, override in enumerate(overrides):
-        if override.recurrence_id in seen:
-            raise InvalidInput(f"overrides[{i}].recurrence_id", "two overrides name the same occurrence")
-        seen.add(override.recurrence_id)
-    return overrides
 
 
 def get_event(session: Session, event_id: str, *, for_update: bool = False) -> Event:
