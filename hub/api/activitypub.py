@@ -23,7 +23,7 @@ from hub.activitypub.inbox import authenticate, followers_count, handle
 from hub.activitypub.keys import actor_key, stored_key
 from hub.activitypub.outbox import outbox, outbox_page, published_count
 from hub.api.problems import problem_responses
-from hub.http.deps import KnownParameters, SessionDep, SettingsDep, in_read_session, in_write_session
+from hub.http.common_deps import KnownParameters, SessionDep, SettingsDep, in_read_session, in_write_session
 from hub.http.responses import read_response
 
 router = APIRouter(tags=["activitypub"], dependencies=[KnownParameters])

@@ -15,7 +15,7 @@ from hub.api.deps import AudienceDep, PageDep, RecordId, Writer
 from hub.api.problems import problem_responses
 from hub.filters import AnimatorQuery
 from hub.http.cache import cached_read
-from hub.http.deps import KnownParameters, WriteSessionDep
+from hub.http.common_deps import KnownParameters, WriteSessionDep
 from hub.http.responses import list_body, read_response
 from hub.people import roles
 from hub.people.schemas import RoleIn

@@ -40,9 +40,10 @@ from hub.api.ratelimit import Buckets, RateLimit, limited_in_openapi
 from hub.auth.tokens import scopes_of
 from hub.federation.jobs import run_in_process
 from hub.horizon import roll_if_due
-from hub.http.cache import PerVersion, ReadCache, VersionProbe, current_version
+from hub.http.cache import PerVersion, VersionProbe, current_version
+from hub.http.common_deps import read_session
 from hub.http.compression import Compress
-from hub.http.deps import read_session
+from hub.kit.bounded import BoundedMap
 from hub.needs.service import purge_needs
 from hub.observability import RequestContext, configure_logging
 from hub.settings import Settings
@@ -148,14 +149,14 @@ def create_app(settings: Settings, *, engine=None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.database_url, settings.database_schema)
-    app.state.read_cache = ReadCache()
+    app.state.read_cache = BoundedMap()
     app.state.session_signer = signin.signer(settings)
-    app.state.page_cache = ReadCache()
+    app.state.page_cache = BoundedMap()
     app.state.page_choices = PerVersion()
     app.state.read_engine = reader_of(app.state.engine)
     sqlite = app.state.engine.dialect.name == "sqlite"
     app.state.version_probe = VersionProbe(app.state.read_engine) if sqlite else None
-    app.state.wall_cache = ReadCache(entries=64)
+    app.state.wall_cache = BoundedMap(entries=64)
     app.state.wall_watch = VersionWatch(
         lambda: current_version(app), settings.wall_poll_seconds, settings.wall_streams_max
     )

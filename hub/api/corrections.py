@@ -18,7 +18,7 @@ from hub.api.problems import JSON_ONLY, problem_responses
 from hub.federation import corrections
 from hub.federation.models import Correction, CorrectionLog
 from hub.federation.overrides import FIELDS, HIDDEN, iso
-from hub.http.deps import KnownParameters, LimitDep, SessionDep, SettingsDep, WriteSessionDep
+from hub.http.common_deps import KnownParameters, LimitDep, SessionDep, SettingsDep, WriteSessionDep
 from hub.kit.paging import decode_cursor, encode_cursor
 
 router = APIRouter(

@@ -11,7 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from hub.auth.tokens import name_of, require, scopes_of
 from hub.events.queries import EventFilters
 from hub.filters import CalendarQuery, NearQuery, PageParams, PageQuery
-from hub.http.deps import SettingsDep, in_read_session
+from hub.http.common_deps import SettingsDep, in_read_session
 from hub.people.visibility import Audience
 from hub.store.query import Near
 

@@ -12,7 +12,7 @@ from hub.events.links import merged_documents
 from hub.events.occurrences import covered
 from hub.events.schemas import EventIn, EventList, EventOut, OccurrenceList
 from hub.http.cache import cached_read
-from hub.http.deps import KnownParameters, SessionDep, SettingsDep, WriteSessionDep
+from hub.http.common_deps import KnownParameters, SessionDep, SettingsDep, WriteSessionDep
 from hub.http.responses import created, list_body, ok, read_response
 from hub.people.animators import name_animators
 from hub.store.records import utcnow

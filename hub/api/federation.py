@@ -12,7 +12,7 @@ from hub.api.deps import AudienceDep
 from hub.api.problems import problem_responses
 from hub.federation.descriptor import node_descriptor
 from hub.federation.feed import changes_page
-from hub.http.deps import KnownParameters, LimitDep, SessionDep, SettingsDep
+from hub.http.common_deps import KnownParameters, LimitDep, SessionDep, SettingsDep
 from hub.http.responses import read_response
 from hub.vocabulary.jsonld import JSONLD_TYPE, as_jsonld
 

@@ -20,7 +20,7 @@ from hub.events.queries import refuse_outside
 from hub.events.service import get_event
 from hub.filters import LimitQuery
 from hub.http.cache import cached_read
-from hub.http.deps import KnownParameters, LimitDep, SettingsDep
+from hub.http.common_deps import KnownParameters, LimitDep, SettingsDep
 from hub.http.responses import read_response
 from hub.store.records import utcnow
 

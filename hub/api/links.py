@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from hub.api.deps import Admin
 from hub.api.problems import problem_responses
 from hub.events.links import list_links, undo_link
-from hub.http.deps import KnownParameters, SessionDep, SettingsDep, WriteSessionDep
+from hub.http.common_deps import KnownParameters, SessionDep, SettingsDep, WriteSessionDep
 from hub.http.responses import jsonld_response, read_response, wants_jsonld
 
 router = APIRouter(

@@ -12,7 +12,7 @@ from hub.api.deps import AudienceDep, NearDep, PageDep, RecordId, Writer
 from hub.api.problems import problem_responses
 from hub.calendar.dates import iso_utc
 from hub.filters import NeedQuery
-from hub.http.deps import KnownParameters, SessionDep, SettingsDep, WriteSessionDep, in_read_session
+from hub.http.common_deps import KnownParameters, SessionDep, SettingsDep, WriteSessionDep, in_read_session
 from hub.http.responses import JSON_TYPE, created, list_body, ok, read_response
 from hub.needs import service
 from hub.needs.matching import match_documents

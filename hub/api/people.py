@@ -13,7 +13,7 @@ from hub.calendar.dates import iso_utc
 from hub.errors import NotFound
 from hub.filters import PersonQuery
 from hub.http.cache import cached_read
-from hub.http.deps import KnownParameters, SessionDep, SettingsDep, WriteSessionDep
+from hub.http.common_deps import KnownParameters, SessionDep, SettingsDep, WriteSessionDep
 from hub.http.responses import created, list_body, ok, read_response
 from hub.needs.service import follow_author
 from hub.people import service

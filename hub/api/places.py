@@ -10,7 +10,7 @@ from hub.api.deps import NearDep, PageDep, RecordId, Writer
 from hub.api.problems import problem_responses
 from hub.events import service as events
 from hub.filters import PlaceQuery
-from hub.http.deps import KnownParameters, SessionDep, SettingsDep, WriteSessionDep
+from hub.http.common_deps import KnownParameters, SessionDep, SettingsDep, WriteSessionDep
 from hub.http.responses import created, list_body, ok, read_response
 from hub.places import service
 from hub.places.schemas import PlaceIn, PlaceList, PlaceOut

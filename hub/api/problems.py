@@ -15,7 +15,7 @@ from starlette.routing import Match, Mount
 
 from hub.errors import PROBLEM_BASE, HubError
 from hub.events.schemas import Horizon
-from hub.web.problems import missing_page, reads_pages
+from hub.web.page_problems import missing_page, reads_pages
 
 log = logging.getLogger(__name__)
 QUERY_CANCELED = "57014"  # PostgreSQL: statement_timeout reached

@@ -9,7 +9,7 @@ from sqlmodel import Session
 from hub.api.deps import PageDep, RecordId, Writer
 from hub.api.problems import problem_responses
 from hub.http.cache import cached_read
-from hub.http.deps import KnownParameters, SessionDep, SettingsDep, WriteSessionDep
+from hub.http.common_deps import KnownParameters, SessionDep, SettingsDep, WriteSessionDep
 from hub.http.responses import created, list_body, ok, read_response
 from hub.programmes import service
 from hub.programmes.schemas import ProgrammeIn, ProgrammeList, ProgrammeOut

@@ -26,7 +26,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from hub.api.problems import problem_response
 from hub.errors import PROBLEM_BASE, HubError
-from hub.web.problems import reads_pages, too_many_page
+from hub.web.page_problems import reads_pages, too_many_page
 
 PAGES = frozenset(
     {"/", "/places", "/people", "/stats", "/sources", "/embed", "/embed/agenda", "/wall", "/wall/fragment"}

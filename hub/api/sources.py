@@ -10,7 +10,7 @@ from hub.api.deps import Admin
 from hub.api.problems import problem_responses
 from hub.federation import registry
 from hub.federation.registry import SourceIn, SourceList, SourceOut
-from hub.http.deps import KnownParameters, SessionDep, SettingsDep, WriteSessionDep
+from hub.http.common_deps import KnownParameters, SessionDep, SettingsDep, WriteSessionDep
 from hub.http.responses import created, jsonld_response, read_response, wants_jsonld
 
 SourceId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Id of the source")]

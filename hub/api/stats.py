@@ -16,7 +16,7 @@ from hub.api.problems import problem_responses
 from hub.api.sheets import CSV_TYPE, XLSX_TYPE, Separator, csv_bytes, xlsx_bytes
 from hub.filters import PeriodQuery
 from hub.http.cache import cached_read
-from hub.http.deps import KnownParameters, SettingsDep, in_read_session
+from hub.http.common_deps import KnownParameters, SettingsDep, in_read_session
 from hub.http.responses import read_response
 from hub.people.visibility import Audience
 from hub.settings import Settings

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from hub.api.deps import AudienceDep, PageDep
 from hub.api.problems import problem_responses
-from hub.http.deps import KnownParameters, SessionDep
+from hub.http.common_deps import KnownParameters, SessionDep
 from hub.http.responses import list_body, read_response
 from hub.people.service import skill_counts
 from hub.vocabulary.concepts import (

@@ -32,7 +32,7 @@ from starlette.routing import Route
 
 from hub.api.app import create_app
 from hub.auth.tokens import create_token
-from hub.demo import network, programme
+from hub.demo import network, shared_programme
 from hub.demo.data import seed_fabrique
 from hub.federation.harvester import all_sources, harvest_many
 from hub.federation.registry import SourceIn, add_source
@@ -71,9 +71,9 @@ def seed_network(nodes: list[tuple[Settings, Engine]], today: date) -> list[str]
     with session_scope(escale[1]) as session:
         network.seed_escale(session, escale[0], today, escale_place.id, network.forum(today, fabrique_iri))
     with session_scope(fabrique[1]) as session:
-        shared = programme.seed_fabrique_programme(session, fabrique[0], today)
+        shared = shared_programme.seed_fabrique_programme(session, fabrique[0], today)
     with session_scope(escale[1]) as session:
-        programme.seed_escale_programme(session, escale[0], shared)
+        shared_programme.seed_escale_programme(session, escale[0], shared)
     with session_scope(fournil[1]) as session:
         network.seed_fournil(session, fournil[0], today)
     with session_scope(atelier[1]) as session:

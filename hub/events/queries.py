@@ -17,7 +17,7 @@ from hub.events.documents import occurrence_json
 from hub.events.models import Event, EventConcept, EventOrganizer, Occurrence
 from hub.events.occurrences import Covered
 from hub.kit.bits import concept_bits
-from hub.kit.expiring import Expiring
+from hub.kit.bounded import BoundedMap
 from hub.kit.paging import decode_cursor
 from hub.places.models import Place
 from hub.places.service import find_place
@@ -33,7 +33,7 @@ OCCURRENCES_PER_EVENT = 8
 # An area holding more than one place in 25 is read in date order on SQLite.
 LARGE_AREA = 25
 # Which plan a theme or words get, by database and what they ask (`_many`).
-_PLANS: Expiring[bool] = Expiring(entries=1024, seconds=60)
+_PLANS: BoundedMap[bool] = BoundedMap(entries=1024, seconds=60)
 
 
 @dataclass

@@ -11,10 +11,9 @@ version is one indexed query.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import TypeVar
 
 from fastapi import FastAPI, Request
 from sqlalchemy import text
@@ -22,8 +21,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from hub.events.occurrences import HORIZON_END
-from hub.http.deps import in_read_session, read_session
+from hub.http.common_deps import in_read_session, read_session
 from hub.http.readers import on_readers
+from hub.kit.bounded import BoundedMap
 
 VERSION_SQL = (
     f"SELECT (SELECT max(seq) FROM change), (SELECT value FROM feedstate WHERE key = '{HORIZON_END}')"
@@ -31,29 +31,6 @@ VERSION_SQL = (
 VERSION_QUERY = text(VERSION_SQL)
 
 T = TypeVar("T")
-
-
-class ReadCache(Generic[T]):
-    """The last `entries` answers used, by key."""
-
-    def __init__(self, entries: int = 512) -> None:
-        self.entries = entries
-        self._store: OrderedDict[tuple, T] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple) -> T | None:
-        with self._lock:
-            body = self._store.get(key)
-            if body is not None:
-                self._store.move_to_end(key)
-            return body
-
-    def put(self, key: tuple, body: T) -> None:
-        with self._lock:
-            self._store[key] = body
-            self._store.move_to_end(key)
-            while len(self._store) > self.entries:
-                self._store.popitem(last=False)
 
 
 def data_version(session: Session) -> tuple:
@@ -135,7 +112,7 @@ async def current_version(app: FastAPI) -> tuple:
 
 async def cached_read(request: Request, audience: str, work: Callable[[Session], bytes]) -> bytes:
     """The answer to this read: from the cache when the data has not changed, else computed."""
-    cache: ReadCache[bytes] = request.app.state.read_cache
+    cache: BoundedMap[bytes] = request.app.state.read_cache
     base = read_key(request, audience)
     probe: VersionProbe | None = request.app.state.version_probe
     if probe is not None and (body := cache.get((*base, probe.version()))) is not None:

@@ -14,13 +14,13 @@ from hub.errors import HubError
 from hub.events.occurrences import Covered, covered
 from hub.events.queries import EventFilters, OccurrenceRow, earlier_start, list_occurrences, narrow_to
 from hub.filters import CalendarQuery, PageQuery
-from hub.http.deps import SessionDep, SettingsDep
+from hub.http.common_deps import SessionDep, SettingsDep
 from hub.places.models import Place
 from hub.store.query import Page
 from hub.store.records import utcnow
-from hub.web.cache import CachedPage
 from hub.web.i18n import translator
-from hub.web.problems import in_words
+from hub.web.page_cache import CachedPage
+from hub.web.page_problems import in_words
 from hub.web.site import RADII, Ask, Theme, all_places, geography, near_options, render_page, theme_tree
 from hub.web.words import Words
 

@@ -12,11 +12,11 @@ from starlette.responses import Response
 
 from hub.errors import HubError
 from hub.filters import PeriodQuery
-from hub.http.deps import SessionDep, SettingsDep
+from hub.http.common_deps import SessionDep, SettingsDep
 from hub.people.roles import animator_documents, list_animators
 from hub.web.i18n import translator
 from hub.web.named_figures import Figures, asked_period, typed_period
-from hub.web.problems import in_words
+from hub.web.page_problems import in_words
 from hub.web.site import Ask, not_found, render_page
 from hub.web.words import Words
 

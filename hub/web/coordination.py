@@ -22,7 +22,7 @@ from hub.errors import Conflict, Forbidden, HubError, InvalidInput, NotFound, Un
 from hub.federation import corrections
 from hub.federation.corrections import TABLES
 from hub.federation.overrides import FIELDS, HIDDEN
-from hub.http.deps import SessionDep, SettingsDep, WriteSessionDep
+from hub.http.common_deps import SessionDep, SettingsDep, WriteSessionDep
 from hub.settings import Settings
 from hub.web.i18n import translator
 from hub.web.signin import Form, FormRefused, read_form

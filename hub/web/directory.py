@@ -14,16 +14,16 @@ from hub.errors import HubError
 from hub.events.queries import EventFilters, list_occurrences
 from hub.events.service import get_event
 from hub.filters import NearQuery, PageParams, PageQuery, PersonQuery, PlaceQuery
-from hub.http.deps import SessionDep, SettingsDep
+from hub.http.common_deps import SessionDep, SettingsDep
 from hub.http.responses import read_response
 from hub.people.service import list_people, person_json
 from hub.places.models import Place
 from hub.places.schemas import PlaceKind
 from hub.places.service import get_place, list_places
 from hub.web.agenda import Slot, by_day, slot
-from hub.web.cache import CachedPage
 from hub.web.i18n import translator
-from hub.web.problems import in_words
+from hub.web.page_cache import CachedPage
+from hub.web.page_problems import in_words
 from hub.web.schema_org import place_markup
 from hub.web.site import (
     RADII,

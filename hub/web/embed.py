@@ -17,8 +17,8 @@ from fastapi import APIRouter, Query, Request, Response
 from hub.events import queries
 from hub.events.occurrences import covered
 from hub.filters import CalendarQuery
+from hub.http.common_deps import KnownParameters, LimitDep, SessionDep, SettingsDep
 from hub.http.compression import accepts_gzip
-from hub.http.deps import KnownParameters, LimitDep, SessionDep, SettingsDep
 from hub.http.responses import read_response
 from hub.kit import geo
 from hub.store.query import Page

@@ -17,7 +17,7 @@ from hub.events.links import merged_documents
 from hub.events.models import Event, Occurrence
 from hub.events.service import get_event
 from hub.federation.registry import list_sources
-from hub.http.deps import SessionDep, SettingsDep
+from hub.http.common_deps import SessionDep, SettingsDep
 from hub.http.responses import read_response
 from hub.kit import geo
 from hub.kit.sanitize import text_with_paragraphs
@@ -25,8 +25,8 @@ from hub.people.animators import shown_names
 from hub.places.models import Place
 from hub.programmes.service import find_programme
 from hub.settings import Settings
-from hub.web.cache import CachedPage
 from hub.web.locator import Locator, locator
+from hub.web.page_cache import CachedPage
 from hub.web.schema_org import event_markup
 from hub.web.site import (
     Ask,

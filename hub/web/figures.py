@@ -10,11 +10,11 @@ from hub import stats
 from hub.errors import HubError
 from hub.federation.registry import describe, list_sources
 from hub.filters import PeriodQuery
-from hub.http.deps import SessionDep, SettingsDep
+from hub.http.common_deps import SessionDep, SettingsDep
 from hub.web import report
 from hub.web.i18n import translator
 from hub.web.named_figures import Figures, asked_period, typed_period
-from hub.web.problems import health_in_words, in_words
+from hub.web.page_problems import health_in_words, in_words
 from hub.web.site import Ask, all_places, not_found, render_page
 
 router = APIRouter(include_in_schema=False)

@@ -12,12 +12,12 @@ from starlette.responses import Response
 
 from hub.errors import HubError
 from hub.filters import NeedQuery, PageQuery
-from hub.http.deps import SessionDep, SettingsDep
+from hub.http.common_deps import SessionDep, SettingsDep
 from hub.needs.matching import Match, match_documents
 from hub.needs.service import list_needs, matches_of, visible_need
 from hub.web.i18n import translator
 from hub.web.named_figures import number
-from hub.web.problems import in_words as problem_in_words
+from hub.web.page_problems import in_words as problem_in_words
 from hub.web.site import Ask, all_places, not_found, render_page
 from hub.web.words import Words
 

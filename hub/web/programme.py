@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 from starlette.responses import Response
 
 from hub.events.queries import EventFilters, list_events
-from hub.http.deps import SessionDep, SettingsDep
+from hub.http.common_deps import SessionDep, SettingsDep
 from hub.http.responses import read_response
 from hub.places.models import Place
 from hub.programmes.service import get_programme

@@ -21,7 +21,7 @@ from starlette.responses import RedirectResponse, Response
 
 from hub.errors import NotFound
 from hub.events.service import own_events
-from hub.http.deps import SettingsDep, in_read_session
+from hub.http.common_deps import SettingsDep, in_read_session
 from hub.places.service import own_places
 from hub.settings import Settings
 from hub.web.i18n import translator

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from starlette.responses import Response
 
 from hub.errors import InvalidInput
-from hub.http.deps import SettingsDep, in_read_session, in_write_session
+from hub.http.common_deps import SettingsDep, in_read_session, in_write_session
 from hub.places.schemas import PlaceIn
 from hub.places.service import own_place, place_input, replace_place
 from hub.web.field_errors import Speaker

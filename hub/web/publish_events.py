@@ -13,7 +13,7 @@ from hub.calendar.rules import WEEKDAYS
 from hub.errors import InvalidInput
 from hub.events.schemas import AttendanceMode, EventIn, EventStatus
 from hub.events.service import event_input, event_rows, own_event, save_event
-from hub.http.deps import SettingsDep, in_read_session, in_write_session
+from hub.http.common_deps import SettingsDep, in_read_session, in_write_session
 from hub.places.service import own_places
 from hub.settings import Settings
 from hub.web.event_form import Filled, form_values, read_event_form

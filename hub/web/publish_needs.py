@@ -12,7 +12,7 @@ from sqlmodel import Session
 from starlette.responses import RedirectResponse, Response
 
 from hub.errors import InvalidInput
-from hub.http.deps import SettingsDep, in_read_session, in_write_session
+from hub.http.common_deps import SettingsDep, in_read_session, in_write_session
 from hub.needs.schemas import NeedIn, NeedPatch
 from hub.needs.service import create_need, matches_of, own_needs, patch_need, possible_authors, relays_of
 from hub.web.field_errors import Speaker

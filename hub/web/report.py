@@ -17,11 +17,11 @@ from starlette.responses import Response
 from hub import stats
 from hub.errors import HubError
 from hub.filters import PeriodQuery, YearQuery
-from hub.http.deps import SessionDep, SettingsDep
+from hub.http.common_deps import SessionDep, SettingsDep
 from hub.kit import geo
 from hub.web.i18n import translator
 from hub.web.named_figures import Figure, Figures
-from hub.web.problems import in_words
+from hub.web.page_problems import in_words
 from hub.web.site import Ask, not_found, render_page
 from hub.web.words import Words
 

@@ -21,7 +21,7 @@ from starlette.responses import RedirectResponse, Response
 
 from hub.auth.tokens import holder_of, scopes_of_holder
 from hub.errors import Unauthorized
-from hub.http.deps import SettingsDep, in_read_session
+from hub.http.common_deps import SettingsDep, in_read_session
 from hub.settings import Settings
 from hub.web.i18n import translator
 from hub.web.site import Ask, render_page

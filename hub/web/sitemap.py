@@ -15,7 +15,7 @@ from fastapi import APIRouter
 from starlette.responses import PlainTextResponse, Response
 
 from hub.errors import NotFound
-from hub.http.deps import SessionDep, SettingsDep
+from hub.http.common_deps import SessionDep, SettingsDep
 from hub.published import Published, count_pages, pages
 from hub.store.records import utcnow
 from hub.web.i18n import LANGUAGES

@@ -23,9 +23,10 @@ from hub import stats
 from hub.errors import HubError, InvalidInput
 from hub.events.queries import EventFilters, ending_after, list_occurrences
 from hub.filters import WallQuery
-from hub.http.cache import ReadCache, request_version
-from hub.http.deps import SettingsDep, in_read_session
+from hub.http.cache import request_version
+from hub.http.common_deps import SettingsDep, in_read_session
 from hub.kit import geo
+from hub.kit.bounded import BoundedMap
 from hub.needs.service import needs_of_the_day
 from hub.people.arrivals import Area, count_newcomers, newcomers, skill_offers
 from hub.places.models import Place
@@ -33,7 +34,7 @@ from hub.places.service import find_place
 from hub.web.agenda import Slot, slot
 from hub.web.i18n import translator
 from hub.web.live import VersionStream, version_tag
-from hub.web.problems import in_words
+from hub.web.page_problems import in_words
 from hub.web.site import CSP, Ask, all_places, render_page, wants_data
 from hub.web.templating import render_text
 from hub.web.words import Words
@@ -187,7 +188,7 @@ async def _live(ask: Ask) -> Markup:
     version = version_tag(await request_version(ask.request))
     now = datetime.now(ask.zone)
     key = (tuple(sorted(_filters(ask).items())), ask.lang, version, now.strftime("%Y-%m-%dT%H:%M"))
-    cache: ReadCache[str] = ask.request.app.state.wall_cache
+    cache: BoundedMap[str] = ask.request.app.state.wall_cache
     if (kept := cache.get(key)) is not None:
         return Markup(kept)
 

@@ -22,9 +22,10 @@ from fastapi import Request
 from fastapi.routing import APIRoute
 from starlette.responses import Response
 
-from hub.http.cache import ReadCache, read_key, request_version
+from hub.http.cache import read_key, request_version
 from hub.http.compression import accepts_gzip, gzipped
 from hub.http.responses import etag_of, not_modified
+from hub.kit.bounded import BoundedMap
 from hub.web.i18n import language
 from hub.web.site import wants_data
 
@@ -80,7 +81,7 @@ class CachedPage(APIRoute):
         async def handle(request: Request) -> Response:
             if _personal(request):
                 return await compute(request)
-            cache: ReadCache[KeptPage] = request.app.state.page_cache
+            cache: BoundedMap[KeptPage] = request.app.state.page_cache
             reader = f"{language(request, request.query_params.get('lang'))}:{wants_data(request)}"
             key = (*read_key(request, reader), await request_version(request))
             page = cache.get(key)
