@@ -285,6 +285,34 @@ def test_a_request_to_be_put_in_touch_is_kept_for_its_recipient_only(client, wri
     assert stranger.status_code == 422 and stranger.json()["errors"][0]["field"] == "to"
 
 
+def test_the_page_of_a_need_relays_a_request_from_its_form_and_keeps_nothing_a_robot_sends(
+    client, writer, network_of_two
+):
+    need = _post(client, writer, title="Compta d'une asso", author=network_of_two["fablab"]["uid"])
+    form = {"name": "Jeanne Fictive", "message": "Je peux aider", "reply_to": REPLY_MAIL}
+    path, contacts = f"/needs/{need['uid']}/contact", f"/api/v1/needs/{need['uid']}/contacts"
+    foreign = client.post(path, data=form, headers={"Origin": "https://ailleurs.example"})
+    assert foreign.status_code == 403
+    robot = client.post(path, data=form | {"website": "https://spam.example"})
+    assert robot.status_code == 200 and 'role="status"' in robot.text
+    assert client.get(contacts, headers=writer).json()["items"] == []
+    missing = client.post(path, data=form | {"message": "", "reply_to": "pas-une-adresse"})
+    assert missing.status_code == 422
+    assert 'id="f-message-error"' in missing.text and 'id="f-reply_to-error"' in missing.text
+    assert 'value="Jeanne Fictive"' in missing.text
+    sent = client.post(path, data=form)
+    assert sent.status_code == 200 and 'role="status"' in sent.text and REPLY_MAIL not in sent.text
+    [relay] = client.get(contacts, headers=writer).json()["items"]
+    assert (relay["to"], relay["name"], relay["reply_to"]) == (
+        network_of_two["fablab"]["id"],
+        "Jeanne Fictive",
+        REPLY_MAIL,
+    )
+    client.patch(f"/api/v1/needs/{need['uid']}", json={"state": "answered"}, headers=writer)
+    closed = client.post(path, data=form | {"lang": "en"}, headers={"Accept-Language": "en"})
+    assert closed.status_code == 409 and "no longer open" in closed.text
+
+
 def _every_output(client, app, headers: dict, need_uid: str) -> list[tuple[str, str]]:
     """Every GET of the API (in JSON and JSON-LD), with the need's id, and the pages."""
     bodies = []
@@ -431,6 +459,8 @@ def test_hubs_of_hubs_carry_needs_and_drop_them_when_consent_is_withdrawn(db, tm
                 f"/api/v1/needs/{held['uid']}/contact", json={"name": "Léo", "message": "Bonjour"}
             )
             assert elsewhere.status_code == 409 and elsewhere.json()["contact_url"] == offer["contact_url"]
+            page = hub.get(f"/needs/{held['uid']}")
+            assert f'href="{offer["id"]}"' in page.text and 'action="' not in page.text
             with httpx.Client(base_url=node.base_url, headers=writer) as api:
                 assert api.delete(f"/api/v1/people/{member['uid']}/consent").status_code == 200
             _harvest(region.engine, region.settings)

@@ -1,6 +1,7 @@
 """The needs pages in a real headless Chromium, at phone and desktop sizes: a local space posts a
-need, sees its refusal next to the field, then who can help and the request relayed to it, and
-marks it answered; the public page lists it in French and English, without any private contact;
+need, sees its refusal next to the field, then who can help; a visitor asks to be put in touch
+from the public page (refused next to the field first), the space reads the request and marks the
+need answered; the public page lists it in French and English, without any private contact;
 no serious axe-core violation and no console error on any of it."""
 
 from __future__ import annotations
@@ -87,13 +88,8 @@ def test_a_local_space_posts_a_need_sees_who_can_help_and_the_requests_relayed(c
         assert "C'est publié." in page.get_by_role("status").inner_text()
         assert "Karima Exemple" in page.locator(".matches").inner_text()
         [need] = httpx.get(node.url("/api/v1/needs")).json()["items"]
-        relayed = httpx.post(
-            need["contact_url"],
-            json={"name": "Jeanne Fictive", "message": "Je peux aider", "reply_to": REPLY_MAIL},
-        )
-        assert relayed.status_code == 202
 
-        with opened(chromium, node.url("/needs"), width=SIZES[size]) as public:
+        with opened(chromium, node.url("/needs"), width=SIZES[size], statuses=(422,)) as public:
             assert (
                 "Je cherche quelqu'un pour la compta d'une asso" in public.locator(".needs-list").inner_text()
             )
@@ -102,8 +98,18 @@ def test_a_local_space_posts_a_need_sees_who_can_help_and_the_requests_relayed(c
             _clean(public, f"needs-public-{size}-{db.kind}")
             follow(public, public.get_by_role("link", name="Je cherche quelqu'un pour la compta d'une asso"))
             assert "Karima Exemple" in public.locator(".matches").inner_text()
-            assert need["contact_url"] in public.content()
             _clean(public, f"needs-detail-{size}-{db.kind}")
+            public.get_by_label("Votre message (obligatoire)").fill("Je peux aider")
+            follow(public, public.get_by_role("button", name="Envoyer ma demande"))
+            assert public.locator("#f-name-error").inner_text() == "Votre nom\xa0: ce champ est obligatoire."
+            assert public.get_by_label("Votre message (obligatoire)").input_value() == "Je peux aider"
+            _clean(public, f"needs-contact-errors-{size}-{db.kind}")
+            public.get_by_label("Votre nom (obligatoire)").fill("Jeanne Fictive")
+            public.get_by_label("Adresse où vous répondre").fill(REPLY_MAIL)
+            follow(public, public.get_by_role("button", name="Envoyer ma demande"))
+            assert "C'est transmis" in public.get_by_role("status").inner_text()
+            assert REPLY_MAIL not in public.content()
+            _clean(public, f"needs-contact-sent-{size}-{db.kind}")
             public.goto(node.url("/needs?lang=en"))
             assert public.get_by_role("heading", level=1).inner_text() == "Needs and offers"
             _clean(public, f"needs-public-en-{size}-{db.kind}")

@@ -475,6 +475,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "error.back": "Retour à l'agenda",
         "problem.quote": "«\u00a0{value}\u00a0»",
         "problem.invalid": "{field}\u00a0: cette valeur ne convient pas.",
+        "problem.closed": "Cette annonce n'est plus ouverte\u00a0: elle ne prend plus de demande.",
+        "problem.too_many_relays": "Trop de demandes attendent déjà une réponse\u00a0; réessayez plus tard.",
+        "problem.elsewhere": "Demandez à être mis en relation depuis la page du lieu qui publie "
+        "cette annonce.",
         "problem.form": "{field}\u00a0: «\u00a0{value}\u00a0» n'a pas la forme attendue.",
         "problem.date": "{field}\u00a0: «\u00a0{value}\u00a0» n'est pas une date (par exemple 2027-03-31, "
         "ou 2027-03-31T18:00 avec l'heure).",
@@ -598,8 +602,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "needs.match.need": "besoin",
         "needs.km": "à {n} km",
         "needs.back": "Tous les besoins et offres",
-        "needs.relay_hint": "Pour être mis en relation, envoyez votre demande (nom, message, adresse "
-        "de réponse) à :",
+        "needs.contact.title": "Être mis en relation",
+        "needs.contact.hint": "Votre demande est transmise à qui a publié ce besoin, qui la lit sur "
+        "son espace de publication ; rien de ce que vous écrivez n'est affiché ici.",
+        "needs.contact.name": "Votre nom",
+        "needs.contact.message": "Votre message",
+        "needs.contact.reply_to": "Adresse où vous répondre",
+        "needs.contact.reply_to_hint": "Facultative ; seul le destinataire la voit.",
+        "needs.contact.trap": "Ne remplissez pas ce champ",
+        "needs.contact.send": "Envoyer ma demande",
+        "needs.contact.sent": "C'est transmis : votre demande attend son destinataire.",
+        "needs.contact.elsewhere": "Ce besoin est publié par un autre lieu du réseau ; demandez à "
+        "être mis en relation depuis sa page :",
         "publish.needs_title": "Besoins et offres",
         "publish.needs_link": "Besoins et offres",
         "publish.new_need": "Publier un besoin ou une offre",
@@ -1217,6 +1231,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "error.back": "Back to the calendar",
         "problem.quote": "“{value}”",
         "problem.invalid": "{field}: this value does not fit.",
+        "problem.closed": "This listing is no longer open: it takes no more requests.",
+        "problem.too_many_relays": "Too many requests already await an answer; try again later.",
+        "problem.elsewhere": "Ask to be put in touch from the page of the place that publishes this listing.",
         "problem.form": "{field}: “{value}” is not in the expected form.",
         "problem.date": "{field}: “{value}” is not a date (for example 2027-03-31, or 2027-03-31T18:00 "
         "with the time).",
@@ -1339,7 +1356,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "needs.match.need": "need",
         "needs.km": "{n} km away",
         "needs.back": "All needs and offers",
-        "needs.relay_hint": "To be put in touch, send your request (name, message, reply address) to:",
+        "needs.contact.title": "Get in touch",
+        "needs.contact.hint": "Your request goes to whoever published this need, who reads it on "
+        "their publishing pages; nothing you write is shown here.",
+        "needs.contact.name": "Your name",
+        "needs.contact.message": "Your message",
+        "needs.contact.reply_to": "Address to answer you at",
+        "needs.contact.reply_to_hint": "Optional; only the recipient sees it.",
+        "needs.contact.trap": "Leave this field empty",
+        "needs.contact.send": "Send my request",
+        "needs.contact.sent": "Sent: your request awaits its recipient.",
+        "needs.contact.elsewhere": "This need is published by another place of the network; ask to be "
+        "put in touch from its page:",
         "publish.needs_title": "Needs and offers",
         "publish.needs_link": "Needs and offers",
         "publish.new_need": "Post a need or an offer",

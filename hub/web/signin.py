@@ -120,7 +120,7 @@ def new_visit(holder: str | None = None) -> Visit:
     return Visit(secrets.token_urlsafe(32), holder)
 
 
-def _same_origin(request: Request, settings: Settings) -> bool:
+def same_origin(request: Request, settings: Settings) -> bool:
     """Whether a POST comes from our own pages: browsers name its origin; a client that names
     none (a test, a script) is judged by its CSRF token alone."""
     origin = request.headers.get("origin")
@@ -136,7 +136,7 @@ async def posted(request: Request, settings: Settings) -> tuple[Visit, Form]:
     """The visit and form of a POST whose CSRF token matches its cookie; FormRefused otherwise."""
     visit = visit_of(request)
     form = await read_form(request)
-    if visit is None or not _same_origin(request, settings):
+    if visit is None or not same_origin(request, settings):
         raise FormRefused("no session or another origin")
     if not hmac.compare_digest(form.get("csrf").encode(), visit.nonce.encode()):
         raise FormRefused("CSRF token does not match")
