@@ -4,8 +4,6 @@ their inbox and their public key, kept a while so a busy follower is not fetched
 from __future__ import annotations
 
 import asyncio
-import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from urllib.parse import urldefrag, urlsplit
 
@@ -15,6 +13,7 @@ from hub.activitypub.documents import ACCEPT
 from hub.activitypub.errors import SignatureRefused
 from hub.federation.errors import FetchError
 from hub.federation.fetch import Fetcher
+from hub.kit.bounded import BoundedMap
 from hub.settings import Settings
 
 MAX_CACHED_KEYS = 1000
@@ -98,25 +97,17 @@ class ActorCache:
         )
         self._at_once = asyncio.Semaphore(KEY_FETCHES_AT_ONCE)
         self.ttl = settings.activitypub_key_cache_seconds
-        self._held: OrderedDict[str, tuple[float, RemoteActor]] = OrderedDict()
-        self._fetched: OrderedDict[str, float] = OrderedDict()
+        self._held: BoundedMap[RemoteActor] = BoundedMap(entries=MAX_CACHED_KEYS, seconds=self.ttl)
+        self._fetched: BoundedMap[bool] = BoundedMap(entries=MAX_CACHED_KEYS, seconds=REFETCH_AFTER_SECONDS)
 
     def cached(self, key_id: str) -> RemoteActor | None:
-        held = self._held.get(key_id)
-        if held is None or held[0] < time.monotonic():
-            self._held.pop(key_id, None)
-            return None
-        self._held.move_to_end(key_id)
-        return held[1]
+        return self._held.get((key_id,))
 
     async def fetch(self, key_id: str) -> RemoteActor:
         """The actor holding `key_id`, fetched now (and kept); refused when it was a moment ago."""
-        now = time.monotonic()
-        if key_id in self._fetched and now - self._fetched[key_id] < REFETCH_AFTER_SECONDS:
+        if self._fetched.get((key_id,)):
             raise SignatureRefused("the signature does not match the sender's key, fetched a moment ago")
-        self._fetched[key_id] = now
-        while len(self._fetched) > MAX_CACHED_KEYS:
-            self._fetched.popitem(last=False)
+        self._fetched.put((key_id,), True)
         try:
             async with self._at_once, Fetcher(self.settings) as fetcher:
                 actor = await fetch_actor(fetcher, key_id, key_id)
@@ -127,7 +118,5 @@ class ActorCache:
         if actor.public_pem is None:
             raise SignatureRefused(f"the sender's actor does not list the key {key_id}")
         if self.ttl:
-            self._held[key_id] = (time.monotonic() + self.ttl, actor)
-            while len(self._held) > MAX_CACHED_KEYS:
-                self._held.popitem(last=False)
+            self._held.put((key_id,), actor)
         return actor
