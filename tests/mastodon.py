@@ -1,6 +1,8 @@
 """A Mastodon-shaped server on 127.0.0.1, for ActivityPub tests: one account (`alice`) with its own
 RSA key, an actor document, a personal and a shared inbox that check signatures as Mastodon does,
-and a signer of its own requests.
+and a signer of its own requests. In `secure` mode (Mastodon's "authorized fetch"), the actor
+document is served only to a GET signed over `(request-target) host date` by a key its actor
+document lists.
 
 Written apart from hub/activitypub on purpose (only `cryptography` and the drafts' text in common),
 so that what our code signs is checked by another implementation, and what it checks is signed
@@ -76,6 +78,7 @@ class Mastodon:
         self.received: list[dict] = []
         self.refused: list[str] = []
         self.actor_fetches = 0
+        self.secure = False
 
     def app(self, base_url: str) -> Starlette:
         self.base_url = base_url
@@ -91,6 +94,9 @@ class Mastodon:
 
     async def actor_document(self, request: Request) -> Response:
         self.actor_fetches += 1
+        if self.secure and (why := await self._refusal(request, None)) is not None:
+            self.refused.append(f"GET: {why}")
+            return JSONResponse({"error": why}, status_code=401)
         document = {
             "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
             "id": self.actor,
@@ -113,16 +119,17 @@ class Mastodon:
         self.received.append(json.loads(body))
         return Response(status_code=202)
 
-    async def _refusal(self, request: Request, body: bytes) -> str | None:
+    async def _refusal(self, request: Request, body: bytes | None) -> str | None:
+        """Why a signed POST of `body` (or a signed GET, without one) is refused; None if it holds."""
         header = request.headers.get("signature")
         if not header:
             return "unsigned"
         fields = dict(re.findall(r'(\w+)="([^"]*)"', header))
         covered = fields.get("headers", "date").split()
-        if any(name not in covered for name in REQUIRED):
+        if any(name not in covered for name in (REQUIRED if body is not None else REQUIRED[:3])):
             return f"signature covers {covered}"
-        expected = "SHA-256=" + base64.b64encode(hashlib.sha256(body).digest()).decode()
-        if request.headers.get("digest") != expected:
+        expected = "SHA-256=" + base64.b64encode(hashlib.sha256(body).digest()).decode() if body else None
+        if body is not None and request.headers.get("digest") != expected:
             return "digest mismatch"
         if abs(datetime.now(UTC) - parsedate_to_datetime(request.headers["date"])) > WINDOW:
             return "stale date"
@@ -148,7 +155,7 @@ class Mastodon:
             )
         except InvalidSignature:
             return "bad signature"
-        if json.loads(body).get("actor") != actor["id"]:
+        if body is not None and json.loads(body).get("actor") != actor["id"]:
             return "actor is not the signer"
         return None
 

@@ -303,6 +303,26 @@ def test_mastodon_follows_gets_a_signed_accept_then_each_event_change(first, mas
     assert (report.sent, report.changes) == (0, 1)  # read, and sent to no one
 
 
+@pytest.fixture
+def secure_mastodon() -> Iterator[Mastodon]:
+    """A Mastodon in "authorized fetch" mode: its actor is served to signed GETs only."""
+    server = Mastodon()
+    server.secure = True
+    with serve(server.app):
+        yield server
+
+
+def test_a_mastodon_in_authorized_fetch_mode_is_read_with_signed_requests(first, secure_mastodon):
+    assert httpx.get(secure_mastodon.actor, headers={"Accept": AS}).status_code == 401
+    secure_mastodon.refused.clear()
+    _followed_by(first, secure_mastodon)
+    assert first.get("/ap/followers").json()["totalItems"] == 1
+    assert asyncio.run(follow(first.engine, first.settings, secure_mastodon.actor)) == secure_mastodon.actor
+    assert first.deliver().sent == 1
+    assert [a["type"] for a in secure_mastodon.received] == ["Accept", "Follow"]
+    assert secure_mastodon.refused == [] and secure_mastodon.actor_fetches == 3
+
+
 def test_deliveries_go_once_to_a_shared_inbox(first, mastodon, db):
     _followed_by(first, mastodon)
     with session_scope(db.engine) as session:

@@ -8,7 +8,7 @@ a bounded number per actor, for a hub to read later). Anything else is acknowled
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 
 import orjson
@@ -18,9 +18,10 @@ from sqlmodel import Session, col, delete, func, select
 from hub.activitypub.delivery import queue
 from hub.activitypub.documents import Names, accept_activity, follow_activity
 from hub.activitypub.errors import SignatureRefused, UnreadableActivity
+from hub.activitypub.keys import actor_key, instance_signer
 from hub.activitypub.models import Follower, Following, Received
 from hub.activitypub.remote import ActorCache, RemoteActor, fetch_actor
-from hub.activitypub.signatures import check_request, parse_signature, verify
+from hub.activitypub.signatures import Signer, check_request, parse_signature, verify
 from hub.errors import InvalidInput
 from hub.federation.fetch import Fetcher
 from hub.settings import Settings
@@ -56,9 +57,11 @@ async def authenticate(
     target: str,
     headers: Mapping[str, str],
     body: bytes,
+    sign: Callable[[], Awaitable[Signer]],
 ) -> tuple[dict, RemoteActor]:
     """The activity and who sent it, once its signature is checked against the sender's key (a key
-    held in the cache is fetched again once if it fails: the sender may have a new one)."""
+    held in the cache is fetched again once if it fails: the sender may have a new one), fetched
+    with a request `sign` gives the signer of."""
     signature = parse_signature(headers.get("signature"))
     skew = timedelta(seconds=settings.activitypub_signature_skew_seconds)
     signed = check_request(signature, method=method, target=target, headers=headers, body=body, skew=skew)
@@ -66,7 +69,7 @@ async def authenticate(
     key_id = signature["keyId"]
     sender = cache.cached(key_id)
     if sender is None or not _holds(signature, signed, sender):
-        sender = await cache.fetch(key_id)
+        sender = await cache.fetch(key_id, await sign())
         verify(signature, signed, sender.public_pem or "")
     if _id(activity.get("actor")) != sender.id:
         raise SignatureRefused("the activity's actor is not the owner of the key that signed it")
@@ -136,8 +139,10 @@ def _keep(session: Session, actor: str, kind: str, object_id: str | None, activi
 async def follow(engine: Engine, settings: Settings, actor_url: str) -> str:
     """Ask the actor at `actor_url` to be followed by this instance: its Follow is queued (sent by
     the next delivery pass). Returns the actor's id."""
+    with session_scope(engine) as session:
+        sign = instance_signer(settings, actor_key(session))
     async with Fetcher(settings) as fetcher:
-        remote = await fetch_actor(fetcher, actor_url)
+        remote = await fetch_actor(fetcher, actor_url, sign)
     activity = follow_activity(settings, remote.id)
     with session_scope(engine) as session:
         followed = session.exec(select(Following).where(Following.actor == remote.id)).first()

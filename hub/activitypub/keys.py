@@ -10,7 +10,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from hub.activitypub.documents import Names
 from hub.activitypub.models import ActorKey
+from hub.activitypub.signatures import Signer, get_signer
+from hub.settings import Settings
 
 KEY_BITS = 2048
 
@@ -46,6 +49,11 @@ def actor_key(session: Session) -> ActorKey:
         key = session.get(ActorKey, 1)
         assert key is not None
     return key
+
+
+def instance_signer(settings: Settings, key: ActorKey) -> Signer:
+    """What signs the instance actor's GETs (hub/activitypub/signatures.py)."""
+    return get_signer(Names(settings).key_id, private_key(key.private_pem))
 
 
 @lru_cache(maxsize=4)

@@ -11,6 +11,7 @@ import orjson
 
 from hub.activitypub.documents import ACCEPT
 from hub.activitypub.errors import SignatureRefused
+from hub.activitypub.signatures import Signer
 from hub.federation.errors import FetchError
 from hub.federation.fetch import Fetcher
 from hub.kit.bounded import BoundedMap
@@ -77,10 +78,11 @@ def read_actor(body: bytes, url: str, key_id: str | None = None) -> RemoteActor:
     return RemoteActor(actor_id, inbox, shared, found_id, pem)
 
 
-async def fetch_actor(fetcher: Fetcher, url: str, key_id: str | None = None) -> RemoteActor:
-    """Fetch the actor at `url` (a key id names its actor's document, fragment off); FetchError
-    when it cannot be fetched, ValueError when it is no actor."""
-    result = await fetcher.get(urldefrag(url).url, accept=ACCEPT)
+async def fetch_actor(fetcher: Fetcher, url: str, sign: Signer, key_id: str | None = None) -> RemoteActor:
+    """Fetch the actor at `url` (a key id names its actor's document, fragment off), the request
+    signed (servers in authorized fetch mode answer no other); FetchError when it cannot be
+    fetched, ValueError when it is no actor."""
+    result = await fetcher.get(urldefrag(url).url, accept=ACCEPT, sign=sign)
     return read_actor(result.body, result.url, key_id)
 
 
@@ -96,6 +98,8 @@ class ActorCache:
             }
         )
         self._at_once = asyncio.Semaphore(KEY_FETCHES_AT_ONCE)
+        # The instance's signer of GETs, set by the inbox once it has read the key.
+        self.signer: Signer | None = None
         self.ttl = settings.activitypub_key_cache_seconds
         self._held: BoundedMap[RemoteActor] = BoundedMap(entries=MAX_CACHED_KEYS, seconds=self.ttl)
         self._fetched: BoundedMap[bool] = BoundedMap(entries=MAX_CACHED_KEYS, seconds=REFETCH_AFTER_SECONDS)
@@ -103,14 +107,15 @@ class ActorCache:
     def cached(self, key_id: str) -> RemoteActor | None:
         return self._held.get((key_id,))
 
-    async def fetch(self, key_id: str) -> RemoteActor:
-        """The actor holding `key_id`, fetched now (and kept); refused when it was a moment ago."""
+    async def fetch(self, key_id: str, sign: Signer) -> RemoteActor:
+        """The actor holding `key_id`, fetched now (and kept) with a request `sign` signs; refused
+        when it was a moment ago."""
         if self._fetched.get((key_id,)):
             raise SignatureRefused("the signature does not match the sender's key, fetched a moment ago")
         self._fetched.put((key_id,), True)
         try:
             async with self._at_once, Fetcher(self.settings) as fetcher:
-                actor = await fetch_actor(fetcher, key_id, key_id)
+                actor = await fetch_actor(fetcher, key_id, sign, key_id)
         except FetchError as exc:
             raise SignatureRefused(f"the sender's actor could not be fetched: {exc.message}") from exc
         except ValueError as exc:

@@ -2,7 +2,10 @@
 a `Digest` of the body): how we sign what we send, and check what we are sent.
 
 A signed POST covers `(request-target) host date digest`; the Date must be within the allowed skew
-of now (a replayed request goes stale) and the Digest must be the body's. RSA is `cryptography`'s.
+of now (a replayed request goes stale) and the Digest must be the body's. A signed GET covers
+`(request-target) host date`: servers in "authorized fetch" mode (Mastodon's secure mode) answer
+only those, so the actors and documents we fetch are asked for signed (`get_signer`). RSA is
+`cryptography`'s.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from urllib.parse import urlsplit
@@ -49,19 +52,37 @@ def _signing_string(names: list[str], method: str, target: str, headers: Mapping
 
 
 def signed_headers(
-    url: str, body: bytes, *, key_id: str, private_key: rsa.RSAPrivateKey, now: datetime | None = None
+    url: str,
+    body: bytes | None,
+    *,
+    key_id: str,
+    private_key: rsa.RSAPrivateKey,
+    now: datetime | None = None,
 ) -> dict[str, str]:
-    """The headers of a signed POST of `body` to `url`: Host, Date, Digest, Signature."""
+    """The headers of a signed POST of `body` to `url` (Host, Date, Digest, Signature), or of a
+    signed GET of `url` when `body` is None (Host, Date, Signature)."""
     parts = urlsplit(url)
     target = parts.path + (f"?{parts.query}" if parts.query else "")
-    headers = {"host": parts.netloc, "date": http_date(now or datetime.now(UTC)), "digest": digest(body)}
-    text = _signing_string(list(SIGNED_HEADERS), "POST", target or "/", headers)
+    headers = {"host": parts.netloc, "date": http_date(now or datetime.now(UTC))}
+    names = list(SIGNED_HEADERS[:3])
+    if body is not None:
+        headers["digest"] = digest(body)
+        names.append("digest")
+    text = _signing_string(names, "GET" if body is None else "POST", target or "/", headers)
     signature = private_key.sign(text.encode(), padding.PKCS1v15(), hashes.SHA256())
     headers["signature"] = (
-        f'keyId="{key_id}",algorithm="rsa-sha256",headers="{" ".join(SIGNED_HEADERS)}",'
+        f'keyId="{key_id}",algorithm="rsa-sha256",headers="{" ".join(names)}",'
         f'signature="{base64.b64encode(signature).decode()}"'
     )
     return {name.title(): value for name, value in headers.items()}
+
+
+Signer = Callable[[str], dict[str, str]]
+
+
+def get_signer(key_id: str, private_key: rsa.RSAPrivateKey) -> Signer:
+    """What signs a GET of a URL with this key: the headers to add to it."""
+    return lambda url: signed_headers(url, None, key_id=key_id, private_key=private_key)
 
 
 def parse_signature(header: str | None) -> dict[str, str]:

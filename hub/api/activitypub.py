@@ -20,11 +20,14 @@ from hub.activitypub.documents import (
 )
 from hub.activitypub.errors import BodyTooLarge
 from hub.activitypub.inbox import authenticate, followers_count, handle
-from hub.activitypub.keys import actor_key, stored_key
+from hub.activitypub.keys import actor_key, instance_signer, stored_key
 from hub.activitypub.outbox import outbox, outbox_page, published_count
+from hub.activitypub.remote import ActorCache
+from hub.activitypub.signatures import Signer
 from hub.api.problems import problem_responses
 from hub.http.common_deps import KnownParameters, SessionDep, SettingsDep, in_read_session, in_write_session
 from hub.http.responses import read_response
+from hub.settings import Settings
 
 router = APIRouter(tags=["activitypub"], dependencies=[KnownParameters])
 JRD = "application/jrd+json"
@@ -214,9 +217,19 @@ async def inbox(request: Request, settings: SettingsDep) -> Response:
         target=target,
         headers=request.headers,
         body=body,
+        sign=lambda: _signer(request, settings),
     )
     await in_write_session(request, lambda session: handle(session, settings, activity, sender))
     return Response(status_code=202)
+
+
+async def _signer(request: Request, settings: Settings) -> Signer:
+    """The signer of the instance actor's GETs, its key read once per app (it never changes)."""
+    cache: ActorCache = request.app.state.actor_cache
+    if cache.signer is None:
+        key = await in_read_session(request, stored_key) or await in_write_session(request, actor_key)
+        cache.signer = instance_signer(settings, key)
+    return cache.signer
 
 
 async def _bounded_body(request: Request, limit: int) -> bytes:

@@ -165,9 +165,11 @@ class Fetcher:
         etag: str | None = None,
         last_modified: str | None = None,
         token: str | None = None,
+        sign: Callable[[str], dict[str, str]] | None = None,
     ) -> FetchResult:
         """GET with conditional headers, retries and every safety rule, within one deadline
-        (`harvest_total_timeout`) for all of it. Raises FetchError."""
+        (`harvest_total_timeout`) for all of it; `sign` gives the headers signing a request to a
+        URL (an HTTP Signature, made again for each redirect and retry). Raises FetchError."""
         headers = {"Accept": accept, "Accept-Encoding": "gzip, deflate"}
         if etag:
             headers["If-None-Match"] = etag
@@ -179,7 +181,7 @@ class Fetcher:
         ends = asyncio.get_running_loop().time() + total
         try:
             async with asyncio.timeout_at(ends):
-                return await self._attempts(url, headers, ends)
+                return await self._attempts(url, headers, ends, sign)
         except TimeoutError as exc:
             raise SourceTimeout(f"{url} took more than {total:g} s in all, retries included") from exc
 
@@ -210,14 +212,16 @@ class Fetcher:
                 raise cause from exc
             raise ConnectionFailed(f"{url}: {_why_not_connected(exc)}") from exc
 
-    async def _attempts(self, url: str, headers: dict[str, str], ends: float) -> FetchResult:
+    async def _attempts(
+        self, url: str, headers: dict[str, str], ends: float, sign: Callable[[str], dict[str, str]] | None
+    ) -> FetchResult:
         """The request and its retries; a retry whose wait would end past `ends` is not made."""
         retries = self.settings.harvest_retries
         attempts = 0
         while True:
             attempts += 1
             try:
-                result = await self._follow(url, headers)
+                result = await self._follow(url, headers, sign)
             except (SourceTimeout, ConnectionFailed):
                 wait = self._backoff(attempts)
                 if attempts > retries or not _before(wait, ends):
@@ -248,12 +252,14 @@ class Fetcher:
     def _backoff(self, attempt: int) -> float:
         return min(30.0, 0.5 * 2 ** (attempt - 1)) * (0.5 + random.random())
 
-    async def _follow(self, url: str, headers: dict[str, str]) -> FetchResult:
+    async def _follow(
+        self, url: str, headers: dict[str, str], sign: Callable[[str], dict[str, str]] | None
+    ) -> FetchResult:
         for _ in range(self.settings.harvest_max_redirects + 1):
             host = self._check_url(url)
             gate = self._hosts.setdefault(host, asyncio.Semaphore(self.settings.harvest_per_host))
             async with self._all, gate:
-                result = await self._once(url, headers)
+                result = await self._once(url, headers | sign(url) if sign else headers)
             if isinstance(result, str):
                 if urlsplit(result).netloc != urlsplit(url).netloc:
                     headers = {k: v for k, v in headers.items() if k != "Authorization"}
