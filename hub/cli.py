@@ -396,7 +396,10 @@ def cmd_import(args: argparse.Namespace) -> None:
     document = orjson.loads(Path(args.file).read_bytes())
     with session_scope(_engine(settings)) as session:
         counts = import_document(session, settings, document)
-    console.print(f"Imported {counts['place']} places, {counts['event']} events, {counts['person']} people.")
+    console.print(
+        f"Imported {counts['place']} places, {counts['event']} events, {counts['person']} people, "
+        f"{counts['need']} needs and {counts['offer']} offers."
+    )
 
 
 def cmd_people_erase(args: argparse.Namespace) -> None:
