@@ -135,36 +135,35 @@ def short_url(url: str, width: int = 30) -> str:
     return shown[: keep - keep // 2] + "…" + shown[len(shown) - keep // 2 :]
 
 
-def _check(settings: Settings, data) -> str:
-    """The kind of the source `data` describes, once it answered as one; exits 1 saying why not."""
+def _check(settings: Settings, data):
+    """`data` with the kind its URL answered as, unless told not to check; exits 1 saying why not."""
     import asyncio
 
-    from hub.federation.errors import ContentError, HarvestError, RefusedAddress
-    from hub.federation.registry import check_source
+    from hub.federation.registry import SourceRefused, checked_source
 
     try:
-        checked = asyncio.run(check_source(settings, data.url, data.kind, data.token))
-    except HarvestError as exc:
-        verdict, advice = (
-            ("refused", "")  # its message names the settings that allow it
-            if isinstance(exc, RefusedAddress)
-            else ("unrecognized", "; give its --kind if you know it better, or --no-check to add it anyway")
-            if isinstance(exc, ContentError)
-            else ("unreachable", "; --no-check adds it anyway (its harvests will say how it goes)")
-        )
+        data, checked = asyncio.run(checked_source(settings, data))
+    except SourceRefused as exc:
+        advice = {
+            "refused": "",  # its message names the settings that allow it
+            "unrecognized": "; give its --kind if you know it better, or --no-check to add it anyway",
+            "unreachable": "; --no-check adds it anyway (its harvests will say how it goes)",
+        }[exc.verdict]
         console.print(
-            f"[red]Not added, {verdict}:[/red] " + escape(f"{data.url} ({exc.kind}): {exc.message}{advice}")
+            f"[red]Not added, {exc.verdict}:[/red] "
+            + escape(f"{data.url} ({exc.reason.kind}): {exc.reason.message}{advice}")
         )
         raise SystemExit(1) from exc
-    found = {
-        "node": f"a node, {checked.name!r}",
-        "ics": f"an iCalendar file ({checked.events} events in its first page)",
-        "jsonld": f"a web page with schema.org events ({checked.events})",
-        "mobilizon": "a Mobilizon group or instance (its outbox is read at each harvest)",
-        "gancio": f"a Gancio ({checked.events} upcoming events in its first page)",
-    }[checked.kind]
-    console.print(escape(f"Checked: {data.url} answers, {found}."))
-    return checked.kind
+    if checked is not None:
+        found = {
+            "node": f"a node, {checked.name!r}",
+            "ics": f"an iCalendar file ({checked.events} events in its first page)",
+            "jsonld": f"a web page with schema.org events ({checked.events})",
+            "mobilizon": "a Mobilizon group or instance (its outbox is read at each harvest)",
+            "gancio": f"a Gancio ({checked.events} upcoming events in its first page)",
+        }[checked.kind]
+        console.print(escape(f"Checked: {data.url} answers, {found}."))
+    return data
 
 
 def cmd_sources_add(args: argparse.Namespace) -> None:
@@ -179,9 +178,9 @@ def cmd_sources_add(args: argparse.Namespace) -> None:
         place=args.place,
         token=args.token,
         interval_seconds=args.interval,
+        check=args.check,
     )
-    if args.check:
-        data = data.model_copy(update={"kind": _check(settings, data)})
+    data = _check(settings, data)
     with session_scope(_engine(settings)) as session:
         source = add_source(session, data, default_interval=settings.harvest_interval_seconds)
     unchecked = "" if args.check else ", not checked"
@@ -396,7 +395,10 @@ def cmd_import(args: argparse.Namespace) -> None:
     document = orjson.loads(Path(args.file).read_bytes())
     with session_scope(_engine(settings)) as session:
         counts = import_document(session, settings, document)
-    console.print(f"Imported {counts['place']} places, {counts['event']} events, {counts['person']} people.")
+    console.print(
+        f"Imported {counts['place']} places, {counts['event']} events, {counts['person']} people, "
+        f"{counts['need']} needs and {counts['offer']} offers."
+    )
 
 
 def cmd_people_erase(args: argparse.Namespace) -> None:

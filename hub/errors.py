@@ -4,6 +4,8 @@ HubError                    500 (never raised for bad input)
 +-- InvalidInput            422 a field of the request is wrong (names the field)
 |   +-- OutsideHorizon      422 a date range reaches past the days whose occurrences are stored
 |   +-- UnknownParameters   422 query parameters the route does not take (names each one)
+|   +-- SourceRefused       422 a source's URL a harvest cannot read: refused, unreachable, unrecognized
+|                               (hub/federation/registry.py, names `url`)
 +-- NotFound                404
 +-- Conflict                409
 +-- Unauthorized            401 no or unknown bearer token

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import urllib.request
 from collections.abc import Iterator
@@ -13,7 +14,9 @@ from fastapi.testclient import TestClient
 from hub.api.app import create_app
 from hub.settings import Settings
 from tests.clock import MOMENTS, frozen_at
+from tests.hostile import Hostile
 from tests.network import demo_network, harvested_hub
+from tests.servers import serve
 from tests.stores import ADMIN_TOKEN, Store, open_store
 
 
@@ -97,3 +100,51 @@ def chromium_browser(store):
 def writer() -> dict[str, str]:
     """Headers of a client allowed to write."""
     return {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+@pytest.fixture
+def hub_env(db, monkeypatch):
+    """The `hub` command's settings (HUB_* variables) for a hub over the test's store."""
+    monkeypatch.setenv("HUB_DATABASE_URL", db.url)
+    if db.schema:
+        monkeypatch.setenv("HUB_DATABASE_SCHEMA", db.schema)
+    monkeypatch.setenv("HUB_ROLE", "hub")
+    return db
+
+
+@pytest.fixture
+def calendar_url() -> Iterator[str]:
+    """A calendar of three events, served on 127.0.0.1."""
+    with serve(Hostile().app) as base_url:
+        yield f"{base_url}/agenda.ics"
+
+
+@pytest.fixture
+def page_without_events() -> Iterator[str]:
+    """A page served on 127.0.0.1 that is no calendar nor holds any event."""
+    hostile = Hostile()
+    hostile.mode = "wrong-type"
+    with serve(hostile.app) as base_url:
+        yield f"{base_url}/agenda"
+
+
+@pytest.fixture
+def closed_port() -> Iterator[str]:
+    """A URL on a port bound by no server that listens: connections to it are refused."""
+    with socket.socket() as bound:
+        bound.bind(("127.0.0.1", 0))
+        yield f"http://127.0.0.1:{bound.getsockname()[1]}/agenda.ics"
+
+
+@pytest.fixture
+def connections(monkeypatch) -> list:
+    """Every connection aiohttp opens, recorded (a test of a refusal asserts there is none)."""
+    opened: list = []
+    original = asyncio.BaseEventLoop.create_connection
+
+    async def record(self, *args, **kwargs):
+        opened.append((args, kwargs))
+        return await original(self, *args, **kwargs)
+
+    monkeypatch.setattr(asyncio.BaseEventLoop, "create_connection", record)
+    return opened

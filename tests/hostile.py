@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import gzip
 import itertools
+import socket
 import threading
 from functools import cache
 
+from aiohttp.abc import AbstractResolver
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import (
@@ -278,3 +280,18 @@ class SlowNodes:
                 Route("/{node}/api/v1/changes", changes),
             ]
         )
+
+
+class FixedResolver(AbstractResolver):
+    """Answers every name with the given address, as a hostile DNS would."""
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+
+    async def resolve(self, host, port=0, family=socket.AF_INET):
+        return [
+            {"hostname": host, "host": self.address, "port": port, "family": family, "proto": 0, "flags": 0}
+        ]
+
+    async def close(self) -> None:
+        return None

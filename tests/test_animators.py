@@ -243,7 +243,7 @@ def test_an_export_imported_elsewhere_keeps_roles_programmes_and_every_animator(
     for store in open_store(db.kind, tmp_path):
         with session_scope(store.engine) as session:
             counts = import_document(session, store.settings(), exported)
-        assert counts == {"place": 1, "programme": 1, "person": 2, "event": 1}
+        assert counts == {"place": 1, "programme": 1, "person": 2, "event": 1, "need": 0, "offer": 0}
         with TestClient(create_app(store.settings(), engine=store.engine)) as fresh:
             with session_scope(store.engine) as session:
                 token = {"Authorization": f"Bearer {create_token(session, 'a hub', ['harvest'])[1]}"}

@@ -5,10 +5,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
@@ -21,20 +19,11 @@ from starlette.routing import Route
 from hub.activitypub.models import Delivery
 from hub.cli import main
 from hub.store.db import session_scope
-from tests.hostile import GOOD, Hostile
+from tests.hostile import GOOD
 from tests.mastodon import Mastodon
 from tests.servers import running_node, serve
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def hub_env(db, monkeypatch):
-    monkeypatch.setenv("HUB_DATABASE_URL", db.url)
-    if db.schema:
-        monkeypatch.setenv("HUB_DATABASE_SCHEMA", db.schema)
-    monkeypatch.setenv("HUB_ROLE", "hub")
-    return db
 
 
 def test_tokens_are_created_listed_and_revoked(hub_env, capsys):
@@ -63,28 +52,6 @@ def loopback_sources(hub_env, monkeypatch) -> None:
     """The hub may read sources on 127.0.0.1, where the tests serve them, and retries nothing."""
     monkeypatch.setenv("HUB_ALLOWED_PRIVATE_NETWORKS", '["127.0.0.1/32"]')
     monkeypatch.setenv("HUB_HARVEST_RETRIES", "0")
-
-
-@pytest.fixture
-def calendar_url() -> Iterator[str]:
-    with serve(Hostile().app) as base_url:
-        yield f"{base_url}/agenda.ics"
-
-
-@pytest.fixture
-def page_without_events() -> Iterator[str]:
-    hostile = Hostile()
-    hostile.mode = "wrong-type"
-    with serve(hostile.app) as base_url:
-        yield f"{base_url}/agenda"
-
-
-@pytest.fixture
-def closed_port() -> Iterator[str]:
-    """A URL on a port bound by no server that listens: connections to it are refused."""
-    with socket.socket() as bound:
-        bound.bind(("127.0.0.1", 0))
-        yield f"http://127.0.0.1:{bound.getsockname()[1]}/agenda.ics"
 
 
 def _sources(capsys) -> str:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 from datetime import datetime
 
 import aiohttp
 import pytest
-from aiohttp.abc import AbstractResolver
 from sqlmodel import Session, select
 
 from hub.demo.data import seed_fabrique
@@ -19,7 +17,7 @@ from hub.federation.models import Source
 from hub.federation.registry import SourceIn, add_source
 from hub.settings import Settings
 from hub.store.db import session_scope
-from tests.hostile import Hostile, harvesting_hub
+from tests.hostile import FixedResolver, Hostile, harvesting_hub
 from tests.servers import running_node, serve
 
 
@@ -193,35 +191,6 @@ def test_invalid_json_from_a_node_changes_nothing(db, hub_settings, hostile, goo
     [report] = harvest(db.engine, hub_settings).values()
     assert report.error_kind == "invalid-json"
     assert events_held(db.engine, good_node.base_url) == held
-
-
-class FixedResolver(AbstractResolver):
-    """Answers every name with the given address, as a hostile DNS would."""
-
-    def __init__(self, address: str) -> None:
-        self.address = address
-
-    async def resolve(self, host, port=0, family=socket.AF_INET):
-        return [
-            {"hostname": host, "host": self.address, "port": port, "family": family, "proto": 0, "flags": 0}
-        ]
-
-    async def close(self) -> None:
-        return None
-
-
-@pytest.fixture
-def connections(monkeypatch) -> list:
-    """Every connection aiohttp opens, refused and recorded."""
-    opened: list = []
-    original = asyncio.BaseEventLoop.create_connection
-
-    async def record(self, *args, **kwargs):
-        opened.append((args, kwargs))
-        return await original(self, *args, **kwargs)
-
-    monkeypatch.setattr(asyncio.BaseEventLoop, "create_connection", record)
-    return opened
 
 
 async def _get(settings: Settings, url: str, resolver=None):

@@ -7,22 +7,27 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import orjson
 import pytest
 import time_machine
 from fastapi.testclient import TestClient
-from sqlmodel import select
+from sqlmodel import Session, col, select
 
 from hub.api.app import create_app
 from hub.auth.tokens import create_token
+from hub.errors import InvalidInput
 from hub.federation.harvester import all_sources, harvest_many
+from hub.federation.models import Source
 from hub.federation.registry import SourceIn, add_source
-from hub.needs.models import NeedRelay
+from hub.needs.models import Need, NeedRelay, NeedSkill
 from hub.needs.service import purge_expired
+from hub.places.models import Place
+from hub.portability import export_lines, import_document
 from hub.store.db import session_scope
 from hub.vocabulary.jsonld import JSONLD_TYPE
 from tests import factories
 from tests.servers import running_node
-from tests.stores import ADMIN_TOKEN
+from tests.stores import ADMIN_TOKEN, open_store
 
 PRIVATE_MAIL = "adresse-privee-5d1e@example.org"
 REPLY_MAIL = "reponse-relais-8c2f@example.org"
@@ -408,6 +413,16 @@ def _register(engine, url: str, token: str) -> None:
         add_source(session, SourceIn(url=url, token=token), default_interval=3600)
 
 
+def _offer_of_a_member(api: httpx.Client) -> tuple[dict, dict, dict]:
+    """On a node: a fablab, a member of it, and the offer she posts."""
+    place = api.post("/api/v1/places", json=factories.place(name="Fablab du nœud")).json()
+    member = api.post(
+        "/api/v1/people", json=factories.person(display_name="Inès Fictive", places=[place["uid"]])
+    ).json()
+    offer = {"kind": "offer", "title": "J'imprime en 3D", "skills": ["impression 3D"]}
+    return place, member, api.post("/api/v1/needs", json=offer | {"author": member["uid"]}).json()
+
+
 def test_hubs_of_hubs_carry_needs_and_drop_them_when_consent_is_withdrawn(db, tmp_path):
     national = db.settings(role="hub", allowed_private_networks=["127.0.0.1/32"], harvest_in_process=False)
     with (
@@ -416,19 +431,7 @@ def test_hubs_of_hubs_carry_needs_and_drop_them_when_consent_is_withdrawn(db, tm
     ):
         writer = {"Authorization": f"Bearer {'n' * 32}"}
         with httpx.Client(base_url=node.base_url, headers=writer) as api:
-            place = api.post("/api/v1/places", json=factories.place(name="Fablab du nœud")).json()
-            member = api.post(
-                "/api/v1/people", json=factories.person(display_name="Inès Fictive", places=[place["uid"]])
-            ).json()
-            offer = api.post(
-                "/api/v1/needs",
-                json={
-                    "kind": "offer",
-                    "title": "J'imprime en 3D",
-                    "skills": ["impression 3D"],
-                    "author": member["uid"],
-                },
-            ).json()
+            _, member, offer = _offer_of_a_member(api)
         _register(region.engine, node.base_url, node.harvest_token())
         _harvest(region.engine, region.settings)
         _register(db.engine, region.base_url, region.harvest_token())
@@ -497,3 +500,127 @@ def test_figures_count_needs_posted_matched_and_answered_per_month_and_place(db,
         assert "Karima" not in csv and PRIVATE_MAIL not in csv  # places and counts, no person
         page = hub.get("/stats", params={"lang": "en"}).text
         assert "Needs and offers posted, by month and place" in page and "Fablab de Guéret" in page
+
+
+# Moving an instance: `hub export` then `hub import` into an empty one.
+
+
+def _held(engine) -> dict[str, dict]:
+    """Every need and offer as stored, by IRI, with its skills as posted and the requests it got;
+    its source named by URL (ids are the store's own)."""
+    with Session(engine) as session:
+        urls = dict(session.exec(select(Source.id, Source.url)).all())
+        held = {}
+        for need in session.exec(select(Need)).all():
+            row = need.model_dump() | {"source_id": urls.get(need.source_id)}
+            skills = session.exec(
+                select(NeedSkill).where(NeedSkill.need_id == need.id).order_by(col(NeedSkill.id))
+            )
+            row["skills"] = [(s.concept_iri, s.label) for s in skills]
+            relays = session.exec(select(NeedRelay).where(NeedRelay.need_id == need.id))
+            row["relays"] = sorted((r.to_iri, r.name, r.message, r.reply_to, r.created_at) for r in relays)
+            held[need.iri] = row
+    return held
+
+
+def _exported(engine, settings) -> dict:
+    with Session(engine) as session:
+        return orjson.loads(b"".join(export_lines(session, settings)))
+
+
+def test_needs_and_offers_move_with_the_requests_they_got_and_come_back_identical(db, writer, tmp_path):
+    settings = db.settings(role="hub", allowed_private_networks=["127.0.0.1/32"], harvest_in_process=False)
+    with running_node(tmp_path, "node", admin_token="n" * 32) as node:
+        with httpx.Client(base_url=node.base_url, headers={"Authorization": f"Bearer {'n' * 32}"}) as api:
+            place, _, _ = _offer_of_a_member(api)
+            api.post(
+                "/api/v1/needs", json={"title": "Qui tient la compta d'une asso ?", "author": place["uid"]}
+            )
+        _register(db.engine, node.base_url, node.harvest_token())
+        _harvest(db.engine, settings)
+    with TestClient(create_app(settings, engine=db.engine)) as hub:
+        fablab = hub.post(
+            "/api/v1/places", json=factories.place(name="Fablab de Guéret"), headers=writer
+        ).json()
+        karima = _member(hub, writer, fablab, "Karima Exemple", ["comptabilité", "a free-text skill"])
+        seen_by_network = _member(
+            hub,
+            writer,
+            fablab,
+            "Noé Réseau",
+            ["soudure"],
+            visibility={"display_name": "network", "skills": "network"},
+        )
+        with time_machine.travel(datetime.now(UTC) - timedelta(days=61), tick=True):
+            _post(hub, writer, title="Une buvette pour la fête", author=fablab["uid"])  # expired, still kept
+        need = _post(
+            hub, writer, title="Compta d'une asso", skills=["expertise comptable"], author=fablab["uid"]
+        )
+        answered = _post(hub, writer, title="Besoin d'une salle", author=fablab["uid"])
+        hub.patch(f"/api/v1/needs/{answered['uid']}", json={"state": "answered"}, headers=writer)
+        _post(hub, writer, kind="offer", title="Je soude", author=seen_by_network["uid"])
+        asked = {"name": "Jeanne Fictive", "message": "Je peux aider", "reply_to": REPLY_MAIL}
+        for to in (None, karima["person"]):
+            relayed = hub.post(
+                f"/api/v1/needs/{need['uid']}/contact", json=asked | ({"to": to} if to else {})
+            )
+            assert relayed.status_code == 202, relayed.text
+        [harvested] = [
+            n for n in hub.get("/api/v1/needs", params={"kind": "need"}).json()["items"] if "provenance" in n
+        ]
+        relayed = hub.post(f"/api/v1/needs/{harvested['uid']}/contact", json=asked | {"to": karima["person"]})
+        assert relayed.status_code == 202, relayed.text  # for a member of this hub, who can help
+        contacts = hub.get(f"/api/v1/needs/{need['uid']}/contacts", headers=writer).json()["items"]
+    before = _held(db.engine)
+    assert len(before) == 6 and {n["source_id"] for n in before.values()} == {None, node.base_url}
+    assert sum(len(n["relays"]) for n in before.values()) == 3
+    exported = _exported(db.engine, settings)
+    for store in open_store(db.kind, tmp_path):
+        fresh_settings = store.settings(role="hub")
+        with session_scope(store.engine) as session:
+            counts = import_document(session, fresh_settings, exported)
+        assert (counts["need"], counts["offer"]) == (4, 2)
+        assert _held(store.engine) == before
+        fresh_app = create_app(fresh_settings, engine=store.engine)
+        with TestClient(fresh_app) as fresh:
+            moved = fresh.get(f"/api/v1/needs/{need['uid']}/contacts", headers=writer).json()["items"]
+            assert [{**r, "id": None} for r in moved] == [{**r, "id": None} for r in contacts]
+            # Seen by whom it was seen by, and the requests by their recipient only.
+            assert {n["title"] for n in fresh.get("/api/v1/needs").json()["items"]} == {
+                "Compta d'une asso",
+                "J'imprime en 3D",
+                "Qui tient la compta d'une asso ?",
+            }
+            with session_scope(store.engine) as session:
+                network = {"Authorization": f"Bearer {create_token(session, 'hub', ['harvest'])[1]}"}
+            for headers in ({}, network):
+                for where, body in _every_output(fresh, fresh_app, headers, need["uid"]):
+                    assert REPLY_MAIL not in body and PRIVATE_MAIL not in body, where
+            assert "Je soude" in fresh.get("/api/v1/needs", headers=network).text
+
+
+@pytest.mark.parametrize(
+    ("breaking", "field"),
+    [
+        (lambda need: need.update(title=""), "title"),
+        (lambda need: need.update(area_served="https://ailleurs.example/places/x"), "area_served"),
+        (lambda need: need["held"].pop("valid_through"), "held.valid_through"),
+        (lambda need: need["held"]["relays"][0].pop("name"), "held.relays[0].name"),
+    ],
+    ids=["no-title", "unknown-place", "no-end", "request-without-name"],
+)
+def test_an_export_with_a_malformed_need_is_refused_naming_the_field_and_writes_nothing(
+    client, writer, db, network_of_two, tmp_path, breaking, field
+):
+    need = _post(client, writer, title="Compta d'une asso", author=network_of_two["fablab"]["uid"])
+    client.post(f"/api/v1/needs/{need['uid']}/contact", json={"name": "Jeanne Fictive", "message": "Bonjour"})
+    exported = _exported(db.engine, db.settings())
+    [at] = [n for n, item in enumerate(exported["items"]) if item["id"] == need["id"]]
+    breaking(exported["items"][at])
+    for store in open_store(db.kind, tmp_path):
+        with pytest.raises(InvalidInput) as refused, session_scope(store.engine) as session:
+            import_document(session, store.settings(), exported)
+        assert refused.value.field == f"items[{at}].{field}"
+        assert need["id"] in refused.value.detail
+        with Session(store.engine) as session:
+            assert session.exec(select(Place)).all() == [] and session.exec(select(Source)).all() == []

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
+from sqlmodel import Session
 
 from hub.api.deps import Admin
 from hub.api.problems import problem_responses
 from hub.federation import registry
 from hub.federation.registry import SourceIn, SourceList, SourceOut
-from hub.http.common_deps import KnownParameters, SessionDep, SettingsDep, WriteSessionDep
+from hub.http.common_deps import KnownParameters, SessionDep, SettingsDep, WriteSessionDep, in_write_session
 from hub.http.responses import created, jsonld_response, read_response, wants_jsonld
 
 SourceId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Id of the source")]
@@ -63,11 +64,17 @@ def get_source(request: Request, session: SessionDep, settings: SettingsDep, sou
     responses=problem_responses(401, 403, 409),
     summary="Add a source",
 )
-def add_source(session: WriteSessionDep, settings: SettingsDep, _: Admin, data: SourceIn) -> Response:
-    source = registry.add_source(session, data, default_interval=settings.harvest_interval_seconds)
-    session.commit()
-    [item] = registry.describe(session, [source])
-    return created(item.model_dump_json(), f"/api/v1/sources/{source.id}")
+async def add_source(request: Request, settings: SettingsDep, _: Admin, data: SourceIn) -> Response:
+    """Read the URL first as a harvest would, as `hub sources add` does (unless `check` is false):
+    a URL that cannot be harvested is refused with a problem document naming `url`."""
+    data, _checked = await registry.checked_source(settings, data)
+
+    def add(session: Session) -> SourceOut:
+        source = registry.add_source(session, data, default_interval=settings.harvest_interval_seconds)
+        return registry.describe(session, [source])[0]
+
+    item = await in_write_session(request, add)
+    return created(item.model_dump_json(), f"/api/v1/sources/{item.id}")
 
 
 @router.delete(

@@ -14,7 +14,7 @@ from hub.errors import Conflict, InvalidInput, NotFound
 from hub.federation.adapters import mobilizon, node
 from hub.federation.adapters.kinds import ADAPTERS, detect
 from hub.federation.apply import TABLES, counts_by_source, delete_record, of_kind
-from hub.federation.errors import HttpStatus, InvalidFeed
+from hub.federation.errors import ContentError, HarvestError, HttpStatus, InvalidFeed, RefusedAddress
 from hub.federation.fetch import Fetcher, FetchResult
 from hub.federation.models import Quarantine, Source
 from hub.places.service import find_place
@@ -39,6 +39,13 @@ class SourceIn(BaseModel):
     )
     token: str | None = Field(None, max_length=200, description="Harvest token the node issued to this hub")
     interval_seconds: StrictInt | None = Field(None, ge=60, le=7 * 86400)
+    check: bool = Field(
+        True,
+        description="Read the URL first, as a harvest would (the same address guard and limits), and "
+        "refuse it, naming `url`, when it cannot be harvested: a private, loopback or link-local address, "
+        "no answer, or no kind of source known (`kind` is then the one it answered as); false registers "
+        "it unread",
+    )
 
 
 class QuarantinedOut(BaseModel):
@@ -132,6 +139,37 @@ async def check_source(settings: Settings, url: str, kind: SourceKind, token: st
         if events:
             break
     return Checked(adapter.kind, events=events)
+
+
+class SourceRefused(InvalidInput):
+    """A URL read as a harvest would and found unharvestable: its `verdict` (`refused` address,
+    `unreachable`, `unrecognized` answer) and the HarvestError that says why (`reason`)."""
+
+    def __init__(self, reason: HarvestError) -> None:
+        self.verdict = (
+            "refused"
+            if isinstance(reason, RefusedAddress)
+            else "unrecognized"
+            if isinstance(reason, ContentError)
+            else "unreachable"
+        )
+        self.reason = reason
+        super().__init__("url", f"{self.verdict} ({reason.kind}): {reason.message}", code=self.verdict)
+
+
+async def checked_source(settings: Settings, data: SourceIn) -> tuple[SourceIn, Checked | None]:
+    """`data` as it may be registered (by `hub sources add` and `POST /api/v1/sources` alike): its
+    URL read first by `check_source`, its kind the one it answered as; unless `data.check` is
+    false, then its form only is checked. Raises SourceRefused, or InvalidInput for what is no
+    http(s) URL, both naming `url`."""
+    if not data.check:
+        _check_url(data.url)
+        return data, None
+    try:
+        checked = await check_source(settings, data.url, data.kind, data.token)
+    except HarvestError as exc:
+        raise SourceRefused(exc) from exc
+    return data.model_copy(update={"kind": checked.kind}), checked
 
 
 def add_source(session: Session, data: SourceIn, *, default_interval: int) -> Source:

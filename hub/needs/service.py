@@ -148,9 +148,11 @@ def save_need(
     need: Need | None = None,
     iri: str | None = None,
     origin: Origin | None = None,
+    restored: bool = False,
 ) -> Need:
     """Create or replace a need or an offer and log the change; a harvested one (`origin`) keeps
-    what its origin says of its author and its audience."""
+    what its origin says of its author and its audience. A `restored` one (an export loaded,
+    hub/portability.py) comes with the instants it had: no match is dated anew, its own or another's."""
     harvested = origin is not None
     author = _author(session, data.author, harvested=harvested)
     if author.audience == "none":
@@ -196,14 +198,16 @@ def save_need(
     refs = _skills(session, data)
     session.add_all(NeedSkill(need_id=need.id, concept_iri=r.iri, label=r.label) for r in refs)
     session.flush()
-    _publish(session, need, refs, origin)
+    _publish(session, need, refs, origin, dated=not restored)
     return need
 
 
-def _publish(session: Session, need: Need, refs: list[ConceptRef], origin: Origin | None) -> None:
-    """Render the need's document, date its first match, and log the change (a need nobody may
-    see any more is, for the network, deleted)."""
-    if need.state == "open":
+def _publish(
+    session: Session, need: Need, refs: list[ConceptRef], origin: Origin | None, *, dated: bool = True
+) -> None:
+    """Render the need's document, date its first match (unless `dated` is false), and log the
+    change (a need nobody may see any more is, for the network, deleted)."""
+    if dated and need.state == "open":
         _date_matches(session, need)
     if origin and origin.published:
         document = {**origin.published, "uid": need.id}
