@@ -414,12 +414,18 @@ def _register(engine, url: str, token: str) -> None:
 
 
 def _offer_of_a_member(api: httpx.Client) -> tuple[dict, dict, dict]:
-    """On a node: a fablab, a member of it, and the offer she posts."""
+    """On a node: a fablab, a member of it, and the offer she posts: twenty skills posted and one
+    more named in its words, so that it is published with 21, more than a write takes."""
     place = api.post("/api/v1/places", json=factories.place(name="Fablab du nœud")).json()
     member = api.post(
         "/api/v1/people", json=factories.person(display_name="Inès Fictive", places=[place["uid"]])
     ).json()
-    offer = {"kind": "offer", "title": "J'imprime en 3D", "skills": ["impression 3D"]}
+    offer = {
+        "kind": "offer",
+        "title": "J'imprime en 3D",
+        "description": "Et je tiens la comptabilité d'associations.",
+        "skills": ["impression 3D", *(f"savoir-faire n°{n}" for n in range(19))],
+    }
     return place, member, api.post("/api/v1/needs", json=offer | {"author": member["uid"]}).json()
 
 
@@ -439,6 +445,7 @@ def test_hubs_of_hubs_carry_needs_and_drop_them_when_consent_is_withdrawn(db, tm
         with TestClient(create_app(national, engine=db.engine)) as hub:
             [held] = hub.get("/api/v1/needs").json()["items"]
             assert held["id"] == offer["id"] and held["contact_url"] == offer["contact_url"]
+            assert len(held["item_offered"]) == len(offer["item_offered"]) == 21
             assert held["provenance"]["source"] == node.base_url + "/"
             assert held["provenance"]["via"] == [region.base_url + "/"]
             admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}

@@ -14,13 +14,13 @@ from pydantic import ValidationError
 
 from hub.events.schemas import HarvestedEventIn
 from hub.federation.errors import HarvestError
-from hub.needs.schemas import NeedIn
+from hub.needs.schemas import HarvestedNeedIn
 from hub.people.schemas import HarvestedPersonIn
 from hub.places.schemas import PlaceIn
 from hub.programmes.schemas import ProgrammeIn
 
 RecordKind = Literal["place", "event", "person", "need", "offer", "programme"]
-Input = PlaceIn | HarvestedEventIn | HarvestedPersonIn | NeedIn | ProgrammeIn
+Input = PlaceIn | HarvestedEventIn | HarvestedPersonIn | HarvestedNeedIn | ProgrammeIn
 RAW_LIMIT = 4000  # characters of a quarantined record: kept for a person to read, not whole when huge
 
 

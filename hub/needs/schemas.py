@@ -14,6 +14,8 @@ NeedKind = Literal["need", "offer"]
 NeedState = Literal["open", "answered", "closed"]
 ShownTo = Literal["public", "network"]
 Ref = str
+# Skills a published need may list: the 20 posted, and far more than the skills thesaurus holds.
+PUBLISHED_SKILLS_MAX = 500
 SKILLS_HELP = "Skill concept IRIs, slugs or labels in French or English; free text is kept as typed"
 
 
@@ -46,6 +48,13 @@ class NeedIn(Strict):
         "`HUB_NEED_DAYS_MAX` at most",
     )
     state: NeedState = "open"
+
+
+class HarvestedNeedIn(NeedIn):
+    """A need or an offer as a node publishes it: its skills are those posted (20 at most), then
+    those its words name (hub/needs/service.py), which the skills thesaurus bounds."""
+
+    skills: list[str] = Field(default_factory=list, max_length=PUBLISHED_SKILLS_MAX, description=SKILLS_HELP)
 
 
 class NeedPatch(Strict):

@@ -17,7 +17,7 @@ from hub.events.schemas import HarvestedEventIn
 from hub.federation.errors import ContentError, InvalidFeed, InvalidJson, WrongContentType
 from hub.federation.harvested import Batch, Harvested, Input, Rejected, validation_reason
 from hub.needs.documents import KINDS as NEED_KINDS
-from hub.needs.schemas import NeedIn
+from hub.needs.schemas import HarvestedNeedIn
 from hub.people.schemas import HarvestedPersonIn
 from hub.places.schemas import PlaceIn
 from hub.programmes.schemas import ProgrammeIn
@@ -177,7 +177,7 @@ def input_of(kind: str, document: dict, place_iri: str | None = None) -> Input:
     if kind == "event":
         return HarvestedEventIn.model_validate(_event_input(document, place_iri))
     if kind in ("need", "offer"):
-        return NeedIn.model_validate(_need_input(kind, document))
+        return HarvestedNeedIn.model_validate(_need_input(kind, document))
     if kind == "programme":
         data = {k: document[k] for k in ("name", "description", "url", "organizers") if k in document}
         data["themes"] = _concept_values(document.get("themes", []))
