@@ -46,6 +46,13 @@ def test_pages_and_figures_draw_on_the_same_budget(client):
     _limited(client.get("/places"))
 
 
+def test_the_needs_pages_their_contact_form_and_the_programmes_draw_on_the_budget(client):
+    _spend(client, "/needs")
+    _limited(client.get("/needs/a-need"))
+    _limited(client.post("/needs/a-need/contact", data={"name": "Léo", "message": "Bonjour"}))
+    _limited(client.get("/programmes/a-programme"))
+
+
 def test_cheap_reads_are_never_limited(client):
     _spend(client, "/api/v1/stats", by="month")
     for path in ("/api/v1/events", "/api/v1/occurrences", "/feeds/events.ics"):

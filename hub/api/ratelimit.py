@@ -29,9 +29,21 @@ from hub.errors import PROBLEM_BASE, HubError
 from hub.web.page_problems import reads_pages, too_many_page
 
 PAGES = frozenset(
-    {"/", "/places", "/people", "/stats", "/sources", "/embed", "/embed/agenda", "/wall", "/wall/fragment"}
+    {
+        "/",
+        "/places",
+        "/people",
+        "/needs",
+        "/stats",
+        "/sources",
+        "/embed",
+        "/embed/agenda",
+        "/wall",
+        "/wall/fragment",
+    }
 )
-PAGE_PREFIXES = ("/places/", "/events/")
+# The pages of a place, an event, a need (and its form to be put in touch), a programme, a report.
+PAGE_PREFIXES = ("/places/", "/events/", "/needs/", "/programmes/", "/stats/")
 FIGURES = "/api/v1/stats"
 # Clients remembered at most; the least recently seen is forgotten first (it gets a full bucket).
 MOST_CLIENTS = 10_000
