@@ -167,7 +167,7 @@ def _check(settings: Settings, data):
 
 
 def cmd_sources_add(args: argparse.Namespace) -> None:
-    from hub.federation.registry import SourceIn, add_source
+    from hub.federation.registry import SourceIn, add_source, unregistered
     from hub.store.db import session_scope
 
     settings = _settings(args)
@@ -180,6 +180,8 @@ def cmd_sources_add(args: argparse.Namespace) -> None:
         interval_seconds=args.interval,
         check=args.check,
     )
+    with session_scope(_engine(settings)) as session:
+        unregistered(session, data.url)
     data = _check(settings, data)
     with session_scope(_engine(settings)) as session:
         source = add_source(session, data, default_interval=settings.harvest_interval_seconds)

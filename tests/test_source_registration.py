@@ -53,13 +53,16 @@ def test_the_api_refuses_what_the_command_refuses_naming_the_url_before_any_conn
     assert connections == []
 
 
-def test_the_api_registers_a_source_as_the_kind_it_answered_as(db, writer, calendar_url):
+def test_the_api_registers_a_source_as_the_kind_it_answered_as_and_the_same_url_once(
+    db, writer, calendar_url, connections
+):
     with _hub(db, **LOOPBACK) as hub:
         added = hub.post("/api/v1/sources", json={"url": calendar_url}, headers=writer)
         assert added.status_code == 201, added.text
         assert added.json()["kind"] == "ics" and added.headers["location"].endswith(f"/{added.json()['id']}")
+        fetched = len(connections)
         again = hub.post("/api/v1/sources", json={"url": calendar_url}, headers=writer)
-        assert again.status_code == 409
+        assert again.status_code == 409 and len(connections) == fetched  # refused before it is read
 
 
 def test_the_api_refuses_an_unreachable_or_unrecognized_url_unless_told_not_to_check(

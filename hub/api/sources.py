@@ -11,7 +11,14 @@ from hub.api.deps import Admin
 from hub.api.problems import problem_responses
 from hub.federation import registry
 from hub.federation.registry import SourceIn, SourceList, SourceOut
-from hub.http.common_deps import KnownParameters, SessionDep, SettingsDep, WriteSessionDep, in_write_session
+from hub.http.common_deps import (
+    KnownParameters,
+    SessionDep,
+    SettingsDep,
+    WriteSessionDep,
+    in_read_session,
+    in_write_session,
+)
 from hub.http.responses import created, jsonld_response, read_response, wants_jsonld
 
 SourceId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Id of the source")]
@@ -67,6 +74,7 @@ def get_source(request: Request, session: SessionDep, settings: SettingsDep, sou
 async def add_source(request: Request, settings: SettingsDep, _: Admin, data: SourceIn) -> Response:
     """Read the URL first as a harvest would, as `hub sources add` does (unless `check` is false):
     a URL that cannot be harvested is refused with a problem document naming `url`."""
+    await in_read_session(request, lambda session: registry.unregistered(session, data.url))
     data, _checked = await registry.checked_source(settings, data)
 
     def add(session: Session) -> SourceOut:

@@ -172,10 +172,18 @@ async def checked_source(settings: Settings, data: SourceIn) -> tuple[SourceIn, 
     return data.model_copy(update={"kind": checked.kind}), checked
 
 
-def add_source(session: Session, data: SourceIn, *, default_interval: int) -> Source:
-    url = _check_url(data.url)
-    if session.exec(select(Source).where(Source.url == url)).first() is not None:
+def unregistered(session: Session, url: str) -> str:
+    """`url` as a source's URL (a Mobilizon handle as its actor's URL) when no source has it yet:
+    asked before it is read, so that a URL registered already is not fetched again. Raises
+    InvalidInput for what is no http(s) URL, Conflict for a URL registered already."""
+    url = _check_url(url)
+    if session.exec(select(Source.id).where(Source.url == url)).first() is not None:
         raise Conflict(f"{url} is already a source")
+    return url
+
+
+def add_source(session: Session, data: SourceIn, *, default_interval: int) -> Source:
+    url = unregistered(session, data.url)
     place_iri = None
     if data.place:
         place = find_place(session, data.place)
