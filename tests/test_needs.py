@@ -298,6 +298,7 @@ def test_the_page_of_a_need_relays_a_request_from_its_form_and_keeps_nothing_a_r
     path, contacts = f"/needs/{need['uid']}/contact", f"/api/v1/needs/{need['uid']}/contacts"
     foreign = client.post(path, data=form, headers={"Origin": "https://ailleurs.example"})
     assert foreign.status_code == 403
+    assert client.post("/needs/no-such-need/contact", data=form).status_code == 404
     robot = client.post(path, data=form | {"website": "https://spam.example"})
     assert robot.status_code == 200 and 'role="status"' in robot.text
     assert client.get(contacts, headers=writer).json()["items"] == []

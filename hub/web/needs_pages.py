@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from sqlmodel import Session
 from starlette.responses import Response
 
-from hub.errors import Conflict, HubError, InvalidInput
+from hub.errors import Conflict, HubError, InvalidInput, NotFound
 from hub.filters import NeedQuery, PageQuery
 from hub.http.common_deps import SessionDep, SettingsDep, in_read_session, in_write_session
 from hub.needs.matching import Match, match_documents
@@ -163,7 +163,8 @@ async def contact_form(request: Request, settings: SettingsDep, uid: str) -> Res
 
 async def _relayed(ask: Ask, uid: str, contact: Contact) -> int:
     """Keep the request of the form for the need's author; the page's status: 200 once kept, 422
-    with the refusals by field, 409 when the need takes no more (closed, too many waiting)."""
+    with the refusals by field, 409 when the need takes no more (closed, too many waiting), 404
+    when the public sees no such need."""
     speaker = Speaker(ask.lang, Words(ask.lang, ask.zone))
     values = contact.values
 
@@ -179,6 +180,8 @@ async def _relayed(ask: Ask, uid: str, contact: Contact) -> int:
         refusals, status = speaker.of_domain(exc), 422
     except Conflict as exc:
         refusals, status = [("", problem_in_words(exc, ask.lang))], 409
+    except NotFound:
+        return 404
     else:
         contact.sent = True
         return 200
