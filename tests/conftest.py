@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import errno
-import ipaddress
 import socket
 import urllib.request
 from collections.abc import Iterator
@@ -17,41 +15,16 @@ from hub.api.app import create_app
 from hub.settings import Settings
 from tests.clock import MOMENTS, frozen_at
 from tests.hostile import Hostile
+from tests.loopback import loopback_only
 from tests.network import demo_network, harvested_hub
 from tests.servers import serve
 from tests.stores import ADMIN_TOKEN, Store, open_store
 
 
-def _loopback(host: object) -> bool:
-    name = host.decode() if isinstance(host, bytes) else str(host)
-    if name == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(name.split("%")[0]).is_loopback
-    except ValueError:
-        return False
-
-
 @pytest.fixture(scope="session", autouse=True)
-def loopback_only() -> Iterator[None]:
-    """No test goes further than 127.0.0.0/8 (and ::1), whatever a fuzzer or a source names: in
-    the processes of the tests, a name other than localhost does not resolve, and a connection to
-    an address elsewhere is refused before it is tried."""
-    resolve, connect = socket.getaddrinfo, socket.socket.connect
-
-    def loopback_getaddrinfo(host, *args, **kwargs):
-        if host is not None and not _loopback(host):
-            raise socket.gaierror(socket.EAI_NONAME, f"the tests resolve no name but localhost ({host!r})")
-        return resolve(host, *args, **kwargs)
-
-    def loopback_connect(sock: socket.socket, address) -> None:
-        if sock.family in (socket.AF_INET, socket.AF_INET6) and not _loopback(address[0]):
-            raise OSError(errno.ENETUNREACH, f"the tests connect nowhere but 127.0.0.0/8 ({address[0]})")
-        return connect(sock, address)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(socket, "getaddrinfo", loopback_getaddrinfo)
-        patch.setattr(socket.socket, "connect", loopback_connect)
+def no_way_out() -> Iterator[None]:
+    """No test goes further than 127.0.0.0/8 (tests/loopback.py)."""
+    with loopback_only():
         yield
 
 

@@ -23,6 +23,7 @@ from hub.demo.data import seed_fabrique
 from hub.federation.registry import SourceIn, add_source
 from hub.settings import Settings
 from hub.store.db import session_scope
+from tests.loopback import loopback_only
 from tests.servers import running_node, serve
 
 ADMIN_TOKEN = "contract-admin-token-0123456789abcdef"
@@ -70,7 +71,7 @@ def command(base_url: str, token: str, *options: str) -> list[str]:
 def main(options: list[str]) -> int:
     """Serve a seeded node and hub, run schemathesis against each; non-zero if any run fails."""
     failed = 0
-    with tempfile.TemporaryDirectory() as directory:
+    with tempfile.TemporaryDirectory() as directory, loopback_only():
         for role in ("node", "hub"):
             with running_node(Path(directory), role, role=role, admin_token=ADMIN_TOKEN) as node:
                 seed(node.engine, node.settings)
