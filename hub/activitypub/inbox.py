@@ -21,9 +21,9 @@ from hub.activitypub.errors import SignatureRefused, UnreadableActivity
 from hub.activitypub.keys import actor_key, instance_signer
 from hub.activitypub.models import Follower, Following, Received
 from hub.activitypub.remote import ActorCache, RemoteActor, fetch_actor
-from hub.activitypub.signatures import Signer, check_request, parse_signature, verify
+from hub.activitypub.signatures import check_request, parse_signature, verify
 from hub.errors import InvalidInput
-from hub.federation.fetch import Fetcher
+from hub.federation.fetch import Fetcher, Signer
 from hub.settings import Settings
 from hub.store.db import session_scope
 

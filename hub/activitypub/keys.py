@@ -12,7 +12,8 @@ from sqlmodel import Session
 
 from hub.activitypub.documents import Names
 from hub.activitypub.models import ActorKey
-from hub.activitypub.signatures import Signer, get_signer
+from hub.activitypub.signatures import get_signer
+from hub.federation.fetch import Signer
 from hub.settings import Settings
 
 KEY_BITS = 2048

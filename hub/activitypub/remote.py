@@ -11,9 +11,8 @@ import orjson
 
 from hub.activitypub.documents import ACCEPT
 from hub.activitypub.errors import SignatureRefused
-from hub.activitypub.signatures import Signer
 from hub.federation.errors import FetchError
-from hub.federation.fetch import Fetcher
+from hub.federation.fetch import Fetcher, Signer
 from hub.kit.bounded import BoundedMap
 from hub.settings import Settings
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from urllib.parse import urlsplit
@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from hub.activitypub.errors import SignatureRefused
+from hub.federation.fetch import Signer
 
 SIGNED_HEADERS = ("(request-target)", "host", "date", "digest")
 # Each `name="value"` of a Signature header.
@@ -75,9 +76,6 @@ def signed_headers(
         f'signature="{base64.b64encode(signature).decode()}"'
     )
     return {name.title(): value for name, value in headers.items()}
-
-
-Signer = Callable[[str], dict[str, str]]
 
 
 def get_signer(key_id: str, private_key: rsa.RSAPrivateKey) -> Signer:

@@ -21,10 +21,11 @@ from hub.activitypub.documents import (
 from hub.activitypub.errors import BodyTooLarge
 from hub.activitypub.inbox import authenticate, followers_count, handle
 from hub.activitypub.keys import actor_key, instance_signer, stored_key
+from hub.activitypub.models import ActorKey
 from hub.activitypub.outbox import outbox, outbox_page, published_count
 from hub.activitypub.remote import ActorCache
-from hub.activitypub.signatures import Signer
 from hub.api.problems import problem_responses
+from hub.federation.fetch import Signer
 from hub.http.common_deps import KnownParameters, SessionDep, SettingsDep, in_read_session, in_write_session
 from hub.http.responses import read_response
 from hub.settings import Settings
@@ -159,8 +160,13 @@ def nodeinfo_document(request: Request, session: SessionDep, settings: SettingsD
     summary="The instance actor (the place on a node, the network on a hub)",
 )
 async def actor_document(request: Request, settings: SettingsDep) -> Response:
-    key = await in_read_session(request, stored_key) or await in_write_session(request, actor_key)
+    key = await _instance_key(request)
     return _activity_json(request, actor(settings, key.public_pem), ACTOR_CACHE)
+
+
+async def _instance_key(request: Request) -> ActorKey:
+    """The instance actor's key pair, made the first time it is asked for."""
+    return await in_read_session(request, stored_key) or await in_write_session(request, actor_key)
 
 
 @router.get(
@@ -227,8 +233,7 @@ async def _signer(request: Request, settings: Settings) -> Signer:
     """The signer of the instance actor's GETs, its key read once per app (it never changes)."""
     cache: ActorCache = request.app.state.actor_cache
     if cache.signer is None:
-        key = await in_read_session(request, stored_key) or await in_write_session(request, actor_key)
-        cache.signer = instance_signer(settings, key)
+        cache.signer = instance_signer(settings, await _instance_key(request))
     return cache.signer
 
 

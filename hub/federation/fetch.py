@@ -38,6 +38,8 @@ from hub.federation.errors import (
 from hub.settings import Settings
 
 USER_AGENT = f"tiers-lieux-hub/{__version__} (+https://w3id.org/tiers-lieux)"
+# What signs a request to a URL: the headers to add to it (an HTTP Signature, hub/activitypub).
+Signer = Callable[[str], dict[str, str]]
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 # What a refused address says, so that an operator knows which setting would allow it.
 ALLOW_PRIVATE = "allowed only by HUB_ALLOW_PRIVATE_SOURCES=true or HUB_ALLOWED_PRIVATE_NETWORKS"
@@ -165,7 +167,7 @@ class Fetcher:
         etag: str | None = None,
         last_modified: str | None = None,
         token: str | None = None,
-        sign: Callable[[str], dict[str, str]] | None = None,
+        sign: Signer | None = None,
     ) -> FetchResult:
         """GET with conditional headers, retries and every safety rule, within one deadline
         (`harvest_total_timeout`) for all of it; `sign` gives the headers signing a request to a
@@ -213,7 +215,7 @@ class Fetcher:
             raise ConnectionFailed(f"{url}: {_why_not_connected(exc)}") from exc
 
     async def _attempts(
-        self, url: str, headers: dict[str, str], ends: float, sign: Callable[[str], dict[str, str]] | None
+        self, url: str, headers: dict[str, str], ends: float, sign: Signer | None
     ) -> FetchResult:
         """The request and its retries; a retry whose wait would end past `ends` is not made."""
         retries = self.settings.harvest_retries
@@ -252,9 +254,7 @@ class Fetcher:
     def _backoff(self, attempt: int) -> float:
         return min(30.0, 0.5 * 2 ** (attempt - 1)) * (0.5 + random.random())
 
-    async def _follow(
-        self, url: str, headers: dict[str, str], sign: Callable[[str], dict[str, str]] | None
-    ) -> FetchResult:
+    async def _follow(self, url: str, headers: dict[str, str], sign: Signer | None) -> FetchResult:
         for _ in range(self.settings.harvest_max_redirects + 1):
             host = self._check_url(url)
             gate = self._hosts.setdefault(host, asyncio.Semaphore(self.settings.harvest_per_host))
