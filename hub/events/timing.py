@@ -29,7 +29,7 @@ class OverrideTiming:
 
 @dataclass(frozen=True, slots=True)
 class Timing:
-    """An event's stored moments and its occurrences starting in `window`."""
+    """An event's stored moments, and its occurrences starting in the window it was computed for."""
 
     zone: ZoneInfo
     all_day: bool
@@ -40,7 +40,6 @@ class Timing:
     exdates: list[datetime]
     overrides: list[OverrideTiming]
     instances: list[Instance]
-    window: tuple[datetime, datetime]
 
 
 def zone_named(name: str) -> ZoneInfo:
@@ -130,7 +129,7 @@ def event_timing(
         )
     except RecurrenceError as exc:
         raise InvalidInput("recurrence.rrule" if rule else "recurrence", str(exc)) from exc
-    return Timing(zone, all_day, start_utc, end_utc, rule, rdates, exdates, overrides, instances, window)
+    return Timing(zone, all_day, start_utc, end_utc, rule, rdates, exdates, overrides, instances)
 
 
 def _on_its_rule(
