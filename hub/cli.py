@@ -180,10 +180,11 @@ def cmd_sources_add(args: argparse.Namespace) -> None:
         interval_seconds=args.interval,
         check=args.check,
     )
-    with session_scope(_engine(settings)) as session:
+    engine = _engine(settings)
+    with session_scope(engine) as session:
         unregistered(session, data.url)
     data = _check(settings, data)
-    with session_scope(_engine(settings)) as session:
+    with session_scope(engine) as session:
         source = add_source(session, data, default_interval=settings.harvest_interval_seconds)
     unchecked = "" if args.check else ", not checked"
     console.print(escape(f"Source {source.id} added: {source.url} ({source.kind}{unchecked})."))

@@ -51,7 +51,9 @@ EXPORT_VERSION = 1
 # document, published as exported, is not published again as each of its animators arrives; needs
 # and offers last, so that they find their authors.
 KINDS = {"Place": "place", "EventSeries": "programme", "Person": "person", "Event": "event", **NEED_KINDS}
-TABLES = (Source, Place, Programme, Event, Person, Need)
+# The tables of records an export walks; an import is made into an instance where these and the
+# sources are empty.
+RECORDS = (Place, Programme, Event, Person, Need)
 # The input fields of a need under the names its document gives them, to name a field refused.
 NEED_TERMS = {"skills": "item_offered", "place": "area_served", "visibility": "shown_to"}
 SOURCE_FIELDS = (
@@ -189,7 +191,7 @@ def export_lines(session: Session, settings: Settings) -> Iterator[bytes]:
     )
     urls = {s.id: s.url for s in sources}
     first = True
-    for table in (Place, Programme, Event, Person, Need):
+    for table in RECORDS:
         for row in session.exec(select(table).order_by(col(table.iri))).yield_per(500):
             item = (
                 _person_record(session, row)
@@ -259,7 +261,7 @@ def import_document(session: Session, settings: Settings, document: dict) -> dic
     """Load an export into an empty instance. Returns how many records of each kind."""
     if document.get("type") != "Export" or document.get("version") != EXPORT_VERSION:
         raise InvalidInput("file", f"not an export of version {EXPORT_VERSION} of this software")
-    for table in TABLES:
+    for table in (Source, *RECORDS):
         if session.exec(select(table)).first() is not None:
             raise InvalidInput("file", "this instance already holds sources or records: use an empty one")
     sources = {}
