@@ -9,6 +9,7 @@ French or English, without a library's text. A message no rule below knows is sh
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from datetime import date, datetime
 
 from pydantic import ValidationError
@@ -115,6 +116,20 @@ class Speaker:
         except ValueError:
             return value
         return self.words.moment(moment)
+
+
+def by_field(refusals: list[tuple[str, str]], fields: Collection[str]) -> tuple[dict[str, str], list[str]]:
+    """The refusals of a form whose fields are `fields`: the first of each field, by the form field
+    of its API field's first part (`skills[2]` is `skills`), and the others, said above the form."""
+    errors: dict[str, str] = {}
+    general: list[str] = []
+    for api_field, message in refusals:
+        name = api_field.split("[")[0].split(".")[0]
+        if name in fields:
+            errors.setdefault(name, message)
+        else:
+            general.append(message)
+    return errors, general
 
 
 def _plain(ctx: dict) -> dict[str, str]:

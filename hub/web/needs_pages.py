@@ -24,7 +24,7 @@ from hub.http.common_deps import SessionDep, SettingsDep, in_read_session, in_wr
 from hub.needs.matching import Match, match_documents
 from hub.needs.schemas import ContactIn
 from hub.needs.service import list_needs, matches_of, relay, visible_need
-from hub.web.field_errors import Speaker
+from hub.web.field_errors import Speaker, by_field
 from hub.web.i18n import translator
 from hub.web.named_figures import number
 from hub.web.page_problems import in_words as problem_in_words
@@ -185,9 +185,5 @@ async def _relayed(ask: Ask, uid: str, contact: Contact) -> int:
     else:
         contact.sent = True
         return 200
-    for name, message in refusals:
-        if name in CONTACT_FIELDS:
-            contact.errors.setdefault(name, message)
-        else:
-            contact.general.append(message)
+    contact.errors, contact.general = by_field(refusals, CONTACT_FIELDS)
     return status

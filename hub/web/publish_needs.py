@@ -15,7 +15,7 @@ from hub.errors import InvalidInput
 from hub.http.common_deps import SettingsDep, in_read_session, in_write_session
 from hub.needs.schemas import NeedIn, NeedPatch
 from hub.needs.service import create_need, matches_of, own_needs, patch_need, possible_authors, relays_of
-from hub.web.field_errors import Speaker
+from hub.web.field_errors import Speaker, by_field
 from hub.web.i18n import translator
 from hub.web.needs_pages import in_words
 from hub.web.publish import form_page, publishing
@@ -103,7 +103,6 @@ def _input(form: Form, ask: Ask) -> dict:
 async def _post(ask: Ask, visit: Visit, form: Form | None) -> Response:
     values = {name: form.get(name) for name in FIELDS}
     speaker = Speaker(ask.lang, Words(ask.lang, ask.zone))
-    errors: dict[str, str] = {}
     try:
         data = NeedIn.model_validate(_input(form, ask))
         need = await in_write_session(ask.request, lambda session: create_need(session, ask.settings, data))
@@ -113,13 +112,7 @@ async def _post(ask: Ask, visit: Visit, form: Form | None) -> Response:
         refusals = speaker.of_domain(exc)
     else:
         return RedirectResponse(ask.url("/publish/needs", posted=need.id), status_code=303)
-    general = []
-    for field, message in refusals:
-        name = field.split("[")[0].split(".")[0]
-        if name in FIELDS:
-            errors.setdefault(name, message)
-        else:
-            general.append(message)
+    errors, general = by_field(refusals, FIELDS)
     return await _page(ask, visit, values, errors, general, status=422)
 
 
