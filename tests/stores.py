@@ -61,13 +61,31 @@ class Store:
         tables = [t for t in reversed(metadata.sorted_tables) if t.name not in KEPT_TABLES]
         with self.engine.begin() as connection:
             if self.kind == "postgresql":
-                names = ", ".join(f'"{t.name}"' for t in tables if t.name != "feedstate")
-                connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+                _empty_postgresql(connection, [t for t in tables if t.name != "feedstate"])
             else:
                 for table in tables:
                     if table.name != "feedstate":
                         connection.execute(table.delete())
             connection.execute(text(f"DELETE FROM feedstate WHERE key NOT IN {KEPT_STATE}"))
+
+
+def _empty_postgresql(connection, tables: list) -> None:
+    """Delete the rows of the tables a test filled (children first) and restart every sequence.
+
+    TRUNCATE costs PostgreSQL a new file per table: 0.17 s for the 29 tables, as long as a test
+    itself. A test fills a few tables with a few rows, which DELETE removes in a millisecond."""
+    probe = " UNION ALL ".join(f"(SELECT '{t.name}' FROM \"{t.name}\" LIMIT 1)" for t in tables)
+    filled = {name for (name,) in connection.execute(text(probe))}
+    for table in tables:
+        if table.name in filled:
+            connection.execute(table.delete())
+    counters = [
+        f"pg_get_serial_sequence('\"{t.name}\"', '{c.name}')"
+        for t in tables
+        for c in t.primary_key.columns
+        if c.autoincrement is True or (c.autoincrement == "auto" and c.type.python_type is int)
+    ]
+    connection.execute(text(f"SELECT setval(s, 1, false) FROM unnest(ARRAY[{', '.join(counters)}]) s"))
 
 
 def open_store(kind: str, tmp_dir) -> Iterator[Store]:
