@@ -101,6 +101,8 @@ def test_a_local_space_publishes_a_weekly_event_from_its_phone_or_desktop(chromi
         page.get_by_label("Jusqu'à", exact=True).select_option("count")
         page.get_by_label("Nombre de fois").fill("5")
         page.get_by_role("button", name="Aperçu des dates").click()
+        # The preview is the form posted and answered again: its list is there once that page is.
+        page.locator(".preview-dates li").first.wait_for()
         dates = page.locator(".preview-dates li").all_inner_texts()
         assert dates[0] == f"mardi {_tuesday().day} décembre {factories.YEAR}, 12:30" and len(dates) == 5
         assert node.events() == []
