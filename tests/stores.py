@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import uuid
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -110,5 +111,26 @@ def open_store(kind: str, tmp_dir) -> Iterator[Store]:
         engine.dispose()
         admin = make_engine(POSTGRES_URL)
         with admin.begin() as connection:
+            _end_sessions_left_in(connection, schema)
             connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         admin.dispose()
+
+
+def _end_sessions_left_in(connection, schema: str) -> None:
+    """End the sessions still holding locks on the schema's tables, naming their last statement.
+
+    A connection left in a transaction (a test's thread still running, a connection never given
+    back) made the DROP SCHEMA wait for PostgreSQL to end it (`idle_in_transaction_session_timeout`,
+    60 s). The sessions ended are this store's alone: each test process has a schema of its own."""
+    left = connection.execute(
+        text(
+            "SELECT DISTINCT a.pid, a.state, left(a.query, 200) FROM pg_locks l"
+            " JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " JOIN pg_stat_activity a ON a.pid = l.pid"
+            " WHERE n.nspname = :schema AND l.pid <> pg_backend_pid()"
+        ),
+        {"schema": schema},
+    ).all()
+    for pid, state, query in left:
+        warnings.warn(f"a session was left {state} in the test store, ended: {query}", stacklevel=1)
+        connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
